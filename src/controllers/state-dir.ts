@@ -1,0 +1,152 @@
+// The state directory: everything hostplane must remember that is not a spec.
+// Status, uids, markers, events and logs live here so spec files stay clean for git.
+import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, unlinkSync, writeSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+export class StateLockedError extends Error {
+  constructor(readonly root: string, readonly pid: number) {
+    super(`State directory ${root} is in use by hostplane process ${pid}; stop it first (kill ${pid}) or pass --state DIR`);
+    this.name = 'StateLockedError';
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export class StateDir {
+  readonly root: string;
+  private locked = false;
+
+  constructor(root: string) {
+    this.root = resolve(root);
+  }
+
+  /** Absolute path of a file inside the state dir; refuses paths that would escape it. */
+  path(...parts: string[]): string {
+    const p = resolve(this.root, ...parts);
+    if (p !== this.root && !p.startsWith(this.root + sep)) throw new Error(`path escapes the state directory: ${parts.join('/')}`);
+    return p;
+  }
+
+  ensure(...parts: string[]): string {
+    const p = this.path(...parts);
+    mkdirSync(p, { recursive: true });
+    return p;
+  }
+
+  /**
+   * Takes the single-owner lock. A lock whose pid is dead is taken over; a live owner is refused.
+   * link(2) makes the take-over atomic: two processes racing for a stale lock cannot both win.
+   */
+  acquireLock(pid = process.pid): void {
+    this.ensure();
+    const lock = this.path('lock');
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const tmp = this.path(`lock.${pid}.${randomBytes(4).toString('hex')}`);
+      writeFileAtomicRaw(tmp, `${pid}\n`, 0o644, false);
+      try {
+        linkSync(tmp, lock);
+        unlinkSync(tmp);
+        this.locked = true;
+        return;
+      } catch (err) {
+        unlinkSync(tmp);
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
+      const owner = this.lockOwner();
+      if (owner !== undefined && owner !== pid && processAlive(owner)) throw new StateLockedError(this.root, owner);
+      // Stale (dead owner or unreadable): remove and retry the atomic link.
+      try {
+        unlinkSync(lock);
+      } catch {
+        /* someone else removed it first */
+      }
+    }
+    throw new Error(`could not take the lock in ${this.root}`);
+  }
+
+  lockOwner(): number | undefined {
+    try {
+      const pid = Number.parseInt(readFileSync(this.path('lock'), 'utf8').trim(), 10);
+      return Number.isFinite(pid) ? pid : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  releaseLock(): void {
+    if (!this.locked) return;
+    if (this.lockOwner() === process.pid) rmSync(this.path('lock'), { force: true });
+    this.locked = false;
+  }
+
+  readJson<T>(rel: string): T | undefined {
+    try {
+      return JSON.parse(readFileSync(this.path(rel), 'utf8')) as T;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      if (err instanceof SyntaxError) return undefined; // a torn file is impossible with atomic writes; treat as absent
+      throw err;
+    }
+  }
+
+  /** `durable` adds an fsync: needed for intent records that must survive a power loss, not for status. */
+  writeJson(rel: string, data: unknown, opts: { mode?: number; durable?: boolean } = {}): void {
+    writeFileAtomic(this.path(rel), JSON.stringify(data, null, 2) + '\n', opts.mode ?? 0o644, opts.durable ?? false);
+  }
+
+  remove(rel: string): void {
+    rmSync(this.path(rel), { force: true, recursive: true });
+  }
+
+  exists(rel: string): boolean {
+    return existsSync(this.path(rel));
+  }
+
+  /** Relative paths of the files directly inside a state-dir folder (empty when it does not exist). */
+  list(relDir: string): string[] {
+    try {
+      return readdirSync(this.path(relDir));
+    } catch {
+      return [];
+    }
+  }
+
+  relative(abs: string): string {
+    return relative(this.root, abs);
+  }
+}
+
+/**
+ * temp file + rename: readers, and a process killed with -9, see the old or the new file, never a
+ * torn one. `durable` adds an fsync so the new content also survives a power loss.
+ */
+export function writeFileAtomic(file: string, content: string | Buffer, mode = 0o644, durable = false): void {
+  mkdirSync(dirname(file), { recursive: true });
+  const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  writeFileAtomicRaw(tmp, content, mode, durable);
+  renameSync(tmp, file);
+}
+
+function writeFileAtomicRaw(file: string, content: string | Buffer, mode: number, sync: boolean): void {
+  const fd = openSync(file, 'wx', mode);
+  try {
+    const buf = typeof content === 'string' ? Buffer.from(content) : content;
+    writeSync(fd, buf, 0, buf.length);
+    if (sync) fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Safe file name for an object key (`Kind/name` → `Kind/name.json`); names are DNS-1123 so no escaping is needed. */
+export function objectRecordPath(kind: string, name: string): string {
+  return join('objects', kind, `${name}.json`);
+}
