@@ -1,0 +1,317 @@
+// The `hostplane` command: kubectl's habits over a specs directory and a state directory.
+import { parseArgs } from 'node:util';
+import { dirname, join, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { stringify } from 'yaml';
+import type { HostObject, Kind } from '../api/types.js';
+import { evalJsonPath } from '../api/jsonpath.js';
+import { loadSchemaRegistry, type KindInfo } from '../api/schema.js';
+import { getCondition } from '../reconcilers/conditions.js';
+import { StateDir } from '../controllers/state-dir.js';
+import { submitSimRequest } from '../providers/sim/sim-world.js';
+import { age, cell, conditionRows, painter, table, type Painter } from './format.js';
+import { openView, type LabView } from './view.js';
+import { up } from './up.js';
+
+const USAGE = `hostplane — a control plane for this host's VMs, clusters, add-ons and load tests
+
+Usage:
+  hostplane up [--specs DIR] [--state DIR] [--provider auto|sim|tart|qemu] [--listen HOST:PORT|off]
+  hostplane get KIND [NAME] [-o wide|yaml|json]
+  hostplane describe KIND NAME
+  hostplane events [KIND/NAME]
+  hostplane explain KIND[.field.path] [--recursive]
+  hostplane logs vm/NAME
+  hostplane stop|start KIND/NAME          set spec.powerState in the spec file (comments kept)
+  hostplane wait KIND/NAME --for=condition=Ready [--timeout=5m]
+  hostplane sim kill|delete|foreign NAME  act on the sim host's world behind hostplane's back
+
+Common flags: --specs DIR (default ./specs), --state DIR (default .hostplane beside the specs), --no-color
+Kinds: virtualmachine (vm), cluster (cl), addon (ad), loadtest (lt); plural and singular forms work.`;
+
+/** Exit codes scripts can trust. */
+export const EXIT = { ok: 0, error: 1, usage: 2, locked: 3, notFound: 4, timeout: 5 } as const;
+
+export async function main(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s + '\n'), err: (s: string) => void = (s) => process.stderr.write(s + '\n')): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        specs: { type: 'string' },
+        state: { type: 'string' },
+        provider: { type: 'string', default: 'auto' },
+        listen: { type: 'string', default: '127.0.0.1:7780' },
+        output: { type: 'string', short: 'o' },
+        'no-color': { type: 'boolean' },
+        recursive: { type: 'boolean' },
+        for: { type: 'string' },
+        timeout: { type: 'string', default: '5m' },
+        workers: { type: 'string' },
+        grace: { type: 'string' },
+        'sim-scale': { type: 'string' },
+        'host-cpu': { type: 'string' },
+        'host-memory': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean' },
+      },
+    });
+  } catch (e) {
+    err(`error: ${(e as Error).message}\n\n${USAGE}`);
+    return EXIT.usage;
+  }
+  const { values: f, positionals: args } = parsed;
+  const paint = painter(!f['no-color'] && !process.env.NO_COLOR && process.stdout.isTTY === true);
+  const specs = resolve(f.specs ?? 'specs');
+  const state = resolve(f.state ?? join(dirname(specs), '.hostplane'));
+  const [verb, ...rest] = args;
+  if (f.version || verb === 'version') {
+    out(JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version);
+    return EXIT.ok;
+  }
+  if (f.help || !verb || verb === 'help') {
+    out(USAGE);
+    return verb || f.help ? EXIT.ok : EXIT.usage;
+  }
+  try {
+    switch (verb) {
+      case 'up': {
+        const provider = f.provider as 'auto' | 'sim' | 'tart' | 'qemu';
+        if (!['auto', 'sim', 'tart', 'qemu'].includes(provider)) throw new UsageError(`--provider must be auto, sim, tart or qemu (got ${provider})`);
+        if (!existsSync(specs)) throw new UsageError(`specs directory ${specs} does not exist (pass --specs DIR)`);
+        return await up(
+          {
+            specs,
+            state,
+            provider,
+            listen: f.listen === 'off' ? false : f.listen!,
+            workers: num(f.workers),
+            graceMs: num(f.grace),
+            simScale: num(f['sim-scale']),
+            hostCpu: num(f['host-cpu']),
+            hostMemoryMiB: f['host-memory'] ? Math.round(Number.parseFloat(f['host-memory']) * 1024) : undefined,
+          },
+          paint,
+          out,
+        );
+      }
+      case 'get':
+        return await get(await openView(specs, state), rest, f.output, out, paint);
+      case 'describe':
+        return await describe(await openView(specs, state), rest, out, paint);
+      case 'events':
+        return await events(await openView(specs, state), rest, out);
+      case 'explain': {
+        if (!rest[0]) throw new UsageError('explain needs a kind or field path, e.g. hostplane explain vm.spec.network');
+        out(loadSchemaRegistry().explain(rest[0], { recursive: f.recursive }));
+        return EXIT.ok;
+      }
+      case 'stop':
+      case 'start':
+        return await setPower(await openView(specs, state), specs, verb, rest, out);
+      case 'logs':
+        return logs(await openView(specs, state), rest, out);
+      case 'wait':
+        return await wait(specs, state, rest, f.for, f.timeout!, out, err);
+      case 'sim':
+        return sim(state, rest, out);
+      default:
+        throw new UsageError(`unknown command "${verb}"`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      err(`error: ${e.message}`);
+      return EXIT.usage;
+    }
+    if (e instanceof NotFoundError) {
+      err(`error: ${e.message}`);
+      return EXIT.notFound;
+    }
+    err(`error: ${(e as Error).message}`);
+    return EXIT.error;
+  }
+}
+
+class UsageError extends Error {}
+class NotFoundError extends Error {}
+
+function num(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new UsageError(`"${v}" is not a number`);
+  return n;
+}
+
+/** Accepts `vm NAME`, `vm/NAME`, `virtualmachines NAME` … */
+function target(view: { registry: { resolveKind(w: string): KindInfo | undefined } }, words: string[]): { info: KindInfo; name?: string } {
+  if (!words[0]) throw new UsageError('name a kind, e.g. vm, cluster, addon, loadtest');
+  let [kindWord, name] = words;
+  if (kindWord.includes('/')) [kindWord, name] = kindWord.split('/', 2);
+  const info = view.registry.resolveKind(kindWord);
+  if (!info) throw new UsageError(`unknown kind "${kindWord}"; kinds: virtualmachine (vm), cluster (cl), addon (ad), loadtest (lt)`);
+  return { info, name };
+}
+
+function mustGet(view: LabView, kind: Kind, name: string | undefined): HostObject {
+  if (!name) throw new UsageError(`name the ${kind}`);
+  const obj = view.store.get(kind, name);
+  if (!obj) throw new NotFoundError(`${kind} "${name}" not found in the specs or the state directory`);
+  return obj;
+}
+
+function readyCell(obj: HostObject, paint: Painter): string {
+  const c = getCondition(obj.status?.conditions, 'Ready');
+  const v = c?.status ?? 'Unknown';
+  return v === 'True' ? paint.green(v) : v === 'False' ? paint.red(v) : paint.yellow(v);
+}
+
+async function get(view: LabView, words: string[], output: string | undefined, out: (s: string) => void, paint: Painter): Promise<number> {
+  const { info, name } = target(view, words);
+  const items = name ? [mustGet(view, info.kind, name)] : view.store.list(info.kind);
+  if (output === 'json' || output === 'yaml') {
+    const doc = name ? items[0] : { apiVersion: 'v1', kind: 'List', metadata: { resourceVersion: '' }, items };
+    out(output === 'json' ? JSON.stringify(doc, null, 2) : stringify(doc).trimEnd());
+    return EXIT.ok;
+  }
+  if (output && output !== 'wide') throw new UsageError(`-o must be wide, yaml or json (got ${output})`);
+  const cols = info.printerColumns.filter((c) => c.priority === 0 || output === 'wide');
+  if (!items.length) {
+    out(`No ${info.plural} found in ${view.store.specErrors().length ? 'the specs (there are spec errors: hostplane events)' : 'the specs'}.`);
+    return EXIT.ok;
+  }
+  const header = ['NAME', ...cols.map((c) => c.name.toUpperCase())];
+  const rows = items.map((o) => [
+    o.metadata.name + (o.metadata.deletionTimestamp ? ' (deleting)' : ''),
+    ...cols.map((c) => (c.name === 'Ready' ? readyCell(o, paint) : c.name === 'Age' || c.type === 'date' ? age(evalJsonPath(o, c.jsonPath) as string) : cell(evalJsonPath(o, c.jsonPath)))),
+  ]);
+  out(table(header, rows));
+  const errs = view.store.specErrors().filter((e) => !e.object || e.object.startsWith(info.kind + '/'));
+  if (errs.length) out(paint.red(`\n${errs.length} spec error(s):\n`) + errs.map((e) => `  ${e.file}:${e.line}:${e.col} ${e.field ? e.field + ': ' : ''}${e.message}`).join('\n'));
+  return EXIT.ok;
+}
+
+async function describe(view: LabView, words: string[], out: (s: string) => void, paint: Painter): Promise<number> {
+  const { info, name } = target(view, words);
+  const obj = mustGet(view, info.kind, name);
+  const src = view.store.sourceOf(info.kind, obj.metadata.name);
+  const gen = obj.metadata.generation ?? 1;
+  const observed = obj.status?.observedGeneration;
+  const lines = [
+    `Name:                ${obj.metadata.name}`,
+    `Kind:                ${obj.kind}`,
+    `API Version:         ${obj.apiVersion}`,
+    `Labels:              ${Object.entries(obj.metadata.labels ?? {}).map(([k, v]) => `${k}=${v}`).join(', ') || '<none>'}`,
+    `UID:                 ${obj.metadata.uid}`,
+    `Created:             ${obj.metadata.creationTimestamp} (${age(obj.metadata.creationTimestamp)} ago)`,
+    `Generation:          ${gen}${observed !== undefined && observed !== gen ? paint.yellow(` (observed ${observed}: status is stale)`) : ''}`,
+    `Source:              ${src ? `${src.file}:${src.line}:${src.col}` : '<not in the specs: deleting or only in the state dir>'}`,
+    ...(obj.metadata.deletionTimestamp ? [`Deletion requested:  ${obj.metadata.deletionTimestamp}`] : []),
+    `Phase:               ${obj.status?.phase ?? '<none>'}`,
+    '',
+    'Spec:',
+    indent(stringify(obj.spec).trimEnd()),
+    '',
+    'Status:',
+    indent(stringify(Object.fromEntries(Object.entries(obj.status ?? {}).filter(([k]) => k !== 'conditions'))).trimEnd() || '<none>'),
+    '',
+    'Conditions:',
+    indent(table(['TYPE', 'STATUS', 'REASON', 'SINCE', 'MESSAGE'], conditionRows(obj.status?.conditions))),
+  ];
+  const errs = view.store.specErrorsFor(info.kind, obj.metadata.name);
+  if (errs.length) lines.push('', paint.red('Spec errors (the last valid spec is kept):'), ...errs.map((e) => `  ${e.file}:${e.line}:${e.col} ${e.field ? e.field + ': ' : ''}${e.message}`));
+  const evs = view.events().filter((e) => e.object === `${info.kind}/${obj.metadata.name}`).slice(-20);
+  lines.push('', 'Events:', evs.length ? indent(table(['TYPE', 'REASON', 'AGE', 'COUNT', 'MESSAGE'], evs.map((e) => [e.type, e.reason, age(e.lastTimestamp), String(e.count), e.message]))) : '  <none>');
+  out(lines.join('\n'));
+  return EXIT.ok;
+}
+
+async function events(view: LabView, words: string[], out: (s: string) => void): Promise<number> {
+  let filter: string | undefined;
+  if (words[0]) {
+    const { info, name } = target(view, words);
+    filter = name ? `${info.kind}/${name}` : info.kind + '/';
+  }
+  const evs = view.events().filter((e) => !filter || e.object === filter || (filter.endsWith('/') && e.object.startsWith(filter)));
+  const specErrors = filter ? [] : view.store.specErrors();
+  if (!evs.length && !specErrors.length) {
+    out('No events.');
+    return EXIT.ok;
+  }
+  if (evs.length) out(table(['LAST SEEN', 'TYPE', 'REASON', 'OBJECT', 'COUNT', 'MESSAGE'], evs.map((e) => [age(e.lastTimestamp), e.type, e.reason, e.object, String(e.count), e.message])));
+  if (specErrors.length) out(`\nSpec errors now:\n` + specErrors.map((e) => `  ${e.file}:${e.line}:${e.col} ${e.field ? e.field + ': ' : ''}${e.message}`).join('\n'));
+  return EXIT.ok;
+}
+
+async function setPower(view: LabView, specsDir: string, verb: 'stop' | 'start', words: string[], out: (s: string) => void): Promise<number> {
+  const { info, name } = target(view, words);
+  const obj = mustGet(view, info.kind, name);
+  const src = view.store.sourceOf(info.kind, obj.metadata.name);
+  if (!src) throw new NotFoundError(`${info.kind} "${obj.metadata.name}" has no document in the specs directory to edit`);
+  const value = verb === 'stop' ? 'Stopped' : 'Running';
+  const { setSpecField } = await import('../controllers/spec-files.js');
+  await setSpecField(specsDir, { file: src.file }, info.kind, obj.metadata.name, ['spec', 'powerState'], value);
+  out(`${info.singular}/${obj.metadata.name} powerState set to ${value} in ${src.file}`);
+  return EXIT.ok;
+}
+
+function logs(view: LabView, words: string[], out: (s: string) => void): number {
+  const { info, name } = target(view, words);
+  if (info.kind !== 'VirtualMachine') throw new UsageError('logs are kept for VMs: hostplane logs vm/NAME');
+  const obj = mustGet(view, info.kind, name);
+  let any = false;
+  for (const which of ['console', 'provision'] as const) {
+    const file = view.stateDir.path('logs', 'VirtualMachine', `${obj.metadata.name}.${which}.log`);
+    if (!existsSync(file)) continue;
+    any = true;
+    out(`==> ${which} (${file}) <==`);
+    out(readFileSync(file, 'utf8').trimEnd());
+  }
+  if (!any) out(`No logs yet for vm/${obj.metadata.name}.`);
+  return EXIT.ok;
+}
+
+function parseDuration(s: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(s);
+  if (!m) throw new UsageError(`"${s}" is not a duration like 30s, 5m, 1h`);
+  return Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
+}
+
+async function wait(specs: string, state: string, words: string[], forArg: string | undefined, timeout: string, out: (s: string) => void, err: (s: string) => void): Promise<number> {
+  const m = /^condition=([A-Za-z]+)(?:=(True|False|Unknown))?$/.exec(forArg ?? '');
+  if (!m) throw new UsageError('--for=condition=TYPE[=True|False|Unknown] is required');
+  const [, type, want = 'True'] = m;
+  const deadline = Date.now() + parseDuration(timeout);
+  for (;;) {
+    const view = await openView(specs, state);
+    const { info, name } = target(view, words);
+    const obj = view.store.get(info.kind, name ?? '');
+    const c = obj && getCondition(obj.status?.conditions, type);
+    const current = !!obj && c?.status === want && (c.observedGeneration ?? 0) >= (obj.metadata.generation ?? 1);
+    if (current) {
+      out(`${info.singular}/${name} condition met`);
+      return EXIT.ok;
+    }
+    if (Date.now() > deadline) {
+      err(`timed out waiting for ${info.singular}/${name}: ${type} is ${c?.status ?? 'absent'}${c ? ` (${c.reason}: ${c.message})` : ''}`);
+      return EXIT.timeout;
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+function sim(state: string, words: string[], out: (s: string) => void): number {
+  const [op, name] = words;
+  if (!name || !['kill', 'delete', 'foreign'].includes(op)) throw new UsageError('hostplane sim kill|delete|foreign NAME');
+  const dir = new StateDir(state);
+  submitSimRequest(dir, op === 'foreign' ? { op: 'create-foreign', name, running: true } : { op: op as 'kill' | 'delete', name });
+  out(`sim: ${op} ${name} queued for the sim host`);
+  return EXIT.ok;
+}
+
+function indent(s: string): string {
+  return s
+    .split('\n')
+    .map((l) => '  ' + l)
+    .join('\n');
+}

@@ -1,0 +1,107 @@
+// `hostplane up`: reconcile the lab in the specs directory and serve the API and dashboard.
+import { resolve } from 'node:path';
+import { Manager } from '../controllers/manager.js';
+import { StateDir, StateLockedError } from '../controllers/state-dir.js';
+import { serveApi, type ApiContext } from '../api/server.js';
+import { chooseProvider } from '../providers/select.js';
+import { createProviders } from '../providers/factory.js';
+import type { Painter } from './format.js';
+
+export interface UpOptions {
+  specs: string;
+  state: string;
+  provider: 'auto' | 'sim' | 'tart' | 'qemu';
+  listen: string | false;
+  workers?: number;
+  graceMs?: number;
+  simScale?: number;
+  pollIntervalMs?: number;
+  hostCpu?: number;
+  hostMemoryMiB?: number;
+}
+
+export async function up(opts: UpOptions, paint: Painter, out: (s: string) => void = console.log): Promise<number> {
+  const specsDir = resolve(opts.specs);
+  const stateDir = new StateDir(opts.state);
+  const choice = chooseProvider(opts.provider);
+  const log = {
+    info: (m: string) => out(`${new Date().toISOString()} ${m}`),
+    warn: (m: string) => out(`${new Date().toISOString()} ${paint.yellow('WARN')} ${m}`),
+  };
+  const { provider, guest } = await createProviders(choice.provider, stateDir, { simScale: opts.simScale });
+  if (choice.provider === 'sim') {
+    out(paint.yellow(paint.bold('┌─────────────────────────────────────────────────────────────────────┐')));
+    out(paint.yellow(paint.bold('│ SIM HOST: no real VMs are created. VMs, guests and their IPs are     │')));
+    out(paint.yellow(paint.bold('│ simulated in-process (state in the state dir).                       │')));
+    out(paint.yellow(paint.bold('└─────────────────────────────────────────────────────────────────────┘')));
+  }
+  out(`provider: ${choice.provider} (${choice.why})`);
+  out(`specs:    ${specsDir}`);
+  out(`state:    ${stateDir.root}`);
+
+  const manager = new Manager({
+    specsDir,
+    stateDir,
+    provider,
+    guest,
+    log,
+    workers: opts.workers,
+    graceMs: opts.graceMs,
+    pollIntervalMs: opts.pollIntervalMs,
+    capacity: {
+      ...(opts.hostCpu ? { cpu: opts.hostCpu } : choice.provider === 'sim' ? { cpu: 16 } : {}),
+      ...(opts.hostMemoryMiB ? { memoryMiB: opts.hostMemoryMiB } : choice.provider === 'sim' ? { memoryMiB: 128 * 1024 } : {}),
+    },
+  });
+  try {
+    await manager.start();
+  } catch (err) {
+    if (err instanceof StateLockedError) {
+      out(paint.red(`error: ${err.message}`));
+      return 3;
+    }
+    throw err;
+  }
+  const counts = new Map<string, number>();
+  for (const o of manager.store.list()) counts.set(o.kind, (counts.get(o.kind) ?? 0) + 1);
+  out(`loaded:   ${[...counts].map(([k, n]) => `${n} ${k}`).join(', ') || 'no objects'}; ${manager.store.specErrors().length} spec errors`);
+  for (const e of manager.store.specErrors()) out(paint.red(`  ${e.file}:${e.line}:${e.col} ${e.field ? e.field + ': ' : ''}${e.message}`));
+
+  let api: Awaited<ReturnType<typeof serveApi>> | undefined;
+  if (opts.listen !== false) {
+    const ctx: ApiContext = {
+      store: manager.store,
+      registry: manager.registry,
+      events: manager.events,
+      metrics: manager.metrics,
+      specsDir,
+      stateDir,
+      reconcileNow: (key) => manager.reconcileNow(key),
+      hostCapacity: () => {
+        const a = manager.capacity.allocatable;
+        const r = manager.capacity.requested;
+        return { cpu: a.cpu, memoryMiB: a.memoryMiB, requestedCpu: r.cpu, requestedMemoryMiB: r.memoryMiB };
+      },
+      secretValues: () => manager.secrets.values(),
+    };
+    api = await serveApi(ctx, { listen: opts.listen });
+    out(`api:      ${api.url}/api/v1   dashboard: ${api.url}/`);
+    if (api.token) out(paint.bold(`token:    ${api.token}   (required on every request: Authorization: Bearer <token>)`));
+  }
+  out('reconciling; Ctrl-C stops hostplane (VMs keep running)');
+
+  return await new Promise<number>((resolveExit) => {
+    let stopping = false;
+    const stop = async (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      out(`${signal}: stopping (in-flight reconciles get 20s)…`);
+      await api?.close().catch(() => {});
+      await manager.stop(20_000).catch((e) => out(`stop: ${String(e)}`));
+      out('stopped');
+      resolveExit(0);
+    };
+    process.once('SIGINT', () => void stop('SIGINT'));
+    process.once('SIGTERM', () => void stop('SIGTERM'));
+  });
+}

@@ -1,0 +1,453 @@
+// Edits of spec files that keep the user's comments and layout, for the CLI and the HTTP API.
+//
+// A file is split into its top-level YAML tokens (yaml's CST). Only the edited document's token is
+// rewritten; every other byte of the file stays as it was. Inside the edited document, a changed
+// scalar is replaced in the CST (the rest of the document is untouched byte for byte); anything
+// else edits the document's AST (unchanged nodes keep their comments) and re-serializes it in the
+// style the document already uses. Every write is atomic (temp file + rename).
+import { existsSync, lstatSync, readFileSync, realpathSync, statSync, unlinkSync } from 'node:fs';
+import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import {
+  CST,
+  Composer,
+  Document,
+  LineCounter,
+  Parser,
+  YAMLMap,
+  YAMLSeq,
+  isCollection,
+  isMap,
+  isNode,
+  isScalar,
+  isSeq,
+  parseAllDocuments,
+  parseDocument,
+  type Node as YamlNode,
+  type Scalar,
+  type ToStringOptions,
+} from 'yaml';
+import { KINDS } from '../api/types.js';
+import { isSpecPath, parseFieldPath, type FieldPath } from './spec-parse.js';
+import { writeFileAtomic } from './state-dir.js';
+
+/** A path that would leave the specs directory, or that hostplane would not watch. */
+export class SpecPathError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SpecPathError';
+  }
+}
+
+/** The file cannot be edited as asked (does not parse, object not in it, field not settable). */
+export class SpecEditError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SpecEditError';
+  }
+}
+
+export interface ApplyObjectInput {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  spec: Record<string, unknown>;
+}
+
+export interface EditResult {
+  /** The file written (relative to the specs directory). */
+  file: string;
+  action: 'created' | 'updated' | 'unchanged' | 'deleted';
+  /** deleteObject: the file held nothing else and was removed. */
+  fileRemoved?: boolean;
+}
+
+function inside(root: string, p: string): boolean {
+  return p === root || p.startsWith(root.endsWith(sep) ? root : root + sep);
+}
+
+/**
+ * Resolves `file` inside `specsDir`, refusing absolute paths, `..` escapes and symlinks that lead
+ * outside. Returns the path to write (a symlink inside the directory is followed to its target).
+ */
+export function resolveSpecPath(specsDir: string, file: string): { abs: string; real: string; rel: string } {
+  const root = resolve(specsDir);
+  if (typeof file !== 'string' || file.trim() === '') throw new SpecPathError(`no spec file given; name a file relative to the specs directory ${root}, like vms/dev.yaml`);
+  if (file.includes('\0')) throw new SpecPathError(`spec file name ${JSON.stringify(file)} contains a NUL byte`);
+  if (isAbsolute(file) || /^[a-zA-Z]:[\\/]/.test(file)) {
+    throw new SpecPathError(`spec file "${file}" is an absolute path; name it relative to the specs directory ${root} (like vms/dev.yaml)`);
+  }
+  const abs = resolve(root, file);
+  if (!inside(root, abs) || abs === root) throw new SpecPathError(`spec file "${file}" escapes the specs directory ${root}; use a path inside it (like vms/dev.yaml)`);
+  let realRoot: string;
+  try {
+    realRoot = realpathSync(root);
+  } catch {
+    throw new SpecPathError(`the specs directory ${root} does not exist; create it or pass the right --specs directory`);
+  }
+  // The deepest part of the path that exists decides where a write really lands.
+  let probe = abs;
+  while (!lexists(probe)) probe = dirname(probe);
+  let real: string;
+  try {
+    real = realpathSync(probe);
+  } catch {
+    throw new SpecPathError(`spec file "${file}" goes through a broken symbolic link (${probe}); fix or remove the link`);
+  }
+  if (!inside(realRoot, real)) {
+    throw new SpecPathError(`spec file "${file}" leads through a symbolic link to ${real}, outside the specs directory ${root}; hostplane only writes inside it — replace the link with a real file or directory`);
+  }
+  const realTarget = probe === abs ? real : resolve(real, relative(probe, abs));
+  return { abs, real: realTarget, rel: relative(root, abs).split(sep).join('/') };
+}
+
+function lexists(p: string): boolean {
+  try {
+    lstatSync(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** `<kind plural lowercase>/<name>.yaml`, e.g. `virtualmachines/dev-master.yaml`. */
+export function defaultSpecFile(kind: string, name: string): string {
+  return `${kind.toLowerCase()}s/${name}.yaml`;
+}
+
+// ------------------------------------------------------------------------------- file model
+
+type TopToken = ReturnType<Parser['parse']> extends Generator<infer T> ? T : never;
+
+interface LoadedFile {
+  rel: string;
+  real: string;
+  text: string;
+  mode: number;
+  tokens: TopToken[];
+  /** Per top-level token: its current text (replaced for edited documents). */
+  parts: string[];
+}
+
+function loadFile(specsDir: string, file: string): LoadedFile | undefined {
+  const { real, rel } = resolveSpecPath(specsDir, file);
+  let text: string;
+  let mode = 0o644;
+  try {
+    text = readFileSync(real, 'utf8');
+    mode = statSync(real).mode & 0o777;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  const lc = new LineCounter();
+  const docs = parseAllDocuments(text, { lineCounter: lc });
+  for (const d of Array.isArray(docs) ? docs : []) {
+    const e = d.errors[0];
+    if (e) {
+      const p = lc.linePos(e.pos[0]);
+      throw new SpecEditError(`${rel}:${p.line}:${p.col}: cannot edit the file, it does not parse (${e.message.split('\n')[0]}); fix it first`);
+    }
+  }
+  const tokens = [...new Parser().parse(text)];
+  return { rel, real, text, mode, tokens, parts: tokens.map((t) => CST.stringify(t)) };
+}
+
+function composeDoc(token: TopToken): Document.Parsed {
+  const docs = [...new Composer({ keepSourceTokens: true }).compose([token], true)];
+  return docs[0] as Document.Parsed;
+}
+
+/** Index of the top-level token holding kind/name, and its composed document. */
+function findDoc(f: LoadedFile, kind: string, name: string): { index: number; doc: Document.Parsed } | undefined {
+  for (let i = 0; i < f.tokens.length; i++) {
+    if (f.tokens[i].type !== 'document') continue;
+    const doc = composeDoc(f.tokens[i]);
+    if (!isMap(doc.contents)) continue;
+    if (doc.get('kind') === kind && doc.getIn(['metadata', 'name']) === name) return { index: i, doc };
+  }
+  return undefined;
+}
+
+function write(f: LoadedFile, text: string): void {
+  writeFileAtomic(f.real, text, f.mode);
+}
+
+/** How the document is already written, so a re-serialized document keeps looking the same. */
+function styleOf(text: string): ToStringOptions {
+  const opts: ToStringOptions = { lineWidth: 0, minContentWidth: 0 };
+  if (/^( *)[^ \n#-][^\n]*:[ \t]*(#[^\n]*)?\n\1- /m.test(text)) opts.indentSeq = false;
+  if (/[{[] [^ \n\]}]/.test(text)) opts.flowCollectionPadding = true;
+  else if (/[{[][^ \n\]}]/.test(text)) opts.flowCollectionPadding = false;
+  const m = /^( *)[^ \n#-][^\n]*:[ \t]*\n( +)[^ \n#]/m.exec(text);
+  if (m) {
+    const step = m[2].length - m[1].length;
+    if (step >= 1 && step <= 8) opts.indent = step;
+  }
+  return opts;
+}
+
+/** Re-serializes an AST-edited document, keeping the blank lines that followed it. */
+function renderDoc(doc: Document.Parsed, original: string): string {
+  const out = doc.toString(styleOf(original));
+  const trailing = /\n*$/.exec(original)?.[0] ?? '';
+  return out.replace(/\n*$/, '') + (trailing || '\n');
+}
+
+function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== typeof b || a === null || b === null || typeof a !== 'object') return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) {
+    const bb = b as unknown[];
+    return a.length === bb.length && a.every((x, i) => deepEqual(x, bb[i]));
+  }
+  const ao = a as Record<string, unknown>;
+  const bo = b as Record<string, unknown>;
+  const ak = Object.keys(ao).filter((k) => ao[k] !== undefined);
+  const bk = Object.keys(bo).filter((k) => bo[k] !== undefined);
+  return ak.length === bk.length && ak.every((k) => Object.prototype.hasOwnProperty.call(bo, k) && deepEqual(ao[k], bo[k]));
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function isScalarValue(v: unknown): v is string | number | boolean | null {
+  return v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
+}
+
+function jsOf(doc: Document, node: unknown): unknown {
+  return isNode(node) ? node.toJS(doc) : node;
+}
+
+// ------------------------------------------------------------------------------- setSpecField
+
+/**
+ * Sets one field of kind/name's document in `source.file` (intermediate maps are created; a value of
+ * `undefined` removes the field). `path` is an array or a dotted string; it starts at the document
+ * root when its first segment is `spec` or `metadata`, otherwise it is relative to `spec`:
+ * `['spec','powerState']`, `'spec.powerState'` and `['powerState']` are the same field.
+ */
+export function setSpecField(
+  specsDir: string,
+  source: { file: string },
+  kind: string,
+  name: string,
+  path: FieldPath | string,
+  value: unknown,
+): EditResult {
+  const f = loadFile(specsDir, source.file);
+  if (!f) throw new SpecEditError(`${source.file} does not exist (any more); ${kind}/${name} cannot be edited there`);
+  const found = findDoc(f, kind, name);
+  if (!found) throw new SpecEditError(`${f.rel} has no ${kind} named "${name}"; it may have been moved or renamed — look it up again`);
+  let full = typeof path === 'string' ? parseFieldPath(path) : [...path];
+  if (full[0] !== 'spec' && full[0] !== 'metadata') full = ['spec', ...full];
+  if (full.length < 2) throw new SpecEditError(`refusing to replace ${full.join('.')} as a whole; name a field inside it`);
+  if (full[0] === 'metadata' && full[1] === 'name') throw new SpecEditError('metadata.name cannot be changed by an edit; create the object under the new name and delete the old one');
+
+  const { index, doc } = found;
+  const before = jsOf(doc, doc.getIn(full, true));
+  if (value === undefined ? !doc.hasIn(full) : deepEqual(before, value) && doc.hasIn(full)) return { file: f.rel, action: 'unchanged' };
+
+  const fast = value !== undefined && tryScalarEdit(f, index, full, value);
+  if (!fast) {
+    if (value === undefined) doc.deleteIn(full);
+    else setPath(doc, full, value);
+    f.parts[index] = renderDoc(doc, f.parts[index]);
+  }
+  write(f, f.parts.join(''));
+  return { file: f.rel, action: 'updated' };
+}
+
+/** Replaces an existing single-line scalar in the CST: the rest of the document stays byte for byte. */
+function tryScalarEdit(f: LoadedFile, index: number, path: FieldPath, value: unknown): boolean {
+  if (!isScalarValue(value)) return false;
+  const original = f.parts[index];
+  const attempts: { text: string; type: Scalar.Type }[] = [];
+  if (typeof value === 'string') {
+    attempts.push({ text: value, type: 'PLAIN' }, { text: value, type: 'QUOTE_DOUBLE' });
+  } else {
+    attempts.push({ text: value === null ? 'null' : String(value), type: 'PLAIN' });
+  }
+  for (const a of attempts) {
+    // A fresh CST per attempt: setScalarValue mutates the tokens.
+    const token = [...new Parser().parse(original)].find((t) => t.type === 'document');
+    if (!token) return false;
+    const doc = composeDoc(token);
+    const node = doc.getIn(path, true);
+    if (!isScalar(node) || !node.srcToken) return false;
+    const oldType = node.type;
+    if (oldType !== 'PLAIN' && oldType !== 'QUOTE_DOUBLE' && oldType !== 'QUOTE_SINGLE') return false;
+    const type = typeof value === 'string' && a.type === 'PLAIN' && oldType !== 'PLAIN' ? oldType : a.type;
+    try {
+      CST.setScalarValue(node.srcToken, a.text, { type, afterKey: true });
+    } catch {
+      continue;
+    }
+    const text = CST.stringify(token);
+    // Verify: the new text must parse and hold exactly the new value, everything else unchanged.
+    const check = parseDocument(text);
+    if (check.errors.length || !deepEqual(check.getIn(path), value)) continue;
+    const was = parseDocument(original);
+    was.setIn(path, value);
+    if (!deepEqual(check.toJS(), was.toJS())) continue;
+    f.parts[index] = text;
+    return true;
+  }
+  return false;
+}
+
+/** setIn that creates intermediate maps (or sequences for numeric segments) and replaces empty values. */
+function setPath(doc: Document.Parsed, path: FieldPath, value: unknown): void {
+  if (!isMap(doc.contents)) throw new SpecEditError('the document is not a mapping');
+  let node: YamlNode = doc.contents;
+  for (let i = 0; i < path.length - 1; i++) {
+    const seg = path[i];
+    const coll = node as YAMLMap | YAMLSeq;
+    let child = coll.get(seg, true) as unknown;
+    if (!isCollection(child)) {
+      if (child !== undefined && !(isScalar(child) && (child.value === null || child.value === undefined))) {
+        const at = path.slice(0, i + 1).join('.');
+        throw new SpecEditError(`cannot set ${path.join('.')}: ${at} holds ${JSON.stringify(jsOf(doc, child))}, not a map`);
+      }
+      const fresh: YAMLMap | YAMLSeq = typeof path[i + 1] === 'number' ? new YAMLSeq(doc.schema) : new YAMLMap(doc.schema);
+      coll.set(seg, fresh);
+      child = fresh;
+    }
+    node = child as YamlNode;
+  }
+  const last = path[path.length - 1];
+  const coll = node as YAMLMap | YAMLSeq;
+  const existing = coll.get(last, true) as unknown;
+  if (isScalar(existing) && isScalarValue(value)) {
+    if (typeof existing.value !== typeof value) existing.type = undefined;
+    existing.value = value;
+  } else {
+    coll.set(last, doc.createNode(value));
+  }
+}
+
+// ------------------------------------------------------------------------------- applyObject
+
+function desiredDoc(obj: ApplyObjectInput): Record<string, unknown> {
+  const metadata: Record<string, unknown> = { name: obj.metadata.name };
+  if (obj.metadata.labels && Object.keys(obj.metadata.labels).length) metadata.labels = obj.metadata.labels;
+  if (obj.metadata.annotations && Object.keys(obj.metadata.annotations).length) metadata.annotations = obj.metadata.annotations;
+  return { apiVersion: obj.apiVersion, kind: obj.kind, metadata, spec: obj.spec ?? {} };
+}
+
+/**
+ * Writes `obj` to disk. If `opts.file` (or the default file `<plural>/<name>.yaml`) holds the
+ * object, its document is rewritten in place: unchanged fields keep their comments and order, new
+ * fields are appended, fields no longer present are removed. Otherwise the object is appended to
+ * that file as a new document (or the file is created).
+ */
+export function applyObject(specsDir: string, obj: ApplyObjectInput, opts: { file?: string } = {}): EditResult {
+  if (!KINDS.includes(obj.kind as (typeof KINDS)[number])) throw new SpecEditError(`unknown kind "${obj.kind}"; expected one of ${KINDS.join(', ')}`);
+  const name = obj.metadata?.name;
+  if (typeof name !== 'string' || !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(name)) {
+    throw new SpecEditError(`metadata.name ${JSON.stringify(name)} is not a valid name (lowercase letters, digits, '-' and '.', starting and ending with a letter or digit)`);
+  }
+  const file = opts.file ?? defaultSpecFile(obj.kind, name);
+  const { rel, real } = resolveSpecPath(specsDir, file);
+  if (!isSpecPath(rel)) {
+    throw new SpecPathError(`"${file}" is not a file hostplane watches: spec files end in .yaml or .yml and are not in hidden directories or node_modules`);
+  }
+  const want = desiredDoc(obj);
+  const f = loadFile(specsDir, file);
+  if (!f) {
+    writeFileAtomic(real, new Document(want).toString({ lineWidth: 0 }));
+    return { file: rel, action: 'created' };
+  }
+  const found = findDoc(f, obj.kind, name);
+  if (!found) {
+    const body = new Document(want).toString({ ...styleOf(f.text), lineWidth: 0 });
+    const hasDocs = f.tokens.some((t) => t.type === 'document' && composeDoc(t).contents !== null);
+    let text = f.text;
+    if (text !== '' && !text.endsWith('\n')) text += '\n';
+    write(f, hasDocs ? `${text}---\n${body}` : `${text}${body}`);
+    return { file: rel, action: 'created' };
+  }
+  const { index, doc } = found;
+  if (deepEqual(doc.toJS(), want)) return { file: rel, action: 'unchanged' };
+  if (!isMap(doc.contents)) throw new SpecEditError(`${rel}: the document for ${obj.kind}/${name} is not a mapping`);
+  syncMap(doc, doc.contents, want);
+  f.parts[index] = renderDoc(doc, f.parts[index]);
+  write(f, f.parts.join(''));
+  return { file: rel, action: 'updated' };
+}
+
+/** Makes `map` hold `want`, touching only what differs (untouched nodes keep comments and position). */
+function syncMap(doc: Document, map: YAMLMap, want: Record<string, unknown>): void {
+  for (const pair of [...map.items]) {
+    const k = isScalar(pair.key) ? pair.key.value : pair.key;
+    const ks = String(k);
+    if (!Object.prototype.hasOwnProperty.call(want, ks) || want[ks] === undefined) map.delete(pair.key);
+  }
+  for (const [k, v] of Object.entries(want)) {
+    if (v === undefined) continue;
+    const pair = map.items.find((p) => String(isScalar(p.key) ? p.key.value : p.key) === k);
+    if (!pair) map.add(doc.createPair(k, v));
+    else pair.value = syncValue(doc, pair.value, v);
+  }
+}
+
+function syncValue(doc: Document, node: unknown, want: unknown): unknown {
+  if (deepEqual(jsOf(doc, node), want)) return node;
+  if (isMap(node) && isPlainObject(want)) {
+    syncMap(doc, node, want);
+    return node;
+  }
+  if (isSeq(node) && Array.isArray(want)) {
+    const items = node.items;
+    for (let i = 0; i < want.length; i++) {
+      if (i < items.length) items[i] = syncValue(doc, items[i], want[i]) as (typeof items)[number];
+      else node.add(doc.createNode(want[i]));
+    }
+    items.splice(want.length);
+    return node;
+  }
+  if (isScalar(node) && isScalarValue(want)) {
+    if (typeof node.value !== typeof want) node.type = undefined;
+    node.value = want;
+    return node;
+  }
+  const fresh = doc.createNode(want);
+  if (isNode(node)) {
+    fresh.commentBefore = node.commentBefore;
+    fresh.comment = node.comment;
+  }
+  return fresh;
+}
+
+// ------------------------------------------------------------------------------- deleteObject
+
+/**
+ * Removes kind/name's document from `file`; the other documents and their comments stay. A file
+ * left without documents is removed. Deleting what is not there is not an error (`unchanged`).
+ */
+export function deleteObject(specsDir: string, file: string, kind: string, name: string): EditResult {
+  const f = loadFile(specsDir, file);
+  if (!f) return { file, action: 'unchanged' };
+  const found = findDoc(f, kind, name);
+  if (!found) return { file: f.rel, action: 'unchanged' };
+  f.parts[found.index] = '';
+  // An explicit end marker (`...`) right after the document goes with it.
+  for (let i = found.index + 1; i < f.tokens.length && f.tokens[i].type === 'doc-end'; i++) f.parts[i] = '';
+  let text = f.parts.join('');
+  const rest = parseAllDocuments(text);
+  const remaining = (Array.isArray(rest) ? rest : []).filter((d) => d.contents !== null && !(isScalar(d.contents) && d.contents.value === null));
+  if (!remaining.length) {
+    unlinkSync(f.real);
+    return { file: f.rel, action: 'deleted', fileRemoved: true };
+  }
+  // A file whose first remaining document starts with `---` is fine YAML; drop a leading blank run only.
+  if (found.index === 0) text = text.replace(/^\n+/, '');
+  write(f, text);
+  return { file: f.rel, action: 'deleted', fileRemoved: false };
+}
+
+/** For callers that want to know whether a path exists inside the specs directory. */
+export function specFileExists(specsDir: string, file: string): boolean {
+  return existsSync(resolveSpecPath(specsDir, file).real);
+}

@@ -1,0 +1,33 @@
+// The sim host's guest: scripts "run" with latency and injectable failures; the hostname a
+// provisioning script sets is remembered so the demo shows it.
+import type { GuestExec, GuestTarget, RunOptions, RunResult } from '../guest-exec.js';
+import { GuestError } from '../guest-exec.js';
+import type { SimVmProvider } from './sim-vm-provider.js';
+
+export class SimGuestExec implements GuestExec {
+  constructor(private readonly host: SimVmProvider) {}
+
+  async run(target: GuestTarget, script: string, opts: RunOptions = {}): Promise<RunResult> {
+    await this.host.guestDelay();
+    const vm = this.host.guestAt(target.host);
+    if (!vm) throw new GuestError('Unreachable', `no simulated guest answers at ${target.host}:${target.port}`);
+    const failure = this.host.takeFault('guest', vm.name);
+    if (failure) {
+      opts.onOutput?.(failure + '\n', 'stderr');
+      return { code: 1, stdout: '', stderr: failure };
+    }
+    const hostname = /^hostnamectl set-hostname '([^']+)'/m.exec(script)?.[1];
+    this.host.recordGuestCommand(vm, hostname);
+    opts.onOutput?.(`[sim] ran ${script.split('\n').length} lines\n`, 'stdout');
+    return { code: 0, stdout: '', stderr: '' };
+  }
+
+  async upload(target: GuestTarget): Promise<void> {
+    await this.host.guestDelay();
+    if (!this.host.guestAt(target.host)) throw new GuestError('Unreachable', `no simulated guest answers at ${target.host}:${target.port}`);
+  }
+
+  forget(): void {}
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,60 @@
+// The sim host's world: the VMs a simulated hypervisor holds, persisted in the state dir so that
+// restarts and kill -9 of hostplane can be tested exactly like with a real provider.
+import type { StateDir } from '../../controllers/state-dir.js';
+
+export interface SimVm {
+  name: string;
+  image: string;
+  state: 'running' | 'stopped';
+  cpu: number;
+  memoryMiB: number;
+  diskGiB: number;
+  mac: string;
+  incarnation: string;
+  /** When the current boot started (ms); the IP appears bootMs later. */
+  startedAt?: number;
+  ip?: string;
+  /** Guest facts the simulated guest keeps across runs (what provisioning set). */
+  guest: { hostname: string; scripts: number };
+}
+
+export interface SimWorldData {
+  vms: Record<string, SimVm>;
+  nextIp: number;
+}
+
+/** A request to change the world from outside the owning process (tests, `hostplane sim`). */
+export type SimRequest =
+  | { op: 'kill'; name: string } // the VM stops behind hostplane's back
+  | { op: 'delete'; name: string } // the VM disappears behind hostplane's back
+  | { op: 'create-foreign'; name: string; running: boolean } // a VM hostplane did not create
+  | { op: 'fail'; command: SimCommand; name?: string; times: number; message?: string };
+
+export type SimCommand = 'list' | 'create' | 'start' | 'stop' | 'delete' | 'configure' | 'ip' | 'guest';
+
+const WORLD = 'sim/world.json';
+const REQUESTS = 'sim/requests';
+
+export function loadWorld(dir: StateDir): SimWorldData {
+  return dir.readJson<SimWorldData>(WORLD) ?? { vms: {}, nextIp: 2 };
+}
+
+export function saveWorld(dir: StateDir, world: SimWorldData): void {
+  dir.writeJson(WORLD, world);
+}
+
+/** Queues a request for the running sim host (applied on its next observation). */
+export function submitSimRequest(dir: StateDir, req: SimRequest): void {
+  dir.writeJson(`${REQUESTS}/${Date.now()}-${process.pid}-${Math.random().toString(36).slice(2, 8)}.json`, req);
+}
+
+export function takeSimRequests(dir: StateDir): SimRequest[] {
+  const files = dir.list(REQUESTS).filter((f) => f.endsWith('.json')).sort();
+  const out: SimRequest[] = [];
+  for (const f of files) {
+    const req = dir.readJson<SimRequest>(`${REQUESTS}/${f}`);
+    dir.remove(`${REQUESTS}/${f}`);
+    if (req) out.push(req);
+  }
+  return out;
+}

@@ -1,0 +1,110 @@
+// The reconciler framework every kind uses: a scope, an ordered chain of steps, one status
+// computation at the end (Cluster API's scope + _status split, Flux's reconcile chain).
+import type { Condition, HostObject, Kind, ObjectStatus } from '../api/types.js';
+import type { ObjectStore } from '../controllers/store.js';
+import { sortConditions, setCondition, removeCondition, type ConditionInput } from './conditions.js';
+
+/** How one step ends. */
+export type StepOutcome =
+  | { kind: 'continue'; requeueMs?: number } // go on; poll again within requeueMs at the latest
+  | { kind: 'wait'; ms: number; reason: string; message: string }; // cannot go on yet: stop the chain, come back later
+
+export const proceed = (requeueMs?: number): StepOutcome => ({ kind: 'continue', ...(requeueMs ? { requeueMs } : {}) });
+export const waitFor = (ms: number, reason: string, message: string): StepOutcome => ({ kind: 'wait', ms, reason, message });
+
+export interface Step<S> {
+  name: string;
+  run(scope: S): Promise<StepOutcome>;
+}
+
+/** A failure that retrying cannot fix (bad spec, name conflict): no retry, Stalled=True. */
+export class TerminalReconcileError extends Error {
+  constructor(readonly reason: string, message: string) {
+    super(message);
+    this.name = 'TerminalReconcileError';
+  }
+}
+
+/** A failure a retry may fix; `reason` feeds the condition that explains it. */
+export class StepError extends Error {
+  constructor(readonly reason: string, message: string, readonly step?: string) {
+    super(message);
+    this.name = 'StepError';
+  }
+}
+
+/** What the chain did: input for the status computation. */
+export interface ChainOutcome {
+  /** Every step ran to its end. */
+  completed: boolean;
+  /** The step that stopped the chain, with why. */
+  stoppedAt?: { step: string; reason: string; message: string; terminal?: boolean };
+  error?: unknown;
+  requeueMs?: number;
+}
+
+/** Runs steps in order: stops at the first error or wait, keeps the lowest requeue (Flux's chain). */
+export async function runChain<S>(scope: S, steps: readonly Step<S>[]): Promise<ChainOutcome> {
+  let requeueMs: number | undefined;
+  for (const step of steps) {
+    let out: StepOutcome;
+    try {
+      out = await step.run(scope);
+    } catch (error) {
+      const terminal = error instanceof TerminalReconcileError;
+      const reason = error instanceof TerminalReconcileError || error instanceof StepError ? error.reason : 'ReconcileError';
+      return { completed: false, error, requeueMs, stoppedAt: { step: step.name, reason, message: errorMessage(error), terminal } };
+    }
+    if (out.kind === 'wait') {
+      return { completed: false, requeueMs: minDefined(requeueMs, out.ms), stoppedAt: { step: step.name, reason: out.reason, message: out.message } };
+    }
+    requeueMs = minDefined(requeueMs, out.requeueMs);
+  }
+  return { completed: true, requeueMs };
+}
+
+/** Builds a condition list on top of the previous one, so unchanged conditions keep their transition times. */
+export class ConditionSet {
+  private list: Condition[];
+  constructor(previous: readonly Condition[] | undefined, private readonly generation: number, private readonly now: Date) {
+    this.list = [...(previous ?? [])];
+  }
+  set(input: ConditionInput): this {
+    this.list = setCondition(this.list, input, this.generation, this.now);
+    return this;
+  }
+  /** For abnormal-true conditions (Reconciling, Stalled) that must be absent when False. */
+  setOrRemove(present: boolean, input: Omit<ConditionInput, 'status'>): this {
+    this.list = present ? setCondition(this.list, { ...input, status: 'True' }, this.generation, this.now) : removeCondition(this.list, input.type);
+    return this;
+  }
+  get(type: string): Condition | undefined {
+    return this.list.find((c) => c.type === type);
+  }
+  toArray(order: readonly string[]): Condition[] {
+    return sortConditions(this.list, order);
+  }
+}
+
+/**
+ * Writes status for an object through the store. observedGeneration moves only after a reconcile
+ * that finished its chain (Cluster API and Flux both refuse to claim a generation they did not act on).
+ */
+export function writeStatus(store: ObjectStore, obj: HostObject, status: ObjectStatus, outcome: ChainOutcome): boolean {
+  const observedGeneration = outcome.completed ? obj.metadata.generation : obj.status?.observedGeneration;
+  const next: ObjectStatus = { ...status };
+  if (observedGeneration !== undefined) next.observedGeneration = observedGeneration;
+  else delete next.observedGeneration;
+  return store.updateStatus(obj.kind as Kind, obj.metadata.name, next);
+}
+
+export function errorMessage(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return String(err);
+}
+
+function minDefined(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return Math.min(a, b);
+}

@@ -1,0 +1,23 @@
+// Kinds whose controllers are not built yet are still validated, stored and listed; their status
+// says so plainly instead of pretending progress.
+import type { Kind } from '../../api/types.js';
+import { parseObjectKey } from '../../api/types.js';
+import type { ObjectStore } from '../../controllers/store.js';
+import { ConditionSet } from '../framework.js';
+
+export function createPendingReconciler(store: ObjectStore, now: () => Date = () => new Date()) {
+  return async function reconcilePending(key: string): Promise<{ kind: 'done' }> {
+    const { kind, name } = parseObjectKey(key);
+    const obj = store.get(kind as Kind, name);
+    if (!obj) return { kind: 'done' };
+    if (obj.metadata.deletionTimestamp) {
+      // Nothing was created on the host for it, so there is nothing to tear down.
+      store.remove(kind, name);
+      return { kind: 'done' };
+    }
+    const c = new ConditionSet(obj.status?.conditions, obj.metadata.generation ?? 1, now());
+    c.set({ type: 'Ready', status: 'Unknown', reason: 'ControllerNotImplemented', message: `The ${kind} controller is not built yet: this object is validated and stored, but nothing acts on it` });
+    store.updateStatus(kind, name, { ...(obj.status ?? {}), phase: 'Pending', conditions: c.toArray(['Ready']) });
+    return { kind: 'done' };
+  };
+}

@@ -1,0 +1,92 @@
+// Guest provisioning rendered into idempotent scripts. Each step has a content hash; a step runs
+// again only when its content changes or the VM was recreated (the hash includes the incarnation).
+import { canonicalHash } from '../../controllers/canonical.js';
+import { shq } from '../../providers/shell.js';
+import type { VmSpec } from './spec.js';
+
+export type ProvisionAction =
+  | { kind: 'script'; script: string }
+  | { kind: 'upload'; path: string; content: string; mode: number; owner?: string }
+  | { kind: 'command'; run: string; unless?: string };
+
+export interface ProvisionStep {
+  /** Stable name shown in status, e.g. `hostname`, `user/alice`, `file//etc/motd`, `command/init`. */
+  name: string;
+  action: ProvisionAction;
+  hash: string;
+}
+
+export interface ProvisionRecord {
+  step: string;
+  hash: string;
+  outcome: 'Succeeded' | 'Failed' | 'Skipped';
+  message: string;
+  time: string;
+}
+
+export function renderProvisionSteps(spec: VmSpec, incarnation: string): ProvisionStep[] {
+  const p = spec.provision ?? {};
+  const steps: Omit<ProvisionStep, 'hash'>[] = [];
+  if (p.hostname) steps.push({ name: 'hostname', action: { kind: 'script', script: hostnameScript(p.hostname) } });
+  for (const u of p.users ?? []) steps.push({ name: `user/${u.name}`, action: { kind: 'script', script: userScript(u) } });
+  if (p.packages?.length) steps.push({ name: 'packages', action: { kind: 'script', script: packagesScript(p.packages) } });
+  for (const f of p.files ?? []) {
+    steps.push({ name: `file/${f.path}`, action: { kind: 'upload', path: f.path, content: f.content, mode: Number.parseInt(f.mode ?? '0644', 8), owner: f.owner } });
+  }
+  for (const c of p.commands ?? []) steps.push({ name: `command/${c.name}`, action: { kind: 'command', run: c.run, unless: c.unless } });
+  return steps.map((s) => ({ ...s, hash: canonicalHash([s.action, incarnation]) }));
+}
+
+/** Steps still to run: those without a Succeeded record of the same hash. */
+export function pendingSteps(steps: ProvisionStep[], records: readonly ProvisionRecord[] | undefined): ProvisionStep[] {
+  const done = new Set((records ?? []).filter((r) => r.outcome !== 'Failed').map((r) => `${r.step}@${r.hash}`));
+  return steps.filter((s) => !done.has(`${s.name}@${s.hash}`));
+}
+
+function hostnameScript(name: string): string {
+  const n = shq(name);
+  return [
+    'set -eu',
+    `hostnamectl set-hostname ${n} 2>/dev/null || hostname ${n}`,
+    `printf '%s\\n' ${n} > /etc/hostname`,
+    `if ! grep -q "[[:space:]]${name.replace(/\./g, '\\.')}\\$" /etc/hosts; then printf '127.0.1.1 %s\\n' ${n} >> /etc/hosts; fi`,
+  ].join('\n');
+}
+
+function userScript(u: { name: string; groups?: string[]; sudo?: boolean; shell?: string; authorizedKeys?: string[] }): string {
+  const n = shq(u.name);
+  const lines = ['set -eu', `if ! id -u ${n} >/dev/null 2>&1; then useradd -m -s ${shq(u.shell ?? '/bin/bash')} ${n}; fi`];
+  for (const g of u.groups ?? []) lines.push(`getent group ${shq(g)} >/dev/null || groupadd ${shq(g)}`, `usermod -aG ${shq(g)} ${n}`);
+  if (u.sudo) {
+    lines.push(`printf '%s ALL=(ALL) NOPASSWD:ALL\\n' ${n} > /etc/sudoers.d/90-hostplane-${u.name}`, `chmod 0440 /etc/sudoers.d/90-hostplane-${u.name}`);
+  }
+  if (u.authorizedKeys?.length) {
+    lines.push(
+      `home=$(getent passwd ${n} | cut -d: -f6)`,
+      'install -d -m 0700 -o ' + n + ' "$home/.ssh"',
+      `cat > "$home/.ssh/authorized_keys" <<'HOSTPLANE_KEYS'`,
+      ...u.authorizedKeys,
+      'HOSTPLANE_KEYS',
+      `chown ${n} "$home/.ssh/authorized_keys"`,
+      'chmod 0600 "$home/.ssh/authorized_keys"',
+    );
+  }
+  return lines.join('\n');
+}
+
+function packagesScript(pkgs: string[]): string {
+  const list = pkgs.map(shq).join(' ');
+  return [
+    'set -eu',
+    'if command -v apt-get >/dev/null 2>&1; then',
+    `  missing=$(for p in ${list}; do dpkg -s "$p" >/dev/null 2>&1 || printf '%s ' "$p"; done)`,
+    '  if [ -n "$missing" ]; then DEBIAN_FRONTEND=noninteractive apt-get install -y $missing; fi',
+    'elif command -v dnf >/dev/null 2>&1; then',
+    `  dnf install -y ${list}`,
+    'elif command -v apk >/dev/null 2>&1; then',
+    `  apk add ${list}`,
+    'else',
+    '  echo "no supported package manager (apt-get, dnf, apk) in the guest" >&2; exit 3',
+    'fi',
+  ].join('\n');
+}

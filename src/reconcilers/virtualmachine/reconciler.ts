@@ -1,0 +1,52 @@
+// The VirtualMachine reconciler: builds the scope, runs the chain (or the deletion chain),
+// computes status once, writes it, and tells the controller when to come back.
+import type { Kind } from '../../api/types.js';
+import { objectKey, parseObjectKey } from '../../api/types.js';
+import { runChain, writeStatus, TerminalReconcileError, type ChainOutcome } from '../framework.js';
+import type { VmDeps, VmScope } from './scope.js';
+import { readVmSpec } from './spec.js';
+import { computeVmStatus } from './status.js';
+import { vmDeleteSteps, vmSteps } from './steps.js';
+
+export type ReconcileOutcome = { kind: 'done' } | { kind: 'requeueAfter'; ms: number };
+
+export class VmReconcileError extends Error {
+  constructor(readonly outcome: ChainOutcome) {
+    super(outcome.stoppedAt ? `${outcome.stoppedAt.step}: ${outcome.stoppedAt.message}` : 'reconcile failed');
+    this.name = 'VmReconcileError';
+  }
+}
+
+export function createVmReconciler(deps: VmDeps) {
+  return async function reconcileVm(key: string): Promise<ReconcileOutcome> {
+    const { kind, name } = parseObjectKey(key);
+    if (kind !== 'VirtualMachine') throw new Error(`not a VirtualMachine key: ${key}`);
+    const object = deps.store.get(kind as Kind, name);
+    if (!object) return { kind: 'done' };
+    if (object.spec.suspend === true && !object.metadata.deletionTimestamp) return { kind: 'done' };
+    const scope: VmScope = { deps, object, key: objectKey(kind, name), spec: readVmSpec(object.spec) };
+
+    if (object.metadata.deletionTimestamp) {
+      const outcome = await runChain(scope, vmDeleteSteps);
+      if (outcome.completed) {
+        deps.capacity.release(scope.key);
+        deps.guest.forget(scope.key);
+        deps.store.remove(kind, name);
+        return { kind: 'done' };
+      }
+      writeStatus(deps.store, object, computeVmStatus(scope, outcome), outcome);
+      throw outcome.error ?? new VmReconcileError(outcome);
+    }
+
+    const outcome = await runChain(scope, vmSteps);
+    // Re-read: the object may have changed while we worked; status always lands on the latest.
+    const latest = deps.store.get(kind, name) ?? object;
+    writeStatus(deps.store, { ...latest, metadata: { ...latest.metadata, generation: object.metadata.generation } }, computeVmStatus({ ...scope, object: { ...object, status: latest.status } }, outcome), outcome);
+    if (outcome.error) {
+      if (outcome.error instanceof TerminalReconcileError) throw outcome.error;
+      throw outcome.error;
+    }
+    if (!outcome.completed) return { kind: 'requeueAfter', ms: outcome.requeueMs ?? 2_000 };
+    return { kind: 'requeueAfter', ms: deps.pollIntervalMs };
+  };
+}

@@ -1,0 +1,60 @@
+// Everything one VirtualMachine reconcile learns and decides; steps fill it, status reads it.
+import type { HostObject } from '../../api/types.js';
+import type { ObjectStore } from '../../controllers/store.js';
+import type { StateDir } from '../../controllers/state-dir.js';
+import type { HostCapacity, Admission } from '../../controllers/host-capacity.js';
+import type { GuestExec } from '../../providers/guest-exec.js';
+import type { SecretStore } from '../../providers/secrets.js';
+import type { GuestEndpoint, ObservedVm, VmProvider } from '../../providers/vm-provider.js';
+import type { EventSink, Logger } from '../deps.js';
+import type { VmObserver } from './observer.js';
+import type { ProvisionRecord } from './provision.js';
+import type { VmRecord, VmRecords } from './records.js';
+import type { VmSpec } from './spec.js';
+
+export interface VmDeps {
+  store: ObjectStore;
+  provider: VmProvider;
+  guest: GuestExec;
+  observer: VmObserver;
+  records: VmRecords;
+  capacity: HostCapacity;
+  secrets: SecretStore;
+  events: EventSink;
+  stateDir: StateDir;
+  log: Logger;
+  now: () => Date;
+  /** Health-poll interval of a converged VM. */
+  pollIntervalMs: number;
+  /** How long a reconcile may block waiting for an IP before it requeues instead. */
+  ipWaitSeconds: number;
+  stopTimeoutSeconds: number;
+}
+
+export interface VmScope {
+  deps: VmDeps;
+  object: HostObject;
+  key: string;
+  spec: VmSpec;
+  /** Set by observe: the provider's view and our ownership record. */
+  observed?: ObservedVm;
+  record?: VmRecord;
+  /** Facts gathered by the steps, read by the status computation. */
+  admission?: Admission;
+  createdNow?: boolean;
+  recreated?: boolean;
+  restartPending?: string;
+  diskShrinkRefused?: string;
+  endpoint?: GuestEndpoint;
+  ip?: string;
+  previousIp?: string;
+  guestReachable?: { ok: boolean; reason: string; message: string };
+  provisioned?: ProvisionRecord[];
+  provisionFailure?: string;
+  deleting?: boolean;
+}
+
+export function vmLogFile(deps: VmDeps, name: string, which: 'console' | 'provision'): string {
+  deps.stateDir.ensure('logs', 'VirtualMachine');
+  return deps.stateDir.path('logs', 'VirtualMachine', `${name}.${which}.log`);
+}

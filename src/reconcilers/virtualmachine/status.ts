@@ -1,0 +1,92 @@
+// The one place VirtualMachine status is computed (Cluster API's _status.go): from the scope and
+// the chain's outcome, every owned condition is set, then Ready and the phase are derived.
+import type { ObjectStatus } from '../../api/types.js';
+import { ConditionSet, type ChainOutcome } from '../framework.js';
+import type { VmScope } from './scope.js';
+
+export const VM_CONDITIONS = ['Ready', 'Created', 'Running', 'Addressed', 'GuestReachable', 'Provisioned', 'UpToDate', 'Reconciling', 'Stalled'] as const;
+
+export function computeVmStatus(s: VmScope, outcome: ChainOutcome): ObjectStatus {
+  const prev = s.object.status ?? {};
+  const gen = s.object.metadata.generation ?? 1;
+  const c = new ConditionSet(prev.conditions, gen, s.deps.now());
+  const stop = outcome.stoppedAt;
+  const stoppedIn = (step: string) => stop?.step === step;
+  const vm = s.observed;
+  const wantRunning = s.spec.powerState === 'Running';
+
+  // Created
+  if (vm) c.set({ type: 'Created', status: 'True', reason: 'Created', message: `VM "${vm.name}" exists on ${s.deps.provider.name}` });
+  else if (stop && (stoppedIn('create') || stoppedIn('observe'))) c.set({ type: 'Created', status: 'False', reason: stop.reason, message: stop.message });
+  else c.set({ type: 'Created', status: 'Unknown', reason: 'Pending', message: 'VM not created yet' });
+
+  // Running
+  if (!vm) c.set({ type: 'Running', status: 'False', reason: 'NotCreated', message: 'VM does not exist yet' });
+  else if (vm.state === 'running') c.set({ type: 'Running', status: 'True', reason: 'Running', message: 'VM is running' });
+  else if (!wantRunning) c.set({ type: 'Running', status: 'False', reason: 'PoweredOff', message: 'spec.powerState is Stopped' });
+  else if (stop && stoppedIn('power')) c.set({ type: 'Running', status: 'False', reason: stop.reason, message: stop.message });
+  else c.set({ type: 'Running', status: 'False', reason: 'Stopped', message: 'VM is stopped' });
+
+  // Addressed
+  if (s.ip) {
+    c.set(
+      s.previousIp
+        ? { type: 'Addressed', status: 'True', reason: 'IPChanged', message: `IP changed from ${s.previousIp} to ${s.ip}` }
+        : { type: 'Addressed', status: 'True', reason: 'IPAssigned', message: `IP ${s.ip}` },
+    );
+  } else if (vm?.state === 'running') c.set({ type: 'Addressed', status: 'False', reason: stoppedIn('address') ? stop!.reason : 'WaitingForIP', message: stoppedIn('address') ? stop!.message : 'waiting for an IP address' });
+  else c.set({ type: 'Addressed', status: 'False', reason: 'NotRunning', message: 'VM is not running' });
+
+  // GuestReachable
+  if (s.guestReachable) c.set({ type: 'GuestReachable', status: s.guestReachable.ok ? 'True' : 'False', reason: s.guestReachable.reason, message: s.guestReachable.message });
+  else c.set({ type: 'GuestReachable', status: 'Unknown', reason: 'NotChecked', message: 'SSH not checked yet' });
+
+  // Provisioned
+  const steps = s.provisioned ?? (prev.provisioned as VmScope['provisioned']);
+  const hasProvision = !!(s.spec.provision && Object.values(s.spec.provision).some((v) => (Array.isArray(v) ? v.length : v)));
+  if (s.provisionFailure) c.set({ type: 'Provisioned', status: 'False', reason: 'ProvisioningFailed', message: s.provisionFailure });
+  else if (!hasProvision) c.set({ type: 'Provisioned', status: 'True', reason: 'NothingToProvision', message: 'spec.provision is empty' });
+  else if (s.provisioned && outcome.completed) c.set({ type: 'Provisioned', status: 'True', reason: 'Provisioned', message: `${s.provisioned.length} steps applied` });
+  else c.set({ type: 'Provisioned', status: 'Unknown', reason: 'Pending', message: 'provisioning runs once SSH answers' });
+
+  // UpToDate
+  if (s.restartPending) c.set({ type: 'UpToDate', status: 'False', reason: 'RestartPending', message: s.restartPending });
+  else if (s.diskShrinkRefused) c.set({ type: 'UpToDate', status: 'False', reason: 'DiskShrinkRefused', message: s.diskShrinkRefused });
+  else c.set({ type: 'UpToDate', status: 'True', reason: 'UpToDate', message: 'VM resources match the spec' });
+
+  // Reconciling / Stalled: abnormal-true, present only when True (Flux/kstatus).
+  const terminal = !!stop?.terminal;
+  c.setOrRemove(!outcome.completed && !terminal, { type: 'Reconciling', reason: stop?.reason ?? 'Progressing', message: stop ? `${stop.step}: ${stop.message}` : 'reconciling' });
+  c.setOrRemove(terminal, { type: 'Stalled', reason: stop?.reason ?? 'Stalled', message: stop?.message ?? '' });
+
+  // Ready: converged to the spec.
+  let phase: string;
+  if (s.deleting || s.object.metadata.deletionTimestamp) {
+    c.set({ type: 'Ready', status: 'False', reason: 'Deleting', message: 'VM is being deleted' });
+    phase = 'Deleting';
+  } else if (outcome.completed && !wantRunning) {
+    c.set({ type: 'Ready', status: 'True', reason: 'Stopped', message: 'VM is stopped, as spec.powerState asks' });
+    phase = 'Stopped';
+  } else if (outcome.completed) {
+    c.set({ type: 'Ready', status: 'True', reason: 'Ready', message: `VM is running at ${s.ip ?? 'unknown address'}${s.restartPending ? ' (restart pending)' : ''}` });
+    phase = 'Running';
+  } else {
+    c.set({ type: 'Ready', status: 'False', reason: stop?.reason ?? 'Progressing', message: stop?.message ?? 'reconciling' });
+    phase = terminal ? 'Failed' : !vm ? (stop?.reason?.startsWith('Insufficient') ? 'Pending' : 'Creating') : vm.state !== 'running' ? 'Starting' : !s.ip ? 'Starting' : !s.guestReachable?.ok ? 'Booting' : 'Provisioning';
+  }
+
+  const status: ObjectStatus = {
+    ...(prev.observedGeneration !== undefined ? { observedGeneration: prev.observedGeneration } : {}),
+    phase,
+    provider: s.deps.provider.name,
+    providerName: vm?.name ?? s.record?.providerName ?? s.object.metadata.name,
+    state: vm?.state ?? 'absent',
+    ...(s.ip ?? prev.ip ? { ip: s.ip ?? (vm?.state === 'running' ? prev.ip : undefined) } : {}),
+    ...(s.previousIp ? { previousIP: s.previousIp } : {}),
+    ...(vm?.details?.accelerator ? { accelerator: vm.details.accelerator } : {}),
+    ...(steps?.length ? { provisioned: steps } : {}),
+    conditions: c.toArray(VM_CONDITIONS),
+  };
+  if (status.ip === undefined) delete status.ip;
+  return status;
+}

@@ -1,0 +1,317 @@
+// The VirtualMachine reconcile chain: observe → ensure created → resources → power → address →
+// guest reachable → provisioned. Each step observes before it acts; none assumes the last run.
+import { appendFileSync } from 'node:fs';
+import type { GuestTarget } from '../../providers/guest-exec.js';
+import { GuestError } from '../../providers/guest-exec.js';
+import { ProviderError } from '../../providers/vm-provider.js';
+import { redact } from '../../controllers/events.js';
+import { StepError, TerminalReconcileError, errorMessage, proceed, waitFor, type Step } from '../framework.js';
+import { pendingSteps, renderProvisionSteps, type ProvisionRecord } from './provision.js';
+import { vmLogFile, type VmScope } from './scope.js';
+import { toGiB, toMiB } from './spec.js';
+
+const name = (s: VmScope) => s.object.metadata.name;
+
+function event(s: VmScope, type: 'Normal' | 'Warning', reason: string, message: string): void {
+  s.deps.events.record({ object: s.key, type, reason, message });
+}
+
+/** Provider failures become step errors whose reason names the cause a person can act on. */
+async function provider<T>(s: VmScope, what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof ProviderError) {
+      if (err.code === 'InvalidArgument') throw new TerminalReconcileError('InvalidSpec', `${what}: ${err.message}`);
+      throw new StepError(err.code === 'CommandFailed' ? `${capitalize(what)}Failed` : err.code, `${what}: ${err.message}`, what);
+    }
+    throw err;
+  }
+}
+
+/** A VM that does not fit waits (and says so once; the recorder folds repeats) instead of freezing the host. */
+function waitForCapacity(s: VmScope, a: { reason: string; message: string }) {
+  event(s, 'Warning', a.reason, `VM "${name(s)}" waits for host capacity: ${a.message}`);
+  return waitFor(30_000, a.reason, a.message);
+}
+
+export const observe: Step<VmScope> = {
+  name: 'observe',
+  async run(s) {
+    s.observed = await provider(s, 'observe', () => s.deps.observer.get(name(s)));
+    s.record = s.deps.records.get(name(s));
+    if (s.record && s.record.objectUid !== s.object.metadata.uid) {
+      // A record of an earlier object with this name: the VM is still ours to manage.
+      s.record = { ...s.record, objectUid: s.object.metadata.uid ?? s.record.objectUid };
+    }
+    if (s.observed && !s.record) {
+      throw new TerminalReconcileError('NameConflict', `a VM named "${name(s)}" exists on the host but hostplane did not create it; it is left untouched — rename this object or remove that VM yourself`);
+    }
+    if (s.observed && s.record?.phase === 'CreatePending') {
+      // Killed between create and record: the VM of our deterministic name is the one we asked for.
+      s.record = s.deps.records.markCreated(name(s), s.record, s.observed.incarnation);
+      event(s, 'Normal', 'Adopted', `Adopted VM "${name(s)}" whose creation was interrupted`);
+    }
+    if (s.observed && s.record && s.observed.incarnation && s.record.incarnation !== s.observed.incarnation) {
+      s.record = s.deps.records.markCreated(name(s), s.record, s.observed.incarnation);
+    }
+    return proceed();
+  },
+};
+
+export const ensureCreated: Step<VmScope> = {
+  name: 'create',
+  async run(s) {
+    if (s.observed) return proceed();
+    const spec = s.spec;
+    if (spec.powerState === 'Running') {
+      s.admission = s.deps.capacity.reserve(s.key, spec.cpu, toMiB(spec.memory));
+      if (!s.admission.ok) return waitForCapacity(s, s.admission);
+    }
+    if (s.record?.phase === 'Created') {
+      s.recreated = true;
+      event(s, 'Warning', 'VMMissing', `VM "${name(s)}" disappeared from the host; creating it again`);
+    }
+    const rec = s.deps.records.markCreatePending(name(s), { providerName: name(s), provider: s.deps.provider.name, objectUid: s.object.metadata.uid ?? '' });
+    await provider(s, 'create', () =>
+      s.deps.provider.create({
+        name: name(s),
+        image: spec.image,
+        cpu: spec.cpu,
+        memoryMiB: toMiB(spec.memory),
+        diskGiB: toGiB(spec.diskSize),
+        network: spec.network,
+        dirs: spec.dirs,
+        boot: spec.boot,
+        guest: { hostname: spec.provision?.hostname, user: spec.ssh.user },
+      }),
+    );
+    s.deps.observer.changed(name(s));
+    s.observed = await s.deps.observer.get(name(s));
+    s.record = s.deps.records.markCreated(name(s), rec, s.observed?.incarnation);
+    s.createdNow = true;
+    event(s, 'Normal', 'Created', `Created VM "${name(s)}" from ${spec.image} (${spec.cpu} vCPU, ${spec.memory}, disk ${spec.diskSize})`);
+    if (!s.observed) throw new StepError('CreateFailed', `VM "${name(s)}" was created but the provider does not list it`);
+    return proceed();
+  },
+};
+
+export const ensureResources: Step<VmScope> = {
+  name: 'resources',
+  async run(s) {
+    const vm = s.observed;
+    if (!vm) return proceed();
+    const want = { cpu: s.spec.cpu, memoryMiB: toMiB(s.spec.memory), diskGiB: toGiB(s.spec.diskSize) };
+    const diff: string[] = [];
+    if (vm.cpu !== undefined && vm.cpu !== want.cpu) diff.push(`cpu ${vm.cpu} → ${want.cpu}`);
+    if (vm.memoryMiB !== undefined && vm.memoryMiB !== want.memoryMiB) diff.push(`memory ${vm.memoryMiB} MiB → ${want.memoryMiB} MiB`);
+    let diskGiB: number | undefined;
+    if (vm.diskGiB !== undefined && vm.diskGiB !== want.diskGiB) {
+      if (want.diskGiB < vm.diskGiB) s.diskShrinkRefused = `disk cannot shrink from ${vm.diskGiB} GiB to ${want.diskGiB} GiB; the VM keeps ${vm.diskGiB} GiB`;
+      else {
+        diff.push(`disk ${vm.diskGiB} GiB → ${want.diskGiB} GiB`);
+        diskGiB = want.diskGiB;
+      }
+    }
+    if (!diff.length) return proceed();
+    const running = vm.state === 'running';
+    if (running && s.spec.restartPolicy === 'Never') {
+      s.restartPending = `resources changed (${diff.join(', ')}); restartPolicy Never keeps the VM running until it is restarted`;
+      return proceed();
+    }
+    if (running) {
+      event(s, 'Normal', 'Restarting', `Stopping VM "${name(s)}" to apply ${diff.join(', ')}`);
+      await provider(s, 'stop', () => s.deps.provider.stop(name(s), { timeoutSeconds: s.deps.stopTimeoutSeconds }));
+      s.deps.guest.forget(s.key);
+    }
+    await provider(s, 'configure', () => s.deps.provider.configure(name(s), { cpu: want.cpu, memoryMiB: want.memoryMiB, ...(diskGiB ? { diskGiB } : {}) }));
+    s.deps.observer.changed(name(s));
+    s.observed = await s.deps.observer.get(name(s));
+    event(s, 'Normal', 'Resized', `Applied ${diff.join(', ')} to VM "${name(s)}"`);
+    return proceed();
+  },
+};
+
+export const ensurePower: Step<VmScope> = {
+  name: 'power',
+  async run(s) {
+    const vm = s.observed;
+    if (!vm) return proceed();
+    if (s.spec.powerState === 'Stopped') {
+      if (vm.state === 'running') {
+        await provider(s, 'stop', () => s.deps.provider.stop(name(s), { timeoutSeconds: s.deps.stopTimeoutSeconds }));
+        s.deps.guest.forget(s.key);
+        s.deps.observer.changed(name(s));
+        s.observed = { ...vm, state: 'stopped' };
+        event(s, 'Normal', 'Stopped', `Stopped VM "${name(s)}" (spec.powerState is Stopped)`);
+      }
+      s.deps.capacity.release(s.key);
+      return proceed();
+    }
+    if (vm.state === 'running') {
+      s.deps.capacity.reserve(s.key, s.spec.cpu, toMiB(s.spec.memory), true);
+      return proceed();
+    }
+    s.admission = s.deps.capacity.reserve(s.key, s.spec.cpu, toMiB(s.spec.memory));
+    if (!s.admission.ok) return waitForCapacity(s, s.admission);
+    const wasCreatedBefore = !s.createdNow && !s.recreated;
+    await provider(s, 'start', () =>
+      s.deps.provider.start({ name: name(s), network: s.spec.network, dirs: s.spec.dirs, logFile: vmLogFile(s.deps, name(s), 'console') }),
+    );
+    s.deps.guest.forget(s.key);
+    s.deps.observer.changed(name(s));
+    s.observed = { ...vm, state: 'running' };
+    if (wasCreatedBefore && s.object.status?.state === 'running') event(s, 'Warning', 'VMStoppedUnexpectedly', `VM "${name(s)}" was found stopped; started it again`);
+    else event(s, 'Normal', 'Started', `Started VM "${name(s)}"`);
+    return proceed();
+  },
+};
+
+export const ensureAddress: Step<VmScope> = {
+  name: 'address',
+  async run(s) {
+    if (s.observed?.state !== 'running') return proceed();
+    const ep = await provider(s, 'ip', () => s.deps.provider.endpoint(name(s), { waitSeconds: s.deps.ipWaitSeconds }));
+    const ip = ep ? await provider(s, 'ip', () => s.deps.provider.ip(name(s))) : undefined;
+    if (!ep || !ip) return waitFor(2_000, 'WaitingForIP', `VM "${name(s)}" is running but has no IP address yet`);
+    s.endpoint = ep;
+    s.ip = ip;
+    const before = s.object.status?.ip as string | undefined;
+    if (before && before !== ip) {
+      s.previousIp = before;
+      event(s, 'Warning', 'IPChanged', `VM "${name(s)}" changed its IP from ${before} to ${ip}; clusters using it may need their node address updated`);
+    } else s.previousIp = s.object.status?.previousIP as string | undefined;
+    return proceed();
+  },
+};
+
+function guestTarget(s: VmScope): GuestTarget {
+  const ssh = s.spec.ssh;
+  const auth = ssh.keySecret
+    ? { privateKey: s.deps.secrets.get(ssh.keySecret) }
+    : { password: s.deps.secrets.get(ssh.passwordSecret ?? 'tart-default') };
+  return {
+    vmKey: s.key,
+    incarnation: s.record?.incarnation ?? s.observed?.incarnation ?? 'unknown',
+    host: s.endpoint!.host,
+    port: s.endpoint!.port === 22 ? ssh.port : s.endpoint!.port,
+    user: ssh.user,
+    auth,
+  };
+}
+
+export const ensureGuestReachable: Step<VmScope> = {
+  name: 'ssh',
+  async run(s) {
+    if (!s.endpoint) return proceed();
+    try {
+      const r = await s.deps.guest.run(guestTarget(s), 'true', { timeoutMs: 15_000 });
+      if (r.code !== 0) throw new GuestError('Unreachable', `a trivial command exited ${r.code}`);
+      s.guestReachable = { ok: true, reason: 'SSHReachable', message: `SSH answers at ${s.endpoint.host}:${s.endpoint.port}` };
+      return proceed();
+    } catch (err) {
+      const reason = err instanceof GuestError ? (err.code === 'Unreachable' || err.code === 'Timeout' ? 'SSHUnreachable' : err.code) : 'SSHUnreachable';
+      s.guestReachable = { ok: false, reason, message: errorMessage(err) };
+      // Host-key and auth problems need a person; an unreachable guest may still be booting.
+      if (reason === 'HostKeyMismatch' || reason === 'AuthFailed') throw new StepError(reason, errorMessage(err), 'ssh');
+      return waitFor(3_000, reason, `waiting for SSH on ${s.endpoint.host}:${s.endpoint.port}: ${errorMessage(err)}`);
+    }
+  },
+};
+
+export const ensureProvisioned: Step<VmScope> = {
+  name: 'provision',
+  async run(s) {
+    if (!s.guestReachable?.ok) return proceed();
+    const incarnation = s.record?.incarnation ?? s.observed?.incarnation ?? 'unknown';
+    const steps = renderProvisionSteps(s.spec, incarnation);
+    const previous = ((s.object.status?.provisioned as ProvisionRecord[] | undefined) ?? []).filter((r) => steps.some((st) => st.name === r.step && st.hash === r.hash));
+    const records = new Map(previous.map((r) => [r.step, r]));
+    s.provisioned = steps.map((st) => records.get(st.name)).filter((r): r is ProvisionRecord => !!r);
+    const todo = pendingSteps(steps, previous);
+    if (!todo.length) return proceed();
+    const target = guestTarget(s);
+    const logFile = vmLogFile(s.deps, name(s), 'provision');
+    const secrets = s.deps.secrets.values();
+    const log = (chunk: string) => appendFileSync(logFile, redact(chunk, secrets));
+    for (const st of todo) {
+      log(`--- ${new Date().toISOString()} ${st.name}\n`);
+      let outcome: ProvisionRecord['outcome'] = 'Succeeded';
+      let message = '';
+      try {
+        const a = st.action;
+        if (a.kind === 'upload') {
+          await s.deps.guest.upload(target, a.path, a.content, { mode: a.mode, sudo: true });
+          if (a.owner) await mustRun(s, target, `chown ${shqOwner(a.owner)} ${shqPath(a.path)}`, log);
+          message = `wrote ${a.path}`;
+        } else if (a.kind === 'command') {
+          if (a.unless && (await s.deps.guest.run(target, a.unless, { sudo: true, onOutput: log, timeoutMs: 600_000 })).code === 0) {
+            outcome = 'Skipped';
+            message = 'unless-check passed';
+          } else {
+            await mustRun(s, target, a.run, log);
+            message = 'ran';
+          }
+        } else {
+          await mustRun(s, target, a.script, log);
+          message = 'applied';
+        }
+      } catch (err) {
+        outcome = 'Failed';
+        message = redact(errorMessage(err), secrets);
+      }
+      const rec: ProvisionRecord = { step: st.name, hash: st.hash, outcome, message, time: s.deps.now().toISOString() };
+      records.set(st.name, rec);
+      s.provisioned = steps.map((x) => records.get(x.name)).filter((r): r is ProvisionRecord => !!r);
+      if (outcome === 'Failed') {
+        s.provisionFailure = `step ${st.name} failed: ${message}`;
+        event(s, 'Warning', 'ProvisioningFailed', `VM "${name(s)}": ${s.provisionFailure}`);
+        throw new StepError('ProvisioningFailed', s.provisionFailure, 'provision');
+      }
+    }
+    event(s, 'Normal', 'Provisioned', `Provisioned VM "${name(s)}": ${todo.map((t) => t.name).join(', ')}`);
+    return proceed();
+  },
+};
+
+async function mustRun(s: VmScope, target: GuestTarget, script: string, log: (c: string) => void): Promise<void> {
+  const r = await s.deps.guest.run(target, script, { sudo: true, onOutput: log, timeoutMs: 900_000 });
+  if (r.code !== 0) throw new Error(`exit ${r.code}: ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ')}`);
+}
+
+const shqPath = (p: string) => `'${p.replace(/'/g, `'\\''`)}'`;
+const shqOwner = shqPath;
+
+export const vmSteps: Step<VmScope>[] = [observe, ensureCreated, ensureResources, ensurePower, ensureAddress, ensureGuestReachable, ensureProvisioned];
+
+/** Deletion (finalizer path): graceful stop, stop, delete, forget. Never touches a VM without our record. */
+export const vmDeleteSteps: Step<VmScope>[] = [
+  {
+    name: 'delete',
+    async run(s) {
+      s.deleting = true;
+      const rec = s.deps.records.get(name(s));
+      if (!rec || s.spec.deletionPolicy === 'Retain') {
+        if (rec && s.spec.deletionPolicy === 'Retain') event(s, 'Normal', 'Retained', `Left VM "${name(s)}" on the host (deletionPolicy Retain)`);
+        s.deps.records.remove(name(s));
+        return proceed();
+      }
+      const vm = await provider(s, 'observe', () => s.deps.observer.get(name(s)));
+      if (vm?.state === 'running') {
+        await provider(s, 'stop', () => s.deps.provider.stop(name(s), { timeoutSeconds: s.deps.stopTimeoutSeconds }));
+        s.deps.observer.changed(name(s));
+      }
+      if (vm) {
+        await provider(s, 'delete', () => s.deps.provider.delete(name(s)));
+        s.deps.observer.changed(name(s));
+        event(s, 'Normal', 'Deleted', `Deleted VM "${name(s)}"`);
+      }
+      s.deps.records.remove(name(s));
+      return proceed();
+    },
+  },
+];
+
+function capitalize(w: string): string {
+  return w.charAt(0).toUpperCase() + w.slice(1);
+}
