@@ -1,12 +1,13 @@
 #!/usr/bin/env node
-// Runs the compiled CLI (npm run build); falls back to the TypeScript sources through tsx in a checkout.
+// Runs the compiled CLI (npm run build); falls back to the TypeScript sources through tsx in a
+// checkout, or when HOSTPLANE_FROM_SOURCE is set (tests run the code under test, never a stale build).
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const compiled = join(root, 'dist', 'cli', 'main.js');
-if (existsSync(compiled)) {
+if (existsSync(compiled) && !process.env.HOSTPLANE_FROM_SOURCE) {
   const { main } = await import(pathToFileURL(compiled).href);
   process.exitCode = await main(process.argv.slice(2));
 } else {

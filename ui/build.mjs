@@ -8,6 +8,11 @@ import { fileURLToPath } from 'node:url';
 const uiDir = fileURLToPath(new URL('.', import.meta.url));
 const require = createRequire(import.meta.url);
 
-execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', `${uiDir}tsconfig.json`], { stdio: 'inherit' });
+try {
+  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', `${uiDir}tsconfig.json`], { stdio: 'inherit' });
+} catch {
+  console.error('ui: type errors (above); not building');
+  process.exit(1);
+}
 const { build } = await import('vite');
 await build({ configFile: `${uiDir}vite.config.ts`, logLevel: process.env.HOSTPLANE_UI_QUIET ? 'warn' : 'info' });

@@ -157,7 +157,7 @@ ln -sf /lib64/ld-linux-x86-64.so.2 "$R/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2
 # Kernel modules: dependency closure of what /init loads, from a busybox-generated modules.dep.
 MODDIR="lib/modules/$KVER"
 "$BB" depmod -b "$KROOT" "$KVER"
-WANT="virtio_pci virtio_net virtio_rng virtio_blk virtio_console button evdev"
+WANT="virtio_pci virtio_net virtio_rng virtio_blk virtio_console button evdev virtiofs"
 declare -A MSEEN=()
 add_mod() { # $1 = module name (dash or underscore)
   local n=${1//-/_} line path deps d

@@ -9,6 +9,12 @@ import type { Kind } from './types.js';
 import { API_VERSION } from './types.js';
 import { createApi, isLoopbackHost, loadOrCreateToken, parseListen, serveApi, type ApiContext, type ApiKindInfo, type ApiRegistry } from './server.js';
 import { Redactor, REDACTED } from './redact.js';
+import { loadSchemaRegistry } from './schema.js';
+import type { ApiEvents } from './server.js';
+
+// The real pieces must fit the small interfaces the API declares (a compile-time check).
+const realEvents: ApiEvents = new EventRecorder();
+void realEvents;
 
 // A small registry standing in for the CRD-backed one: the API only needs kinds, validate and schemas.
 const KIND_INFO: ApiKindInfo[] = [
@@ -320,6 +326,16 @@ describe('apply, delete, suspend through the spec files', () => {
     expect(b.error.issues).toEqual([{ document: 0, object: 'VirtualMachine/bad', field: 'spec.cpu', message: 'must be >= 1' }]);
     expect(readFileSync(join(f.specsDir, 'dev.yaml'), 'utf8')).toBe(before);
     expect(existsSync(join(f.specsDir, 'fine.yaml'))).toBe(false);
+  });
+
+  it('422 from the real CRD schema names the field path', async () => {
+    const real = createApi({ ...f.ctx, registry: loadSchemaRegistry() }, { requireToken: false });
+    const res = await real.request('/api/v1/apply', { method: 'POST', body: `apiVersion: ${API_VERSION}\nkind: VirtualMachine\nmetadata: {name: vm1}\nspec: {image: ubuntu, cpu: 2, memory: 4Gi, powerState: Sideways}\n`, headers: { 'content-type': 'application/yaml' } });
+    expect(res.status).toBe(422);
+    const b = await body(res);
+    expect(b.error.issues.map((i: any) => i.field)).toContain('spec.powerState');
+    expect(b.error.message).toContain('spec.powerState');
+    expect(existsSync(join(f.specsDir, 'vms'))).toBe(false);
   });
 
   it('400 on YAML that does not parse, with the position', async () => {

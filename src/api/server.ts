@@ -14,7 +14,7 @@ import type { HostObject, Kind, SpecError } from './types.js';
 import { KINDS, objectKey } from './types.js';
 import type { ObjectStore } from '../controllers/store.js';
 import { StateDir, writeFileAtomic } from '../controllers/state-dir.js';
-import { applyObject, deleteObject, setSpecField } from '../controllers/spec-files.js';
+import { SpecEditError, SpecPathError, applyObject, deleteObject, setSpecField, type ApplyObjectInput } from '../controllers/spec-files.js';
 import { Redactor, findRedactedPlaceholders } from './redact.js';
 import { openWatch, type WatchHandle, type WatchHostEvent } from './watch.js';
 import { defaultUiDir, staticResponse } from './static.js';
@@ -236,16 +236,16 @@ export function createApi(ctx: ApiContext, opts: ApiOptions): Hono {
   app.onError((err, c) => {
     if (err instanceof ApiError) return json(c, errorBody(err.code, err.message, err.details), err.status);
     const message = err instanceof Error ? err.message : String(err);
-    const code = (err as NodeJS.ErrnoException).code;
-    // spec-files refuses paths outside specsDir with an error; surface it as the client's fault.
-    if (/outside|escapes/i.test(message)) return json(c, errorBody('PathOutsideSpecs', message), 400);
-    if (code === 'ENOENT') return json(c, errorBody('NotFound', message), 404);
+    if (err instanceof SpecPathError) return json(c, errorBody('PathOutsideSpecs', message), 400);
+    if (err instanceof SpecEditError) return json(c, errorBody('SpecEditFailed', message), 409);
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return json(c, errorBody('NotFound', message), 404);
     return json(c, errorBody('InternalError', `${message} (see the hostplane log for details)`), 500);
   });
 
   // --- guards: host header (DNS rebinding), auth, cross-site mutations ----------------------
   app.use('*', async (c, next) => {
-    const hostHeader = hostOfHeader(c.req.header('host'));
+    const requestHost = c.req.header('host') ?? new URL(c.req.url).host;
+    const hostHeader = hostOfHeader(requestHost);
     if (!opts.requireToken && hostHeader && !isLoopbackHost(hostHeader)) {
       // Loopback without a token is safe only if a web page cannot reach us under another name.
       return json(c, errorBody('Forbidden', `Host "${hostHeader}" is not a loopback name; open the dashboard at http://127.0.0.1 or http://localhost`), 403);
@@ -282,7 +282,7 @@ export function createApi(ctx: ApiContext, opts: ApiOptions): Hono {
       let foreign = site === 'cross-site';
       if (origin && origin !== 'null') {
         try {
-          foreign ||= new URL(origin).host !== c.req.header('host');
+          foreign ||= new URL(origin).host !== requestHost;
         } catch {
           foreign = true;
         }
@@ -348,7 +348,7 @@ export function createApi(ctx: ApiContext, opts: ApiOptions): Hono {
 
     // Validate everything before writing anything: an apply is all or nothing.
     const issues: { document: number; object?: string; field: string; message: string }[] = [];
-    const valid: { doc: Record<string, unknown>; kind: Kind; name: string }[] = [];
+    const valid: { doc: ApplyObjectInput; kind: Kind; name: string }[] = [];
     docs.forEach((doc, i) => {
       const placeholders = findRedactedPlaceholders(doc);
       for (const p of placeholders) issues.push({ document: i, field: p, message: 'holds the redaction placeholder from an API response; put the real value (or a secret reference) back' });
@@ -375,14 +375,13 @@ export function createApi(ctx: ApiContext, opts: ApiOptions): Hono {
       if (seen.has(key)) throw new ApiError(422, 'Invalid', `${key} appears twice in the body`, { issues: [{ field: 'metadata.name', message: 'duplicate' }] });
       seen.add(key);
     }
-    const results: { object: string; file: string; action: 'created' | 'configured' }[] = [];
+    const results: { object: string; file: string; action: 'created' | 'configured' | 'unchanged' }[] = [];
     for (const v of valid) {
       const source = ctx.store.sourceOf(v.kind, v.name);
       // An existing object is rewritten where it lives; a new one goes to ?file= or the default file.
       const target = source?.file ?? file;
-      const res = (await applyObject(ctx.specsDir, v.doc as unknown as HostObject, target ? { file: target } : {})) as unknown;
-      const writtenFile = typeof res === 'string' ? res : (res as { file?: string } | undefined)?.file ?? target ?? '';
-      results.push({ object: objectKey(v.kind, v.name), file: writtenFile, action: source ? 'configured' : 'created' });
+      const res = applyObject(ctx.specsDir, v.doc, target ? { file: target } : {});
+      results.push({ object: objectKey(v.kind, v.name), file: res.file, action: res.action === 'unchanged' ? 'unchanged' : source ? 'configured' : 'created' });
     }
     return json(c, { apiVersion: 'v1', kind: 'Status', status: 'Success', message: results.map((r) => `${r.object} ${r.action}${r.file ? ` in ${r.file}` : ''}`).join('; '), items: results }, 200);
   });
@@ -425,7 +424,7 @@ export function createApi(ctx: ApiContext, opts: ApiOptions): Hono {
   app.delete(`${API_PREFIX}/:plural/:name`, async (c) => {
     const { r, obj } = mustGet(c.req.param('plural'), c.req.param('name'));
     const src = mustSource(r, obj.metadata.name);
-    await deleteObject(ctx.specsDir, src.file, r.kind, obj.metadata.name);
+    deleteObject(ctx.specsDir, src.file, r.kind, obj.metadata.name);
     return json(c, status(202, `${r.kind}/${obj.metadata.name} removed from ${src.file}; hostplane tears it down next`, { file: src.file }), 202);
   });
 
@@ -440,7 +439,7 @@ export function createApi(ctx: ApiContext, opts: ApiOptions): Hono {
     app.post(`${API_PREFIX}/:plural/:name/${verb}`, async (c) => {
       const { r, obj } = mustGet(c.req.param('plural'), c.req.param('name'));
       const src = mustSource(r, obj.metadata.name);
-      await setSpecField(ctx.specsDir, { file: src.file }, r.kind, obj.metadata.name, 'spec.suspend', value);
+      setSpecField(ctx.specsDir, { file: src.file }, r.kind, obj.metadata.name, 'spec.suspend', value);
       return json(c, status(202, `${r.kind}/${obj.metadata.name}: spec.suspend set to ${value} in ${src.file}`, { file: src.file }), 202);
     });
   }
@@ -498,14 +497,12 @@ function parseBody(text: string, contentType: string): unknown[] {
 }
 
 /** What an applied document keeps: identity, labels, annotations and spec. Status and server-set metadata never go to disk. */
-function specDocument(doc: Record<string, unknown>): Record<string, unknown> {
-  const meta = (doc.metadata ?? {}) as Record<string, unknown>;
-  const metadata: Record<string, unknown> = { name: meta.name };
+function specDocument(doc: Record<string, unknown>): ApplyObjectInput {
+  const meta = (doc.metadata ?? {}) as { name: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  const metadata: ApplyObjectInput['metadata'] = { name: meta.name };
   if (meta.labels && typeof meta.labels === 'object' && Object.keys(meta.labels).length) metadata.labels = meta.labels;
   if (meta.annotations && typeof meta.annotations === 'object' && Object.keys(meta.annotations).length) metadata.annotations = meta.annotations;
-  const out: Record<string, unknown> = { apiVersion: doc.apiVersion, kind: doc.kind, metadata };
-  if (doc.spec !== undefined) out.spec = doc.spec;
-  return out;
+  return { apiVersion: String(doc.apiVersion), kind: String(doc.kind), metadata, spec: (doc.spec ?? {}) as Record<string, unknown> };
 }
 
 /**

@@ -17,6 +17,7 @@ const USAGE = `hostplane — a control plane for this host's VMs, clusters, add-
 
 Usage:
   hostplane up [--specs DIR] [--state DIR] [--provider auto|sim|tart|qemu] [--listen HOST:PORT|off]
+               [--poll 30s] [--grace 3s] [--workers 4] [--host-cpu N] [--host-memory GiB] [--sim-scale 1]
   hostplane get KIND [NAME] [-o wide|yaml|json]
   hostplane describe KIND NAME
   hostplane events [KIND/NAME]
@@ -50,6 +51,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
         timeout: { type: 'string', default: '5m' },
         workers: { type: 'string' },
         grace: { type: 'string' },
+        poll: { type: 'string' },
         'sim-scale': { type: 'string' },
         'host-cpu': { type: 'string' },
         'host-memory': { type: 'string' },
@@ -87,7 +89,8 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
             provider,
             listen: f.listen === 'off' ? false : f.listen!,
             workers: num(f.workers),
-            graceMs: num(f.grace),
+            graceMs: f.grace ? parseDuration(f.grace) : undefined,
+            pollIntervalMs: f.poll ? parseDuration(f.poll) : undefined,
             simScale: num(f['sim-scale']),
             hostCpu: num(f['host-cpu']),
             hostMemoryMiB: f['host-memory'] ? Math.round(Number.parseFloat(f['host-memory']) * 1024) : undefined,

@@ -61,10 +61,15 @@ interface FileState {
   held: boolean;
   /** Held since first sight: the objects it defines are unknown. */
   unknownClaims: boolean;
+  /** The text last read (undefined when unreadable): an identical re-read changes nothing. */
+  text?: string;
 }
 
 /** The event object for source-wide events (deletion paused/resumed): the specs directory itself. */
 export const SOURCE_OBJECT = 'File/.';
+
+/** Longer than chokidar's per-file throttles (50 ms for change, 100 ms for unlink). */
+const SETTLE_MS = 120;
 
 export class SpecSource {
   readonly specsDir: string;
@@ -85,6 +90,7 @@ export class SpecSource {
   private readonly pending = new Map<string, number>(); // key → due time (ms)
   private readonly reported = new Map<string, Set<string>>(); // file → error identities already told as events
   private readonly debounces = new Map<string, NodeJS.Timeout>();
+  private readonly settles = new Map<string, NodeJS.Timeout>();
   private seq = 0;
   private watcher?: FSWatcher;
   private deletionTimer?: NodeJS.Timeout;
@@ -128,8 +134,9 @@ export class SpecSource {
 
   async stop(): Promise<void> {
     this.watching = false;
-    for (const t of this.debounces.values()) clearTimeout(t);
+    for (const t of [...this.debounces.values(), ...this.settles.values()]) clearTimeout(t);
     this.debounces.clear();
+    this.settles.clear();
     if (this.deletionTimer) clearTimeout(this.deletionTimer);
     this.deletionTimer = undefined;
     if (this.rootTimer) clearInterval(this.rootTimer);
@@ -212,20 +219,37 @@ export class SpecSource {
     return sep === '/' ? r : r.split(sep).join('/');
   }
 
-  /** Debounces one file; when quiet, re-reads it. */
+  /**
+   * Debounces one file; when quiet, re-reads it. chokidar drops a file's `change` events for 50 ms
+   * after one it delivered (and `unlink`s for 100 ms), so each read is followed by one more look a
+   * little later: an edit inside that window is still seen (level-triggered, nothing is lost).
+   */
   private touch(rel: string): void {
     const t = this.debounces.get(rel);
     if (t) clearTimeout(t);
+    const s = this.settles.get(rel);
+    if (s) clearTimeout(s);
+    this.settles.delete(rel);
     this.debounces.set(
       rel,
       setTimeout(() => {
         this.debounces.delete(rel);
         if (!this.watching) return;
-        const dirty = new Set<string>();
-        this.readFile(rel, dirty);
-        this.reconcile(dirty, [rel]);
+        this.refresh(rel);
+        this.settles.set(
+          rel,
+          setTimeout(() => {
+            this.settles.delete(rel);
+            if (this.watching) this.refresh(rel);
+          }, SETTLE_MS),
+        );
       }, this.debounceMs),
     );
+  }
+
+  private refresh(rel: string): void {
+    const dirty = new Set<string>();
+    if (this.readFile(rel, dirty)) this.reconcile(dirty, [rel]);
   }
 
   private readRootIdentity(): string | undefined {
@@ -319,26 +343,32 @@ export class SpecSource {
     this.reconcile(dirty, changed, true);
   }
 
-  /** Re-reads one file and updates its claims; keys whose owner or document may have changed go to `dirty`. */
-  private readFile(rel: string, dirty: Set<string>): void {
+  /**
+   * Re-reads one file and updates its claims; keys whose owner or document may have changed go to
+   * `dirty`. Returns false when the file is exactly as last read.
+   */
+  private readFile(rel: string, dirty: Set<string>): boolean {
     let text: string;
     try {
       text = readFileSync(join(this.specsDir, rel), 'utf8');
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'EISDIR' || code === 'ENOTDIR') {
+        if (!this.files.has(rel)) return false;
         this.dropFile(rel, dirty);
-        return;
+        return true;
       }
       // Exists but cannot be read (permissions, I/O): like a file that does not parse.
       const parsed: ParsedSpecFile = { file: rel, syntaxOk: false, documents: [], errors: [{ file: rel, line: 1, col: 1, field: '', message: `cannot read file: ${(err as Error).message}` }] };
-      this.setFile(rel, parsed, dirty);
-      return;
+      this.setFile(rel, parsed, dirty, undefined);
+      return true;
     }
-    this.setFile(rel, parseSpecFile(rel, text, this.registry), dirty);
+    if (this.files.get(rel)?.text === text) return false;
+    this.setFile(rel, parseSpecFile(rel, text, this.registry), dirty, text);
+    return true;
   }
 
-  private setFile(rel: string, parsed: ParsedSpecFile, dirty: Set<string>): void {
+  private setFile(rel: string, parsed: ParsedSpecFile, dirty: Set<string>, text: string | undefined): void {
     const prev = this.files.get(rel);
     const claims = new Map<string, number>();
     const docs = new Map<string, SpecDocument>();
@@ -353,7 +383,7 @@ export class SpecSource {
     for (const k of prev?.claims.keys() ?? []) dirty.add(k);
     for (const k of claims.keys()) dirty.add(k);
     this.setClaims(rel, prev?.claims, claims);
-    this.files.set(rel, { parsed, claims, docs, held, unknownClaims });
+    this.files.set(rel, { parsed, claims, docs, held, unknownClaims, text });
   }
 
   private dropFile(rel: string, dirty: Set<string>): void {
@@ -474,11 +504,16 @@ export class SpecSource {
         return;
       }
       this.paused = undefined;
+      // Files coming back one by one must not let the rest through at once: a fresh grace period.
+      const due = Date.now() + this.graceMs;
+      for (const key of this.pending.keys()) this.pending.set(key, due);
       this.record(
         SOURCE_OBJECT,
         'Normal',
         'DeletionResumed',
-        this.pending.size ? `deletion resumed: ${this.pending.size} object(s) still have no spec` : 'the spec files are back: nothing was deleted',
+        this.pending.size
+          ? `deletion resumed: ${this.pending.size} object(s) still have no spec and will be deleted in ${this.graceMs} ms unless their files come back`
+          : 'the spec files are back: nothing was deleted',
       );
     }
     const now = Date.now();

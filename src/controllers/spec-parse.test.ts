@@ -26,7 +26,7 @@ describe('parseYamlDocuments', () => {
     expect(r.documents.map((d) => (d.value as { metadata: { name: string } }).metadata.name)).toEqual(['a', 'b']);
     expect(r.documents.map((d) => d.position)).toEqual([
       { line: 2, col: 1 },
-      { line: 14, col: 1 },
+      { line: 13, col: 1 },
     ]);
   });
 
@@ -41,10 +41,10 @@ describe('parseYamlDocuments', () => {
   });
 
   it.each([
-    ['a bad indentation', 'kind: VirtualMachine\nmetadata:\n  name: a\n   bad: x\n', 4],
+    ['a bad indentation', 'kind: VirtualMachine\nmetadata:\n  name: a\n   bad: x\n', 3],
     ['an unclosed flow map', 'kind: VirtualMachine\nmetadata: {name: a\nspec: {}\n', 3],
     ['a duplicate key', 'kind: VirtualMachine\nkind: Cluster\n', 2],
-    ['an unterminated quote in the second document', `${vmYaml('a')}---\nkind: "VirtualMachine\n`, 8],
+    ['an unterminated quote in the second document', `${vmYaml('a')}---\nkind: "VirtualMachine\n`, 9],
   ])('reports a YAML syntax error (%s) with file:line:col and no documents', (_name, text, line) => {
     const r = parseYamlDocuments('bad.yaml', text);
     expect(r.documents).toEqual([]);

@@ -20,6 +20,9 @@ function processAlive(pid: number): boolean {
   }
 }
 
+/** Roots locked by this process: a second owner inside one process is refused too. */
+const lockedHere = new Set<string>();
+
 export class StateDir {
   readonly root: string;
   private locked = false;
@@ -46,6 +49,7 @@ export class StateDir {
    * link(2) makes the take-over atomic: two processes racing for a stale lock cannot both win.
    */
   acquireLock(pid = process.pid): void {
+    if (lockedHere.has(this.root)) throw new StateLockedError(this.root, process.pid);
     this.ensure();
     const lock = this.path('lock');
     for (let attempt = 0; attempt < 3; attempt++) {
@@ -55,6 +59,7 @@ export class StateDir {
         linkSync(tmp, lock);
         unlinkSync(tmp);
         this.locked = true;
+        lockedHere.add(this.root);
         return;
       } catch (err) {
         unlinkSync(tmp);
@@ -85,6 +90,7 @@ export class StateDir {
     if (!this.locked) return;
     if (this.lockOwner() === process.pid) rmSync(this.path('lock'), { force: true });
     this.locked = false;
+    lockedHere.delete(this.root);
   }
 
   readJson<T>(rel: string): T | undefined {

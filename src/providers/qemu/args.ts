@@ -90,8 +90,18 @@ export function parseCidr(address: string): { ip: string; prefix: number } | und
 export const MGMT_GUEST_IP = '10.0.2.15';
 const MGMT_GATEWAY = '10.0.2.2';
 
+/** A host directory shared into the guest over virtiofs (one virtiofsd per share). */
+export interface ShareSpec {
+  tag: string;
+  /** virtiofsd's vhost-user socket. */
+  socket: string;
+  /** Where the guest's /init mounts it: /mnt/<tag>. */
+  mountPoint: string;
+  readOnly: boolean;
+}
+
 /** Kernel command line: console, the guest identity and the addresses the image's /init reads. */
-export function guestCmdline(rec: VmRecord): string {
+export function guestCmdline(rec: VmRecord, shares: ShareSpec[] = []): string {
   const parts = ['console=ttyS0', 'quiet', 'panic=-1', `hostname=${rec.guest.hostname}`];
   parts.push(`net0=${MGMT_GUEST_IP}/24,${MGMT_GATEWAY}`, `net0mac=${rec.mgmtMac}`);
   if (rec.segment && rec.address) {
@@ -103,6 +113,7 @@ export function guestCmdline(rec: VmRecord): string {
     parts.push(`sshkey=${Buffer.from(keys).toString('base64')}`);
   }
   if (rec.guest.user && rec.guest.user !== 'root') parts.push(`user=${rec.guest.user}`);
+  for (const sh of shares) parts.push(`virtiofs=${sh.tag}:${sh.mountPoint}${sh.readOnly ? ':ro' : ''}`);
   if (rec.append) parts.push(rec.append);
   return parts.join(' ');
 }
@@ -119,6 +130,7 @@ export interface QemuArgsInput {
   tbSizeMiB?: number;
   pidFile: string;
   qmpSocket: string;
+  shares?: ShareSpec[];
 }
 
 /** QEMU option values escape a comma by doubling it. */
@@ -131,6 +143,11 @@ export function buildQemuArgs(i: QemuArgsInput): string[] {
   if (i.accelerator === 'kvm') a.push('-accel', 'kvm', '-cpu', 'host');
   else a.push('-accel', i.tbSizeMiB ? `tcg,tb-size=${i.tbSizeMiB}` : 'tcg', '-cpu', 'max');
   a.push('-smp', String(rec.cpu), '-m', String(rec.memoryMiB));
+  const shares = i.shares ?? [];
+  if (shares.length > 0) {
+    // vhost-user-fs needs guest RAM the virtiofsd processes can map.
+    a.push('-object', `memory-backend-memfd,id=mem,size=${rec.memoryMiB}M,share=on`, '-numa', 'node,memdev=mem');
+  }
   a.push('-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot');
   a.push('-daemonize', '-pidfile', i.pidFile);
   a.push('-qmp', `unix:${optValue(i.qmpSocket)},server=on,wait=off`);
@@ -143,6 +160,10 @@ export function buildQemuArgs(i: QemuArgsInput): string[] {
     a.push('-device', `virtio-net-pci,netdev=seg,mac=${rec.segmentMac}`);
   }
   a.push('-device', 'virtio-rng-pci');
+  shares.forEach((sh, n) => {
+    a.push('-chardev', `socket,id=vfs${n},path=${optValue(sh.socket)}`);
+    a.push('-device', `vhost-user-fs-pci,chardev=vfs${n},tag=${sh.tag}`);
+  });
   if (rec.disk) {
     a.push('-drive', `file=${optValue(rec.disk)},if=none,id=disk0,format=qcow2,discard=unmap`);
     a.push('-device', `virtio-blk-pci,drive=disk0${rec.kernel ? '' : ',bootindex=1'}`);
@@ -150,7 +171,7 @@ export function buildQemuArgs(i: QemuArgsInput): string[] {
   if (rec.kernel) {
     a.push('-kernel', rec.kernel);
     if (rec.initrd) a.push('-initrd', rec.initrd);
-    a.push('-append', guestCmdline(rec));
+    a.push('-append', guestCmdline(rec, shares));
   }
   return a;
 }

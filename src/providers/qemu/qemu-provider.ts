@@ -344,7 +344,8 @@ export class QemuProvider implements VmProvider {
         if (ready !== false && (await sshBanner('127.0.0.1', rec.sshPort, 1500))) return { host: '127.0.0.1', port: rec.sshPort };
       }
       if (Date.now() >= end) return undefined;
-      await sleep(Math.min(250, Math.max(1, end - Date.now())));
+      // Reading the console tail is cheap; poll it often so SSH is probed as soon as the guest is up.
+      await sleep(Math.min(100, Math.max(1, end - Date.now())));
     }
   }
 

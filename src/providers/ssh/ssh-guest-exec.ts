@@ -254,11 +254,9 @@ class SshGuestExec implements GuestExec {
       };
       const timer = setTimeout(() => {
         finish(() => {
-          try {
-            channel.signal('KILL');
-          } catch {
-            /* not supported by every server */
-          }
+          // Closing the channel gives the guest-side watcher EOF on stdin, and it kills the script's
+          // process group (see renderStdinScript). No SSH "signal" request: OpenSSH would deliver it
+          // only to the outer shell and orphan the script's children.
           channel.close();
           reject(new GuestError('Timeout', `command on ${targetLabel(target)} did not finish within ${timeoutMs} ms; its channel was closed`));
         });

@@ -146,7 +146,7 @@ export function startLive(): void {
         throw err;
       }
     },
-    extraParams: () => (maxEventId ? { eventsSince: String(maxEventId) } : {}),
+    extraParams: (): Record<string, string> => (maxEventId ? { eventsSince: String(maxEventId) } : {}),
     onMessage: (m) => {
       pending.push(m);
       flushTimer ??= setTimeout(flush, 100);

@@ -1,0 +1,103 @@
+// `hostplane up` as a user runs it: a separate process, killed with -9 and restarted.
+import { afterEach, describe, expect, it } from 'vitest';
+import { ObjectStore, StateDirPersistence } from '../../src/controllers/store.js';
+import { loadWorld } from '../../src/providers/sim/sim-world.js';
+import { getCondition } from '../../src/reconcilers/conditions.js';
+import { VmRecords } from '../../src/reconcilers/virtualmachine/records.js';
+import { runCli, startUp, type UpProcess } from '../fixtures/cli.js';
+import { makeLab, vmDoc, type Lab } from '../fixtures/lab.js';
+import { waitFor } from '../fixtures/wait-for.js';
+
+let lab: Lab | undefined;
+let procs: UpProcess[] = [];
+
+afterEach(async () => {
+  for (const p of procs) await p.stop();
+  procs = [];
+  lab?.cleanup();
+  lab = undefined;
+});
+
+const NAMES = ['n1', 'n2', 'n3', 'n4'];
+
+function persisted(l: Lab) {
+  const store = new ObjectStore(new StateDirPersistence(l.stateDir, true));
+  store.restore();
+  return store;
+}
+
+function allReady(l: Lab): boolean {
+  const store = persisted(l);
+  return NAMES.every((n) => getCondition(store.get('VirtualMachine', n)?.status?.conditions, 'Ready')?.status === 'True');
+}
+
+function up(l: Lab): UpProcess {
+  const p = startUp(['--specs', l.specsDir, '--state', l.stateDir.root, '--provider', 'sim', '--listen', 'off', '--sim-scale', '0.3', '--grace', '500ms', '--poll', '1s']);
+  procs.push(p);
+  return p;
+}
+
+describe('hostplane up (separate process, sim host)', () => {
+  it('survives kill -9 mid-create and at rest: same uids, exactly one VM per spec', async () => {
+    lab = makeLab({ 'vms.yaml': NAMES.map((n) => vmDoc(n)).join('---\n') });
+    const l = lab;
+    const first = up(l);
+    await first.waitForOutput('SIM HOST');
+    // Kill while creates are in flight: at least one create-pending marker or created VM exists.
+    await waitFor(() => new VmRecords(l.stateDir).all().length > 0, 20_000, 'a create to start');
+    await first.kill9();
+
+    const second = up(l);
+    await waitFor(() => allReady(l), 30_000, 'all Ready after restart');
+    const uids = NAMES.map((n) => persisted(l).get('VirtualMachine', n)!.metadata.uid);
+    const incarnations = NAMES.map((n) => loadWorld(l.stateDir).vms[n].incarnation);
+    await second.kill9();
+
+    const third = up(l);
+    await third.waitForOutput('reconciling');
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(NAMES.map((n) => persisted(l).get('VirtualMachine', n)!.metadata.uid)).toEqual(uids);
+    const world = loadWorld(l.stateDir);
+    expect(Object.keys(world.vms).sort()).toEqual(NAMES);
+    expect(NAMES.map((n) => world.vms[n].incarnation)).toEqual(incarnations);
+    expect(NAMES.every((n) => world.vms[n].state === 'running')).toBe(true);
+    expect(await third.stop()).toBe(0);
+  }, 90_000);
+
+  it('refuses a second up on the same state dir with a clear message', async () => {
+    lab = makeLab({ 'a.yaml': vmDoc('a') });
+    const first = up(lab);
+    await first.waitForOutput('reconciling');
+    const second = await runCli(['up', '--specs', lab.specsDir, '--state', lab.stateDir.root, '--provider', 'sim', '--listen', 'off']);
+    expect(second.code).toBe(3);
+    expect(second.stdout + second.stderr).toMatch(/in use by hostplane process \d+/);
+  });
+
+  it('get, describe and events read the lab while up is not running; a sim kill is repaired', async () => {
+    lab = makeLab({ 'vms.yaml': NAMES.map((n) => vmDoc(n)).join('---\n') });
+    const l = lab;
+    const p = up(l);
+    await waitFor(() => allReady(l), 30_000, 'all Ready');
+    const bootedAt = loadWorld(l.stateDir).vms.n2.startedAt;
+    expect((await runCli(['sim', 'kill', 'n2', '--state', l.stateDir.root])).code).toBe(0);
+    await waitFor(() => {
+      const w = loadWorld(l.stateDir);
+      return w.vms.n2?.state === 'running' && w.vms.n2.startedAt !== bootedAt && persisted(l).get('VirtualMachine', 'n2')?.status?.state === 'running';
+    }, 40_000, 'n2 started again');
+    expect(await p.stop()).toBe(0);
+
+    const args = ['--specs', l.specsDir, '--state', l.stateDir.root];
+    const get = await runCli(['get', 'vms', ...args]);
+    expect(get.code).toBe(0);
+    expect(get.stdout).toMatch(/^NAME\s+READY\s+PHASE/m);
+    expect(get.stdout).toMatch(/^n1\s+True\s+Running/m);
+    const json = JSON.parse((await runCli(['get', 'virtualmachine', '-o', 'json', ...args])).stdout);
+    expect(json.kind).toBe('List');
+    expect(json.items.map((i: { metadata: { name: string } }) => i.metadata.name)).toEqual(NAMES);
+    const desc = await runCli(['describe', 'vm', 'n2', ...args]);
+    expect(desc.stdout).toMatch(/Conditions:[\s\S]*Ready\s+True/);
+    expect(desc.stdout).toContain('VMStoppedUnexpectedly');
+    const missing = await runCli(['describe', 'vm', 'nope', ...args]);
+    expect(missing.code).toBe(4);
+  }, 90_000);
+});

@@ -1,0 +1,178 @@
+// The first vertical slice end to end: specs on disk → store → VM controller → sim host → status.
+import { afterEach, describe, expect, it } from 'vitest';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SimVmProvider } from '../../src/providers/sim/sim-vm-provider.js';
+import { getCondition } from '../../src/reconcilers/conditions.js';
+import { VmRecords } from '../../src/reconcilers/virtualmachine/records.js';
+import { StateLockedError } from '../../src/controllers/state-dir.js';
+import { makeLab, readyStatus, startSim, vmDoc, waitReady, type Lab, type SimLab } from '../fixtures/lab.js';
+import { holdsFor, waitFor } from '../fixtures/wait-for.js';
+
+let lab: Lab | undefined;
+let sim: SimLab | undefined;
+
+afterEach(async () => {
+  await sim?.stop().catch(() => {});
+  sim = undefined;
+  lab?.cleanup();
+  lab = undefined;
+});
+
+const three = () => ({ 'vms.yaml': [vmDoc('a'), vmDoc('b'), vmDoc('c')].join('---\n') });
+
+describe('VirtualMachine on the sim host', () => {
+  it('brings every VM in the specs to Ready=True with an IP', async () => {
+    lab = makeLab(three());
+    sim = await startSim(lab);
+    await waitReady(sim.manager, ['a', 'b', 'c']);
+    for (const n of ['a', 'b', 'c']) {
+      const st = sim.manager.store.get('VirtualMachine', n)!.status!;
+      expect(st.phase).toBe('Running');
+      expect(st.ip).toMatch(/^192\.168\./);
+      expect(st.observedGeneration).toBe(1);
+      expect(sim.provider.vm(n)?.state).toBe('running');
+    }
+  });
+
+  it('keeps uids and status across a restart and creates no second VM', async () => {
+    lab = makeLab(three());
+    sim = await startSim(lab);
+    await waitReady(sim.manager, ['a', 'b', 'c']);
+    const uids = ['a', 'b', 'c'].map((n) => sim!.manager.store.get('VirtualMachine', n)!.metadata.uid);
+    await sim.stop();
+    sim = await startSim(lab);
+    expect(['a', 'b', 'c'].map((n) => sim!.manager.store.get('VirtualMachine', n)!.metadata.uid)).toEqual(uids);
+    expect(readyStatus(sim.manager, 'a')).toBe('True'); // restored before any reconcile
+    await sim.manager.idle();
+    await waitReady(sim.manager, ['a', 'b', 'c']);
+    expect(sim.provider.calls.create).toBe(0);
+    expect(sim.provider.calls.start).toBe(0);
+  });
+
+  it.each([
+    ['stopped behind its back', 'kill', 'VMStoppedUnexpectedly'],
+    ['deleted behind its back', 'delete', 'VMMissing'],
+  ] as const)('repairs a VM %s', async (_what, op, reason) => {
+    lab = makeLab(three());
+    sim = await startSim(lab);
+    await waitReady(sim.manager, ['a', 'b', 'c']);
+    const before = sim.provider.vm('b')!.incarnation;
+    sim.provider.apply({ op, name: 'b' });
+    await waitFor(() => sim!.provider.vm('b')?.state === 'running' && readyStatus(sim!.manager, 'b') === 'True', 10_000, 'b running again');
+    expect(sim.manager.events.list({ object: 'VirtualMachine/b' }).map((e) => e.reason)).toContain(reason);
+    if (op === 'delete') expect(sim.provider.vm('b')!.incarnation).not.toBe(before);
+    else expect(sim.provider.vm('b')!.incarnation).toBe(before);
+  });
+
+  it('keeps the VM and its last valid spec when its file stops parsing', async () => {
+    lab = makeLab(three());
+    sim = await startSim(lab);
+    await waitReady(sim.manager, ['a', 'b', 'c']);
+    const gen = sim.manager.store.get('VirtualMachine', 'a')!.metadata.generation;
+    writeFileSync(join(lab.specsDir, 'vms.yaml'), readFileSync(join(lab.specsDir, 'vms.yaml'), 'utf8').replace('name: b', 'name: b\n  bad: [unclosed'));
+    const err = await waitFor(() => sim!.manager.store.specErrors()[0], 5_000, 'a spec error');
+    expect(err.file).toBe('vms.yaml');
+    expect(err.line).toBeGreaterThan(1);
+    await holdsFor(() => ['a', 'b', 'c'].every((n) => sim!.provider.vm(n)?.state === 'running' && !sim!.manager.store.get('VirtualMachine', n)!.metadata.deletionTimestamp), 1_000, 'VMs untouched');
+    expect(sim.manager.store.get('VirtualMachine', 'a')!.metadata.generation).toBe(gen);
+  });
+
+  it('deletes a VM whose spec is removed, only after the grace period', async () => {
+    lab = makeLab({ 'a.yaml': vmDoc('a'), 'b.yaml': vmDoc('b'), 'c.yaml': vmDoc('c') });
+    sim = await startSim(lab, { graceMs: 800 });
+    await waitReady(sim.manager, ['a', 'b', 'c']);
+    lab.remove('c.yaml');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(sim.provider.vm('c')).toBeDefined();
+    await waitFor(() => !sim!.provider.vm('c') && !sim!.manager.store.get('VirtualMachine', 'c'), 10_000, 'c deleted');
+    expect(new VmRecords(lab.stateDir).get('c')).toBeUndefined();
+    expect(sim.provider.vm('a')?.state).toBe('running');
+  });
+
+  it('treats a file renamed within the grace period as a move, not a delete', async () => {
+    lab = makeLab({ 'a.yaml': vmDoc('a'), 'b.yaml': vmDoc('b'), 'c.yaml': vmDoc('c') });
+    sim = await startSim(lab, { graceMs: 1_500 });
+    await waitReady(sim.manager, ['a', 'b', 'c']);
+    const inc = sim.provider.vm('c')!.incarnation;
+    const text = readFileSync(join(lab.specsDir, 'c.yaml'), 'utf8');
+    lab.remove('c.yaml');
+    lab.write('moved/c.yaml', text);
+    await waitFor(() => sim!.manager.store.sourceOf('VirtualMachine', 'c')?.file === 'moved/c.yaml', 5_000, 'c moved');
+    await holdsFor(() => sim!.provider.vm('c')?.incarnation === inc, 2_000, 'c kept');
+  });
+
+  it('honours powerState: Stopped stops the VM and Ready stays True', async () => {
+    lab = makeLab({ 'a.yaml': vmDoc('a') });
+    sim = await startSim(lab);
+    await waitReady(sim.manager, ['a']);
+    lab.write('a.yaml', vmDoc('a', { powerState: 'Stopped' }));
+    await waitFor(() => sim!.provider.vm('a')?.state === 'stopped' && sim!.manager.store.get('VirtualMachine', 'a')!.status!.phase === 'Stopped', 5_000, 'a stopped');
+    const st = sim.manager.store.get('VirtualMachine', 'a')!;
+    expect(st.metadata.generation).toBe(2);
+    expect(st.status!.observedGeneration).toBe(2);
+    expect(getCondition(st.status!.conditions, 'Ready')?.reason).toBe('Stopped');
+  });
+
+  it('applies a cpu/memory change by stop → set → start, or reports RestartPending under restartPolicy Never', async () => {
+    lab = makeLab({ 'a.yaml': vmDoc('a'), 'b.yaml': vmDoc('b', { restartPolicy: 'Never' }) });
+    sim = await startSim(lab);
+    await waitReady(sim.manager, ['a', 'b']);
+    lab.write('a.yaml', vmDoc('a', { cpu: 4 }));
+    lab.write('b.yaml', vmDoc('b', { cpu: 4, restartPolicy: 'Never' }));
+    await waitFor(() => sim!.provider.vm('a')?.cpu === 4 && readyStatus(sim!.manager, 'a') === 'True', 5_000, 'a resized');
+    await waitFor(() => getCondition(sim!.manager.store.get('VirtualMachine', 'b')!.status?.conditions, 'UpToDate')?.reason === 'RestartPending', 5_000, 'b restart pending');
+    expect(sim.provider.vm('b')!.cpu).toBe(2);
+    expect(sim.provider.vm('b')!.state).toBe('running');
+  });
+
+  it('never touches a VM it did not create: a name conflict stalls instead', async () => {
+    lab = makeLab({ 'a.yaml': vmDoc('a') });
+    const world = new SimVmProvider(lab.stateDir, { scale: 0 });
+    world.apply({ op: 'create-foreign', name: 'a', running: true });
+    world.apply({ op: 'create-foreign', name: 'someone-elses', running: true });
+    sim = await startSim(lab);
+    await waitFor(() => getCondition(sim!.manager.store.get('VirtualMachine', 'a')!.status?.conditions, 'Stalled')?.reason === 'NameConflict', 5_000, 'a stalled on NameConflict');
+    await sim.manager.idle();
+    expect(sim.provider.calls.create + sim.provider.calls.stop + sim.provider.calls.delete + sim.provider.calls.configure).toBe(0);
+    expect(sim.provider.vm('someone-elses')?.state).toBe('running');
+  });
+
+  it('adopts the VM of an interrupted create instead of making a second one', async () => {
+    lab = makeLab({ 'a.yaml': vmDoc('a') });
+    // The state a crash between "create pending" and "created" leaves behind.
+    const world = new SimVmProvider(lab.stateDir, { scale: 0 });
+    await world.create({ name: 'a', image: 'x', cpu: 2, memoryMiB: 2048, diskGiB: 30, network: { mode: 'shared' } });
+    new VmRecords(lab.stateDir).markCreatePending('a', { providerName: 'a', provider: 'sim', objectUid: 'lost' });
+    sim = await startSim(lab);
+    await waitReady(sim.manager, ['a']);
+    expect(sim.provider.calls.create).toBe(0);
+    expect(new VmRecords(lab.stateDir).get('a')?.phase).toBe('Created');
+    expect(sim.manager.events.list({ object: 'VirtualMachine/a' }).map((e) => e.reason)).toContain('Adopted');
+  });
+
+  it('makes a VM that does not fit the host wait with InsufficientHostMemory', async () => {
+    lab = makeLab({ 'a.yaml': vmDoc('a', { memory: '6Gi' }), 'b.yaml': vmDoc('b', { memory: '6Gi' }) });
+    sim = await startSim(lab, { capacity: { cpu: 8, memoryMiB: 10 * 1024 + 2048, memoryOvercommit: 1, reservedMemoryMiB: 2048 } });
+    await waitFor(() => ['a', 'b'].filter((n) => readyStatus(sim!.manager, n) === 'True').length === 1, 5_000, 'one VM ready');
+    const waiting = ['a', 'b'].find((n) => readyStatus(sim!.manager, n) !== 'True')!;
+    await waitFor(() => getCondition(sim!.manager.store.get('VirtualMachine', waiting)!.status?.conditions, 'Ready')?.reason === 'InsufficientHostMemory', 5_000, 'waiting VM reason');
+    expect(sim.provider.vm(waiting)).toBeUndefined();
+  });
+
+  it('refuses a second manager on the same state dir', async () => {
+    lab = makeLab({ 'a.yaml': vmDoc('a') });
+    sim = await startSim(lab);
+    await expect(startSim(lab)).rejects.toBeInstanceOf(StateLockedError);
+  });
+
+  it('retries a failed provider command with backoff and converges', async () => {
+    lab = makeLab({ 'a.yaml': vmDoc('a') });
+    const world = new SimVmProvider(lab.stateDir, { scale: 0 });
+    void world;
+    sim = await startSim(lab);
+    sim.provider.apply({ op: 'fail', command: 'start', name: 'a', times: 1, message: 'injected: start failed' });
+    await waitReady(sim.manager, ['a'], 10_000);
+    expect(sim.manager.events.list({ object: 'VirtualMachine/a' }).some((e) => e.reason === 'Started')).toBe(true);
+  });
+});

@@ -1,0 +1,328 @@
+// The tart adapter against the tart CLI simulator, run as a separate process exactly like tart.
+
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SIM_TART, makeSimHome, waitFor, type SimHome } from '../../hack/tart-sim/testing.js';
+import { TartProvider, type TartProviderOptions } from '../../src/providers/tart/index.js';
+import { ProviderError, type VmCreateRequest } from '../../src/providers/vm-provider.js';
+
+const IMAGE = 'ghcr.io/cirruslabs/ubuntu:latest';
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+
+let sim: SimHome;
+let commands: { cmd: string; ms: number; ok: boolean }[];
+
+beforeEach(() => {
+  sim = makeSimHome({ TART_SIM_IP_POLL_MS: '100' });
+  commands = [];
+});
+afterEach(() => sim.cleanup());
+
+function provider(opts: TartProviderOptions = {}, env: Record<string, string> = {}): TartProvider {
+  return new TartProvider({
+    tartPath: SIM_TART,
+    env: { ...sim.env, ...env },
+    startGraceMs: 400,
+    stopTimeoutSeconds: 5,
+    onCommand: (cmd, ms, ok) => commands.push({ cmd, ms, ok }),
+    ...opts,
+  });
+}
+
+function req(name: string, over: Partial<VmCreateRequest> = {}): VmCreateRequest {
+  return { name, image: IMAGE, cpu: 2, memoryMiB: 2048, diskGiB: 30, network: { mode: 'shared' }, ...over };
+}
+
+const logFile = (name: string) => path.join(sim.home, 'logs', `${name}.log`);
+
+async function rejection(p: Promise<unknown>): Promise<ProviderError> {
+  try {
+    await p;
+  } catch (e) {
+    expect(e).toBeInstanceOf(ProviderError);
+    return e as ProviderError;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('tart adapter lifecycle against the simulator', () => {
+  it('create → start → endpoint → stop → delete, with exactly the tart calls the contract prescribes', async () => {
+    const p = provider();
+    await p.create(req('web-1'));
+    const created = sim.tart(['get', 'web-1', '--format', 'json']);
+    expect(JSON.parse(created.stdout)).toMatchObject({ CPU: 2, Memory: 2048, Disk: 33, State: 'stopped' });
+
+    await p.start({ name: 'web-1', network: { mode: 'shared' }, logFile: logFile('web-1') });
+    expect((await p.list()).find((v) => v.name === 'web-1')?.state).toBe('running');
+    const ep = await p.endpoint('web-1', { waitSeconds: 10 });
+    expect(ep?.host).toMatch(/^127\.\d+\.\d+\.\d+$/);
+    expect(ep?.port).toBe(22);
+    expect(await p.ip('web-1')).toBe(ep?.host);
+
+    await p.stop('web-1', { timeoutSeconds: 5 });
+    expect((await p.list()).find((v) => v.name === 'web-1')?.state).toBe('stopped');
+    await p.delete('web-1');
+    expect(await p.list()).toEqual([]);
+
+    const calls = sim.calls().map((a) => a.join(' '));
+    expect(calls).toEqual([
+      '--version',
+      'get web-1 --format json',
+      `clone ${IMAGE} web-1`,
+      'set web-1 --random-mac',
+      'set web-1 --cpu 2 --memory 2048 --disk-size 33',
+      'get web-1 --format json', // the test's own check
+      'run web-1 --no-graphics',
+      'list --format json',
+      'get web-1 --format json',
+      'ip web-1 --wait 10',
+      'get web-1 --format json',
+      'ip web-1 --wait 0',
+      'stop web-1 --timeout 5',
+      'list --format json',
+      'delete web-1',
+      'list --format json',
+    ]);
+    expect(fs.readFileSync(logFile('web-1'), 'utf8')).toMatch(/^--- hostplane .*: \S+ run web-1 --no-graphics\nStopping VM...\n$/);
+  });
+
+  it('tart --version is checked once, lazily, and reported through onCommand', async () => {
+    const p = provider();
+    expect(sim.calls()).toEqual([]);
+    await p.list();
+    await p.list();
+    expect(sim.calls().filter((a) => a[0] === '--version')).toHaveLength(1);
+    expect(commands.map((c) => [c.cmd, c.ok])).toEqual([
+      ['--version', true],
+      ['list', true],
+      ['list', true],
+    ]);
+    expect(commands.every((c) => c.ms > 0)).toBe(true);
+  });
+
+  it('list() is one `tart list --format json` for all VMs; a foreign VM is listed but never touched', async () => {
+    for (const n of ['a', 'b', 'c']) expect(sim.tart(['clone', IMAGE, n]).status).toBe(0);
+    expect(sim.tart(['clone', IMAGE, 'someone-elses-vm']).status).toBe(0);
+    const p = provider();
+    await p.create(req('mine'));
+    const before = sim.calls().length;
+    const vms = await p.list();
+    const after = sim.calls().slice(before);
+    expect(after).toEqual([['list', '--format', 'json']]);
+    expect(vms.map((v) => v.name)).toEqual(['a', 'b', 'c', 'mine', 'someone-elses-vm']);
+    expect(vms.every((v) => v.state === 'stopped' && v.details?.source === 'local')).toBe(true);
+    await p.start({ name: 'mine', network: { mode: 'shared' }, logFile: logFile('mine') });
+    await p.stop('mine');
+    await p.delete('mine');
+    const touchedForeign = sim.calls().filter((a) => a[0] !== 'clone' && a.includes('someone-elses-vm'));
+    expect(touchedForeign).toEqual([]);
+  });
+
+  it('create refuses an existing name instead of letting tart clone overwrite it silently', async () => {
+    expect(sim.tart(['clone', IMAGE, 'precious']).status).toBe(0);
+    sim.tart(['set', 'precious', '--cpu', '7']);
+    const e = await rejection(provider().create(req('precious')));
+    expect(e.code).toBe('AlreadyExists');
+    // after the test's own clone + set: only the version check and the existence check
+    expect(sim.calls().slice(2)).toEqual([['--version'], ['get', 'precious', '--format', 'json']]);
+    expect(JSON.parse(sim.tart(['get', 'precious', '--format', 'json']).stdout).CPU).toBe(7);
+  });
+
+  it('create of an image that does not exist → NotFound naming the image; nothing left behind', async () => {
+    const e = await rejection(provider().create(req('x', { image: 'ghcr.io/cirruslabs/does-not-exist:latest' })));
+    expect(e.code).toBe('NotFound');
+    expect(e.message).toContain('ghcr.io/cirruslabs/does-not-exist:latest');
+    expect(e.message).toContain('UnexpectedHTTPStatusCode');
+    expect(await provider().list()).toEqual([]);
+  });
+
+  it('create asking for a smaller disk than the image → InvalidArgument with tart\'s words, half-made VM removed', async () => {
+    const e = await rejection(provider().create(req('small', { diskGiB: 10 })));
+    expect(e.code).toBe('InvalidArgument');
+    expect(e.message).toContain('new disk size of 11 GB should be larger than the current disk size of 20 GB');
+    expect(e.message).toContain('set small --cpu 2 --memory 2048 --disk-size 11');
+    expect(await provider().list()).toEqual([]);
+  });
+
+  it('configure changes a stopped VM and only grows the disk', async () => {
+    const p = provider();
+    await p.create(req('vm'));
+    await p.configure('vm', { cpu: 6, memoryMiB: 6144, diskGiB: 60 });
+    expect(JSON.parse(sim.tart(['get', 'vm', '--format', 'json']).stdout)).toMatchObject({ CPU: 6, Memory: 6144, Disk: 65 });
+    expect((await rejection(p.configure('vm', { diskGiB: 40 }))).code).toBe('InvalidArgument');
+    const n = sim.calls().length;
+    await p.configure('vm', {});
+    expect(sim.calls().length).toBe(n);
+  });
+
+  it('stop of a stopped VM and delete of a missing VM are no-ops; delete of a running VM → AlreadyRunning', async () => {
+    const p = provider();
+    await p.create(req('vm'));
+    await p.stop('vm');
+    await p.delete('never-existed');
+    await p.start({ name: 'vm', network: { mode: 'shared' }, logFile: logFile('vm') });
+    const e = await rejection(p.delete('vm'));
+    expect(e.code).toBe('AlreadyRunning');
+    expect(e.message).toContain('VM "vm" is running');
+  });
+});
+
+describe('tart adapter start()', () => {
+  it('uses only options tart has: the simulator (strict like tart, exit 64 on unknown ones) accepts every start (seed 001 BUG-001)', async () => {
+    const p = provider();
+    await p.create(req('a'));
+    await p.create(req('b'));
+    const share = fs.mkdtempSync(path.join(sim.home, 'share-'));
+    await p.start({ name: 'a', network: { mode: 'softnet', allow: ['0.0.0.0/0'] }, dirs: [{ name: 'src', path: share, readOnly: true }], logFile: logFile('a') });
+    await p.start({ name: 'b', network: { mode: 'bridged', bridgeInterface: 'en0' }, logFile: logFile('b') });
+    const runs = sim.calls().filter((a) => a[0] === 'run');
+    expect(runs).toEqual([
+      ['run', 'a', '--no-graphics', '--net-softnet-allow=0.0.0.0/0', `--dir=src:${share}:ro`],
+      ['run', 'b', '--no-graphics', '--net-bridged=en0'],
+    ]);
+    expect(runs.flat().some((x) => x.startsWith('--config'))).toBe(false);
+    expect((await p.list()).filter((v) => v.state === 'running').map((v) => v.name)).toEqual(['a', 'b']);
+  });
+
+  it('VM↔VM networking: softnet with allow 0.0.0.0/0 is passed through and both VMs get distinct IPs (seed 003 BUG-003)', async () => {
+    const p = provider();
+    const net = { mode: 'softnet' as const, allow: ['0.0.0.0/0'] };
+    await p.create(req('m', { network: net }));
+    await p.create(req('w', { network: net }));
+    await p.start({ name: 'm', network: net, logFile: logFile('m') });
+    await p.start({ name: 'w', network: net, logFile: logFile('w') });
+    const [m, w] = [await p.ip('m', { waitSeconds: 10 }), await p.ip('w', { waitSeconds: 10 })];
+    expect(m).toMatch(/^127\./);
+    expect(w).toMatch(/^127\./);
+    expect(m).not.toBe(w);
+    expect(sim.calls().filter((a) => a[0] === 'run').every((a) => a.includes('--net-softnet-allow=0.0.0.0/0'))).toBe(true);
+  });
+
+  it('bridged VMs are resolved with --resolver arp (the dhcp lease file knows nothing about them)', async () => {
+    const p = provider();
+    await p.create(req('br'));
+    await p.start({ name: 'br', network: { mode: 'bridged', bridgeInterface: 'en0' }, logFile: logFile('br') });
+    expect(await p.ip('br', { waitSeconds: 10 })).toMatch(/^127\./);
+    expect(sim.calls().find((a) => a[0] === 'ip')).toEqual(['ip', 'br', '--wait', '10', '--resolver', 'arp']);
+  });
+
+  it('a failing tart run is reported with its own words, not hidden (seed 001 BUG-003 sent them to /dev/null): softnet without root → NeedsPrivileges', async () => {
+    const p = provider({}, { TART_SIM_SOFTNET: 'noprivs' });
+    await p.create(req('vm'));
+    const e = await rejection(p.start({ name: 'vm', network: { mode: 'softnet', allow: ['0.0.0.0/0'] }, logFile: logFile('vm') }));
+    expect(e.code).toBe('NeedsPrivileges');
+    expect(e.message).toContain('Softnet process terminated prematurely');
+    expect(e.message).toContain('chmod u+s');
+    expect(e.message).toContain(logFile('vm'));
+    expect(fs.readFileSync(logFile('vm'), 'utf8')).toContain('root privileges are required');
+  });
+
+  it('starting a running VM → AlreadyRunning; a third macOS VM → VmLimitReached', async () => {
+    const p = provider({ startGraceMs: 1500 });
+    await p.create(req('vm'));
+    await p.start({ name: 'vm', network: { mode: 'shared' }, logFile: logFile('vm') });
+    expect((await rejection(p.start({ name: 'vm', network: { mode: 'shared' }, logFile: logFile('vm') }))).code).toBe('AlreadyRunning');
+    const mac = (n: string) => req(n, { image: 'ghcr.io/cirruslabs/macos-sequoia-base:latest', cpu: 4, memoryMiB: 8192, diskGiB: 50 });
+    for (const n of ['m1', 'm2', 'm3']) await p.create(mac(n));
+    await p.start({ name: 'm1', network: { mode: 'shared' }, logFile: logFile('m1') });
+    await p.start({ name: 'm2', network: { mode: 'shared' }, logFile: logFile('m2') });
+    const e = await rejection(p.start({ name: 'm3', network: { mode: 'shared' }, logFile: logFile('m3') }));
+    expect(e.code).toBe('VmLimitReached');
+    expect(e.message).toContain('other running VMs: m1, m2, m3');
+  });
+
+  it('start of a missing VM → NotFound', async () => {
+    const e = await rejection(provider().start({ name: 'ghost', network: { mode: 'shared' }, logFile: logFile('ghost') }));
+    expect(e.code).toBe('NotFound');
+    expect(e.message).toContain('the specified VM "ghost" does not exist');
+  });
+
+  it('a VM started by the adapter keeps running after the adapter\'s process exits on its own', async () => {
+    const p = provider();
+    await p.create(req('survivor'));
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(HERE, 'fixtures', 'start-and-exit.ts'), SIM_TART, 'survivor', logFile('survivor')], {
+      env: { ...process.env, TART_TEST_ENV: JSON.stringify(sim.env) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    const code = await new Promise<number | null>((resolve) => {
+      const t = setTimeout(() => {
+        child.kill('SIGKILL');
+        resolve(-1);
+      }, 20_000);
+      child.on('exit', (c) => {
+        clearTimeout(t);
+        resolve(c);
+      });
+    });
+    expect(code, err).toBe(0); // exited by itself: the detached tart run does not hold it
+    expect(out).toBe('started survivor\n');
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await p.list()).find((v) => v.name === 'survivor')?.state).toBe('running');
+    expect(await p.ip('survivor', { waitSeconds: 10 })).toMatch(/^127\./);
+    await p.stop('survivor');
+    expect((await p.list())[0].state).toBe('stopped');
+  });
+});
+
+describe('tart adapter: state and addresses', () => {
+  it('a SIGKILLed tart run shows stopped and has no endpoint, although tart ip still has its stale lease (seed 003 BUG-009, #172)', async () => {
+    const p = provider();
+    await p.create(req('vm'));
+    await p.start({ name: 'vm', network: { mode: 'shared' }, logFile: logFile('vm') });
+    expect(await p.ip('vm', { waitSeconds: 10 })).toMatch(/^127\./);
+    const run = JSON.parse(fs.readFileSync(path.join(sim.env.TART_HOME, 'vms', 'vm', '.tart-sim-run.json'), 'utf8')) as { pid: number };
+    process.kill(run.pid, 'SIGKILL');
+    await waitFor(() => JSON.parse(sim.tart(['get', 'vm', '--format', 'json']).stdout).State === 'stopped');
+    expect(sim.tart(['ip', 'vm']).stdout).toMatch(/^127\./); // tart itself returns the stale lease
+    expect((await p.list())[0].state).toBe('stopped');
+    expect(await p.endpoint('vm')).toBeUndefined();
+  });
+
+  it('ip of a running VM that has no address yet → undefined after the wait; ip of a missing VM → NotFound', async () => {
+    const p = provider({}, { TART_SIM_BOOT_MS: '60000' });
+    await p.create(req('slow'));
+    await p.start({ name: 'slow', network: { mode: 'shared' }, logFile: logFile('slow') });
+    const t0 = Date.now();
+    expect(await p.ip('slow', { waitSeconds: 1 })).toBeUndefined();
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(1000);
+    expect((await rejection(p.ip('ghost'))).code).toBe('NotFound');
+  });
+});
+
+describe('tart adapter: versions and availability', () => {
+  it('refuses tart 1.x with a clear error before running anything else', async () => {
+    const p = provider({}, { TART_SIM_VERSION: '1.7.0' });
+    const e = await rejection(p.list());
+    expect(e.code).toBe('ProviderUnavailable');
+    expect(e.message).toContain('tart 1.7.0');
+    expect(e.message).toContain('2.x');
+    expect(sim.calls()).toEqual([['--version']]);
+  });
+
+  it('works with the list shape of tart 2.0.0 (no Disk) and 2.20.0 (SizeOnDisk)', async () => {
+    for (const v of ['2.0.0', '2.20.0']) {
+      const p = provider({}, { TART_SIM_VERSION: v });
+      await p.create(req(`vm-${v.replace(/\./g, '')}`));
+    }
+    const old = await provider({}, { TART_SIM_VERSION: '2.0.0' }).list();
+    expect(old.map((v) => [v.name, v.state, v.diskGiB])).toEqual([
+      ['vm-2000', 'stopped', undefined],
+      ['vm-2200', 'stopped', undefined],
+    ]);
+    const mid = await provider({}, { TART_SIM_VERSION: '2.20.0' }).list();
+    expect(mid[0].diskGiB).toBe(30);
+    expect(mid[0].details?.sizeOnDiskGB).toBe(0);
+  });
+
+  it('a tart binary that does not exist → ProviderUnavailable', async () => {
+    const e = await rejection(provider({ tartPath: path.join(sim.home, 'no-such-tart') }).list());
+    expect(e.code).toBe('ProviderUnavailable');
+  });
+});

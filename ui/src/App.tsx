@@ -1,0 +1,105 @@
+import { For, Match, Show, Switch, createEffect, createMemo, type JSX } from 'solid-js';
+import { Dynamic } from 'solid-js/web';
+import { Overview } from './pages/Overview';
+import { ResourceDetail } from './pages/ResourceDetail';
+import { ResourceList } from './pages/ResourceList';
+import { readiness } from './lib/ready';
+import { Link, location, match, type RouteDef } from './router';
+import { state, stream } from './store/resources';
+
+// Later pages (clusters, load tests, scaling, traffic) add a route here and, if they want, a nav entry.
+export const routes: RouteDef[] = [
+  { pattern: '/', component: Overview, title: () => 'Overview' },
+  { pattern: '/resources/:plural', component: ResourceList, title: (p) => p.plural },
+  { pattern: '/resources/:plural/:name', component: ResourceDetail, title: (p) => `${p.name} (${p.plural})` },
+];
+
+function NotFound(): JSX.Element {
+  return (
+    <div class="page">
+      <h1>Page not found</h1>
+      <p>
+        <Link href="/">Go to the overview</Link>
+      </p>
+    </div>
+  );
+}
+
+function StreamStatus(): JSX.Element {
+  return (
+    <div class="stream" role="status" aria-live="polite" data-phase={stream().phase}>
+      <Switch>
+        <Match when={stream().phase === 'live'}>
+          <span class="dot good" aria-hidden="true" /> live
+        </Match>
+        <Match when={stream().phase === 'connecting'}>
+          <span class="dot unknown" aria-hidden="true" /> connecting…
+        </Match>
+        <Match when={stream().phase === 'retrying'}>
+          <span class="dot warn" aria-hidden="true" /> reconnecting in {Math.ceil(((stream() as { inMs: number }).inMs ?? 0) / 1000)}s
+        </Match>
+        <Match when={stream().phase === 'unauthorized'}>
+          <span class="dot bad" aria-hidden="true" /> not authorised
+        </Match>
+      </Switch>
+    </div>
+  );
+}
+
+export function App(): JSX.Element {
+  const current = createMemo(() => match(routes, location().path));
+  createEffect(() => {
+    const m = current();
+    document.title = m ? `${m.route.title(m.params)} · hostplane` : 'hostplane';
+  });
+  const notReady = (kind: string) => Object.values(state.objects).filter((o) => o.kind === kind && readiness(o) !== 'True').length;
+  return (
+    <div class="shell">
+      <a class="skip" href="#main">
+        Skip to content
+      </a>
+      <aside class="sidebar">
+        <div class="brand">
+          <Link href="/">hostplane</Link>
+        </div>
+        <nav aria-label="Main">
+          <ul>
+            <li>
+              <Link href="/" aria-current={location().path === '/' ? 'page' : undefined}>
+                Overview
+              </Link>
+            </li>
+            <For each={state.kinds}>
+              {(k) => (
+                <li>
+                  <Link href={`/resources/${k.plural}`} aria-current={location().path.startsWith(`/resources/${k.plural}`) ? 'page' : undefined}>
+                    {k.kind}s
+                    <Show when={notReady(k.kind)}>
+                      <span class="nav-count" title={`${notReady(k.kind)} not ready`}>{notReady(k.kind)}</span>
+                    </Show>
+                  </Link>
+                </li>
+              )}
+            </For>
+          </ul>
+        </nav>
+        <StreamStatus />
+        <Show when={state.specErrors.length}>
+          <Link href="/" class="nav-errors">
+            {state.specErrors.length} spec error{state.specErrors.length === 1 ? '' : 's'}
+          </Link>
+        </Show>
+      </aside>
+      <main id="main" tabindex="-1">
+        <Show when={state.loadError && !state.loaded}>
+          <div class="banner bad" role="alert">
+            Cannot reach the hostplane API: {state.loadError}. Retrying…
+          </div>
+        </Show>
+        <Show when={current()} fallback={<NotFound />} keyed>
+          {(m) => <Dynamic component={m.route.component} params={m.params} />}
+        </Show>
+      </main>
+    </div>
+  );
+}
