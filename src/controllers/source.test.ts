@@ -392,3 +392,28 @@ describe('SpecSource: deletion', () => {
     expect(existsSync(l.dir)).toBe(false);
   });
 });
+
+describe('SpecSource with the real CRDs (src/api/schema.ts, crds/)', async () => {
+  const { loadSchemaRegistry } = await import('../api/schema.js');
+  const real = loadSchemaRegistry();
+  const VM = (cpu: string) => `apiVersion: hostplane.dev/v1alpha1
+kind: VirtualMachine
+metadata:
+  name: dev-master
+spec:
+  image: ghcr.io/cirruslabs/ubuntu:latest
+  cpu: ${cpu}
+  memory: 4Gi
+`;
+
+  it('applies defaulted specs and keeps the last valid one through a schema-invalid edit', async () => {
+    const l = lab({ files: { 'vms/dev.yaml': VM('2') }, registry: real });
+    await l.src.start();
+    expect(l.spec('dev-master')).toMatchObject({ cpu: 2, memory: '4Gi' });
+    l.write('vms/dev.yaml', VM('two'));
+    await waitFor(() => l.store.specErrorsFor('VirtualMachine', 'dev-master').length, 3000, 'schema error');
+    expect(l.store.specErrorsFor('VirtualMachine', 'dev-master')[0]).toMatchObject({ file: 'vms/dev.yaml', line: 7, col: 8, field: 'spec.cpu' });
+    expect(l.events.find((e) => e.reason === 'SpecInvalid')?.message).toMatch(/^vms\/dev\.yaml:7:8 spec\.cpu: /);
+    await holdsFor(() => l.spec('dev-master')?.cpu === 2 && !l.deleting('dev-master'), 300, 'last valid spec kept');
+  });
+});

@@ -146,3 +146,41 @@ describe('field paths and names', () => {
     expect(isSpecPath(p)).toBe(want);
   });
 });
+
+describe('parseSpecFile with the real CRDs (src/api/schema.ts, crds/)', async () => {
+  const { loadSchemaRegistry } = await import('../api/schema.js');
+  const real = loadSchemaRegistry();
+  const VM = `apiVersion: hostplane.dev/v1alpha1
+kind: VirtualMachine
+metadata:
+  name: dev-master
+spec:
+  image: ghcr.io/cirruslabs/ubuntu:latest
+  cpu: 2
+  memory: 4Gi
+`;
+
+  it('a valid VirtualMachine is defaulted by the schema', () => {
+    const r = parseSpecFile('vms.yaml', VM, real);
+    expect(r.errors).toEqual([]);
+    expect(r.documents[0].input).toMatchObject({ kind: 'VirtualMachine', metadata: { name: 'dev-master' }, spec: { cpu: 2, memory: '4Gi' } });
+    expect(Object.keys(r.documents[0].input!.spec).length).toBeGreaterThan(3); // defaults were added
+  });
+
+  it('reports file:line:col for a schema error deep in spec', () => {
+    const r = parseSpecFile('vms.yaml', `${VM}  network:\n    mode: softnet\n    allow:\n      - 0.0.0.0/0\n      - 42\n`, real);
+    const e = r.errors.find((x) => x.field === 'spec.network.allow[1]');
+    expect(e, JSON.stringify(r.errors)).toMatchObject({ file: 'vms.yaml', line: 13, col: 9, object: 'VirtualMachine/dev-master' });
+  });
+
+  it.each([
+    ['a wrong type', VM.replace('cpu: 2', 'cpu: two'), 'spec.cpu', 7, 8],
+    ['an unknown kind', VM.replace('kind: VirtualMachine', 'kind: VirtualMachin'), 'kind', 2, 7],
+    ['a missing name', VM.replace('  name: dev-master\n', ''), 'metadata.name', 3, 1],
+  ])('%s names the field and its position', (_n, text, field, line, col) => {
+    const r = parseSpecFile('vms.yaml', text, real);
+    const e = r.errors.find((x) => x.field === field);
+    expect(e, JSON.stringify(r.errors)).toMatchObject({ line, col });
+    expect(r.documents[0].input).toBeUndefined();
+  });
+});

@@ -243,7 +243,7 @@ describe.skipIf(!!skipReason)('QemuProvider on real QEMU', () => {
     expect((await p.list()).map((v) => v.name)).toEqual([]);
   }, 60_000);
 
-  it('qcow2 overlay on a base image: created, grown, attached as /dev/vda; delete of a running VM', async () => {
+  it('qcow2 overlay on a base image: created, grown, attached as /dev/vda; virtiofs share; delete of a running VM', async () => {
     const base = path.join(tmp, 'base.qcow2');
     execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', base, '1G']);
     await p.create(req('c', { image: base, diskGiB: 2, boot: { kernel: image.kernel, initrd: image.initrd } }));
@@ -256,7 +256,15 @@ describe.skipIf(!!skipReason)('QemuProvider on real QEMU', () => {
     const grown = JSON.parse(execFileSync('qemu-img', ['info', '--output=json', disk], { encoding: 'utf8' })) as Record<string, unknown>;
     expect(grown['virtual-size']).toBe(3 * 1024 ** 3);
 
-    await p.start({ name: 'c', network: { mode: 'shared' }, logFile: '' });
+    const share = path.join(tmp, 'share');
+    mkdirSync(share);
+    writeFileSync(path.join(share, 'from-host.txt'), 'host-data');
+    await expectProviderError(
+      p.start({ name: 'c', network: { mode: 'shared' }, logFile: '', dirs: [{ name: 'data', path: path.join(tmp, 'nope') }] }),
+      'InvalidArgument',
+      /not a directory/,
+    );
+    await p.start({ name: 'c', network: { mode: 'shared' }, logFile: '', dirs: [{ name: 'data', path: share }] });
     await expectProviderError(p.configure('c', { cpu: 1 }), 'AlreadyRunning');
     const ec = await p.endpoint('c', { waitSeconds: 60 });
     expect(ec).toBeDefined();
@@ -266,11 +274,25 @@ describe.skipIf(!!skipReason)('QemuProvider on real QEMU', () => {
     expect(Number(sectors) * 512).toBe(3 * 1024 ** 3);
     expect(nproc).toBe('2');
     expect(await p.ip('c')).toBe('10.0.2.15');
+    // virtiofs share: read the host's file, write one back.
+    const fs = await ssh(ec!.port, 'root', 'cat /mnt/data/from-host.txt && echo guest-data > /mnt/data/from-guest.txt && echo ok', 'kh-c');
+    expect(fs.stdout.trim()).toBe('host-dataok');
+    expect(readFileSync(path.join(share, 'from-guest.txt'), 'utf8')).toBe('guest-data\n');
     const listed = (await p.list()).find((v) => v.name === 'c')!;
     expect([listed.cpu, listed.memoryMiB, listed.diskGiB]).toEqual([2, 320, 3]);
 
+    const rt = JSON.parse(readFileSync(path.join(p.vmDir('c'), 'runtime.json'), 'utf8')) as { virtiofsdPids: number[] };
+    expect(rt.virtiofsdPids).toHaveLength(1);
     await p.delete('c'); // running: hard stop, then remove
     expect(existsSync(p.vmDir('c'))).toBe(false);
+    const vfsState = (() => {
+      try {
+        return readFileSync(`/proc/${rt.virtiofsdPids[0]}/stat`, 'utf8').split(') ')[1]?.[0];
+      } catch {
+        return 'gone';
+      }
+    })();
+    expect(['gone', 'Z']).toContain(vfsState);
     expect(existsSync(base)).toBe(true);
     expect(await p.list()).toEqual([]);
   }, 120_000);

@@ -313,7 +313,7 @@ describe('tart adapter: versions and availability', () => {
     }
     const old = await provider({}, { TART_SIM_VERSION: '2.0.0' }).list();
     expect(old.map((v) => [v.name, v.state, v.diskGiB])).toEqual([
-      ['vm-2000', 'stopped', undefined],
+      ['vm-200', 'stopped', undefined],
       ['vm-2200', 'stopped', undefined],
     ]);
     const mid = await provider({}, { TART_SIM_VERSION: '2.20.0' }).list();

@@ -103,6 +103,7 @@ if [ ! -f /var/lib/guest-sandbox/initialized ]; then
   printf '127.0.0.1\tlocalhost\n127.0.1.1\t%s\n::1\tlocalhost ip6-localhost ip6-loopback\n' "$HOSTNAME_ARG" >/etc/hosts
   rm -f /etc/ssh/ssh_host_*
   ssh-keygen -q -t ed25519 -N '' -C "root@$HOSTNAME_ARG" -f /etc/ssh/ssh_host_ed25519_key
+  cp -a /etc/skel/. /root/ 2>/dev/null || true
   if ! id admin >/dev/null 2>&1; then
     groups=""
     getent group sudo >/dev/null && groups="-G sudo"
@@ -137,13 +138,25 @@ Subsystem sftp internal-sftp
 CONF
 sshd_err="$(/usr/sbin/sshd -t -f /etc/guest-sandbox/sshd_config 2>&1)" || fail "sshd config test failed: $(echo "$sshd_err" | head -n 1)"
 
+# Any process besides us that is not a zombie? Builtins only, so the check never sees itself.
+others_alive() {
+  local f line
+  for f in /proc/[0-9]*/status; do
+    [ "$f" = /proc/1/status ] && continue
+    line=""
+    while IFS= read -r line; do case "$line" in State:*) break ;; esac; done <"$f" 2>/dev/null || continue
+    case "$line" in State:*Z*|"") ;; *) return 0 ;; esac
+  done
+  return 1
+}
+
 stopping=0
 teardown() {
   stopping=1
   trap '' TERM INT HUP USR1
   kill -TERM -1 2>/dev/null || true
   for _ in $(seq 1 30); do
-    kill -0 -1 2>/dev/null || break
+    others_alive || break
     sleep 0.1
   done
   kill -KILL -1 2>/dev/null || true

@@ -502,6 +502,10 @@ function logCall(argv: string[]): void {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // A closed stdout/stderr (e.g. `tart list | head -1`, or a log reader gone) must not crash the
+  // simulator mid-command: tart's writes would just fail too.
+  process.stdout.on('error', () => undefined);
+  process.stderr.on('error', () => undefined);
   logCall(argv);
   const [sub, ...rest] = argv;
   if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') {

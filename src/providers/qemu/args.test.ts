@@ -63,6 +63,16 @@ describe('buildQemuArgs', () => {
     expect(a).not.toContain('-kernel');
   });
 
+  it('shared dirs: shared memfd RAM, a vhost-user-fs device per dir, mounts on the command line', () => {
+    const a = buildQemuArgs({ ...input(rec()), shares: [{ tag: 'data', socket: '/s/qemu/vm1/vfs-data.sock', mountPoint: '/mnt/data', readOnly: true }] });
+    expect(after(a, '-object')).toEqual(['memory-backend-memfd,id=mem,size=512M,share=on']);
+    expect(after(a, '-numa')).toEqual(['node,memdev=mem']);
+    expect(after(a, '-chardev')).toContain('socket,id=vfs0,path=/s/qemu/vm1/vfs-data.sock');
+    expect(after(a, '-device')).toContain('vhost-user-fs-pci,chardev=vfs0,tag=data');
+    expect(after(a, '-append')[0]).toContain('virtiofs=data:/mnt/data:ro');
+    expect(buildQemuArgs(input(rec()))).not.toContain('-numa');
+  });
+
   it('escapes commas in paths for QEMU option values', () => {
     const a = buildQemuArgs({ ...input(rec()), logFile: '/a,b/console.log' });
     expect(after(a, '-chardev')).toEqual(['file,id=con0,path=/a,,b/console.log,append=on']);

@@ -43,6 +43,8 @@ export interface RuntimeRecord {
   /** Size of the console log when this run started: the READY marker is looked for after it. */
   logOffset: number;
   argv: string[];
+  /** virtiofsd helpers of this run (one per shared dir). */
+  virtiofsdPids?: number[];
 }
 
 export interface SegmentEndpoint {

@@ -7,8 +7,10 @@
 //   qmp.sock           QMP control socket
 //   console.log        serial console (default; start's logFile wins)
 //   disk.qcow2         overlay on the base image when the image is a disk
+//   vfs-<dir>.sock     virtiofsd socket per shared dir (start's `dirs`, mounted at /mnt/<dir> in the guest)
 // A new adapter instance adopts running VMs from these files; directories without the marker are
 // never listed or touched.
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile, open } from 'node:fs/promises';
@@ -33,6 +35,7 @@ import {
   parseCidr,
   powerStateFromQmp,
   type RuntimeRecord,
+  type ShareSpec,
   type VmRecord,
 } from './args.js';
 import { chooseAccelerator, type KvmVerdict, type SmokeGuest } from './accel.js';
@@ -65,6 +68,8 @@ export interface QemuProviderOptions {
   qmpTimeoutMs?: number;
   /** Start timeout (qemu's launcher process until the daemon is up); default 60 s. */
   startTimeoutMs?: number;
+  /** virtiofsd for shared dirs; default: /usr/libexec/virtiofsd, /usr/lib/qemu/virtiofsd, PATH. */
+  virtiofsdBinary?: string;
 }
 
 const MARKER_FILE = 'hostplane-vm.json';
@@ -97,6 +102,7 @@ export class QemuProvider implements VmProvider {
   private readonly tbSize: number;
   private readonly qmpTimeoutMs: number;
   private readonly startTimeoutMs: number;
+  private readonly virtiofsdOpt: string | undefined;
   private smokeGuest: SmokeGuest | undefined;
   private verdict: Promise<KvmVerdict> | undefined;
   private lock: Promise<unknown> = Promise.resolve();
@@ -114,6 +120,7 @@ export class QemuProvider implements VmProvider {
     this.qmpTimeoutMs = opts.qmpTimeoutMs ?? 2000;
     this.startTimeoutMs = opts.startTimeoutMs ?? 60_000;
     this.smokeGuest = opts.kvmSmokeGuest;
+    this.virtiofsdOpt = opts.virtiofsdBinary;
   }
 
   // ---- port methods -------------------------------------------------------------------------
@@ -208,9 +215,8 @@ export class QemuProvider implements VmProvider {
     for (const p of [rec.kernel, rec.initrd, rec.baseImage]) {
       if (p && !existsSync(p)) throw new ProviderError('InvalidArgument', `VM ${req.name}: ${p} no longer exists (rebuild the guest image or recreate the VM)`);
     }
-    if (req.dirs && req.dirs.length > 0) {
-      throw new ProviderError('InvalidArgument', `VM ${req.name}: shared dirs (virtiofs) are not supported by the qemu adapter yet`);
-    }
+    const dirs = req.dirs ?? [];
+    for (const d of dirs) this.checkShare(req.name, d);
     rec = await this.serialized(async () => {
       const others = (await this.records()).filter((o) => o.name !== rec.name);
       const updated: VmRecord = { ...rec };
@@ -231,6 +237,7 @@ export class QemuProvider implements VmProvider {
     }
     await rm(f.pid, { force: true });
     await rm(f.qmp, { force: true });
+    const { shares, pids: virtiofsdPids } = await this.startShares(f, dirs);
     const args = buildQemuArgs({
       rec,
       dir: f.dir,
@@ -240,6 +247,7 @@ export class QemuProvider implements VmProvider {
       tbSizeMiB: verdict.accelerator === 'tcg' && this.tbSize > 0 ? this.tbSize : undefined,
       pidFile: f.pid,
       qmpSocket: f.qmp,
+      shares,
     });
     const runtime: RuntimeRecord = {
       startedAt: new Date().toISOString(),
@@ -248,6 +256,7 @@ export class QemuProvider implements VmProvider {
       logFile,
       logOffset,
       argv: [this.qemu, ...args],
+      virtiofsdPids,
     };
     await writeFile(f.runtime, JSON.stringify(runtime, null, 2) + '\n');
     const errFile = path.join(f.dir, 'qemu.stderr');
@@ -268,6 +277,7 @@ export class QemuProvider implements VmProvider {
     const r = await child;
     const stderr = (await readFile(errFile, 'utf8').catch(() => '')).trim();
     if (r.exitCode !== 0) {
+      this.killHelpers(f, virtiofsdPids);
       throw new ProviderError('CommandFailed', `qemu failed to start VM ${req.name}: ${stderr || (r.timedOut ? 'timed out' : `exit ${r.exitCode ?? r.signal}`)}`, {
         command: runtime.argv,
         exitCode: r.exitCode,
@@ -554,8 +564,97 @@ export class QemuProvider implements VmProvider {
   }
 
   private async cleanupRun(f: VmFiles): Promise<void> {
+    const rt = await readFile(f.runtime, 'utf8').then((t) => JSON.parse(t) as RuntimeRecord, () => undefined);
+    // virtiofsd exits by itself when its VM goes away; make sure of it.
+    if (rt?.virtiofsdPids?.length) {
+      await waitFor(() => rt.virtiofsdPids!.every((p) => !isAlive(p, f.dir)), 2000, 50);
+      this.killHelpers(f, rt.virtiofsdPids);
+    }
     await rm(f.pid, { force: true });
     await rm(f.qmp, { force: true });
+  }
+
+  private killHelpers(f: VmFiles, pids: number[] | undefined): void {
+    for (const pid of pids ?? []) {
+      if (!isAlive(pid, f.dir)) continue;
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+  }
+
+  private checkShare(vm: string, d: { name: string; path: string }): void {
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/.test(d.name)) throw new ProviderError('InvalidArgument', `VM ${vm}: invalid shared dir name '${d.name}' (letters, digits, . _ -, max 32)`);
+    const src = path.resolve(d.path);
+    if (src.includes(',')) throw new ProviderError('InvalidArgument', `VM ${vm}: shared dir path ${src} must not contain ','`);
+    let isDir = false;
+    try {
+      isDir = statSync(src).isDirectory();
+    } catch {
+      /* missing */
+    }
+    if (!isDir) throw new ProviderError('InvalidArgument', `VM ${vm}: shared dir ${d.name}: ${src} is not a directory`);
+  }
+
+  private async findVirtiofsd(): Promise<{ bin: string; rust: boolean }> {
+    const candidates = this.virtiofsdOpt ? [this.virtiofsdOpt] : ['/usr/libexec/virtiofsd', '/usr/lib/qemu/virtiofsd', 'virtiofsd'];
+    for (const c of candidates) {
+      const bin = await findExecutable(c);
+      if (!bin) continue;
+      const help = await execa(bin, ['--help'], { reject: false, timeout: 10_000, all: true });
+      return { bin, rust: (help.all ?? '').includes('--shared-dir') };
+    }
+    throw new ProviderError(
+      'ProviderUnavailable',
+      `virtiofsd not found (looked for ${candidates.join(', ')}); shared dirs need it: apt-get install -y qemu-system-common (Debian 12) or virtiofsd (Debian 13+)`,
+    );
+  }
+
+  /** One virtiofsd per shared dir, detached like qemu; it exits when the VM disconnects. */
+  private async startShares(f: VmFiles, dirs: { name: string; path: string; readOnly?: boolean }[]): Promise<{ shares: ShareSpec[]; pids: number[] }> {
+    if (dirs.length === 0) return { shares: [], pids: [] };
+    const { bin, rust } = await this.findVirtiofsd();
+    const shares: ShareSpec[] = [];
+    const pids: number[] = [];
+    try {
+      for (const d of dirs) {
+        const src = path.resolve(d.path);
+        const socket = path.join(f.dir, `vfs-${d.name}.sock`);
+        this.checkSocketPath(socket);
+        await rm(socket, { force: true });
+        const args = rust
+          ? ['--socket-path', socket, '--shared-dir', src, '--cache', 'auto', ...(d.readOnly ? ['--readonly'] : [])]
+          : ['--socket-path', socket, '-o', `source=${src}`, '-o', 'cache=auto'];
+        // Unprivileged: a user+mount namespace with a private /run (C virtiofsd writes /run/virtiofsd/*.pid).
+        const [cmd, argv] =
+          process.getuid?.() === 0 ? [bin, args] : ['unshare', ['-rm', 'sh', '-c', 'mount -t tmpfs none /run && exec "$0" "$@"', bin, ...args]];
+        const log = await open(path.join(f.dir, `virtiofsd-${d.name}.log`), 'w');
+        let child;
+        try {
+          child = spawn(cmd, argv, { cwd: f.dir, detached: true, stdio: ['ignore', log.fd, log.fd] });
+        } finally {
+          await log.close();
+        }
+        child.unref();
+        const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+        child.once('error', () => undefined);
+        let dead = false;
+        void exited.then(() => (dead = true));
+        const up = await waitFor(() => dead || existsSync(socket), 5000, 25);
+        if (!up || dead || !child.pid) {
+          const tail = (await readFile(path.join(f.dir, `virtiofsd-${d.name}.log`), 'utf8').catch(() => '')).trim().split('\n').slice(-2).join(' ');
+          throw new ProviderError('CommandFailed', `virtiofsd for shared dir ${d.name} did not start: ${tail || 'no socket within 5 s'}`, { command: [cmd, ...argv] });
+        }
+        pids.push(child.pid);
+        shares.push({ tag: d.name, socket, mountPoint: `/mnt/${d.name}`, readOnly: !!d.readOnly });
+      }
+    } catch (e) {
+      this.killHelpers(f, pids);
+      throw e;
+    }
+    return { shares, pids };
   }
 
   private async allocatePort(others: VmRecord[], avoid: number | undefined): Promise<number> {

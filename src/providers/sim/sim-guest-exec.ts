@@ -16,7 +16,7 @@ export class SimGuestExec implements GuestExec {
       opts.onOutput?.(failure + '\n', 'stderr');
       return { code: 1, stdout: '', stderr: failure };
     }
-    const hostname = /^hostnamectl set-hostname '([^']+)'/m.exec(script)?.[1];
+    const hostname = script.includes('hostnamectl set-hostname') ? /^h='([^']+)'$/m.exec(script)?.[1] : undefined;
     this.host.recordGuestCommand(vm, hostname);
     opts.onOutput?.(`[sim] ran ${script.split('\n').length} lines\n`, 'stdout');
     return { code: 0, stdout: '', stderr: '' };

@@ -56,7 +56,7 @@ export function renderStdinScript(script: string, env?: Record<string, string>):
     '\n) </dev/null 9<&- &\n' +
     '__hp_job=$!\n' +
     'set +m\n' +
-    `( trap '' TERM; cat <&9 >/dev/null 2>&1; kill -TERM -- "-$__hp_job" 2>/dev/null; sleep 3; kill -KILL -- "-$__hp_job" 2>/dev/null ) >/dev/null 2>&1 &\n` +
+    `( cat <&9 >/dev/null 2>&1; kill -TERM -- "-$__hp_job" 2>/dev/null; sleep 3; kill -KILL -- "-$__hp_job" 2>/dev/null ) >/dev/null 2>&1 &\n` +
     '__hp_w=$!\n' +
     'exec 9<&-\n' +
     'wait "$__hp_job"\n' +

@@ -3,6 +3,7 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { execa } from 'execa';
 import {
   ProviderError,
@@ -213,31 +214,35 @@ export class TartProvider implements VmProvider {
     } catch (e) {
       throw new ProviderError('CommandFailed', `cannot write the VM log ${req.logFile}: ${(e as Error).message}`);
     }
+    const fd = fs.openSync(req.logFile, 'a');
     const t0 = performance.now();
     // Detached in its own process group, output appended to the log, not waited for: the VM
     // keeps running when hostplane exits (tart has no daemon; `tart run` *is* the VM).
-    const child = execa(this.bin, args, {
-      env: this.env,
-      extendEnv: true,
-      detached: true,
-      cleanup: false,
-      reject: false,
-      stdin: 'ignore',
-      stdout: { file: req.logFile, append: true },
-      stderr: { file: req.logFile, append: true },
-    });
+    // node's spawn rather than execa here: execa 9 routes file targets through pipes held by this
+    // process (the VM's output would die with hostplane) and types raw fds only up to 9.
+    let child: ChildProcess;
+    try {
+      child = spawn(this.bin, args, { env: { ...process.env, ...this.env }, detached: true, stdio: ['ignore', fd, fd] });
+    } finally {
+      fs.closeSync(fd);
+    }
     const grace = this.opts.startGraceMs ?? 2000;
     let timer: NodeJS.Timeout | undefined;
-    const outcome = await Promise.race([
-      child.then((r) => ({ exited: true as const, exitCode: r.exitCode, failed: r.failed, cause: r.cause as NodeJS.ErrnoException | undefined })),
-      new Promise<{ exited: false }>((resolve) => {
-        timer = setTimeout(() => resolve({ exited: false }), grace);
-      }),
-    ]);
+    let onExit: ((code: number | null) => void) | undefined;
+    let onError: ((e: Error) => void) | undefined;
+    const outcome = await new Promise<{ exited: false } | { exited: true; exitCode?: number; cause?: NodeJS.ErrnoException }>((resolve) => {
+      timer = setTimeout(() => resolve({ exited: false }), grace);
+      onExit = (code) => resolve({ exited: true, exitCode: code ?? undefined });
+      onError = (e) => resolve({ exited: true, cause: e as NodeJS.ErrnoException });
+      child.once('exit', onExit);
+      child.once('error', onError);
+    });
     clearTimeout(timer);
+    if (onExit) child.off('exit', onExit);
+    if (onError) child.off('error', onError);
     if (!outcome.exited) {
+      child.on('error', () => undefined);
       child.unref();
-      child.catch(() => undefined);
       this.networks.set(req.name, req.network);
       this.opts.onCommand?.('run', performance.now() - t0, true);
       return;

@@ -44,12 +44,13 @@ export function pendingSteps(steps: ProvisionStep[], records: readonly Provision
 }
 
 function hostnameScript(name: string): string {
-  const n = shq(name);
+  // The name reaches the shell only as one quoted assignment; everything after uses "$h".
   return [
     'set -eu',
-    `hostnamectl set-hostname ${n} 2>/dev/null || hostname ${n}`,
-    `printf '%s\\n' ${n} > /etc/hostname`,
-    `if ! grep -q "[[:space:]]${name.replace(/\./g, '\\.')}\\$" /etc/hosts; then printf '127.0.1.1 %s\\n' ${n} >> /etc/hosts; fi`,
+    `h=${shq(name)}`,
+    'hostnamectl set-hostname "$h" 2>/dev/null || hostname "$h"',
+    `printf '%s\\n' "$h" > /etc/hostname`,
+    `if ! awk -v h="$h" '{for (i = 2; i <= NF; i++) if ($i == h) f = 1} END {exit !f}' /etc/hosts; then printf '127.0.1.1 %s\\n' "$h" >> /etc/hosts; fi`,
   ].join('\n');
 }
 

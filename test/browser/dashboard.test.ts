@@ -1,0 +1,273 @@
+// The dashboard in Debian's Chromium (playwright-core, no browser download) against a real API
+// server, a real object store and the real spec source watching a copy of specs/.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { ObjectStore, MemoryPersistence } from '../../src/controllers/store.js';
+import { StateDir } from '../../src/controllers/state-dir.js';
+import { EventRecorder } from '../../src/controllers/events.js';
+import { SpecSource } from '../../src/controllers/source.js';
+import { loadSchemaRegistry } from '../../src/api/schema.js';
+import { serveApi, type ApiContext } from '../../src/api/server.js';
+import type { Condition, Kind } from '../../src/api/types.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ROOT = resolve(import.meta.dirname, '../..');
+const UI = join(ROOT, 'ui');
+const SHOTS = join(ROOT, 'test-results', 'screenshots');
+const haveChromium = existsSync(CHROMIUM);
+if (!haveChromium) console.warn(`skipping browser tests: ${CHROMIUM} is not installed (apt-get install chromium)`);
+
+function newestMtime(path: string): number {
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.mtimeMs;
+  let max = st.mtimeMs;
+  for (const e of readdirSync(path)) max = Math.max(max, newestMtime(join(path, e)));
+  return max;
+}
+
+/** Builds ui/dist unless it is newer than every input. */
+function buildUiIfStale(): void {
+  const inputs = [join(UI, 'src'), join(UI, 'index.html'), join(UI, 'vite.config.ts'), join(UI, 'tsconfig.json'), join(ROOT, 'src/api/jsonpath.ts'), join(ROOT, 'src/api/types.ts')];
+  const built = join(UI, 'dist', 'index.html');
+  if (existsSync(built) && statSync(built).mtimeMs > Math.max(...inputs.map(newestMtime))) return;
+  execFileSync(process.execPath, [join(UI, 'build.mjs')], { cwd: ROOT, stdio: 'pipe', env: { ...process.env, HOSTPLANE_UI_QUIET: '1' } });
+}
+
+function cond(type: string, status: Condition['status'], reason: string, message: string, minutesAgo: number, observedGeneration = 1): Condition {
+  return { type, status, reason, message, lastTransitionTime: new Date(Date.now() - minutesAgo * 60_000).toISOString(), observedGeneration };
+}
+
+async function waitFor(pred: () => boolean, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!pred()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describe.skipIf(!haveChromium)('dashboard in Chromium', () => {
+  let tmp: string;
+  let specsDir: string;
+  let store: ObjectStore;
+  let events: EventRecorder;
+  let source: SpecSource;
+  let served: Awaited<ReturnType<typeof serveApi>>;
+  let context: BrowserContext;
+  let page: Page;
+  const reconciled: string[] = [];
+  const consoleErrors: string[] = [];
+
+  beforeAll(async () => {
+    buildUiIfStale();
+    mkdirSync(SHOTS, { recursive: true });
+    tmp = mkdtempSync(join(tmpdir(), 'hostplane-ui-'));
+    specsDir = join(tmp, 'specs');
+    cpSync(join(ROOT, 'specs'), specsDir, { recursive: true });
+    store = new ObjectStore(new MemoryPersistence());
+    events = new EventRecorder();
+    const registry = loadSchemaRegistry();
+    source = new SpecSource({ specsDir, store, registry, events, debounceMs: 20 });
+    await source.start();
+    expect(store.list().length).toBeGreaterThan(5);
+
+    // What a controller would have written: most things Ready, a few not.
+    for (const o of store.list()) {
+      const good = !['dev-worker1', 'dev'].includes(o.metadata.name) && o.kind !== 'LoadTest';
+      const ready = good
+        ? cond('Ready', 'True', o.kind === 'VirtualMachine' ? 'Provisioned' : 'Available', 'all good', 30)
+        : cond('Ready', 'False', o.kind === 'Cluster' ? 'DependencyNotReady' : 'ProvisionFailed', o.kind === 'Cluster' ? 'VirtualMachine/dev-worker1 is not Ready' : 'apt-get install conntrack failed: exit 100', 3);
+      const conditions = [ready];
+      if (o.kind === 'VirtualMachine') conditions.push(cond('Provisioned', good ? 'True' : 'False', good ? 'Done' : 'CommandFailed', good ? '5 steps applied' : 'step packages: exit 100', 3));
+      if (o.kind === 'LoadTest') conditions[0] = cond('Ready', 'Unknown', 'NotRun', 'no run yet', 60);
+      store.updateStatus(o.kind, o.metadata.name, { observedGeneration: 1, phase: good ? (o.kind === 'VirtualMachine' ? 'Running' : 'Ready') : 'Failed', conditions, ...(o.kind === 'VirtualMachine' ? { ip: '192.168.64.10' } : {}) });
+    }
+    events.record({ object: 'VirtualMachine/dev-worker1', type: 'Normal', reason: 'Created', message: 'cloned ghcr.io/cirruslabs/ubuntu:latest' });
+    events.record({ object: 'VirtualMachine/dev-worker1', type: 'Warning', reason: 'ProvisionFailed', message: 'step packages: apt-get exited 100' });
+    events.record({ object: 'Cluster/dev', type: 'Warning', reason: 'DependencyNotReady', message: 'waiting for VirtualMachine/dev-worker1' });
+
+    const ctx: ApiContext = {
+      store,
+      registry,
+      events,
+      metrics: { render: () => '' },
+      specsDir,
+      stateDir: new StateDir(join(tmp, 'state')),
+      reconcileNow: (key) => {
+        reconciled.push(key);
+        return store.getByKey(key) !== undefined;
+      },
+      hostCapacity: () => {
+        let cpu = 0;
+        let mem = 0;
+        for (const vm of store.list('VirtualMachine')) {
+          const spec = vm.spec as { cpu?: number; memory?: string };
+          cpu += spec.cpu ?? 0;
+          mem += Number.parseInt(spec.memory ?? '0', 10) * 1024;
+        }
+        return { cpu: 16, memoryMiB: 131072, requestedCpu: cpu, requestedMemoryMiB: mem };
+      },
+      secretValues: () => [],
+    };
+    served = await serveApi(ctx, { listen: '127.0.0.1:0' });
+    // A fresh profile directory per run (playwright passes it as --user-data-dir).
+    context = await chromium.launchPersistentContext(join(tmp, 'chromium-profile'), {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      viewport: { width: 1440, height: 900 },
+      colorScheme: 'dark',
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+    page.on('console', (m) => {
+      if (m.type() === 'error') consoleErrors.push(m.text());
+    });
+    page.on('pageerror', (e) => consoleErrors.push(String(e)));
+  });
+
+  afterAll(async () => {
+    await context?.close();
+    await served?.close();
+    await source?.stop();
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  const row = (key: string) => page.locator(`tr[data-key="${key}"]`);
+
+  it('the overview lists every object, not-ready first, with counts and capacity', async () => {
+    await page.goto(`${served.url}/`);
+    await row('VirtualMachine/dev-master').waitFor();
+    const keys = await page.locator('table.objects tbody tr[data-key]').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-key')!));
+    expect(keys.sort()).toEqual(store.list().map((o) => `${o.kind}/${o.metadata.name}`).sort());
+    const ready = await page.locator('table.objects tbody tr[data-key]').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-ready')));
+    const firstTrue = ready.indexOf('True');
+    expect(firstTrue).toBeGreaterThan(0);
+    expect(ready.slice(firstTrue).every((r) => r === 'True')).toBe(true);
+    expect(ready[0]).toBe('False');
+    expect(await page.locator('[data-kind-count="VirtualMachine"]').textContent()).toBe(String(store.list('VirtualMachine').length));
+    await expect.poll(() => page.locator('.cap-figures').textContent()).toContain('of 16 vCPU requested');
+    expect(await page.locator('#capacity-chart').count()).toBe(1);
+    expect(await page.locator('#events-chart').count()).toBe(1);
+    await expect.poll(() => page.locator('.stream').getAttribute('data-phase')).toBe('live');
+    await page.screenshot({ path: join(SHOTS, 'overview.png'), fullPage: true });
+  });
+
+  it('shows a spec edit on disk, a status change and a spec error live, without a reload', async () => {
+    await page.goto(`${served.url}/`);
+    await row('VirtualMachine/dev-master').waitFor();
+    await expect.poll(() => page.locator('.stream').getAttribute('data-phase')).toBe('live');
+    await page.evaluate(() => ((window as unknown as { __noReload: boolean }).__noReload = true));
+
+    // A new VM appended to a spec file.
+    const file = join(specsDir, 'vms', 'dev.yaml');
+    const original = readFileSync(file, 'utf8');
+    writeFileSync(file, `${original}\n---\napiVersion: hostplane.dev/v1alpha1\nkind: VirtualMachine\nmetadata:\n  name: dev-worker2\nspec:\n  image: ghcr.io/cirruslabs/ubuntu:latest\n  cpu: 2\n  memory: 8Gi\n`);
+    await row('VirtualMachine/dev-worker2').waitFor({ timeout: 10_000 });
+    expect(await row('VirtualMachine/dev-worker2').getAttribute('data-ready')).toBe('Unknown');
+
+    // The controller reports it Ready: the badge flips.
+    store.updateStatus('VirtualMachine', 'dev-worker2', { observedGeneration: 1, phase: 'Running', conditions: [cond('Ready', 'True', 'Provisioned', 'ok', 0)] });
+    await expect.poll(() => row('VirtualMachine/dev-worker2').getAttribute('data-ready')).toBe('True');
+
+    // A broken edit: the banner names file:line:col and the last valid spec stays.
+    const broken = join(specsDir, 'vms', 'broken.yaml');
+    writeFileSync(broken, 'apiVersion: hostplane.dev/v1alpha1\nkind: VirtualMachine\nmetadata:\n  name: bad-vm\nspec:\n  cpu: many\n');
+    const banner = page.locator('section.banner[aria-label="Spec errors"]');
+    await banner.waitFor({ timeout: 10_000 });
+    await expect.poll(() => banner.textContent()).toMatch(/vms\/broken\.yaml:\d+:\d+/);
+    await page.screenshot({ path: join(SHOTS, 'overview-live-spec-error.png'), fullPage: true });
+
+    // Removing the new document and the broken file: the row and the banner go.
+    rmSync(broken);
+    await banner.waitFor({ state: 'detached', timeout: 10_000 });
+    writeFileSync(file, original);
+    // What the VM reconciler does once the host resource is gone (the source marks it deleting after its grace period).
+    store.markDeleting('VirtualMachine', 'dev-worker2');
+    store.remove('VirtualMachine', 'dev-worker2');
+    await row('VirtualMachine/dev-worker2').waitFor({ state: 'detached', timeout: 10_000 });
+    expect(await page.evaluate(() => (window as unknown as { __noReload?: boolean }).__noReload)).toBe(true);
+  });
+
+  it('a detail page shows header, conditions, events, graph and YAML; actions work', async () => {
+    await page.goto(`${served.url}/resources/virtualmachines/dev-worker1`);
+    await page.locator('.detail h1').waitFor();
+    expect(await page.locator('.detail h1').textContent()).toContain('dev-worker1');
+    expect(await page.locator('.detail-head [data-ready]').first().getAttribute('data-ready')).toBe('False');
+    await page.locator('tr[data-condition="Ready"]').waitFor();
+    expect(await page.locator('tr[data-condition="Ready"]').textContent()).toContain('ProvisionFailed');
+    expect(await page.locator('tr[data-condition="Provisioned"]').textContent()).toContain('step packages: exit 100');
+    await expect.poll(() => page.locator('.timeline li').count()).toBe(2);
+    expect(await page.locator('.timeline').textContent()).toContain('apt-get exited 100');
+    // Parent-less VM: its child is the dev cluster, coloured not ready.
+    expect(await page.locator('svg.graph a[data-key="Cluster/dev"]').getAttribute('data-ready')).toBe('False');
+    expect(await page.locator('.yaml').first().textContent()).toContain('cpu: 2');
+    expect(await page.locator('.facts').textContent()).toMatch(/vms\/dev\.yaml:\d+:\d+/);
+
+    // Stale marker when the spec moves ahead of what the controller observed.
+    await page.getByRole('button', { name: 'Reconcile now' }).click();
+    await expect.poll(() => page.locator('.notice').textContent()).toContain('queued');
+    expect(reconciled).toContain('VirtualMachine/dev-worker1');
+
+    await page.getByRole('button', { name: 'Suspend' }).click();
+    // The spec file changes on disk; the source brings it back into the store; the page shows it.
+    await page.getByRole('button', { name: 'Resume' }).waitFor({ timeout: 10_000 });
+    expect(readFileSync(join(specsDir, 'vms', 'dev.yaml'), 'utf8')).toMatch(/suspend: true/);
+    await expect.poll(() => page.locator('[data-testid="generation"]').textContent()).toContain('stale');
+    await page.screenshot({ path: join(SHOTS, 'detail-vm.png'), fullPage: true });
+    await page.getByRole('button', { name: 'Resume' }).click();
+    await page.getByRole('button', { name: 'Suspend' }).waitFor({ timeout: 10_000 });
+
+    // A cluster with parents and children.
+    await page.goto(`${served.url}/resources/clusters/dev`);
+    await page.locator('svg.graph').waitFor();
+    expect(await page.locator('svg.graph a[data-key="VirtualMachine/dev-master"]').getAttribute('data-ready')).toBe('True');
+    expect(await page.locator('svg.graph a[data-key="VirtualMachine/dev-worker1"]').getAttribute('data-ready')).toBe('False');
+    await page.screenshot({ path: join(SHOTS, 'detail-cluster.png'), fullPage: true });
+  });
+
+  it('a kind list shows the CRD printer columns', async () => {
+    await page.goto(`${served.url}/resources/virtualmachines`);
+    await row('VirtualMachine/dev-master').waitFor();
+    const headers = await page.locator('table thead th').allTextContents();
+    const kinds = await (await fetch(`${served.url}/api/v1/kinds`)).json() as { items: { kind: Kind; printerColumns: { name: string; priority: number }[] }[] };
+    const expected = kinds.items.find((k) => k.kind === 'VirtualMachine')!.printerColumns.filter((c) => !c.priority && c.name !== 'Age').map((c) => c.name);
+    expect(headers).toEqual(['Name', ...expected, 'Age']);
+    expect(await row('VirtualMachine/dev-master').textContent()).toContain('192.168.64.10');
+    await page.screenshot({ path: join(SHOTS, 'list-vms.png'), fullPage: true });
+  });
+
+  it('is keyboard-usable: / focuses the filter, Tab reaches the object, Enter opens it', async () => {
+    await page.goto(`${served.url}/`);
+    await row('Cluster/dev').waitFor();
+    await page.keyboard.press('/');
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('type'))).toBe('search');
+    await page.keyboard.type('cluster dev');
+    await expect.poll(() => page.locator('table.objects tbody tr[data-key]').count()).toBe(1);
+    let reached = false;
+    for (let i = 0; i < 10 && !reached; i++) {
+      await page.keyboard.press('Tab');
+      reached = await page.evaluate(() => document.activeElement?.getAttribute('href') === '/resources/clusters/dev');
+    }
+    expect(reached).toBe(true);
+    const outline = await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle);
+    expect(outline).not.toBe('none');
+    await page.screenshot({ path: join(SHOTS, 'keyboard-focus.png') });
+    await page.keyboard.press('Enter');
+    await page.waitForURL(`${served.url}/resources/clusters/dev`);
+    expect(await page.locator('.detail h1').textContent()).toContain('dev');
+    // The graph's nodes are links too: Tab reaches one.
+    let onGraph = false;
+    for (let i = 0; i < 40 && !onGraph; i++) {
+      await page.keyboard.press('Tab');
+      onGraph = await page.evaluate(() => !!document.activeElement?.closest('svg.graph'));
+    }
+    expect(onGraph).toBe(true);
+  });
+
+  it('logged no errors in the browser console', () => {
+    expect(consoleErrors).toEqual([]);
+  });
+});
