@@ -54,7 +54,8 @@ export class Redactor {
   }
 
   private walk(v: unknown, key: string | undefined): unknown {
-    if (key !== undefined && isSecretKey(key) && v !== null && v !== undefined && v !== '' && typeof v !== 'boolean') {
+    // A secret-named scalar is hidden; a secret-named object (`kubeconfig: {merge: true}`, `password: {secretRef: …}`) is settings, so walk into it.
+    if (key !== undefined && isSecretKey(key) && (typeof v === 'string' || typeof v === 'number') && v !== '') {
       return REDACTED;
     }
     if (typeof v === 'string') return this.text(v);

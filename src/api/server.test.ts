@@ -436,6 +436,13 @@ describe('redaction', () => {
   it('Redactor leaves ordinary data alone', () => {
     const r = new Redactor(['abc']);
     expect(r.value({ a: 'abc', b: 'xabcx', n: 3, t: true, tokenTTL: '1h' })).toEqual({ a: REDACTED, b: 'xabcx', n: 3, t: true, tokenTTL: '1h' });
+    // Settings under a secret-sounding name are walked into, not hidden wholesale.
+    expect(r.value({ kubeconfig: { merge: true, context: 'hostplane-dev' }, password: { secretRef: 'tart-default' }, adminPassword: 'pw1234', joinToken: 'abcdef.0123456789abcdef' })).toEqual({
+      kubeconfig: { merge: true, context: 'hostplane-dev' },
+      password: { secretRef: 'tart-default' },
+      adminPassword: REDACTED,
+      joinToken: REDACTED,
+    });
   });
 });
 

@@ -40,6 +40,8 @@ export interface ManagerOptions {
   /** How old one batched provider list may be and still serve a reconcile. */
   observeMaxAgeMs?: number;
   capacity?: Partial<CapacityConfig>;
+  /** Called as a reconcile begins (the bench measures edit → reconcile latency with it). */
+  onReconcileStart?: (key: string) => void;
 }
 
 export class Manager {
@@ -93,7 +95,7 @@ export class Manager {
           name: kind,
           workers: kind === 'VirtualMachine' ? (opts.workers ?? 4) : 1,
           metrics: this.metrics,
-          reconcile: terminalAware(reconcile),
+          reconcile: terminalAware(reconcile, opts.onReconcileStart),
           logger: { info: () => {}, warn: (m) => opts.log.warn(m), error: (m) => opts.log.warn(m) },
         }),
       );
@@ -191,8 +193,9 @@ function lifecycleSignature(obj: HostObject): string {
 }
 
 /** Our reconcilers throw TerminalReconcileError; the controller knows TerminalError. */
-function terminalAware(reconcile: Reconciler): Reconciler {
+function terminalAware(reconcile: Reconciler, onStart?: (key: string) => void): Reconciler {
   return async (key, ctx) => {
+    onStart?.(key);
     try {
       return await reconcile(key, ctx);
     } catch (err) {

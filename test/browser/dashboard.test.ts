@@ -11,7 +11,9 @@ import { StateDir } from '../../src/controllers/state-dir.js';
 import { EventRecorder } from '../../src/controllers/events.js';
 import { SpecSource } from '../../src/controllers/source.js';
 import { loadSchemaRegistry } from '../../src/api/schema.js';
-import { serveApi, type ApiContext } from '../../src/api/server.js';
+import { createApi, serveApi, type ApiContext } from '../../src/api/server.js';
+import { serve } from '@hono/node-server';
+import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { Condition, Kind } from '../../src/api/types.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -41,21 +43,46 @@ function cond(type: string, status: Condition['status'], reason: string, message
   return { type, status, reason, message, lastTransitionTime: new Date(Date.now() - minutesAgo * 60_000).toISOString(), observedGeneration };
 }
 
-async function waitFor(pred: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!pred()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 25));
-  }
+/** A TCP proxy the test can cut, to drop the browser's watch stream the way a flaky network would. */
+async function cuttableProxy(target: string): Promise<{ url: string; block(): void; unblock(): void; cutAll(): void; close(): Promise<void> }> {
+  const { hostname, port } = new URL(target);
+  const sockets = new Set<Socket>();
+  let blocked = false;
+  const server: Server = createServer((client) => {
+    if (blocked) return void client.destroy();
+    const upstream = connect(Number(port), hostname);
+    sockets.add(client).add(upstream);
+    const drop = () => {
+      client.destroy();
+      upstream.destroy();
+      sockets.delete(client);
+      sockets.delete(upstream);
+    };
+    client.on('error', drop).on('close', drop);
+    upstream.on('error', drop).on('close', drop);
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    block: () => void (blocked = true),
+    unblock: () => void (blocked = false),
+    cutAll: () => {
+      for (const s of sockets) s.destroy();
+      sockets.clear();
+    },
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
 }
 
-describe.skipIf(!haveChromium)('dashboard in Chromium', () => {
+describe.skipIf(!haveChromium)('dashboard in Chromium', { timeout: 60_000 }, () => {
   let tmp: string;
   let specsDir: string;
   let store: ObjectStore;
   let events: EventRecorder;
   let source: SpecSource;
   let served: Awaited<ReturnType<typeof serveApi>>;
+  let ctx: ApiContext;
   let context: BrowserContext;
   let page: Page;
   const reconciled: string[] = [];
@@ -67,7 +94,8 @@ describe.skipIf(!haveChromium)('dashboard in Chromium', () => {
     tmp = mkdtempSync(join(tmpdir(), 'hostplane-ui-'));
     specsDir = join(tmp, 'specs');
     cpSync(join(ROOT, 'specs'), specsDir, { recursive: true });
-    store = new ObjectStore(new MemoryPersistence());
+    // A short history, so a long disconnect can outlive it (the store trims at historySize + 1024).
+    store = new ObjectStore(new MemoryPersistence(), { historySize: 50 });
     events = new EventRecorder();
     const registry = loadSchemaRegistry();
     source = new SpecSource({ specsDir, store, registry, events, debounceMs: 20 });
@@ -83,13 +111,14 @@ describe.skipIf(!haveChromium)('dashboard in Chromium', () => {
       const conditions = [ready];
       if (o.kind === 'VirtualMachine') conditions.push(cond('Provisioned', good ? 'True' : 'False', good ? 'Done' : 'CommandFailed', good ? '5 steps applied' : 'step packages: exit 100', 3));
       if (o.kind === 'LoadTest') conditions[0] = cond('Ready', 'Unknown', 'NotRun', 'no run yet', 60);
-      store.updateStatus(o.kind, o.metadata.name, { observedGeneration: 1, phase: good ? (o.kind === 'VirtualMachine' ? 'Running' : 'Ready') : 'Failed', conditions, ...(o.kind === 'VirtualMachine' ? { ip: '192.168.64.10' } : {}) });
+      const phase = o.kind === 'LoadTest' ? 'Pending' : good ? (o.kind === 'VirtualMachine' ? 'Running' : 'Ready') : 'Failed';
+      store.updateStatus(o.kind, o.metadata.name, { observedGeneration: 1, phase, conditions, ...(o.kind === 'VirtualMachine' ? { ip: '192.168.64.10' } : {}) });
     }
     events.record({ object: 'VirtualMachine/dev-worker1', type: 'Normal', reason: 'Created', message: 'cloned ghcr.io/cirruslabs/ubuntu:latest' });
     events.record({ object: 'VirtualMachine/dev-worker1', type: 'Warning', reason: 'ProvisionFailed', message: 'step packages: apt-get exited 100' });
     events.record({ object: 'Cluster/dev', type: 'Warning', reason: 'DependencyNotReady', message: 'waiting for VirtualMachine/dev-worker1' });
 
-    const ctx: ApiContext = {
+    ctx = {
       store,
       registry,
       events,
@@ -265,6 +294,76 @@ describe.skipIf(!haveChromium)('dashboard in Chromium', () => {
       onGraph = await page.evaluate(() => !!document.activeElement?.closest('svg.graph'));
     }
     expect(onGraph).toBe(true);
+  });
+
+  it('reconnects with Last-Event-ID after a dropped stream and relists after a 410', async () => {
+    const proxy = await cuttableProxy(served.url);
+    const watchHeaders: Record<string, string>[] = [];
+    let kindsRequests = 0;
+    const onRequest = async (r: import('playwright-core').Request) => {
+      if (r.url().includes('/api/v1/watch')) watchHeaders.push(await r.allHeaders());
+      if (r.url().endsWith('/api/v1/kinds')) kindsRequests++;
+    };
+    page.on('request', onRequest);
+    try {
+      await page.goto(`${proxy.url}/`);
+      await row('VirtualMachine/prod-master').waitFor();
+      await expect.poll(() => page.locator('.stream').getAttribute('data-phase')).toBe('live');
+      await page.evaluate(() => ((window as unknown as { __noReload: boolean }).__noReload = true));
+
+      // Drop the stream; change things while the browser cannot connect.
+      proxy.block();
+      proxy.cutAll();
+      await expect.poll(() => page.locator('.stream').getAttribute('data-phase')).not.toBe('live');
+      store.updateStatus('VirtualMachine', 'prod-master', { observedGeneration: 1, phase: 'Stopped', conditions: [cond('Ready', 'False', 'HostRebooted', 'the VM stopped behind our back', 0)] });
+      proxy.unblock();
+      await expect.poll(() => row('VirtualMachine/prod-master').getAttribute('data-ready'), { timeout: 20_000 }).toBe('False');
+      const resumed = watchHeaders.slice(1).find((h) => h['last-event-id']);
+      expect(resumed, JSON.stringify(watchHeaders)).toBeDefined();
+      expect(kindsRequests).toBe(1); // a resume, not a relist
+
+      // A disconnect longer than the server's history: the resume gets a 410 and the page relists.
+      proxy.block();
+      proxy.cutAll();
+      await expect.poll(() => page.locator('.stream').getAttribute('data-phase')).not.toBe('live');
+      for (let i = 0; i < 1200; i++) store.updateStatus('VirtualMachine', 'prod-master', { observedGeneration: 1, phase: 'Stopped', message: `tick ${i}` });
+      store.updateStatus('VirtualMachine', 'prod-master', { observedGeneration: 1, phase: 'Running', conditions: [cond('Ready', 'True', 'Provisioned', 'back', 0)] });
+      proxy.unblock();
+      await expect.poll(() => row('VirtualMachine/prod-master').getAttribute('data-ready'), { timeout: 20_000 }).toBe('True');
+      expect(kindsRequests).toBe(2);
+      expect(await page.evaluate(() => (window as unknown as { __noReload?: boolean }).__noReload)).toBe(true);
+    } finally {
+      page.off('request', onRequest);
+      await proxy.close();
+    }
+  });
+
+  it('works beyond loopback with the token: /?token= gives a cookie, the stream and actions use it', async () => {
+    const token = 'browser-test-token-0123456789';
+    const app = createApi(ctx, { requireToken: true, token });
+    const server = await new Promise<ReturnType<typeof serve>>((r) => {
+      const s = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, () => r(s));
+    });
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const other = await context.browser()?.newContext?.() ?? undefined;
+    const p2 = other ? await other.newPage() : await context.newPage();
+    try {
+      const denied = await p2.goto(`${url}/`);
+      expect(denied?.status()).toBe(401);
+      await p2.goto(`${url}/resources/clusters/dev?token=${token}`);
+      expect(p2.url()).toBe(`${url}/resources/clusters/dev`);
+      await p2.locator('.detail h1').waitFor();
+      await expect.poll(() => p2.locator('.stream').getAttribute('data-phase')).toBe('live');
+      const before = reconciled.length;
+      await p2.getByRole('button', { name: 'Reconcile now' }).click();
+      await expect.poll(() => reconciled.length).toBe(before + 1);
+      expect(reconciled.at(-1)).toBe('Cluster/dev');
+    } finally {
+      await p2.close();
+      await other?.close();
+      server.close();
+      (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+    }
   });
 
   it('logged no errors in the browser console', () => {

@@ -243,6 +243,25 @@ describe.skipIf(!!skipReason)('QemuProvider on real QEMU', () => {
     expect((await p.list()).map((v) => v.name)).toEqual([]);
   }, 60_000);
 
+  it('a disk image without a kernel boots through firmware with a cloud-init NoCloud seed attached', async (ctx) => {
+    if (!which('genisoimage') && !which('xorriso') && !which('cloud-localds')) ctx.skip('needs genisoimage (apt-get install genisoimage)');
+    const base = path.join(tmp, 'cloud.qcow2');
+    execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', base, '1G']); // blank: SeaBIOS finds nothing to boot, the VM still runs
+    await p.create(req('d', { image: base, network: { mode: 'shared', segment: 'lab' }, guest: { hostname: 'dee', user: 'ops', authorizedKeys: [pubKey] } }));
+    await p.start({ name: 'd', network: { mode: 'shared', segment: 'lab' }, logFile: '' });
+    const dir = p.vmDir('d');
+    const rt = JSON.parse(readFileSync(path.join(dir, 'runtime.json'), 'utf8')) as { argv: string[] };
+    expect(rt.argv).toContain(`file=${path.join(dir, 'seed.iso')},if=none,id=seed,format=raw,readonly=on`);
+    expect(rt.argv).not.toContain('-kernel');
+    expect(execFileSync('isoinfo', ['-d', '-i', path.join(dir, 'seed.iso')], { encoding: 'utf8' })).toMatch(/Volume id: cidata/);
+    const vm = (await p.list()).find((v) => v.name === 'd')!;
+    expect(vm.state).toBe('running');
+    expect(vm.details?.address).toBe('10.77.0.11/24'); // first free address on the segment, allocated and kept
+    await p.stop('d', { timeoutSeconds: 1 }); // no guest to honour the power button: escalates to quit
+    expect((await p.list()).find((v) => v.name === 'd')!.state).toBe('stopped');
+    await p.delete('d');
+  }, 60_000);
+
   it('qcow2 overlay on a base image: created, grown, attached as /dev/vda; virtiofs share; delete of a running VM', async () => {
     const base = path.join(tmp, 'base.qcow2');
     execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', base, '1G']);

@@ -205,6 +205,22 @@ describe.skipIf(!!skipReason)('ssh2 guest exec against a real sshd', () => {
     }
   });
 
+  it('rides out "no more sessions" refusals without dropping the connection', async () => {
+    // 10 channels = sshd's MaxSessions; sessions closed a moment ago still count on the server side.
+    const busy = createSshGuestExec({ knownHostsDir: join(stateDir, 'known-hosts'), maxChannelsPerConnection: 10 });
+    const t = { ...target, vmKey: 'VirtualMachine/ssh-test-busy' };
+    try {
+      const before = sshd.acceptedCount();
+      for (let round = 0; round < 3; round++) {
+        const res = await Promise.all(Array.from({ length: 30 }, (_, i) => busy.run(t, `echo b${i}`, { sudo: i % 3 === 0 })));
+        expect(res.map((r) => r.stdout)).toEqual(Array.from({ length: 30 }, (_, i) => `b${i}\n`));
+      }
+      expect(sshd.acceptedCount() - before).toBe(1);
+    } finally {
+      await busy.close();
+    }
+  });
+
   it('reconnects after sshd restarts (connection dropped)', async () => {
     const t = { ...target, vmKey: 'VirtualMachine/ssh-test-restart' };
     expect((await exec.run(t, 'echo one')).stdout).toBe('one\n');
@@ -238,6 +254,34 @@ describe.skipIf(!!skipReason)('ssh2 guest exec against a real sshd', () => {
     expect(res.stdout).toBe('recreated\n');
     expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ incarnation: 'B', fingerprint: newFp });
     expect(logs.some((l) => l.includes('re-pinned'))).toBe(true);
+  });
+
+  it('closes idle connections and reconnects on the next run', async () => {
+    const idle = createSshGuestExec({ knownHostsDir: join(stateDir, 'known-hosts'), idleCloseMs: 200 });
+    const t = { ...target, vmKey: 'VirtualMachine/ssh-test-idle', incarnation: 'B' };
+    try {
+      const before = sshd.acceptedCount();
+      await idle.run(t, 'true');
+      await idle.run(t, 'true');
+      expect(sshd.acceptedCount() - before).toBe(1);
+      await new Promise((r) => setTimeout(r, 600));
+      await idle.run(t, 'true');
+      expect(sshd.acceptedCount() - before).toBe(2);
+    } finally {
+      await idle.close();
+    }
+  });
+
+  it('reports a wrong key passphrase as AuthFailed without leaking key or passphrase', async () => {
+    const keyFile = join(stateDir, 'enc_key');
+    spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', 'right-passphrase', '-f', keyFile]);
+    const privateKey = readFileSync(keyFile, 'utf8');
+    const err = await expectGuestError(
+      exec.run({ ...target, vmKey: 'VirtualMachine/ssh-test-passphrase', auth: { privateKey, passphrase: 'wrong-passphrase' } }, 'true'),
+      'AuthFailed',
+    );
+    expect(err.message).not.toContain('wrong-passphrase');
+    for (const line of privateKey.split('\n').filter((l) => l.length > 20 && !l.startsWith('-----'))) expect(err.message).not.toContain(line);
   });
 
   it('forget() drops the pooled connection', async () => {

@@ -52,7 +52,10 @@ export function App(): JSX.Element {
     const m = current();
     document.title = m ? `${m.route.title(m.params)} · hostplane` : 'hostplane';
   });
-  const notReady = (kind: string) => Object.values(state.objects).filter((o) => o.kind === kind && readiness(o) !== 'True').length;
+  const counts = (kind: string) => {
+    const objs = Object.values(state.objects).filter((o) => o.kind === kind);
+    return { failing: objs.filter((o) => readiness(o) === 'False').length, pending: objs.filter((o) => readiness(o) === 'Unknown' || readiness(o) === 'Deleting').length };
+  };
   return (
     <div class="shell">
       <a class="skip" href="#main">
@@ -74,8 +77,17 @@ export function App(): JSX.Element {
                 <li>
                   <Link href={`/resources/${k.plural}`} aria-current={location().path.startsWith(`/resources/${k.plural}`) ? 'page' : undefined}>
                     {k.kind}s
-                    <Show when={notReady(k.kind)}>
-                      <span class="nav-count" title={`${notReady(k.kind)} not ready`}>{notReady(k.kind)}</span>
+                    <Show
+                      when={counts(k.kind).failing}
+                      fallback={
+                        <Show when={counts(k.kind).pending}>
+                          <span class="nav-count pending" title={`${counts(k.kind).pending} not reconciled yet or being deleted`}>
+                            {counts(k.kind).pending}
+                          </span>
+                        </Show>
+                      }
+                    >
+                      <span class="nav-count" title={`${counts(k.kind).failing} not ready`}>{counts(k.kind).failing}</span>
                     </Show>
                   </Link>
                 </li>

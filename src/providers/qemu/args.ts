@@ -133,6 +133,8 @@ export interface QemuArgsInput {
   pidFile: string;
   qmpSocket: string;
   shares?: ShareSpec[];
+  /** cloud-init NoCloud seed ISO (disk-image boots without a kernel). */
+  seedIso?: string;
 }
 
 /** QEMU option values escape a comma by doubling it. */
@@ -169,6 +171,10 @@ export function buildQemuArgs(i: QemuArgsInput): string[] {
   if (rec.disk) {
     a.push('-drive', `file=${optValue(rec.disk)},if=none,id=disk0,format=qcow2,discard=unmap`);
     a.push('-device', `virtio-blk-pci,drive=disk0${rec.kernel ? '' : ',bootindex=1'}`);
+  }
+  if (i.seedIso) {
+    a.push('-drive', `file=${optValue(i.seedIso)},if=none,id=seed,format=raw,readonly=on`);
+    a.push('-device', 'virtio-blk-pci,drive=seed');
   }
   if (rec.kernel) {
     a.push('-kernel', rec.kernel);

@@ -7,6 +7,7 @@
 //   qmp.sock           QMP control socket
 //   console.log        serial console (default; start's logFile wins)
 //   disk.qcow2         overlay on the base image when the image is a disk
+//   seed.iso           cloud-init NoCloud seed when a disk image boots without boot.kernel
 //   vfs-<dir>.sock     virtiofsd socket per shared dir (start's `dirs`, mounted at /mnt/<dir> in the guest)
 // A new adapter instance adopts running VMs from these files; directories without the marker are
 // never listed or touched.
@@ -39,6 +40,7 @@ import {
   type VmRecord,
 } from './args.js';
 import { chooseAccelerator, type KvmVerdict, type SmokeGuest } from './accel.js';
+import { buildSeedIso, nocloudFiles } from './nocloud.js';
 import { withQmp, type QmpStatus } from './qmp.js';
 import { findExecutable, isAlive, portFree, readPid, sleep, sshBanner, waitFor } from './proc.js';
 
@@ -237,6 +239,14 @@ export class QemuProvider implements VmProvider {
     }
     await rm(f.pid, { force: true });
     await rm(f.qmp, { force: true });
+    let seedIso: string | undefined;
+    if (rec.disk && !rec.kernel) {
+      // A cloud image: hand it hostname, user, keys and addresses through a NoCloud seed (rebuilt
+      // at every start, since the network may change between starts).
+      seedIso = path.join(f.dir, 'seed.iso');
+      await rm(seedIso, { force: true });
+      await buildSeedIso(seedIso, nocloudFiles(rec));
+    }
     const { shares, pids: virtiofsdPids } = await this.startShares(f, dirs);
     const args = buildQemuArgs({
       rec,
@@ -248,6 +258,7 @@ export class QemuProvider implements VmProvider {
       pidFile: f.pid,
       qmpSocket: f.qmp,
       shares,
+      seedIso,
     });
     const runtime: RuntimeRecord = {
       startedAt: new Date().toISOString(),
@@ -625,8 +636,8 @@ export class QemuProvider implements VmProvider {
         this.checkSocketPath(socket);
         await rm(socket, { force: true });
         const args = rust
-          ? ['--socket-path', socket, '--shared-dir', src, '--cache', 'auto', ...(d.readOnly ? ['--readonly'] : [])]
-          : ['--socket-path', socket, '-o', `source=${src}`, '-o', 'cache=auto'];
+          ? [`--socket-path=${socket}`, '--shared-dir', src, '--cache', 'auto', ...(d.readOnly ? ['--readonly'] : [])]
+          : [`--socket-path=${socket}`, '-o', `source=${src}`, '-o', 'cache=auto'];
         // Unprivileged: a user+mount namespace with a private /run (C virtiofsd writes /run/virtiofsd/*.pid).
         const [cmd, argv] =
           process.getuid?.() === 0 ? [bin, args] : ['unshare', ['-rm', 'sh', '-c', 'mount -t tmpfs none /run && exec "$0" "$@"', bin, ...args]];

@@ -43,6 +43,9 @@ interface PoolEntry {
   idleTimer?: NodeJS.Timeout;
 }
 
+/** ssh2's messages for a refused channel open or exec request on a live connection. */
+const CHANNEL_REFUSED = /Channel open failure|Unable to exec/;
+
 const SUDO_FAILURE = /^sudo: (?:a password is required|a terminal is required|.*is not in the sudoers file|.*is not allowed to (?:run|execute)|.*may not run sudo)/m;
 
 function targetLabel(t: GuestTarget): string {
@@ -164,7 +167,9 @@ class SshGuestExec implements GuestExec {
     const timeoutError = () =>
       new GuestError('Timeout', `command on ${targetLabel(target)} did not finish within ${timeoutMs} ms; its channel was closed`);
 
-    for (let attempt = 0; ; attempt++) {
+    let reconnects = 0;
+    let refusals = 0;
+    for (;;) {
       const entry = await this.withDeadline(this.acquire(target), deadline, timeoutError, target);
       let channel: ClientChannel;
       try {
@@ -177,13 +182,22 @@ class SshGuestExec implements GuestExec {
         }
       } catch (err) {
         if (err instanceof GuestError && err.code === 'Timeout') throw err;
-        // The channel never opened, so nothing ran: it is safe to reconnect once and try again.
-        this.drop(entry, 'channel open failed');
-        if (attempt === 0) {
-          this.log(`ssh ${targetLabel(target)}: channel open failed (${redactSecrets(String((err as Error).message), target.auth)}); reconnecting once`);
+        const reason = redactSecrets(String((err as Error).message), target.auth);
+        // The channel never opened (or its exec request was refused), so nothing ran: retrying is safe.
+        if (!entry.closed && CHANNEL_REFUSED.test(reason) && refusals < 50) {
+          // The server is still counting sessions we already closed (OpenSSH frees a session slot
+          // only after reaping its child): back off and retry on the same connection.
+          refusals++;
+          await new Promise((r) => setTimeout(r, Math.min(20 * refusals, 250)));
           continue;
         }
-        throw new GuestError('Unreachable', `could not open a session on ${targetLabel(target)}: ${redactSecrets(String((err as Error).message), target.auth)}`);
+        this.drop(entry, 'channel open failed');
+        if (reconnects === 0) {
+          reconnects++;
+          this.log(`ssh ${targetLabel(target)}: channel open failed (${reason}); reconnecting once`);
+          continue;
+        }
+        throw new GuestError('Unreachable', `could not open a session on ${targetLabel(target)}: ${reason}`);
       }
       try {
         return await this.collect(entry, channel, stdin, deadline, timeoutMs, onOutput, target);

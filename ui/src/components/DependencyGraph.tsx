@@ -1,7 +1,7 @@
 // Parents to the left, children to the right, coloured by Ready. Nodes are links (Tab reaches them).
 import { For, Show, createMemo, type JSX } from 'solid-js';
 import { allEdges, neighbourhood } from '../lib/graph';
-import { readiness, type Readiness } from '../lib/ready';
+import { readiness, readinessRank, type Readiness } from '../lib/ready';
 import { detailHref, state } from '../store/resources';
 import { navigate } from '../router';
 
@@ -12,7 +12,10 @@ const ROW_GAP = 14;
 const FILL: Record<Readiness | 'Missing', string> = { True: 'var(--good)', False: 'var(--bad)', Unknown: 'var(--unknown)', Deleting: 'var(--warn)', Missing: 'var(--missing)' };
 
 export function DependencyGraph(props: { focus: string }): JSX.Element {
-  const graph = createMemo(() => neighbourhood(props.focus, allEdges(Object.values(state.objects))));
+  // Not-ready first, so a crowded column still shows what is failing (Argo CD #10292).
+  const graph = createMemo(() =>
+    neighbourhood(props.focus, allEdges(Object.values(state.objects)), 2, 10, (k) => (state.objects[k] ? readinessRank(readiness(state.objects[k])) : -1)),
+  );
   const levels = createMemo(() => {
     const ls = [...new Set(graph().nodes.map((n) => n.level))].sort((a, b) => a - b);
     return ls;
@@ -72,7 +75,8 @@ export function DependencyGraph(props: { focus: string }): JSX.Element {
                 <g>
                 <a
                   href={href}
-                  class={`gnode ${n.level === 0 ? 'focus' : ''}`}
+                  class="gnode"
+                  data-focus={n.level === 0 ? 'true' : undefined}
                   data-key={n.key}
                   data-ready={r()}
                   aria-label={`${n.key}: ${r() === 'Missing' ? 'not found' : r() === 'True' ? 'ready' : r() === 'False' ? 'not ready' : r().toLowerCase()}`}

@@ -55,8 +55,11 @@ export interface Neighbourhood {
   hidden: Map<number, number>;
 }
 
-/** Ancestors and descendants of `focus`, up to `depth` hops each way, at most `perLevel` per column. */
-export function neighbourhood(focus: string, edges: Edge[], depth = 2, perLevel = 8): Neighbourhood {
+/**
+ * Ancestors and descendants of `focus`, up to `depth` hops each way, at most `perLevel` per column.
+ * `rank` orders each column (smaller first), so a full column keeps the objects that need attention.
+ */
+export function neighbourhood(focus: string, edges: Edge[], depth = 2, perLevel = 10, rank: (key: string) => number = () => 0): Neighbourhood {
   const up = new Map<string, string[]>();
   const down = new Map<string, string[]>();
   for (const e of edges) {
@@ -82,7 +85,7 @@ export function neighbourhood(focus: string, edges: Edge[], depth = 2, perLevel 
   const nodes: GraphNode[] = [];
   const hidden = new Map<number, number>();
   for (const [l, keys] of byLevel) {
-    keys.sort();
+    keys.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
     keys.slice(0, perLevel).forEach((key, row) => nodes.push({ key, level: l, row }));
     if (keys.length > perLevel) hidden.set(l, keys.length - perLevel);
   }

@@ -130,21 +130,23 @@ export function ResourceDetail(props: { params: Record<string, string> }): JSX.E
 
           <SpecErrorsBanner errors={specErrors()} title="This object's spec has errors on disk" />
 
-          <section class="panel" aria-labelledby="cond-h">
-            <h2 id="cond-h">Conditions</h2>
-            <ConditionsTable conditions={o().status?.conditions ?? []} generation={o().metadata.generation} />
-          </section>
-
           <div class="grid2">
+            <section class="panel" aria-labelledby="cond-h">
+              <h2 id="cond-h">Conditions</h2>
+              <ConditionsTable conditions={o().status?.conditions ?? []} generation={o().metadata.generation} />
+            </section>
             <section class="panel" aria-labelledby="ev-h">
               <h2 id="ev-h">Events</h2>
               <EventList events={events()} />
             </section>
-            <section class="panel" aria-labelledby="dep-h">
-              <h2 id="dep-h">Dependencies</h2>
-              <DependencyGraph focus={key()} />
-            </section>
           </div>
+
+          <section class="panel" aria-labelledby="dep-h">
+            <h2 id="dep-h">
+              Dependencies <span class="muted small">parents on the left, children on the right; colour is Ready</span>
+            </h2>
+            <DependencyGraph focus={key()} />
+          </section>
 
           <div class="grid2">
             <section class="panel" aria-labelledby="spec-h">

@@ -1,0 +1,29 @@
+// `npm run bench`: runs each scenario in its own process and prints one JSON summary.
+// Figures are measured here, on this machine, in this run; nothing is asserted.
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { fileURLToPath } from 'node:url';
+
+const script = fileURLToPath(new URL('./scenarios.ts', import.meta.url));
+const quick = process.argv.includes('--quick');
+
+function run(name: string, ...args: number[]): unknown {
+  const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', script, name, ...args.map(String)], { encoding: 'utf8', maxBuffer: 16 * 2 ** 20, timeout: 15 * 60_000 });
+  return JSON.parse(out.trim().split('\n').pop()!);
+}
+
+const started = Date.now();
+const result = {
+  hostplaneBench: 1,
+  when: new Date().toISOString(),
+  machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
+  startup: run('loadFiles', quick ? 1_000 : 10_000),
+  editToReconcile: run('editLatency', quick ? 40 : 200),
+  steadyState: run('steadyState', quick ? 200 : 1_000, 5_000, quick ? 1 : 3),
+  benchSeconds: 0,
+};
+result.benchSeconds = Math.round((Date.now() - started) / 1000);
+const json = JSON.stringify(result, null, 2);
+writeFileSync('bench-results.json', json + '\n');
+process.stdout.write(json + '\n');
