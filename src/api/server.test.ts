@@ -565,9 +565,15 @@ describe('watch stream (SSE over a real socket)', () => {
 
     const second = await openSse(`${served.url}/api/v1/watch`, { 'last-event-id': resumeFrom });
     await second.until((fr) => fr.filter((x) => x.id && x.event !== 'BOOKMARK').length >= expected.length);
-    // A change after reconnect arrives live too.
-    f.store.applySpec(vm('w3'), { file: 'w.yaml', line: 9, col: 1 });
-    await second.until((fr) => fr.some((x) => x.data.includes('"w3"')));
+    // A change after reconnect arrives live too, redacted, even for a secret learned after the stream opened.
+    const secrets = ['s3cr3t-pass'];
+    f.ctx.secretValues = () => secrets;
+    secrets.push('late-secret-xyz');
+    f.store.applySpec(vm('w3', { ssh: { user: 'admin', password: 'pw-live-123' }, note: 'has late-secret-xyz inside' }), { file: 'w.yaml', line: 9, col: 1 });
+    const live = await second.until((fr) => fr.some((x) => x.data.includes('"w3"')));
+    const w3 = live.find((x) => x.data.includes('"w3"'))!.data;
+    expect(w3).not.toContain('pw-live-123');
+    expect(w3).not.toContain('late-secret-xyz');
     track();
     const got = (await second.until(() => true))
       .filter((x) => ['ADDED', 'MODIFIED', 'DELETED'].includes(x.event))

@@ -228,7 +228,14 @@ export function createApi(ctx: ApiContext, opts: ApiOptions): Hono {
   const watches = new Set<WatchHandle>();
   let kinds: Map<string, KindRoute> | undefined;
   const kindsTable = (): Map<string, KindRoute> => (kinds ??= kindTable(ctx.registry));
-  const redactor = (): Redactor => new Redactor(ctx.secretValues());
+  // Secrets can be added while the process runs (a new VM's password): read them per use, rebuild only on change.
+  let cachedRedactor: { key: string; redactor: Redactor } | undefined;
+  const redactor = (): Redactor => {
+    const values = ctx.secretValues();
+    const key = values.join('\u0000');
+    if (cachedRedactor?.key !== key) cachedRedactor = { key, redactor: new Redactor(values) };
+    return cachedRedactor.redactor;
+  };
 
   const json = (c: Context, body: unknown, status = 200): Response =>
     c.newResponse(JSON.stringify(redactor().value(body)), status as 200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
@@ -329,7 +336,7 @@ export function createApi(ctx: ApiContext, opts: ApiOptions): Hono {
     const eventsSinceId = evRaw !== undefined && evRaw !== '' && Number.isFinite(Number(evRaw)) ? Number(evRaw) : undefined;
     const handle: WatchHandle = openWatch(
       { store: ctx.store, events: ctx.events },
-      { sinceResourceVersion: since, eventsSinceId, heartbeatMs, redactor: redactor(), signal: c.req.raw.signal },
+      { sinceResourceVersion: since, eventsSinceId, heartbeatMs, redactor, signal: c.req.raw.signal },
     );
     watches.add(handle);
     c.req.raw.signal?.addEventListener('abort', () => watches.delete(handle), { once: true });

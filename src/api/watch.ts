@@ -27,7 +27,8 @@ export interface WatchOptions {
   /** Replay recorder events with a larger id first (the client's last seen event id). */
   eventsSinceId?: number;
   heartbeatMs: number;
-  redactor: Redactor;
+  /** Read per event, so a secret learned after the stream opened is still hidden. */
+  redactor: () => Redactor;
   /** Fires when the client goes away. */
   signal?: AbortSignal;
   /** A client this far behind (bytes queued) is cut off; it resumes from its last id. */
@@ -88,17 +89,17 @@ export function openWatch(src: WatchSources, opts: WatchOptions): WatchHandle {
   };
 
   const objectEvent = (e: WatchEvent): void => {
-    send(sseFrame({ event: e.type, id: e.resourceVersion, data: JSON.stringify({ type: e.type, object: opts.redactor.value(e.object) }) }));
+    send(sseFrame({ event: e.type, id: e.resourceVersion, data: JSON.stringify({ type: e.type, object: opts.redactor().value(e.object) }) }));
   };
   const bookmark = (): void => {
     const rv = src.store.resourceVersion;
     send(sseFrame({ event: 'BOOKMARK', id: rv, data: JSON.stringify({ type: 'BOOKMARK', object: { kind: 'Bookmark', metadata: { resourceVersion: String(rv) } } }) }));
   };
   const specErrors = (): void => {
-    send(sseFrame({ event: 'specErrors', data: JSON.stringify({ items: opts.redactor.value(src.store.specErrors()) }) }));
+    send(sseFrame({ event: 'specErrors', data: JSON.stringify({ items: opts.redactor().value(src.store.specErrors()) }) }));
   };
   const hostEvent = (e: WatchHostEvent): void => {
-    send(sseFrame({ event: 'hostEvent', data: JSON.stringify(opts.redactor.value(e)) }));
+    send(sseFrame({ event: 'hostEvent', data: JSON.stringify(opts.redactor().value(e)) }));
   };
 
   const stream = new ReadableStream<Uint8Array>(
@@ -109,7 +110,7 @@ export function openWatch(src: WatchSources, opts: WatchOptions): WatchHandle {
         try {
           if (opts.sinceResourceVersion === undefined) {
             for (const o of src.store.list()) {
-              send(sseFrame({ event: 'ADDED', data: JSON.stringify({ type: 'ADDED', object: opts.redactor.value(o) }) }));
+              send(sseFrame({ event: 'ADDED', data: JSON.stringify({ type: 'ADDED', object: opts.redactor().value(o) }) }));
             }
             cleanups.push(src.store.watch(objectEvent));
           } else {

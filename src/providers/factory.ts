@@ -4,19 +4,30 @@ import type { GuestExec } from './guest-exec.js';
 import type { VmProvider } from './vm-provider.js';
 import { SimGuestExec } from './sim/sim-guest-exec.js';
 import { SimVmProvider } from './sim/sim-vm-provider.js';
+import { createSshGuestExec } from './ssh/index.js';
+import { TartProvider } from './tart/index.js';
+import { QemuProvider } from './qemu/index.js';
 
 export interface Providers {
   provider: VmProvider;
   guest: GuestExec;
 }
 
-export async function createProviders(name: 'sim' | 'tart' | 'qemu', stateDir: StateDir, opts: { simScale?: number } = {}): Promise<Providers> {
-  switch (name) {
-    case 'sim': {
-      const provider = new SimVmProvider(stateDir, { scale: opts.simScale ?? 1 });
-      return { provider, guest: new SimGuestExec(provider) };
-    }
-    default:
-      throw new Error(`provider ${name} is not wired into hostplane up yet`);
+export interface ProviderFactoryOptions {
+  simScale?: number;
+  env?: NodeJS.ProcessEnv;
+}
+
+export async function createProviders(name: 'sim' | 'tart' | 'qemu', stateDir: StateDir, opts: ProviderFactoryOptions = {}): Promise<Providers> {
+  const env = opts.env ?? process.env;
+  if (name === 'sim') {
+    const provider = new SimVmProvider(stateDir, { scale: opts.simScale ?? 1 });
+    return { provider, guest: new SimGuestExec(provider) };
   }
+  // Real providers reach their guests over SSH, with host keys pinned in the state dir.
+  const guest = createSshGuestExec({ knownHostsDir: stateDir.ensure('known-hosts') });
+  if (name === 'tart') {
+    return { provider: new TartProvider({ tartPath: env.HOSTPLANE_TART ?? 'tart', ...(env.TART_HOME ? { tartHome: env.TART_HOME } : {}) }), guest };
+  }
+  return { provider: new QemuProvider({ stateDir: stateDir.root }), guest };
 }

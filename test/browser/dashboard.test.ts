@@ -71,7 +71,11 @@ async function cuttableProxy(target: string): Promise<{ url: string; block(): vo
       for (const s of sockets) s.destroy();
       sockets.clear();
     },
-    close: () => new Promise<void>((r) => server.close(() => r())),
+    close: () => {
+      blocked = true;
+      for (const s of sockets) s.destroy();
+      return new Promise<void>((r) => server.close(() => r()));
+    },
   };
 }
 
@@ -87,6 +91,8 @@ describe.skipIf(!haveChromium)('dashboard in Chromium', { timeout: 60_000 }, () 
   let page: Page;
   const reconciled: string[] = [];
   const consoleErrors: string[] = [];
+  /** Network errors the browser logs while a test cuts connections on purpose. */
+  let expectNetworkErrors = false;
 
   beforeAll(async () => {
     buildUiIfStale();
@@ -152,7 +158,7 @@ describe.skipIf(!haveChromium)('dashboard in Chromium', { timeout: 60_000 }, () 
     });
     page = context.pages()[0] ?? (await context.newPage());
     page.on('console', (m) => {
-      if (m.type() === 'error') consoleErrors.push(m.text());
+      if (m.type() === 'error' && !(expectNetworkErrors && m.text().includes('net::ERR_'))) consoleErrors.push(m.text());
     });
     page.on('pageerror', (e) => consoleErrors.push(String(e)));
   });
@@ -305,6 +311,7 @@ describe.skipIf(!haveChromium)('dashboard in Chromium', { timeout: 60_000 }, () 
       if (r.url().endsWith('/api/v1/kinds')) kindsRequests++;
     };
     page.on('request', onRequest);
+    expectNetworkErrors = true;
     try {
       await page.goto(`${proxy.url}/`);
       await row('VirtualMachine/prod-master').waitFor();
@@ -334,7 +341,9 @@ describe.skipIf(!haveChromium)('dashboard in Chromium', { timeout: 60_000 }, () 
       expect(await page.evaluate(() => (window as unknown as { __noReload?: boolean }).__noReload)).toBe(true);
     } finally {
       page.off('request', onRequest);
+      await page.goto('about:blank');
       await proxy.close();
+      expectNetworkErrors = false;
     }
   });
 

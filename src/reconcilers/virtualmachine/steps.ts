@@ -1,6 +1,7 @@
 // The VirtualMachine reconcile chain: observe → ensure created → resources → power → address →
 // guest reachable → provisioned. Each step observes before it acts; none assumes the last run.
 import { appendFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import type { GuestTarget } from '../../providers/guest-exec.js';
 import { GuestError } from '../../providers/guest-exec.js';
 import { ProviderError } from '../../providers/vm-provider.js';
@@ -49,7 +50,7 @@ export const observe: Step<VmScope> = {
     }
     if (s.observed && s.record?.phase === 'CreatePending') {
       // Killed between create and record: the VM of our deterministic name is the one we asked for.
-      s.record = s.deps.records.markCreated(name(s), s.record, s.observed.incarnation);
+      s.record = s.deps.records.markCreated(name(s), s.record, s.observed.incarnation ?? randomUUID());
       event(s, 'Normal', 'Adopted', `Adopted VM "${name(s)}" whose creation was interrupted`);
     }
     if (s.observed && s.record && s.observed.incarnation && s.record.incarnation !== s.observed.incarnation) {
@@ -88,7 +89,8 @@ export const ensureCreated: Step<VmScope> = {
     );
     s.deps.observer.changed(name(s));
     s.observed = await s.deps.observer.get(name(s));
-    s.record = s.deps.records.markCreated(name(s), rec, s.observed?.incarnation);
+    // Providers without VM ids (tart) get one of ours: a recreated VM must re-pin its host key and re-provision.
+    s.record = s.deps.records.markCreated(name(s), rec, s.observed?.incarnation ?? randomUUID());
     s.createdNow = true;
     event(s, 'Normal', 'Created', `Created VM "${name(s)}" from ${spec.image} (${spec.cpu} vCPU, ${spec.memory}, disk ${spec.diskSize})`);
     if (!s.observed) throw new StepError('CreateFailed', `VM "${name(s)}" was created but the provider does not list it`);

@@ -5,7 +5,7 @@ import { readiness, readinessRank, type Readiness } from '../lib/ready';
 import { detailHref, state } from '../store/resources';
 import { navigate } from '../router';
 
-const NODE_W = 190;
+const NODE_W = 220;
 const NODE_H = 40;
 const COL_GAP = 70;
 const ROW_GAP = 14;
@@ -93,7 +93,7 @@ export function DependencyGraph(props: { focus: string }): JSX.Element {
                     {kind}
                   </text>
                   <text x={p().x + 14} y={p().y + 32} class="gname">
-                    {name.length > 22 ? `${name.slice(0, 21)}…` : name}
+                    {name.length > 24 ? `${name.slice(0, 23)}…` : name}
                   </text>
                   <title>{`${n.key} — ${r() === 'Missing' ? 'referenced but not defined in any spec' : `Ready: ${r()}`}`}</title>
                 </a>

@@ -5,7 +5,8 @@ import { EventList } from '../components/EventList';
 import { FilterBox, matches } from '../components/FilterBox';
 import { SpecErrorsBanner } from '../components/SpecErrors';
 import { ReadyBadge } from '../components/StatusBadge';
-import { fmtMiB } from '../lib/quantity';
+import { fmtMiB, toCpu, toMiB } from '../lib/quantity';
+import { parentsOf } from '../lib/graph';
 import { readiness, readinessRank, summaryCondition } from '../lib/ready';
 import { ago, now } from '../lib/time';
 import { Link } from '../router';
@@ -25,6 +26,27 @@ function CapacityPanel(): JSX.Element {
         { label: 'Over capacity', data: [Math.max(0, cpu - 100), Math.max(0, mem - 100)], backgroundColor: '#ff5c5c', borderRadius: 3 },
       ],
     };
+  });
+  // VMs grouped by the cluster that references them (the seed's per-cluster cards, from specs).
+  const byCluster = createMemo(() => {
+    const owner = new Map<string, string>();
+    for (const c of Object.values(state.objects)) {
+      if (c.kind !== 'Cluster') continue;
+      for (const p of parentsOf(c)) owner.set(p, c.metadata.name);
+    }
+    const groups = new Map<string, { cluster: string; vms: number; notReady: number; cpu: number; mem: number }>();
+    for (const vm of Object.values(state.objects)) {
+      if (vm.kind !== 'VirtualMachine') continue;
+      const cluster = owner.get(`VirtualMachine/${vm.metadata.name}`) ?? '';
+      const g = groups.get(cluster) ?? { cluster, vms: 0, notReady: 0, cpu: 0, mem: 0 };
+      const spec = vm.spec as { cpu?: unknown; memory?: unknown };
+      g.vms++;
+      if (readiness(vm) !== 'True') g.notReady++;
+      g.cpu += toCpu(spec.cpu);
+      g.mem += toMiB(spec.memory);
+      groups.set(cluster, g);
+    }
+    return [...groups.values()].sort((a, b) => (a.cluster === '' ? 1 : b.cluster === '' ? -1 : a.cluster.localeCompare(b.cluster)));
   });
   const config = (): ChartConfiguration => ({
     type: 'bar',
@@ -64,6 +86,36 @@ function CapacityPanel(): JSX.Element {
               </div>
             </dl>
             <ChartCanvas id="capacity-chart" label="Host CPU and memory: requested by VMs against capacity" height={130} config={config} data={data} />
+            <table class="table compact" aria-label="What each cluster's VMs ask for">
+              <thead>
+                <tr>
+                  <th scope="col">Cluster</th>
+                  <th scope="col">VMs</th>
+                  <th scope="col" class="num">vCPU</th>
+                  <th scope="col" class="num">Memory</th>
+                  <th scope="col" class="num">Share of memory</th>
+                </tr>
+              </thead>
+              <tbody>
+                <For each={byCluster()}>
+                  {(g) => (
+                    <tr>
+                      <td>{g.cluster === '' ? <span class="muted">no cluster</span> : <Link href={detailHref(`Cluster/${g.cluster}`)}>{g.cluster}</Link>}</td>
+                      <td>
+                        {g.vms}
+                        <Show when={g.notReady}>
+                          {' '}
+                          <span class="bad-text small">({g.notReady} not ready)</span>
+                        </Show>
+                      </td>
+                      <td class="num">{g.cpu}</td>
+                      <td class="num">{fmtMiB(g.mem)}</td>
+                      <td class="num">{h().memoryMiB ? `${Math.round((g.mem / h().memoryMiB) * 100)}%` : '—'}</td>
+                    </tr>
+                  )}
+                </For>
+              </tbody>
+            </table>
           </>
         )}
       </Show>
