@@ -6,10 +6,15 @@ import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 const script = fileURLToPath(new URL('./scenarios.ts', import.meta.url));
+const apiScript = fileURLToPath(new URL('./api.ts', import.meta.url));
 const quick = process.argv.includes('--quick');
 
 function run(name: string, ...args: number[]): unknown {
-  const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', script, name, ...args.map(String)], { encoding: 'utf8', maxBuffer: 16 * 2 ** 20, timeout: 15 * 60_000 });
+  return runScript(script, name, ...args);
+}
+
+function runScript(file: string, name: string, ...args: number[]): unknown {
+  const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', file, name, ...args.map(String)], { encoding: 'utf8', maxBuffer: 16 * 2 ** 20, timeout: 15 * 60_000 });
   return JSON.parse(out.trim().split('\n').pop()!);
 }
 
@@ -21,6 +26,8 @@ const result = {
   startup: run('loadFiles', quick ? 1_000 : 10_000),
   editToReconcile: run('editLatency', quick ? 40 : 200),
   steadyState: run('steadyState', quick ? 200 : 1_000, 5_000, quick ? 1 : 3),
+  apiList: runScript(apiScript, 'listObjects', quick ? 1_000 : 10_000, quick ? 10 : 30),
+  watchFanout: runScript(apiScript, 'watchFanout', 100, quick ? 20 : 100),
   benchSeconds: 0,
 };
 result.benchSeconds = Math.round((Date.now() - started) / 1000);

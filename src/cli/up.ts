@@ -85,8 +85,8 @@ export async function up(opts: UpOptions, paint: Painter, out: (s: string) => vo
       secretValues: () => manager.secrets.values(),
     };
     api = await serveApi(ctx, { listen: opts.listen });
-    out(`api:      ${api.url}/api/v1   dashboard: ${api.url}/`);
-    if (api.token) out(paint.bold(`token:    ${api.token}   (required on every request: Authorization: Bearer <token>)`));
+    out(`api:      ${api.url}/api/v1   dashboard: ${api.url}/${api.token ? `?token=${api.token}` : ''}`);
+    if (api.token) out(paint.bold(`token:    ${api.token}   (listening beyond loopback: every request needs Authorization: Bearer <token>; kept in ${stateDir.path('api-token')})`));
   }
   out('reconciling; Ctrl-C stops hostplane (VMs keep running)');
 

@@ -83,6 +83,7 @@ export function computeVmStatus(s: VmScope, outcome: ChainOutcome): ObjectStatus
     state: vm?.state ?? 'absent',
     ...(s.ip ?? prev.ip ? { ip: s.ip ?? (vm?.state === 'running' ? prev.ip : undefined) } : {}),
     ...(s.previousIp ? { previousIP: s.previousIp } : {}),
+    ...(s.endpoint ? { sshEndpoint: `${s.endpoint.host}:${s.endpoint.port}` } : {}),
     ...(vm?.details?.accelerator ? { accelerator: vm.details.accelerator } : {}),
     ...(steps?.length ? { provisioned: steps } : {}),
     conditions: c.toArray(VM_CONDITIONS),
