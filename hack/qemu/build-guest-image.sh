@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds hostplane's QEMU test guest from Debian packages only: a Debian cloud kernel (vmlinuz, booted
 # directly by QEMU) and an initramfs with busybox, dropbear (SSH), sudo, useradd/usermod (passwd),
-# bash and the sftp-server. The guest's /init (hack/qemu/guest/init) takes its hostname, SSH key, user
+# bash, the sftp-server, and getent (libc-bin) and install (coreutils) for provisioning scripts. The guest's /init (hack/qemu/guest/init) takes its hostname, SSH key, user
 # and addresses from the kernel command line.
 #
 # Usage: hack/qemu/build-guest-image.sh [--force] [--print-dir]
@@ -47,7 +47,8 @@ fi
 KVER=${KERNEL_PKG#linux-image-}
 
 # Userland packages (binaries are taken from these; libraries are resolved from them by readelf).
-PKGS=(busybox-static dropbear-bin openssh-sftp-server sudo passwd bash
+# coreutils and libc-bin give `install` and `getent`, which busybox lacks and provisioning scripts use.
+PKGS=(busybox-static dropbear-bin openssh-sftp-server sudo passwd bash coreutils libc-bin
   libc6 libcrypt1 zlib1g libtomcrypt1 libtommath1 libgmp10 libpam0g libpam-modules libaudit1 libcap-ng0
   libselinux1 libpcre2-8-0 libsemanage2 libsepol2 libbz2-1.0 libdb5.3 libtinfo6 libmd0 libacl1 libattr1)
 
@@ -113,6 +114,8 @@ cp -a "$X/sudo/usr/libexec/sudo" "$R/usr/libexec/"
 for b in useradd usermod userdel groupadd groupdel groupmod chpasswd; do cp "$X/passwd/usr/sbin/$b" "$R/usr/sbin/"; done
 cp "$X/passwd/usr/bin/passwd" "$R/usr/bin/"
 cp "$X/bash/bin/bash" "$R/bin/bash"
+cp "$X/coreutils/usr/bin/install" "$R/usr/bin/install"
+cp "$X/libc-bin/usr/bin/getent" "$R/usr/bin/getent"
 mkdir -p "$R/lib/x86_64-linux-gnu/security"
 for m in pam_permit.so pam_deny.so pam_unix.so pam_env.so pam_limits.so; do
   f=$(find "$X/libpam-modules" -name "$m" | head -1)
@@ -157,7 +160,7 @@ ln -sf /lib64/ld-linux-x86-64.so.2 "$R/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2
 # Kernel modules: dependency closure of what /init loads, from a busybox-generated modules.dep.
 MODDIR="lib/modules/$KVER"
 "$BB" depmod -b "$KROOT" "$KVER"
-WANT="virtio_pci virtio_net virtio_rng virtio_blk virtio_console button evdev virtiofs"
+WANT="virtio_pci virtio_net virtio_rng virtio_blk virtio_console button evdev virtiofs qemu_fw_cfg"
 declare -A MSEEN=()
 add_mod() { # $1 = module name (dash or underscore)
   local n=${1//-/_} line path deps d

@@ -1,6 +1,6 @@
 // Pure helpers: the qemu-system-x86_64 argument vector, the guest kernel command line, and the
 // deterministic per-root identifiers (MACs, multicast groups) the adapter persists.
-import { createHash } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 
 export type Accelerator = 'kvm' | 'tcg';
 
@@ -135,7 +135,15 @@ export interface QemuArgsInput {
   shares?: ShareSpec[];
   /** cloud-init NoCloud seed ISO (disk-image boots without a kernel). */
   seedIso?: string;
+  /**
+   * The VM's SSH host key (dropbear format, mode 0600 in the VM dir), handed to the guest image over
+   * fw_cfg (not the command line, which other host users can read) so it survives guest restarts.
+   */
+  hostKeyFile?: string;
 }
+
+/** fw_cfg item the guest image's /init reads its SSH host key from. */
+export const HOST_KEY_FW_CFG = 'opt/hostplane/ssh_host_ed25519_key';
 
 /** QEMU option values escape a comma by doubling it. */
 export const optValue = (v: string): string => v.replaceAll(',', ',,');
@@ -176,6 +184,7 @@ export function buildQemuArgs(i: QemuArgsInput): string[] {
     a.push('-drive', `file=${optValue(i.seedIso)},if=none,id=seed,format=raw,readonly=on`);
     a.push('-device', 'virtio-blk-pci,drive=seed');
   }
+  if (rec.kernel && i.hostKeyFile) a.push('-fw_cfg', `name=${HOST_KEY_FW_CFG},file=${optValue(i.hostKeyFile)}`);
   if (rec.kernel) {
     a.push('-kernel', rec.kernel);
     if (rec.initrd) a.push('-initrd', rec.initrd);
@@ -204,4 +213,21 @@ export function powerStateFromQmp(status: string): 'running' | 'suspended' | 'st
       // shutdown, guest-panicked, internal-error, io-error, watchdog …: on its way out (-no-reboot).
       return 'stopping';
   }
+}
+
+/**
+ * A new ed25519 host key in dropbear's key-file format (string "ssh-ed25519", string seed‖public),
+ * the format `dropbear -r` reads.
+ */
+export function dropbearEd25519Key(): Buffer {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  const seed = Buffer.from(privateKey.export({ format: 'jwk' }).d ?? '', 'base64url');
+  const pub = Buffer.from(publicKey.export({ format: 'jwk' }).x ?? '', 'base64url');
+  if (seed.length !== 32 || pub.length !== 32) throw new Error('unexpected ed25519 key length');
+  const str = (b: Buffer) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(b.length);
+    return Buffer.concat([len, b]);
+  };
+  return Buffer.concat([str(Buffer.from('ssh-ed25519')), str(Buffer.concat([seed, pub]))]);
 }

@@ -8,6 +8,8 @@
 //   console.log        serial console (default; start's logFile wins)
 //   disk.qcow2         overlay on the base image when the image is a disk
 //   seed.iso           cloud-init NoCloud seed when a disk image boots without boot.kernel
+//   ssh_host_ed25519_key  the guest image's SSH host key (dropbear format, 0600; kernel boots), kept
+//                      across restarts so a restarted guest presents the key hostplane pinned
 //   vfs-<dir>.sock     virtiofsd socket per shared dir (start's `dirs`, mounted at /mnt/<dir> in the guest)
 // A new adapter instance adopts running VMs from these files; directories without the marker are
 // never listed or touched.
@@ -29,6 +31,7 @@ import {
 } from '../vm-provider.js';
 import {
   buildQemuArgs,
+  dropbearEd25519Key,
   guestCmdline,
   macFromSeed,
   MAX_CMDLINE,
@@ -76,6 +79,7 @@ export interface QemuProviderOptions {
 
 const MARKER_FILE = 'hostplane-vm.json';
 const RUNTIME_FILE = 'runtime.json';
+const HOST_KEY_FILE = 'ssh_host_ed25519_key';
 const NAME_RE = /^[a-z0-9][a-z0-9._-]{0,62}$/i;
 const READY_MARKER = 'init: READY';
 const INSTALL_HINT = 'apt-get install -y --no-install-recommends qemu-system-x86 qemu-utils';
@@ -247,6 +251,16 @@ export class QemuProvider implements VmProvider {
       await rm(seedIso, { force: true });
       await buildSeedIso(seedIso, nocloudFiles(rec));
     }
+    let hostKeyFile: string | undefined;
+    if (rec.kernel) {
+      // One host key per VM, made at its first start (or the first start after an upgrade) and reused.
+      hostKeyFile = path.join(f.dir, HOST_KEY_FILE);
+      if (!existsSync(hostKeyFile)) {
+        const tmpKey = `${hostKeyFile}.tmp-${process.pid}`;
+        await writeFile(tmpKey, dropbearEd25519Key(), { mode: 0o600 });
+        await rename(tmpKey, hostKeyFile);
+      }
+    }
     const { shares, pids: virtiofsdPids } = await this.startShares(f, dirs);
     const args = buildQemuArgs({
       rec,
@@ -259,6 +273,7 @@ export class QemuProvider implements VmProvider {
       qmpSocket: f.qmp,
       shares,
       seedIso,
+      hostKeyFile,
     });
     const runtime: RuntimeRecord = {
       startedAt: new Date().toISOString(),

@@ -2,7 +2,7 @@
 // guest reachable → provisioned. Each step observes before it acts; none assumes the last run.
 import { appendFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { utils as sshUtils } from 'ssh2';
+import ssh2 from 'ssh2';
 import type { GuestTarget } from '../../providers/guest-exec.js';
 import { GuestError } from '../../providers/guest-exec.js';
 import { ProviderError } from '../../providers/vm-provider.js';
@@ -191,7 +191,7 @@ export const ensureAddress: Step<VmScope> = {
 /** Images that take their login key at boot (QEMU guest image, cloud-init) get the public half of ssh.keySecret. */
 function guestKeys(s: VmScope): { authorizedKeys?: string[] } {
   if (!s.spec.ssh.keySecret) return {};
-  const parsed = sshUtils.parseKey(s.deps.secrets.get(s.spec.ssh.keySecret));
+  const parsed = ssh2.utils.parseKey(s.deps.secrets.get(s.spec.ssh.keySecret));
   const key = Array.isArray(parsed) ? parsed[0] : parsed;
   if (key instanceof Error) throw new TerminalReconcileError('InvalidSecret', `secret ${s.spec.ssh.keySecret} is not a private key ssh2 can read: ${key.message}`);
   return { authorizedKeys: [`${key.type} ${key.getPublicSSH().toString('base64')} hostplane`] };

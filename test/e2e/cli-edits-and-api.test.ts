@@ -1,0 +1,115 @@
+// The CLI's spec-editing verbs and the API's auth, against a real `hostplane up` process (sim host).
+import { afterEach, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { ObjectStore, StateDirPersistence } from '../../src/controllers/store.js';
+import { loadWorld } from '../../src/providers/sim/sim-world.js';
+import { runCli, startUp, type UpProcess } from '../fixtures/cli.js';
+import { makeLab, vmDoc, type Lab } from '../fixtures/lab.js';
+import { waitFor } from '../fixtures/wait-for.js';
+
+let lab: Lab | undefined;
+let up: UpProcess | undefined;
+
+afterEach(async () => {
+  await up?.stop();
+  up = undefined;
+  lab?.cleanup();
+  lab = undefined;
+});
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+const COMMENTED = `# the web tier: keep this comment
+apiVersion: hostplane.dev/v1alpha1
+kind: VirtualMachine
+metadata:
+  name: web   # inline comment stays too
+spec:
+  image: ghcr.io/cirruslabs/ubuntu:latest
+  cpu: 2       # two cores
+  memory: 2Gi
+---
+${vmDoc('db')}`;
+
+describe('hostplane stop/start and logs', () => {
+  it('stop rewrites powerState in the spec file keeping comments, and the VM stops; start brings it back', async () => {
+    lab = makeLab({ 'lab.yaml': COMMENTED });
+    const l = lab;
+    up = startUp(['--specs', l.specsDir, '--state', l.stateDir.root, '--provider', 'sim', '--listen', 'off', '--sim-scale', '0.2', '--poll', '1s']);
+    const args = ['--specs', l.specsDir, '--state', l.stateDir.root];
+    await waitFor(() => loadWorld(l.stateDir).vms.web?.state === 'running', 30_000, 'web running');
+
+    const stop = await runCli(['stop', 'vm/web', ...args]);
+    expect(stop.code).toBe(0);
+    expect(stop.stdout).toMatch(/virtualmachine\/web powerState set to Stopped in lab\.yaml/);
+    const text = readFileSync(join(l.specsDir, 'lab.yaml'), 'utf8');
+    expect(text).toContain('# the web tier: keep this comment');
+    // Comments stay; the edited document may re-space them (yaml re-renders a document that gains a key).
+    expect(text).toMatch(/name: web +# inline comment stays too/);
+    expect(text).toMatch(/cpu: 2 +# two cores/);
+    expect(text).toMatch(/powerState: Stopped/);
+    expect(text.split('---')[1]).toBe(`\n${vmDoc('db')}`); // the other document is untouched
+    await waitFor(() => loadWorld(l.stateDir).vms.web?.state === 'stopped', 30_000, 'web stopped');
+
+    expect((await runCli(['start', 'virtualmachine', 'web', ...args])).code).toBe(0);
+    await waitFor(() => loadWorld(l.stateDir).vms.web?.state === 'running', 30_000, 'web running again');
+    const store = new ObjectStore(new StateDirPersistence(l.stateDir, true));
+    store.restore();
+    await waitFor(() => {
+      const s = new ObjectStore(new StateDirPersistence(l.stateDir, true));
+      s.restore();
+      return s.get('VirtualMachine', 'web')?.metadata.generation === 3;
+    }, 10_000, 'generation 3 after two edits');
+
+    const logs = await runCli(['logs', 'vm/web', ...args]);
+    expect(logs.code).toBe(0);
+    expect(logs.stdout).toMatch(/No logs yet|==> provision/);
+    const usage = await runCli(['stop', 'vm/nope', ...args]);
+    expect(usage.code).toBe(4);
+  }, 90_000);
+});
+
+describe('API beyond loopback', () => {
+  it('answers 401 on every route without the token when listening on 0.0.0.0, and 200 with it', async () => {
+    lab = makeLab({ 'a.yaml': vmDoc('a') });
+    const port = await freePort();
+    up = startUp(['--specs', lab.specsDir, '--state', lab.stateDir.root, '--provider', 'sim', '--listen', `0.0.0.0:${port}`]);
+    await up.waitForOutput('reconciling');
+    const token = /token:\s+(\S+)/.exec(up.output())?.[1];
+    expect(token).toMatch(/^[A-Za-z0-9_-]{20,}$/);
+    const base = `http://127.0.0.1:${port}`;
+    const routes: [string, string][] = [
+      ['GET', '/healthz'],
+      ['GET', '/metrics'],
+      ['GET', '/'],
+      ['GET', '/api/v1/kinds'],
+      ['GET', '/api/v1/virtualmachines'],
+      ['GET', '/api/v1/virtualmachines/a'],
+      ['GET', '/api/v1/events'],
+      ['GET', '/api/v1/watch'],
+      ['POST', '/api/v1/apply'],
+      ['POST', '/api/v1/virtualmachines/a/reconcile'],
+      ['POST', '/api/v1/virtualmachines/a/suspend'],
+      ['DELETE', '/api/v1/virtualmachines/a'],
+    ];
+    for (const [method, path] of routes) {
+      const res = await fetch(base + path, { method });
+      expect({ route: `${method} ${path}`, status: res.status }).toEqual({ route: `${method} ${path}`, status: 401 });
+      await res.body?.cancel();
+    }
+    const ok = await fetch(`${base}/api/v1/virtualmachines/a`, { headers: { authorization: `Bearer ${token}` } });
+    expect(ok.status).toBe(200);
+    expect(((await ok.json()) as { metadata: { name: string } }).metadata.name).toBe('a');
+    const wrong = await fetch(`${base}/healthz`, { headers: { authorization: 'Bearer nope' } });
+    expect(wrong.status).toBe(401);
+  }, 60_000);
+});
