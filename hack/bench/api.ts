@@ -3,6 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runScenarioFromArgv } from './scenario-main.js';
 import { loadSchemaRegistry } from '../../src/api/schema.js';
 import { serveApi, type ApiContext } from '../../src/api/server.js';
 import { EventRecorder } from '../../src/controllers/events.js';
@@ -113,19 +114,4 @@ export async function watchFanout(clients: number, changes: number): Promise<obj
   return { clients, changes, delivered: latencies.length, expected: clients * changes, p50Ms: round(pct(latencies, 50)), p99Ms: round(pct(latencies, 99)), maxMs: round(latencies[latencies.length - 1]) };
 }
 
-const [name, ...args] = process.argv.slice(2);
-const scenarios: Record<string, (...a: number[]) => Promise<object>> = { listObjects, watchFanout };
-if (name) {
-  const fn = scenarios[name];
-  if (!fn) throw new Error(`unknown scenario ${name}`);
-  fn(...args.map(Number)).then(
-    (r) => {
-      process.stdout.write(JSON.stringify(r) + '\n');
-      process.exit(0);
-    },
-    (e) => {
-      process.stderr.write(String(e?.stack ?? e) + '\n');
-      process.exit(1);
-    },
-  );
-}
+runScenarioFromArgv({ listObjects, watchFanout });

@@ -2,6 +2,7 @@
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runScenarioFromArgv } from './scenario-main.js';
 import { loadSchemaRegistry } from '../../src/api/schema.js';
 import { Manager } from '../../src/controllers/manager.js';
 import { SpecSource } from '../../src/controllers/source.js';
@@ -131,19 +132,4 @@ async function waitUntil(cond: () => boolean, timeoutMs: number): Promise<void> 
   }
 }
 
-const [name, ...args] = process.argv.slice(2);
-const scenarios: Record<string, (...a: number[]) => Promise<object>> = { loadFiles, editLatency, steadyState };
-if (name) {
-  const fn = scenarios[name];
-  if (!fn) throw new Error(`unknown scenario ${name}`);
-  fn(...args.map(Number)).then(
-    (r) => {
-      process.stdout.write(JSON.stringify(r) + '\n');
-      process.exit(0);
-    },
-    (e) => {
-      process.stderr.write(String(e?.stack ?? e) + '\n');
-      process.exit(1);
-    },
-  );
-}
+runScenarioFromArgv({ loadFiles, editLatency, steadyState });

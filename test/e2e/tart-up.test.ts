@@ -94,7 +94,7 @@ describe.skipIf(!!guestsUnavailable)('hostplane up --provider tart (simulator + 
     lab.cleanup();
   });
 
-  it('brings every VM to Ready with provisioning done inside the guests', async () => {
+  it('brings every VM to Ready with provisioning done inside the guests over SSH (seed 001 BUG-002: tart has no cloud-init)', async () => {
     await waitFor(() => running('foreign'), 10_000, 'foreign VM running');
     startHostplane();
     await waitFor(() => ['a', 'b', 'c'].every(ready), 90_000, 'a, b, c Ready', 200);
