@@ -513,9 +513,9 @@ export class QemuProvider implements VmProvider {
     if (rec.disk) details.disk = rec.disk;
     if (rec.kernel) details.kernel = rec.kernel;
     let state: ObservedVm['state'] = 'stopped';
+    const rt = await readFile(f.runtime, 'utf8').then((t) => JSON.parse(t) as RuntimeRecord, () => undefined);
     if (pid) {
       details.pid = pid;
-      const rt = await readFile(f.runtime, 'utf8').then((t) => JSON.parse(t) as RuntimeRecord, () => undefined);
       if (rt) {
         details.accelerator = rt.accelerator;
         details.startedAt = rt.startedAt;
@@ -536,7 +536,9 @@ export class QemuProvider implements VmProvider {
       cpu: rec.cpu,
       memoryMiB: rec.memoryMiB,
       diskGiB: rec.diskGiB,
-      incarnation: rec.incarnation,
+      // Without a disk nothing of the guest survives a power cycle (the guest image runs from its
+      // initramfs): every start is a new guest, so it is a new incarnation (provisioning runs again).
+      incarnation: !rec.disk && rt ? `${rec.incarnation}/boot-${rt.startedAt}` : rec.incarnation,
       details,
     };
   }

@@ -15,34 +15,48 @@ export interface VmRecord {
 }
 
 export class VmRecords {
+  /** Write-through cache: one process owns the state dir (its lock), so the files change only through us. */
+  private cache?: Map<string, VmRecord>;
+
   constructor(private readonly dir: StateDir) {}
 
   get(name: string): VmRecord | undefined {
-    return this.dir.readJson<VmRecord>(this.file(name));
+    return this.loaded().get(name);
   }
 
   markCreatePending(name: string, rec: Omit<VmRecord, 'phase' | 'requestedAt'>): VmRecord {
     const r: VmRecord = { ...rec, phase: 'CreatePending', requestedAt: new Date().toISOString() };
     this.dir.writeJson(this.file(name), r, { durable: true });
+    this.loaded().set(name, r);
     return r;
   }
 
   markCreated(name: string, rec: VmRecord, incarnation?: string): VmRecord {
     const r: VmRecord = { ...rec, phase: 'Created', incarnation, createdAt: new Date().toISOString() };
     this.dir.writeJson(this.file(name), r, { durable: true });
+    this.loaded().set(name, r);
     return r;
   }
 
   remove(name: string): void {
     this.dir.remove(this.file(name));
+    this.loaded().delete(name);
   }
 
   all(): VmRecord[] {
-    return this.dir
-      .list('vms')
-      .filter((f) => f.endsWith('.json'))
-      .map((f) => this.dir.readJson<VmRecord>(`vms/${f}`))
-      .filter((r): r is VmRecord => !!r);
+    return [...this.loaded().values()];
+  }
+
+  private loaded(): Map<string, VmRecord> {
+    if (!this.cache) {
+      this.cache = new Map();
+      for (const f of this.dir.list('vms')) {
+        if (!f.endsWith('.json')) continue;
+        const r = this.dir.readJson<VmRecord>(`vms/${f}`);
+        if (r) this.cache.set(f.slice(0, -'.json'.length), r);
+      }
+    }
+    return this.cache;
   }
 
   private file(name: string): string {

@@ -163,7 +163,13 @@ export const ensurePower: Step<VmScope> = {
     );
     s.deps.guest.forget(s.key);
     s.deps.observer.changed(name(s));
-    s.observed = { ...vm, state: 'running' };
+    // Observe again: a provider whose guests keep nothing across a power cycle (QEMU guest image)
+    // reports a new incarnation per start, and provisioning must see it in this same pass.
+    const started = await provider(s, 'observe', () => s.deps.observer.get(name(s)));
+    s.observed = { ...vm, ...started, state: 'running' };
+    if (started?.incarnation && s.record && started.incarnation !== s.record.incarnation) {
+      s.record = s.deps.records.markCreated(name(s), s.record, started.incarnation);
+    }
     if (wasCreatedBefore && s.object.status?.state === 'running') event(s, 'Warning', 'VMStoppedUnexpectedly', `VM "${name(s)}" was found stopped; started it again`);
     else event(s, 'Normal', 'Started', `Started VM "${name(s)}"`);
     return proceed();
