@@ -1,11 +1,12 @@
 // `npm run bench`: runs each scenario in its own process and prints one JSON summary.
 // Figures are measured here, on this machine, in this run; nothing is asserted.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 const script = fileURLToPath(new URL('./scenarios.ts', import.meta.url));
+const qemuScript = fileURLToPath(new URL('./qemu.ts', import.meta.url));
 const apiScript = fileURLToPath(new URL('./api.ts', import.meta.url));
 const quick = process.argv.includes('--quick');
 
@@ -26,6 +27,10 @@ const result = {
   startup: run('loadFiles', quick ? 1_000 : 10_000),
   editToReconcile: run('editLatency', quick ? 40 : 200),
   steadyState: run('steadyState', quick ? 200 : 1_000, 5_000, quick ? 1 : 3),
+  // QEMU boot-to-SSH through hostplane vs a bare qemu boot of the same image (hack/bench/qemu.ts).
+  qemuBoot: spawnSync('qemu-system-x86_64', ['-version'], { stdio: 'ignore' }).status !== 0
+    ? { skipped: 'qemu-system-x86_64 not on PATH (apt-get install -y --no-install-recommends qemu-system-x86 qemu-utils)' }
+    : runScript(qemuScript, 'bootToSsh', quick ? 1 : 3),
   apiList: runScript(apiScript, 'listObjects', quick ? 1_000 : 10_000, quick ? 10 : 30),
   watchFanout: runScript(apiScript, 'watchFanout', 100, quick ? 20 : 100),
   benchSeconds: 0,

@@ -1,31 +1,68 @@
 // Measures the guest image build (cold, cached) and boot-to-SSH under the QEMU adapter vs a bare
 // qemu-system-x86_64 command line of the same image, in one run. Prints a JSON summary.
 //   npx tsx hack/qemu/measure-boot.ts [--rounds N] [--skip-cold]
+// The bare boot and the ssh probe are exported for the bench (hack/bench/qemu.ts).
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { QemuProvider } from '../../src/providers/qemu/qemu-provider.js';
-import { buildGuestImage } from '../../src/providers/qemu/guest-image.js';
+import { buildGuestImage, type GuestImage } from '../../src/providers/qemu/guest-image.js';
+import type { Accelerator } from '../../src/providers/qemu/args.js';
 import { portFree, readPid, sleep } from '../../src/providers/qemu/proc.js';
 
-const argv = process.argv.slice(2);
-const rounds = Number(argv[argv.indexOf('--rounds') + 1]) || 3;
-const skipCold = argv.includes('--skip-cold');
-const tmp = mkdtempSync(path.join(os.tmpdir(), 'hpm-'));
-const key = path.join(tmp, 'key');
-execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key]);
-const pub = readFileSync(`${key}.pub`, 'utf8').trim();
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
-async function sshHostname(port: number, kh: string): Promise<string> {
-  const r = await execa('ssh', ['-p', String(port), '-i', key, '-o', 'StrictHostKeyChecking=accept-new', '-o', `UserKnownHostsFile=${path.join(tmp, kh)}`,
+/** A fresh ed25519 key pair (ssh-keygen) in `dir`: the private key file and the public line. */
+export function makeSshKey(dir: string): { keyFile: string; pub: string } {
+  const keyFile = path.join(dir, 'key');
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', keyFile]);
+  return { keyFile, pub: readFileSync(`${keyFile}.pub`, 'utf8').trim() };
+}
+
+/** `ssh root@127.0.0.1 -p PORT hostname` with OpenSSH; '' when it does not answer (yet). */
+export async function sshHostname(port: number, keyFile: string, knownHostsFile: string): Promise<string> {
+  const r = await execa('ssh', ['-p', String(port), '-i', keyFile, '-o', 'StrictHostKeyChecking=accept-new', '-o', `UserKnownHostsFile=${knownHostsFile}`,
     '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=3', '-o', 'LogLevel=ERROR', 'root@127.0.0.1', 'hostname'], { reject: false, timeout: 10_000, stdin: 'ignore' });
   return r.exitCode === 0 ? r.stdout.trim() : '';
 }
 
-async function main() {
+/**
+ * Boots `image` with a bare qemu-system-x86_64 command line (the adapter's machine, in the foreground)
+ * and returns the milliseconds from spawn to the first `ssh hostname` answer. The qemu is always killed.
+ */
+export async function bareBootToSsh(opts: { image: GuestImage; name: string; pub: string; keyFile: string; workDir: string; accelerator?: Accelerator; timeoutMs?: number }): Promise<number> {
+  const { image, name, pub, keyFile, workDir } = opts;
+  const timeoutMs = opts.timeoutMs ?? 60_000;
+  let port = 23000 + Math.floor(Math.random() * 900);
+  while (!(await portFree(port))) port++;
+  const log = path.join(workDir, `${name}.log`);
+  const pidFile = path.join(workDir, `${name}.pid`);
+  const accel = opts.accelerator === 'kvm' ? ['-accel', 'kvm', '-cpu', 'host'] : ['-accel', 'tcg,tb-size=64', '-cpu', 'max'];
+  const t = Date.now();
+  const q = spawn('qemu-system-x86_64', ['-name', name, '-machine', 'q35', ...accel, '-smp', '1', '-m', '256',
+    '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot', '-pidfile', pidFile,
+    '-kernel', image.kernel, '-initrd', image.initrd,
+    '-append', `console=ttyS0 quiet panic=-1 hostname=${name} net0=10.0.2.15/24,10.0.2.2 sshkey=${Buffer.from(pub + '\n').toString('base64')}`,
+    '-serial', `file:${log}`, '-netdev', `user,id=n0,hostfwd=tcp:127.0.0.1:${port}-:22`, '-device', 'virtio-net-pci,netdev=n0', '-device', 'virtio-rng-pci'],
+  { stdio: 'ignore' });
+  try {
+    while (Date.now() - t < timeoutMs && !(existsSync(log) && readFileSync(log, 'utf8').includes('init: READY'))) await sleep(50);
+    let h = '';
+    while (h !== name && Date.now() - t < timeoutMs) h = await sshHostname(port, keyFile, path.join(workDir, `kh-${name}`));
+    if (h !== name) throw new Error(`bare boot ${name} failed`);
+    return Date.now() - t;
+  } finally {
+    q.kill('SIGKILL');
+    const pid = readPid(pidFile);
+    if (pid) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+  }
+}
+
+async function main(tmp: string, rounds: number, skipCold: boolean) {
+  const { keyFile: key, pub } = makeSshKey(tmp);
   const out: Record<string, unknown> = {};
   if (!skipCold) {
     const cache = path.join(tmp, 'cold-cache');
@@ -56,34 +93,13 @@ async function main() {
     await p.start({ name, network: { mode: 'shared' }, logFile: '' });
     const ep = await p.endpoint(name, { waitSeconds: 60 });
     let h = '';
-    while (ep && h !== name && Date.now() - t < 60_000) h = await sshHostname(ep.port, `kh-${name}`);
+    while (ep && h !== name && Date.now() - t < 60_000) h = await sshHostname(ep.port, key, path.join(tmp, `kh-${name}`));
     if (h !== name) throw new Error(`adapter boot ${name} failed`);
     adapterMs.push(Date.now() - t);
     await p.delete(name);
 
     // Bare: the same image and machine, qemu in the foreground, wait for the READY marker, then ssh.
-    let port = 23000 + i;
-    while (!(await portFree(port))) port++;
-    const log = path.join(tmp, `bare${i}.log`);
-    const pidFile = path.join(tmp, `bare${i}.pid`);
-    t = Date.now();
-    const q = spawn('qemu-system-x86_64', ['-name', `bare${i}`, '-machine', 'q35', '-accel', 'tcg,tb-size=64', '-cpu', 'max', '-smp', '1', '-m', '256',
-      '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot', '-pidfile', pidFile,
-      '-kernel', image.kernel, '-initrd', image.initrd,
-      '-append', `console=ttyS0 quiet panic=-1 hostname=bare${i} net0=10.0.2.15/24,10.0.2.2 sshkey=${Buffer.from(pub + '\n').toString('base64')}`,
-      '-serial', `file:${log}`, '-netdev', `user,id=n0,hostfwd=tcp:127.0.0.1:${port}-:22`, '-device', 'virtio-net-pci,netdev=n0', '-device', 'virtio-rng-pci'],
-    { stdio: 'ignore' });
-    try {
-      while (Date.now() - t < 60_000 && !(existsSync(log) && readFileSync(log, 'utf8').includes('init: READY'))) await sleep(50);
-      h = '';
-      while (h !== `bare${i}` && Date.now() - t < 60_000) h = await sshHostname(port, `kh-bare${i}`);
-      if (h !== `bare${i}`) throw new Error(`bare boot ${i} failed`);
-      bareMs.push(Date.now() - t);
-    } finally {
-      q.kill('SIGKILL');
-      const pid = readPid(pidFile);
-      if (pid) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
-    }
+    bareMs.push(await bareBootToSsh({ image, name: `bare${i}`, pub, keyFile: key, workDir: tmp, accelerator: verdict.accelerator }));
   }
   out.adapterBootToSshMs = adapterMs;
   out.bareBootToSshMs = bareMs;
@@ -92,9 +108,14 @@ async function main() {
   console.log(JSON.stringify(out, null, 2));
 }
 
-main()
-  .catch((e) => {
-    console.error(e);
-    process.exitCode = 1;
-  })
-  .finally(() => rmSync(tmp, { recursive: true, force: true }));
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const argv = process.argv.slice(2);
+  const rounds = Number(argv[argv.indexOf('--rounds') + 1]) || 3;
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'hpm-'));
+  main(tmp, rounds, argv.includes('--skip-cold'))
+    .catch((e) => {
+      console.error(e);
+      process.exitCode = 1;
+    })
+    .finally(() => rmSync(tmp, { recursive: true, force: true }));
+}

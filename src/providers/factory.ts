@@ -27,7 +27,7 @@ export async function createProviders(name: 'sim' | 'tart' | 'qemu', stateDir: S
   // Real providers reach their guests over SSH, with host keys pinned in the state dir.
   const guest = createSshGuestExec({ knownHostsDir: stateDir.ensure('known-hosts') });
   if (name === 'tart') {
-    return { provider: new TartProvider({ tartPath: env.HOSTPLANE_TART ?? 'tart', ...(env.TART_HOME ? { tartHome: env.TART_HOME } : {}) }), guest };
+    return { provider: new TartProvider({ tartPath: env.HOSTPLANE_TART ?? 'tart', runPidDir: stateDir.ensure('tart-runs'), ...(env.TART_HOME ? { tartHome: env.TART_HOME } : {}) }), guest };
   }
   return { provider: new QemuProvider({ stateDir: stateDir.root }), guest };
 }

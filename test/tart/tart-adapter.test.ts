@@ -89,6 +89,20 @@ describe('tart adapter lifecycle against the simulator', () => {
     expect(fs.readFileSync(logFile('web-1'), 'utf8')).toMatch(/^--- hostplane .*: \S+ run web-1 --no-graphics\nStopping VM...\n$/);
   });
 
+  it('stop asks the guest OS to shut down first (SIGUSR2 to our tart run) instead of tart stop\'s hard power-off', async () => {
+    const p = provider({ runPidDir: path.join(sim.home, 'runs') });
+    await p.create(req('web-2'));
+    await p.start({ name: 'web-2', network: { mode: 'shared' }, logFile: logFile('web-2') });
+    expect(fs.existsSync(path.join(sim.home, 'runs', 'web-2.json'))).toBe(true);
+    await p.stop('web-2', { timeoutSeconds: 10 });
+    expect((await p.list()).find((v) => v.name === 'web-2')?.state).toBe('stopped');
+    const log = fs.readFileSync(logFile('web-2'), 'utf8');
+    expect(log).toContain('Requesting guest OS to stop...');
+    expect(log).not.toContain('Stopping VM...');
+    expect(sim.calls().some((a) => a[0] === 'stop')).toBe(false);
+    expect(fs.existsSync(path.join(sim.home, 'runs', 'web-2.json'))).toBe(false);
+  });
+
   it('tart --version is checked once, lazily, and reported through onCommand', async () => {
     const p = provider();
     expect(sim.calls()).toEqual([]);

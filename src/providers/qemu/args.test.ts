@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildQemuArgs, guestCmdline, macFromSeed, parseCidr, powerStateFromQmp, segmentEndpoint, type VmRecord } from './args.js';
+import { createPrivateKey, createPublicKey } from 'node:crypto';
+import { buildQemuArgs, dropbearEd25519Key, guestCmdline, HOST_KEY_FW_CFG, macFromSeed, parseCidr, powerStateFromQmp, segmentEndpoint, type VmRecord } from './args.js';
 
 const rec = (over: Partial<VmRecord> = {}): VmRecord => ({
   kind: 'hostplane-qemu-vm',
@@ -122,5 +123,31 @@ describe('identifiers', () => {
     expect(powerStateFromQmp('paused')).toBe('suspended');
     expect(powerStateFromQmp('prelaunch')).toBe('starting');
     expect(powerStateFromQmp('shutdown')).toBe('stopping');
+  });
+});
+
+describe('SSH host key for the guest image', () => {
+  it('passes the key file over fw_cfg (never on the command line) for kernel boots only', () => {
+    const a = buildQemuArgs({ ...input(rec()), hostKeyFile: '/s/qemu/vm1/ssh_host_ed25519_key' });
+    expect(after(a, '-fw_cfg')).toEqual([`name=${HOST_KEY_FW_CFG},file=/s/qemu/vm1/ssh_host_ed25519_key`]);
+    expect(after(a, '-append')[0]).not.toContain('ssh_host');
+    expect(buildQemuArgs(input(rec()))).not.toContain('-fw_cfg');
+    const disk = buildQemuArgs({ ...input(rec({ kernel: undefined, initrd: undefined, disk: '/s/qemu/vm1/disk.qcow2' })), hostKeyFile: '/k' });
+    expect(disk).not.toContain('-fw_cfg');
+  });
+
+  it('writes ed25519 keys in dropbear format: string "ssh-ed25519", string seed‖public', () => {
+    const k = dropbearEd25519Key();
+    expect(k.readUInt32BE(0)).toBe(11);
+    expect(k.subarray(4, 15).toString()).toBe('ssh-ed25519');
+    expect(k.readUInt32BE(15)).toBe(64);
+    expect(k.length).toBe(19 + 64);
+    const seed = k.subarray(19, 51);
+    const pub = k.subarray(51, 83);
+    // The public half must be the one derived from the seed (PKCS#8 wrapping of a raw ed25519 seed).
+    const der = Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), seed]);
+    const derived = createPublicKey(createPrivateKey({ key: der, format: 'der', type: 'pkcs8' })).export({ format: 'jwk' }).x;
+    expect(Buffer.from(derived ?? '', 'base64url').equals(pub)).toBe(true);
+    expect(dropbearEd25519Key().equals(k)).toBe(false);
   });
 });

@@ -3,7 +3,7 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { execa } from 'execa';
 import {
   ProviderError,
@@ -35,6 +35,11 @@ export interface TartProviderOptions {
   stopTimeoutSeconds?: number;
   /** Timeout for one ordinary tart command (ms, default 120 000). Clone (pulls) gets 30 min. */
   commandTimeoutMs?: number;
+  /**
+   * Where the pid of each `tart run` we start is kept, so stop() can ask the guest OS to shut down
+   * (SIGUSR2) before `tart stop` powers it off hard. Without it, stop() is `tart stop` alone.
+   */
+  runPidDir?: string;
 }
 
 interface RunResult {
@@ -243,6 +248,7 @@ export class TartProvider implements VmProvider {
     if (!outcome.exited) {
       child.on('error', () => undefined);
       child.unref();
+      this.rememberRun(req.name, child.pid);
       this.networks.set(req.name, req.network);
       this.opts.onCommand?.('run', performance.now() - t0, true);
       return;
@@ -268,14 +274,70 @@ export class TartProvider implements VmProvider {
     throw new ProviderError(e.code, `${e.message} (log: ${req.logFile})`, e.detail);
   }
 
+  /**
+   * Graceful first: SIGUSR2 to the `tart run` we started asks the guest OS to shut down (SIGINT,
+   * which `tart stop` sends, is a hard power-off). After timeoutSeconds, `tart stop` ends it.
+   */
   async stop(name: string, opts?: { timeoutSeconds?: number }): Promise<void> {
     const timeout = Math.max(0, Math.round(opts?.timeoutSeconds ?? this.opts.stopTimeoutSeconds ?? 30));
+    const pid = this.runPid(name);
+    if (pid !== undefined && timeout > 0) {
+      try {
+        process.kill(pid, 'SIGUSR2');
+        const until = Date.now() + timeout * 1000;
+        while (Date.now() < until) {
+          if ((await this.get(name))?.state !== 'running') {
+            this.forgetRun(name);
+            return;
+          }
+          await new Promise((r) => setTimeout(r, 250));
+        }
+      } catch {
+        /* the runner is gone: fall through to tart stop */
+      }
+    }
     try {
-      await this.run(['stop', name, '--timeout', String(timeout)], (timeout + 30) * 1000);
+      await this.run(['stop', name, '--timeout', String(pid !== undefined ? 5 : timeout)], (timeout + 30) * 1000);
     } catch (e) {
       // Already stopped is the goal state.
       if (e instanceof ProviderError && e.code === 'NotRunning') return;
       throw e;
+    } finally {
+      this.forgetRun(name);
+    }
+  }
+
+  private runPidFile(name: string): string | undefined {
+    return this.opts.runPidDir ? path.join(this.opts.runPidDir, `${name}.json`) : undefined;
+  }
+
+  private rememberRun(name: string, pid: number | undefined): void {
+    const file = this.runPidFile(name);
+    if (!file || pid === undefined) return;
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, JSON.stringify({ pid, name, startedAt: new Date().toISOString() }) + '\n');
+  }
+
+  private forgetRun(name: string): void {
+    const file = this.runPidFile(name);
+    if (file) fs.rmSync(file, { force: true });
+  }
+
+  /** The pid of our `tart run NAME`, only if that process still is one (pids get reused). */
+  private runPid(name: string): number | undefined {
+    const file = this.runPidFile(name);
+    if (!file) return undefined;
+    let pid: number;
+    try {
+      pid = (JSON.parse(fs.readFileSync(file, 'utf8')) as { pid: number }).pid;
+    } catch {
+      return undefined;
+    }
+    try {
+      const cmd = execFileSync('ps', ['-o', 'command=', '-p', String(pid)], { encoding: 'utf8' });
+      return /\brun\b/.test(cmd) && cmd.split(/\s+/).includes(name) ? pid : undefined;
+    } catch {
+      return undefined;
     }
   }
 
