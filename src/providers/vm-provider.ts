@@ -15,6 +15,12 @@ export interface ObservedVm {
   diskGiB?: number;
   /** Identifies this incarnation of the VM: changes when the VM is deleted and created again. */
   incarnation?: string;
+  /**
+   * Set by providers whose guests keep nothing across a power cycle (the QEMU guest image boots from
+   * its initramfs, no disk): identifies the current boot. Provisioning runs again when it changes;
+   * host-key pins stay with the incarnation.
+   */
+  bootId?: string;
   /** Provider-specific extra facts (accelerator, pid, source …) shown in status. */
   details?: Record<string, string | number | boolean>;
 }

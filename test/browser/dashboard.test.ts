@@ -379,3 +379,44 @@ describe.skipIf(!haveChromium)('dashboard in Chromium', { timeout: 60_000 }, () 
     expect(consoleErrors).toEqual([]);
   });
 });
+
+// The dashboard as a user first sees it: the real `hostplane up` process on the example lab in specs/.
+describe.skipIf(!haveChromium)('dashboard served by hostplane up on the example lab', { timeout: 90_000 }, () => {
+  it('shows the ten VMs of the example lab Ready on the sim host, and says the Cluster controller is not built yet', async () => {
+    buildUiIfStale();
+    const { startUp } = await import('../fixtures/cli.js');
+    const tmp = mkdtempSync(join(tmpdir(), 'hostplane-up-ui-'));
+    cpSync(join(ROOT, 'specs'), join(tmp, 'specs'), { recursive: true });
+    const port = await new Promise<number>((r) => {
+      const s = createServer().listen(0, '127.0.0.1', () => {
+        const p = (s.address() as AddressInfo).port;
+        s.close(() => r(p));
+      });
+    });
+    const up = startUp(['--specs', join(tmp, 'specs'), '--state', join(tmp, '.hostplane'), '--provider', 'sim', '--sim-scale', '0.2', '--listen', `127.0.0.1:${port}`]);
+    const context = await chromium.launchPersistentContext(join(tmp, 'chromium-profile'), {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      viewport: { width: 1440, height: 900 },
+      colorScheme: 'dark',
+    });
+    try {
+      await up.waitForOutput('reconciling', 30_000);
+      const page = context.pages()[0] ?? (await context.newPage());
+      await page.goto(`http://127.0.0.1:${port}/`);
+      const vmCard = page.locator('.kind-card', { hasText: 'VirtualMachines' });
+      await expect.poll(() => vmCard.innerText(), { timeout: 45_000 }).toMatch(/10\s+ready/);
+      await page.goto(`http://127.0.0.1:${port}/resources/clusters/dev`);
+      await expect.poll(() => page.locator('body').innerText(), { timeout: 15_000 }).toContain('ControllerNotImplemented');
+      await page.goto(`http://127.0.0.1:${port}/`);
+      await expect.poll(() => vmCard.innerText(), { timeout: 15_000 }).toMatch(/10\s+ready/);
+      mkdirSync(SHOTS, { recursive: true });
+      await page.screenshot({ path: join(SHOTS, 'up-example-lab.png'), fullPage: true });
+    } finally {
+      await context.close();
+      await up.stop();
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+});

@@ -536,9 +536,10 @@ export class QemuProvider implements VmProvider {
       cpu: rec.cpu,
       memoryMiB: rec.memoryMiB,
       diskGiB: rec.diskGiB,
+      incarnation: rec.incarnation,
       // Without a disk nothing of the guest survives a power cycle (the guest image runs from its
-      // initramfs): every start is a new guest, so it is a new incarnation (provisioning runs again).
-      incarnation: !rec.disk && rt ? `${rec.incarnation}/boot-${rt.startedAt}` : rec.incarnation,
+      // initramfs): every start is a new guest to provision.
+      ...(!rec.disk && rt ? { bootId: rt.startedAt } : {}),
       details,
     };
   }

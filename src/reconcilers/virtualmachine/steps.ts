@@ -164,12 +164,9 @@ export const ensurePower: Step<VmScope> = {
     s.deps.guest.forget(s.key);
     s.deps.observer.changed(name(s));
     // Observe again: a provider whose guests keep nothing across a power cycle (QEMU guest image)
-    // reports a new incarnation per start, and provisioning must see it in this same pass.
+    // reports a new bootId per start, and provisioning must see it in this same pass.
     const started = await provider(s, 'observe', () => s.deps.observer.get(name(s)));
     s.observed = { ...vm, ...started, state: 'running' };
-    if (started?.incarnation && s.record && started.incarnation !== s.record.incarnation) {
-      s.record = s.deps.records.markCreated(name(s), s.record, started.incarnation);
-    }
     if (wasCreatedBefore && s.object.status?.state === 'running') event(s, 'Warning', 'VMStoppedUnexpectedly', `VM "${name(s)}" was found stopped; started it again`);
     else event(s, 'Normal', 'Started', `Started VM "${name(s)}"`);
     return proceed();
@@ -242,7 +239,8 @@ export const ensureProvisioned: Step<VmScope> = {
   async run(s) {
     if (!s.guestReachable?.ok) return proceed();
     const incarnation = s.record?.incarnation ?? s.observed?.incarnation ?? 'unknown';
-    const steps = renderProvisionSteps(s.spec, incarnation);
+    // A guest that keeps nothing across a power cycle is provisioned again after every boot.
+    const steps = renderProvisionSteps(s.spec, s.observed?.bootId ? `${incarnation}/boot ${s.observed.bootId}` : incarnation);
     const previous = ((s.object.status?.provisioned as ProvisionRecord[] | undefined) ?? []).filter((r) => steps.some((st) => st.name === r.step && st.hash === r.hash));
     const records = new Map(previous.map((r) => [r.step, r]));
     s.provisioned = steps.map((st) => records.get(st.name)).filter((r): r is ProvisionRecord => !!r);
