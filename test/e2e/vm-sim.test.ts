@@ -58,11 +58,19 @@ describe('VirtualMachine on the sim host', () => {
     sim = await startSim(lab);
     await waitReady(sim.manager, ['a', 'b', 'c']);
     const before = sim.provider.vm('b')!.incarnation;
+    const ipBefore = sim.manager.store.get('VirtualMachine', 'b')!.status!.ip;
     sim.provider.apply({ op, name: 'b' });
     await waitFor(() => sim!.provider.vm('b')?.state === 'running' && readyStatus(sim!.manager, 'b') === 'True', 10_000, 'b running again');
     expect(sim.manager.events.list({ object: 'VirtualMachine/b' }).map((e) => e.reason)).toContain(reason);
-    if (op === 'delete') expect(sim.provider.vm('b')!.incarnation).not.toBe(before);
-    else expect(sim.provider.vm('b')!.incarnation).toBe(before);
+    if (op === 'delete') {
+      // The recreated VM got a new address: clusters depend on node IPs, so it is a condition and a warning.
+      expect(sim.provider.vm('b')!.incarnation).not.toBe(before);
+      await waitFor(() => getCondition(sim!.manager.store.get('VirtualMachine', 'b')!.status?.conditions, 'Addressed')?.reason === 'IPChanged', 5_000, 'IPChanged');
+      const st = sim.manager.store.get('VirtualMachine', 'b')!.status!;
+      expect(st.previousIP).toBe(ipBefore);
+      expect(st.ip).not.toBe(ipBefore);
+      expect(sim.manager.events.list({ object: 'VirtualMachine/b' }).map((e) => e.reason)).toContain('IPChanged');
+    } else expect(sim.provider.vm('b')!.incarnation).toBe(before);
   });
 
   it('keeps the VM and its last valid spec when its file stops parsing', async () => {
