@@ -183,8 +183,11 @@ export class SimVmProvider implements VmProvider {
 
   recordGuestCommand(vm: SimVm, hostname?: string): void {
     vm.guest.scripts++;
-    if (hostname) vm.guest.hostname = hostname;
-    this.save();
+    // Only what a guest would keep on disk is persisted; counting probes must not rewrite the world.
+    if (hostname && hostname !== vm.guest.hostname) {
+      vm.guest.hostname = hostname;
+      this.save();
+    }
   }
 
   async guestDelay(): Promise<void> {

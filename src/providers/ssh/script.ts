@@ -4,17 +4,16 @@
 // (`bash -s`, `sudo -n -- bash -s`) and everything variable travels on stdin. The only quoting we do is
 // for `export NAME='value'` lines and literal paths, and all of it goes through `shQuote`.
 
+import { shq } from '../shell.js';
+
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /**
- * Quote one value for POSIX sh/bash as a single word: wrap in single quotes and turn every `'` into
- * `'\''`. Inside single quotes nothing is special (no `$`, backslash, backquote or `!` expansion in a
- * non-interactive shell), so this is exact for every string without NUL bytes.
+ * Quote one value for POSIX sh/bash as a single word (single quotes, `'` as `'\\''`); exact for
+ * every string without NUL bytes. The one implementation lives in ../shell.ts, shared with the
+ * provisioning scripts.
  */
-export function shQuote(value: string): string {
-  if (value.includes('\0')) throw new TypeError('shell values cannot contain NUL bytes');
-  return `'${value.replace(/'/g, `'\\''`)}'`;
-}
+export const shQuote = shq;
 
 /** `export NAME='value'` lines, one per variable, in a stable order. */
 export function renderEnvExports(env: Record<string, string> | undefined): string {

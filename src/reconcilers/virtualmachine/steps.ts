@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import ssh2 from 'ssh2';
 import type { GuestTarget } from '../../providers/guest-exec.js';
 import { GuestError } from '../../providers/guest-exec.js';
+import { shq } from '../../providers/shell.js';
 import { ProviderError } from '../../providers/vm-provider.js';
 import { redact } from '../../controllers/events.js';
 import { StepError, TerminalReconcileError, errorMessage, proceed, waitFor, type Step } from '../framework.js';
@@ -258,7 +259,7 @@ export const ensureProvisioned: Step<VmScope> = {
         const a = st.action;
         if (a.kind === 'upload') {
           await s.deps.guest.upload(target, a.path, a.content, { mode: a.mode, sudo: true });
-          if (a.owner) await mustRun(s, target, `chown ${shqOwner(a.owner)} ${shqPath(a.path)}`, log);
+          if (a.owner) await mustRun(s, target, `chown ${shq(a.owner)} ${shq(a.path)}`, log);
           message = `wrote ${a.path}`;
         } else if (a.kind === 'command') {
           if (a.unless && (await s.deps.guest.run(target, a.unless, { sudo: true, onOutput: log, timeoutMs: 600_000 })).code === 0) {
@@ -295,8 +296,6 @@ async function mustRun(s: VmScope, target: GuestTarget, script: string, log: (c:
   if (r.code !== 0) throw new Error(`exit ${r.code}: ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ')}`);
 }
 
-const shqPath = (p: string) => `'${p.replace(/'/g, `'\\''`)}'`;
-const shqOwner = shqPath;
 
 export const vmSteps: Step<VmScope>[] = [observe, ensureCreated, ensureResources, ensurePower, ensureAddress, ensureGuestReachable, ensureProvisioned];
 
