@@ -13,6 +13,7 @@ import { CONFIRM_DELETIONS } from '../controllers/manager.js';
 import { age, cell, conditionRows, painter, table, type Painter } from './format.js';
 import { openView, type LabView } from './view.js';
 import { up } from './up.js';
+import { applyFile, deleteFromSpecs } from './apply.js';
 
 const USAGE = `hostplane — a control plane for this host's VMs, clusters, add-ons and load tests
 
@@ -24,6 +25,8 @@ Usage:
   hostplane events [KIND/NAME]
   hostplane explain KIND[.field.path] [--recursive]
   hostplane logs vm/NAME
+  hostplane apply -f FILE|-               write the documents into the specs (an existing object in place, comments kept)
+  hostplane delete KIND/NAME              remove the object's document from its spec file
   hostplane stop|start KIND/NAME          set spec.powerState in the spec file (comments kept)
   hostplane wait KIND/NAME --for=condition=Ready [--timeout=5m]
   hostplane confirm-deletions             delete the objects whose specs vanished all at once (deletion was paused)
@@ -47,6 +50,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
         provider: { type: 'string', default: 'auto' },
         listen: { type: 'string', default: '127.0.0.1:7780' },
         output: { type: 'string', short: 'o' },
+        filename: { type: 'string', short: 'f' },
         'no-color': { type: 'boolean' },
         recursive: { type: 'boolean' },
         for: { type: 'string' },
@@ -121,6 +125,24 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
         return await wait(specs, state, rest, f.for, f.timeout!, out, err);
       case 'sim':
         return sim(state, rest, out);
+      case 'apply': {
+        if (!f.filename) throw new UsageError('apply needs -f FILE (or -f - for standard input)');
+        const res = await applyFile(await openView(specs, state), specs, f.filename);
+        if (res.errors.length) {
+          for (const e of res.errors) err(`error: ${e}`);
+          err('nothing was written');
+          return EXIT.error;
+        }
+        for (const l of res.lines) out(l);
+        return EXIT.ok;
+      }
+      case 'delete': {
+        const view = await openView(specs, state);
+        const { info, name } = target(view, rest);
+        mustGet(view, info.kind, name);
+        out(await deleteFromSpecs(view, specs, info.kind, name!));
+        return EXIT.ok;
+      }
       case 'confirm-deletions': {
         const dir = new StateDir(state);
         dir.writeJson(CONFIRM_DELETIONS, { at: new Date().toISOString() });

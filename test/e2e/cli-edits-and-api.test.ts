@@ -113,3 +113,38 @@ describe('API beyond loopback', () => {
     expect(wrong.status).toBe(401);
   }, 60_000);
 });
+
+describe('hostplane apply -f and delete', () => {
+  it('applies new and changed objects into the specs (in place, comments kept), refuses an invalid file whole, and deletes a document', async () => {
+    lab = makeLab({ 'lab.yaml': COMMENTED });
+    const l = lab;
+    const args = ['--specs', l.specsDir, '--state', l.stateDir.root];
+    const input = join(l.root, 'input.yaml');
+    const { writeFileSync, existsSync } = await import('node:fs');
+
+    writeFileSync(input, `${vmDoc('cache')}---\n${COMMENTED.split('---\n')[0].replace('cpu: 2', 'cpu: 4')}`);
+    const applied = await runCli(['apply', '-f', input, ...args]);
+    expect(applied.code).toBe(0);
+    expect(applied.stdout.trim().split('\n')).toEqual(['virtualmachine/cache created (virtualmachines/cache.yaml)', 'virtualmachine/web configured (lab.yaml)']);
+    const labText = readFileSync(join(l.specsDir, 'lab.yaml'), 'utf8');
+    expect(labText).toContain('# the web tier: keep this comment');
+    expect(labText).toMatch(/cpu: 4/);
+    expect(readFileSync(join(l.specsDir, 'virtualmachines/cache.yaml'), 'utf8')).toContain('name: cache');
+    expect((await runCli(['apply', '-f', input, ...args])).stdout).toMatch(/virtualmachine\/cache unchanged/);
+
+    writeFileSync(input, `${vmDoc('ok-one')}---\n${vmDoc('bad', { cpu: 'lots' })}`);
+    const bad = await runCli(['apply', '-f', input, ...args]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/input\.yaml:\d+:\d+ spec\.cpu: /);
+    expect(bad.stderr).toContain('nothing was written');
+    expect(existsSync(join(l.specsDir, 'virtualmachines/ok-one.yaml'))).toBe(false);
+
+    const del = await runCli(['delete', 'vm/db', ...args]);
+    expect(del.code).toBe(0);
+    expect(del.stdout).toMatch(/virtualmachine\/db deleted from lab\.yaml/);
+    const after = readFileSync(join(l.specsDir, 'lab.yaml'), 'utf8');
+    expect(after).not.toContain('name: db');
+    expect(after).toContain('name: web');
+    expect((await runCli(['delete', 'vm/db', ...args])).code).toBe(4);
+  }, 60_000);
+});

@@ -1,0 +1,43 @@
+// `hostplane apply -f FILE` and `hostplane delete`: kubectl's verbs, carried out as edits of the
+// spec files (the specs directory stays the source of truth; `up` picks the edit up like any other).
+import { readFileSync } from 'node:fs';
+import { parseAllDocuments } from 'yaml';
+import type { Kind } from '../api/types.js';
+import { formatSpecError, parseSpecFile } from '../controllers/spec-parse.js';
+import type { LabView } from './view.js';
+
+export interface ApplyOutcome {
+  lines: string[];
+  errors: string[];
+}
+
+/** Validates every document first; writes nothing unless all are valid (like kubectl's dry pass). */
+export async function applyFile(view: LabView, specsDir: string, file: string): Promise<ApplyOutcome> {
+  const text = file === '-' ? readFileSync(0, 'utf8') : readFileSync(file, 'utf8');
+  const label = file === '-' ? '<stdin>' : file;
+  const parsed = parseSpecFile(label, text, view.registry);
+  if (parsed.errors.length) return { lines: [], errors: parsed.errors.map(formatSpecError) };
+  // Write the documents as the user wrote them, not with defaults filled in.
+  const raw = parseAllDocuments(text).map((d) => d.toJS() as Record<string, unknown> | null).filter((d): d is Record<string, unknown> => !!d);
+  const { applyObject } = await import('../controllers/spec-files.js');
+  const lines: string[] = [];
+  for (const doc of raw) {
+    const kind = doc.kind as Kind;
+    const meta = (doc.metadata ?? {}) as { name: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+    const source = view.store.sourceOf(kind, meta.name);
+    const res = applyObject(specsDir, { apiVersion: String(doc.apiVersion), kind, metadata: meta, spec: (doc.spec ?? {}) as Record<string, unknown> }, source ? { file: source.file } : {});
+    const singular = view.registry.resolveKind(kind)?.singular ?? kind.toLowerCase();
+    const verb = res.action === 'created' ? 'created' : res.action === 'updated' ? 'configured' : 'unchanged';
+    lines.push(`${singular}/${meta.name} ${verb} (${res.file})`);
+  }
+  return { lines, errors: [] };
+}
+
+export async function deleteFromSpecs(view: LabView, specsDir: string, kind: Kind, name: string): Promise<string> {
+  const source = view.store.sourceOf(kind, name);
+  if (!source) throw new Error(`${kind} "${name}" has no document in the specs directory`);
+  const { deleteObject } = await import('../controllers/spec-files.js');
+  const res = deleteObject(specsDir, source.file, kind, name);
+  const singular = view.registry.resolveKind(kind)?.singular ?? kind.toLowerCase();
+  return `${singular}/${name} deleted from ${res.file}${res.fileRemoved ? ' (the file held nothing else and was removed)' : ''}; hostplane removes what it created after the grace period`;
+}
