@@ -144,9 +144,18 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
         return EXIT.ok;
       }
       case 'confirm-deletions': {
-        const dir = new StateDir(state);
-        dir.writeJson(CONFIRM_DELETIONS, { at: new Date().toISOString() });
-        out(dir.lockOwner() ? 'deletion confirmed: the running hostplane deletes the paused objects within a second' : 'no hostplane up is running; the confirmation applies when it next starts and finds the same deletions paused');
+        const view = await openView(specs, state);
+        if (!view.upPid) {
+          err(`error: no hostplane up is running on ${state}; a confirmation only applies to a deletion pause that a running hostplane reported`);
+          return EXIT.error;
+        }
+        const last = view.events().filter((e) => e.object === 'File/.').at(-1);
+        if (last?.reason !== 'DeletionPaused') {
+          err('error: no deletion is paused (hostplane events shows what the source reported)');
+          return EXIT.error;
+        }
+        view.stateDir.writeJson(CONFIRM_DELETIONS, { at: new Date().toISOString(), confirming: last.message });
+        out(`confirmed: ${last.message}\nthe running hostplane (pid ${view.upPid}) marks those objects for deletion within a second`);
         return EXIT.ok;
       }
       default:

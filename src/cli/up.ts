@@ -100,6 +100,8 @@ export async function up(opts: UpOptions, paint: Painter, out: (s: string) => vo
       await manager.stop(20_000).catch((e) => out(`stop: ${String(e)}`));
       out('stopped');
       resolveExit(0);
+      // A reconcile that ignored its abort must not go on acting after the lock is released.
+      setTimeout(() => process.exit(process.exitCode ?? 0), 500).unref();
     };
     process.once('SIGINT', () => void stop('SIGINT'));
     process.once('SIGTERM', () => void stop('SIGTERM'));

@@ -112,6 +112,9 @@ export class Manager {
     try {
       this.store.restore();
       this.seedCapacity();
+      // A confirmation belongs to a pause a running process reported; one left over from before must not
+      // skip the grace period and the mass-deletion pause of this run.
+      this.opts.stateDir.remove(CONFIRM_DELETIONS);
       await this.source.start();
       for (const obj of this.store.list()) {
         const key = objectKey(obj.kind, obj.metadata.name);
@@ -145,10 +148,10 @@ export class Manager {
 
   private takeRequests(): void {
     const dir = this.opts.stateDir;
-    if (dir.exists(CONFIRM_DELETIONS)) {
-      dir.remove(CONFIRM_DELETIONS);
-      this.source.confirmDeletions();
-    }
+    if (!dir.exists(CONFIRM_DELETIONS)) return;
+    dir.remove(CONFIRM_DELETIONS);
+    if (this.source.status().deletionPaused) this.source.confirmDeletions();
+    else this.events.record({ object: 'File/.', type: 'Normal', reason: 'ConfirmationIgnored', message: 'hostplane confirm-deletions: no deletion is paused, so nothing was confirmed' });
   }
 
   reconcileNow(key: string): boolean {

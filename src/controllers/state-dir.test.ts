@@ -44,6 +44,30 @@ describe('StateDir lock', () => {
     }
   });
 
+  it('lets exactly one of several processes take over the same stale lock', async () => {
+    const root = tmp();
+    try {
+      const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();
+      writeFileSync(join(root, 'lock'), `${dead}\n`);
+      const mod = new URL('./state-dir.ts', import.meta.url).pathname;
+      const script = `import { StateDir } from ${JSON.stringify(mod)};
+        try { new StateDir(${JSON.stringify(root)}).acquireLock(); process.stdout.write('won'); setTimeout(() => {}, 1500); }
+        catch (e) { process.stdout.write(e.name); }`;
+      const { spawn } = await import('node:child_process');
+      const runs = Array.from({ length: 6 }, () => new Promise<string>((resolve) => {
+        const c = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+        let out = '';
+        c.stdout.on('data', (d) => (out += d));
+        c.on('exit', () => resolve(out));
+      }));
+      const results = await Promise.all(runs);
+      expect(results.filter((r) => r === 'won')).toHaveLength(1);
+      expect(results.filter((r) => r === 'StateLockedError')).toHaveLength(5);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  }, 30_000);
+
   it('refuses a second owner inside the same process', () => {
     const root = tmp();
     const a = new StateDir(root);

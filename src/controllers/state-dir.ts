@@ -46,35 +46,61 @@ export class StateDir {
 
   /**
    * Takes the single-owner lock. A lock whose pid is dead is taken over; a live owner is refused.
-   * link(2) makes the take-over atomic: two processes racing for a stale lock cannot both win.
+   * link(2) makes taking a free lock atomic; replacing a stale one happens under an exclusive
+   * `lock.takeover` marker, re-checking the owner there, so two processes that both saw the same
+   * dead pid cannot both end up owning the directory.
    */
   acquireLock(pid = process.pid): void {
     if (lockedHere.has(this.root)) throw new StateLockedError(this.root, process.pid);
     this.ensure();
     const lock = this.path('lock');
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const tmp = this.path(`lock.${pid}.${randomBytes(4).toString('hex')}`);
-      writeFileAtomicRaw(tmp, `${pid}\n`, 0o644, false);
-      try {
-        linkSync(tmp, lock);
-        unlinkSync(tmp);
+    for (let attempt = 0; attempt < 50; attempt++) {
+      if (this.tryLink(lock, pid)) {
         this.locked = true;
         lockedHere.add(this.root);
         return;
-      } catch (err) {
-        unlinkSync(tmp);
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       }
       const owner = this.lockOwner();
       if (owner !== undefined && owner !== pid && processAlive(owner)) throw new StateLockedError(this.root, owner);
-      // Stale (dead owner or unreadable): remove and retry the atomic link.
-      try {
-        unlinkSync(lock);
-      } catch {
-        /* someone else removed it first */
-      }
+      this.underTakeover(pid, () => {
+        if (this.lockOwner() === owner) rmSync(lock, { force: true }); // still the stale one we saw
+      });
+      sleepSync(10 + Math.random() * 20);
     }
     throw new Error(`could not take the lock in ${this.root}`);
+  }
+
+  private tryLink(target: string, pid: number): boolean {
+    const tmp = this.path(`lock.${pid}.${randomBytes(4).toString('hex')}`);
+    writeFileAtomicRaw(tmp, `${pid}\n`, 0o644, false);
+    try {
+      linkSync(tmp, target);
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      return false;
+    } finally {
+      unlinkSync(tmp);
+    }
+  }
+
+  private underTakeover(pid: number, fn: () => void): void {
+    const marker = this.path('lock.takeover');
+    if (!this.tryLink(marker, pid)) {
+      // Someone else is replacing the stale lock; clear their marker only if they died doing it.
+      try {
+        const holder = Number.parseInt(readFileSync(marker, 'utf8').trim(), 10);
+        if (Number.isFinite(holder) && !processAlive(holder)) rmSync(marker, { force: true });
+      } catch {
+        /* gone meanwhile */
+      }
+      return;
+    }
+    try {
+      fn();
+    } finally {
+      rmSync(marker, { force: true });
+    }
   }
 
   lockOwner(): number | undefined {
@@ -139,6 +165,20 @@ export function writeFileAtomic(file: string, content: string | Buffer, mode = 0
   const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   writeFileAtomicRaw(tmp, content, mode, durable);
   renameSync(tmp, file);
+  if (durable) fsyncDir(dirname(file)); // the rename itself must survive a power loss too
+}
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+function fsyncDir(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function writeFileAtomicRaw(file: string, content: string | Buffer, mode: number, sync: boolean): void {

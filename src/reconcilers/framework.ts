@@ -44,9 +44,11 @@ export interface ChainOutcome {
 }
 
 /** Runs steps in order: stops at the first error or wait, keeps the lowest requeue (Flux's chain). */
-export async function runChain<S>(scope: S, steps: readonly Step<S>[]): Promise<ChainOutcome> {
+export async function runChain<S>(scope: S, steps: readonly Step<S>[], signal?: AbortSignal): Promise<ChainOutcome> {
   let requeueMs: number | undefined;
   for (const step of steps) {
+    // Stopping (or a reconcile timeout): take no further host action.
+    if (signal?.aborted) return { completed: false, error: new Error('reconcile aborted: hostplane is stopping or the reconcile timed out'), requeueMs, stoppedAt: { step: step.name, reason: 'Aborted', message: 'hostplane is stopping or the reconcile timed out' } };
     let out: StepOutcome;
     try {
       out = await step.run(scope);

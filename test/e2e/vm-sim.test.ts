@@ -6,6 +6,8 @@ import { SimVmProvider } from '../../src/providers/sim/sim-vm-provider.js';
 import { getCondition } from '../../src/reconcilers/conditions.js';
 import { VmRecords } from '../../src/reconcilers/virtualmachine/records.js';
 import { StateLockedError } from '../../src/controllers/state-dir.js';
+import { CONFIRM_DELETIONS } from '../../src/controllers/manager.js';
+import { submitSimRequest } from '../../src/providers/sim/sim-world.js';
 import { makeLab, readyStatus, startSim, vmDoc, waitReady, type Lab, type SimLab } from '../fixtures/lab.js';
 import { holdsFor, waitFor } from '../fixtures/wait-for.js';
 
@@ -176,11 +178,67 @@ describe('VirtualMachine on the sim host', () => {
 
   it('retries a failed provider command with backoff and converges', async () => {
     lab = makeLab({ 'a.yaml': vmDoc('a') });
-    const world = new SimVmProvider(lab.stateDir, { scale: 0 });
-    void world;
+    submitSimRequest(lab.stateDir, { op: 'fail', command: 'start', name: 'a', times: 1, message: 'injected: start failed' });
     sim = await startSim(lab);
-    sim.provider.apply({ op: 'fail', command: 'start', name: 'a', times: 1, message: 'injected: start failed' });
     await waitReady(sim.manager, ['a'], 10_000);
-    expect(sim.manager.events.list({ object: 'VirtualMachine/a' }).some((e) => e.reason === 'Started')).toBe(true);
+    expect(sim.provider.calls.start).toBe(2); // the injected failure fired, then the retry started it
+    expect(sim.provider.calls.create).toBe(1);
+  });
+});
+
+describe('VirtualMachine ownership and safety', () => {
+  it('never adopts a VM that appears after its create failed: it stalls on NameConflict and leaves it alone', async () => {
+    lab = makeLab({ 'a.yaml': vmDoc('a') });
+    submitSimRequest(lab.stateDir, { op: 'fail', command: 'create', name: 'a', times: 1, message: 'injected: clone failed' });
+    sim = await startSim(lab);
+    await waitFor(() => getCondition(sim!.manager.store.get('VirtualMachine', 'a')!.status?.conditions, 'Created')?.reason === 'CreateFailed', 5_000, 'the failed create');
+    expect(new VmRecords(lab.stateDir).get('a')).toBeUndefined(); // nothing was created, so no intent is kept
+    sim.provider.apply({ op: 'create-foreign', name: 'a', running: true });
+    await waitFor(() => getCondition(sim!.manager.store.get('VirtualMachine', 'a')!.status?.conditions, 'Stalled')?.reason === 'NameConflict', 10_000, 'NameConflict');
+    lab.remove('a.yaml');
+    await waitFor(() => !sim!.manager.store.get('VirtualMachine', 'a'), 10_000, 'a forgotten');
+    expect(sim.provider.calls.stop + sim.provider.calls.delete + sim.provider.calls.configure).toBe(0);
+    expect(sim.provider.vm('a')?.state).toBe('running');
+  });
+
+  it('does not take a record written for another provider as ownership', async () => {
+    lab = makeLab({ 'a.yaml': vmDoc('a') });
+    new SimVmProvider(lab.stateDir, { scale: 0 }).apply({ op: 'create-foreign', name: 'a', running: true });
+    const records = new VmRecords(lab.stateDir);
+    records.markCreated('a', records.markCreatePending('a', { providerName: 'a', provider: 'tart', objectUid: 'x' }), 'tart-incarnation');
+    sim = await startSim(lab);
+    await waitFor(() => getCondition(sim!.manager.store.get('VirtualMachine', 'a')!.status?.conditions, 'Stalled')?.reason === 'NameConflict', 5_000, 'NameConflict');
+    expect(sim.provider.calls.stop + sim.provider.calls.configure + sim.provider.calls.delete).toBe(0);
+  });
+
+  it('keeps a running VM up when a bigger size does not fit the host, and says why', async () => {
+    lab = makeLab({ 'a.yaml': vmDoc('a', { memory: '4Gi' }) });
+    sim = await startSim(lab, { capacity: { cpu: 8, memoryMiB: 12 * 1024, memoryOvercommit: 1, reservedMemoryMiB: 2048 } });
+    await waitReady(sim.manager, ['a']);
+    lab.write('a.yaml', vmDoc('a', { memory: '16Gi' }));
+    await waitFor(() => getCondition(sim!.manager.store.get('VirtualMachine', 'a')!.status?.conditions, 'UpToDate')?.reason === 'InsufficientHostMemory', 5_000, 'resize refused');
+    expect(sim.provider.vm('a')).toMatchObject({ state: 'running', memoryMiB: 4096 });
+    expect(sim.provider.calls.stop).toBe(0);
+  });
+
+  it('keeps the last observed state and IP when the provider cannot be listed, and says so', async () => {
+    lab = makeLab({ 'a.yaml': vmDoc('a') });
+    sim = await startSim(lab);
+    await waitReady(sim.manager, ['a']);
+    const ip = sim.manager.store.get('VirtualMachine', 'a')!.status!.ip;
+    sim.provider.apply({ op: 'fail', command: 'list', times: 1000, message: 'injected: tart list failed' });
+    await waitFor(() => getCondition(sim!.manager.store.get('VirtualMachine', 'a')!.status?.conditions, 'Created')?.status === 'Unknown', 10_000, 'Created Unknown');
+    const st = sim.manager.store.get('VirtualMachine', 'a')!.status!;
+    expect(st.state).toBe('running');
+    expect(st.ip).toBe(ip);
+    expect(getCondition(st.conditions, 'Running')?.status).toBe('Unknown');
+    expect(getCondition(st.conditions, 'Ready')).toMatchObject({ status: 'False', reason: 'ObserveFailed' });
+  });
+
+  it('drops a confirm-deletions request left from an earlier run instead of acting on it', async () => {
+    lab = makeLab({ 'a.yaml': vmDoc('a') });
+    lab.stateDir.writeJson(CONFIRM_DELETIONS, { at: 'earlier' });
+    sim = await startSim(lab);
+    expect(lab.stateDir.exists(CONFIRM_DELETIONS)).toBe(false);
   });
 });

@@ -67,9 +67,8 @@ export class SimVmProvider implements VmProvider {
     this.calls.create++;
     await this.delay('create');
     this.fault('create', req.name);
-    // Like `tart clone`, creating over an existing stopped VM replaces it; a running one is refused.
-    const existing = this.world.vms[req.name];
-    if (existing?.state === 'running') throw new ProviderError('AlreadyRunning', `VM "${req.name}" is running; stop it before replacing it`);
+    // Like the tart and qemu adapters: never create over an existing VM (tart clone would overwrite it silently).
+    if (this.world.vms[req.name]) throw new ProviderError('AlreadyExists', `a VM named "${req.name}" already exists`);
     this.world.vms[req.name] = {
       name: req.name,
       image: req.image,

@@ -18,7 +18,7 @@ export class VmReconcileError extends Error {
 }
 
 export function createVmReconciler(deps: VmDeps) {
-  return async function reconcileVm(key: string): Promise<ReconcileOutcome> {
+  return async function reconcileVm(key: string, ctx?: { signal: AbortSignal }): Promise<ReconcileOutcome> {
     const { kind, name } = parseObjectKey(key);
     if (kind !== 'VirtualMachine') throw new Error(`not a VirtualMachine key: ${key}`);
     const object = deps.store.get(kind as Kind, name);
@@ -27,7 +27,7 @@ export function createVmReconciler(deps: VmDeps) {
     const scope: VmScope = { deps, object, key: objectKey(kind, name), spec: readVmSpec(object.spec) };
 
     if (object.metadata.deletionTimestamp) {
-      const outcome = await runChain(scope, vmDeleteSteps);
+      const outcome = await runChain(scope, vmDeleteSteps, ctx?.signal);
       if (outcome.completed) {
         deps.capacity.release(scope.key);
         deps.guest.forget(scope.key);
@@ -38,7 +38,8 @@ export function createVmReconciler(deps: VmDeps) {
       throw outcome.error ?? new VmReconcileError(outcome);
     }
 
-    const outcome = await runChain(scope, vmSteps);
+    const outcome = await runChain(scope, vmSteps, ctx?.signal);
+    if (ctx?.signal.aborted) throw outcome.error ?? new Error('reconcile aborted'); // status is not ours to write any more
     // Re-read: the object may have changed while we worked; status always lands on the latest.
     const latest = deps.store.get(kind, name) ?? object;
     writeStatus(deps.store, { ...latest, metadata: { ...latest.metadata, generation: object.metadata.generation } }, computeVmStatus({ ...scope, object: { ...object, status: latest.status } }, outcome), outcome);

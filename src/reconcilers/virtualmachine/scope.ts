@@ -43,7 +43,8 @@ export interface VmScope {
   admission?: Admission;
   createdNow?: boolean;
   recreated?: boolean;
-  restartPending?: string;
+  /** Resources differ but the VM is not restarted: why (RestartPending, InsufficientHostMemory …). */
+  restartPending?: { reason: string; message: string };
   diskShrinkRefused?: string;
   endpoint?: GuestEndpoint;
   ip?: string;

@@ -14,21 +14,30 @@ export function computeVmStatus(s: VmScope, outcome: ChainOutcome): ObjectStatus
   const stoppedIn = (step: string) => stop?.step === step;
   const vm = s.observed;
   const wantRunning = s.spec.powerState === 'Running';
+  // The provider could not be asked: say so, and keep what we last knew instead of reporting "absent".
+  const blind = stoppedIn('observe') && !vm && !stop?.terminal;
 
   // Created
-  if (vm) c.set({ type: 'Created', status: 'True', reason: 'Created', message: `VM "${vm.name}" exists on ${s.deps.provider.name}` });
+  if (blind) {
+    c.set({ type: 'Created', status: 'Unknown', reason: stop!.reason, message: stop!.message });
+    c.set({ type: 'Running', status: 'Unknown', reason: stop!.reason, message: stop!.message });
+  } else if (vm) c.set({ type: 'Created', status: 'True', reason: 'Created', message: `VM "${vm.name}" exists on ${s.deps.provider.name}` });
   else if (stop && (stoppedIn('create') || stoppedIn('observe'))) c.set({ type: 'Created', status: 'False', reason: stop.reason, message: stop.message });
   else c.set({ type: 'Created', status: 'Unknown', reason: 'Pending', message: 'VM not created yet' });
 
   // Running
-  if (!vm) c.set({ type: 'Running', status: 'False', reason: 'NotCreated', message: 'VM does not exist yet' });
+  if (blind) {
+    /* set above */
+  } else if (!vm) c.set({ type: 'Running', status: 'False', reason: 'NotCreated', message: 'VM does not exist yet' });
   else if (vm.state === 'running') c.set({ type: 'Running', status: 'True', reason: 'Running', message: 'VM is running' });
   else if (!wantRunning) c.set({ type: 'Running', status: 'False', reason: 'PoweredOff', message: 'spec.powerState is Stopped' });
   else if (stop && stoppedIn('power')) c.set({ type: 'Running', status: 'False', reason: stop.reason, message: stop.message });
   else c.set({ type: 'Running', status: 'False', reason: 'Stopped', message: 'VM is stopped' });
 
   // Addressed
-  if (s.ip) {
+  if (blind) {
+    /* unchanged: the last observation stands */
+  } else if (s.ip) {
     c.set(
       s.previousIp
         ? { type: 'Addressed', status: 'True', reason: 'IPChanged', message: `IP changed from ${s.previousIp} to ${s.ip}` }
@@ -50,7 +59,7 @@ export function computeVmStatus(s: VmScope, outcome: ChainOutcome): ObjectStatus
   else c.set({ type: 'Provisioned', status: 'Unknown', reason: 'Pending', message: 'provisioning runs once SSH answers' });
 
   // UpToDate
-  if (s.restartPending) c.set({ type: 'UpToDate', status: 'False', reason: 'RestartPending', message: s.restartPending });
+  if (s.restartPending) c.set({ type: 'UpToDate', status: 'False', reason: s.restartPending.reason, message: s.restartPending.message });
   else if (s.diskShrinkRefused) c.set({ type: 'UpToDate', status: 'False', reason: 'DiskShrinkRefused', message: s.diskShrinkRefused });
   else c.set({ type: 'UpToDate', status: 'True', reason: 'UpToDate', message: 'VM resources match the spec' });
 
@@ -72,7 +81,7 @@ export function computeVmStatus(s: VmScope, outcome: ChainOutcome): ObjectStatus
     phase = 'Running';
   } else {
     c.set({ type: 'Ready', status: 'False', reason: stop?.reason ?? 'Progressing', message: stop?.message ?? 'reconciling' });
-    phase = terminal ? 'Failed' : !vm ? (stop?.reason?.startsWith('Insufficient') ? 'Pending' : 'Creating') : vm.state !== 'running' ? 'Starting' : !s.ip ? 'Starting' : !s.guestReachable?.ok ? 'Booting' : 'Provisioning';
+    phase = blind ? (prev.phase ?? 'Unknown') : terminal ? 'Failed' : !vm ? (stop?.reason?.startsWith('Insufficient') ? 'Pending' : 'Creating') : vm.state !== 'running' ? 'Starting' : !s.ip ? 'Starting' : !s.guestReachable?.ok ? 'Booting' : 'Provisioning';
   }
 
   const status: ObjectStatus = {
@@ -80,8 +89,8 @@ export function computeVmStatus(s: VmScope, outcome: ChainOutcome): ObjectStatus
     phase,
     provider: s.deps.provider.name,
     providerName: vm?.name ?? s.record?.providerName ?? s.object.metadata.name,
-    state: vm?.state ?? 'absent',
-    ...(s.ip ?? prev.ip ? { ip: s.ip ?? (vm?.state === 'running' ? prev.ip : undefined) } : {}),
+    state: vm?.state ?? (blind ? (prev.state ?? 'unknown') : 'absent'),
+    ...(s.ip ?? prev.ip ? { ip: s.ip ?? (vm?.state === 'running' || blind ? prev.ip : undefined) } : {}),
     ...(s.previousIp ? { previousIP: s.previousIp } : {}),
     ...(s.endpoint ? { sshEndpoint: `${s.endpoint.host}:${s.endpoint.port}` } : {}),
     ...(vm?.details?.accelerator ? { accelerator: vm.details.accelerator } : {}),

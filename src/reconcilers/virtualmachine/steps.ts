@@ -32,6 +32,29 @@ async function provider<T>(s: VmScope, what: string, fn: () => Promise<T>): Prom
   }
 }
 
+/**
+ * After a failed create, look again instead of guessing: if no VM of that name exists, nothing
+ * leaked and the intent record goes (so a VM someone else makes later is never adopted as ours);
+ * if one exists but the provider said it already existed, it is someone else's.
+ */
+async function settleFailedCreate(s: VmScope, err: unknown): Promise<void> {
+  s.deps.observer.changed(name(s));
+  let vm: Awaited<ReturnType<typeof s.deps.observer.get>>;
+  try {
+    vm = await s.deps.observer.get(name(s));
+  } catch {
+    return; // cannot tell: keep the intent record, the next reconcile decides
+  }
+  const alreadyExisted = err instanceof StepError && err.reason === 'AlreadyExists';
+  if (!vm || alreadyExisted) {
+    s.deps.records.remove(name(s));
+    s.deps.capacity.release(s.key);
+  }
+  if (vm && alreadyExisted) {
+    throw new TerminalReconcileError('NameConflict', `a VM named "${name(s)}" appeared on the host before hostplane could create it; it is left untouched — rename this object or remove that VM yourself`);
+  }
+}
+
 /** A VM that does not fit waits (and says so once; the recorder folds repeats) instead of freezing the host. */
 function waitForCapacity(s: VmScope, a: { reason: string; message: string }) {
   event(s, 'Warning', a.reason, `VM "${name(s)}" waits for host capacity: ${a.message}`);
@@ -42,7 +65,9 @@ export const observe: Step<VmScope> = {
   name: 'observe',
   async run(s) {
     s.observed = await provider(s, 'observe', () => s.deps.observer.get(name(s)));
-    s.record = s.deps.records.get(name(s));
+    const rec = s.deps.records.get(name(s));
+    // A record proves ownership only on the provider that wrote it (a sim run's records say nothing about tart VMs).
+    s.record = rec && rec.provider === s.deps.provider.name ? rec : undefined;
     if (s.record && s.record.objectUid !== s.object.metadata.uid) {
       // A record of an earlier object with this name: the VM is still ours to manage.
       s.record = { ...s.record, objectUid: s.object.metadata.uid ?? s.record.objectUid };
@@ -50,13 +75,17 @@ export const observe: Step<VmScope> = {
     if (s.observed && !s.record) {
       throw new TerminalReconcileError('NameConflict', `a VM named "${name(s)}" exists on the host but hostplane did not create it; it is left untouched — rename this object or remove that VM yourself`);
     }
+    if (s.observed && s.record?.phase === 'Created' && s.record.incarnation && s.observed.incarnation && s.record.incarnation !== s.observed.incarnation) {
+      // Ours was replaced behind our back by a VM of the same name that we did not create.
+      throw new TerminalReconcileError('NameConflict', `the VM named "${name(s)}" on the host is not the one hostplane created (it was replaced); it is left untouched — remove it yourself to let hostplane recreate its own`);
+    }
+    if (s.observed && s.record?.phase === 'Created' && !s.record.incarnation) {
+      s.record = s.deps.records.markCreated(name(s), s.record, s.observed.incarnation ?? randomUUID());
+    }
     if (s.observed && s.record?.phase === 'CreatePending') {
       // Killed between create and record: the VM of our deterministic name is the one we asked for.
       s.record = s.deps.records.markCreated(name(s), s.record, s.observed.incarnation ?? randomUUID());
       event(s, 'Normal', 'Adopted', `Adopted VM "${name(s)}" whose creation was interrupted`);
-    }
-    if (s.observed && s.record && s.observed.incarnation && s.record.incarnation !== s.observed.incarnation) {
-      s.record = s.deps.records.markCreated(name(s), s.record, s.observed.incarnation);
     }
     return proceed();
   },
@@ -75,24 +104,30 @@ export const ensureCreated: Step<VmScope> = {
       s.recreated = true;
       event(s, 'Warning', 'VMMissing', `VM "${name(s)}" disappeared from the host; creating it again`);
     }
+    const keys = guestKeys(s); // before the intent record: a bad secret must not leave one behind
     const rec = s.deps.records.markCreatePending(name(s), { providerName: name(s), provider: s.deps.provider.name, objectUid: s.object.metadata.uid ?? '' });
-    await provider(s, 'create', () =>
-      s.deps.provider.create({
-        name: name(s),
-        image: spec.image,
-        cpu: spec.cpu,
-        memoryMiB: toMiB(spec.memory),
-        diskGiB: toGiB(spec.diskSize),
-        network: spec.network,
-        dirs: spec.dirs,
-        boot: spec.boot,
-        guest: { hostname: spec.provision?.hostname, user: spec.ssh.user, ...guestKeys(s) },
-      }),
-    );
+    try {
+      await provider(s, 'create', () =>
+        s.deps.provider.create({
+          name: name(s),
+          image: spec.image,
+          cpu: spec.cpu,
+          memoryMiB: toMiB(spec.memory),
+          diskGiB: toGiB(spec.diskSize),
+          network: spec.network,
+          dirs: spec.dirs,
+          boot: spec.boot,
+          guest: { hostname: spec.provision?.hostname, user: spec.ssh.user, ...keys },
+        }),
+      );
+    } catch (err) {
+      await settleFailedCreate(s, err);
+      throw err;
+    }
     s.deps.observer.changed(name(s));
     s.observed = await s.deps.observer.get(name(s));
     // Providers without VM ids (tart) get one of ours: a recreated VM must re-pin its host key and re-provision.
-    s.record = s.deps.records.markCreated(name(s), rec, s.observed?.incarnation ?? randomUUID());
+    s.record = s.deps.records.markCreated(name(s), rec, s.observed ? (s.observed.incarnation ?? randomUUID()) : undefined);
     s.createdNow = true;
     event(s, 'Normal', 'Created', `Created VM "${name(s)}" from ${spec.image} (${spec.cpu} vCPU, ${spec.memory}, disk ${spec.diskSize})`);
     if (!s.observed) throw new StepError('CreateFailed', `VM "${name(s)}" was created but the provider does not list it`);
@@ -120,8 +155,16 @@ export const ensureResources: Step<VmScope> = {
     if (!diff.length) return proceed();
     const running = vm.state === 'running';
     if (running && s.spec.restartPolicy === 'Never') {
-      s.restartPending = `resources changed (${diff.join(', ')}); restartPolicy Never keeps the VM running until it is restarted`;
+      s.restartPending = { reason: 'RestartPending', message: `resources changed (${diff.join(', ')}); restartPolicy Never keeps the VM running until it is restarted` };
       return proceed();
+    }
+    if (running && s.spec.powerState === 'Running') {
+      // Check the bigger size fits before stopping: a VM must not go down for a start the host refuses.
+      const fits = s.deps.capacity.reserve(s.key, want.cpu, want.memoryMiB);
+      if (!fits.ok) {
+        s.restartPending = { reason: fits.reason, message: `resources changed (${diff.join(', ')}) but the host cannot take them: ${fits.message}; the VM keeps running at its current size` };
+        return proceed();
+      }
     }
     if (running) {
       event(s, 'Normal', 'Restarting', `Stopping VM "${name(s)}" to apply ${diff.join(', ')}`);
@@ -153,7 +196,8 @@ export const ensurePower: Step<VmScope> = {
       return proceed();
     }
     if (vm.state === 'running') {
-      s.deps.capacity.reserve(s.key, s.spec.cpu, toMiB(s.spec.memory), true);
+      // A running VM holds what it really has (a pending resize has not happened yet).
+      s.deps.capacity.reserve(s.key, vm.cpu ?? s.spec.cpu, vm.memoryMiB ?? toMiB(s.spec.memory), true);
       return proceed();
     }
     s.admission = s.deps.capacity.reserve(s.key, s.spec.cpu, toMiB(s.spec.memory));
