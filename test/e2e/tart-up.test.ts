@@ -72,6 +72,10 @@ describe.skipIf(!!guestsUnavailable)('hostplane up --provider tart (simulator + 
   const target = (n: string): GuestTarget => ({ vmKey: n, incarnation: new VmRecords(lab.stateDir).get(n)?.incarnation ?? 'unknown', host: ipOf(n), port: 22, user: 'admin', auth: { password: 'admin' } });
   const guest = async (n: string, script: string) => (await ssh.run(target(n), script, { sudo: true, timeoutMs: 20_000 })).stdout.trim();
   const clones = () => readFileSync(callLog, 'utf8').split('\n').filter((l) => l.includes('"clone"')).length;
+  const allCalls = () => readFileSync(callLog, 'utf8').split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { argv: string[] }).argv);
+  const callCount = () => allCalls().length;
+  const callsSince = (n: number) => allCalls().slice(n);
+  let sinceRestart = 0;
   const startHostplane = () => {
     up = startUp(['--specs', lab.specsDir, '--state', lab.stateDir.root, '--provider', 'tart', '--listen', 'off', '--grace', '1s', '--poll', '2s'], env);
     return up;
@@ -129,12 +133,22 @@ describe.skipIf(!!guestsUnavailable)('hostplane up --provider tart (simulator + 
     const before = clones();
     await up!.kill9();
     expect(['a', 'b', 'c'].every(running)).toBe(true);
+    sinceRestart = callCount();
     startHostplane();
     await up!.waitForOutput('reconciling');
     await new Promise((r) => setTimeout(r, 4_000));
     expect(['a', 'b', 'c'].every(ready)).toBe(true);
     expect(clones()).toBe(before);
+    // Adopted, not redone: the restarted hostplane neither started nor stopped any VM.
+    await new Promise((r) => setTimeout(r, 3_000));
+    expect(callsSince(sinceRestart).filter((a) => ['run', 'stop', 'delete', 'set', 'clone'].includes(a[0]))).toEqual([]);
   }, 60_000);
+
+  it('applies a cpu and memory change to a tart VM by stop → set → start', async () => {
+    lab.write('vms.yaml', [vm('a').replace('cpu: 2', 'cpu: 1').replace('memory: 2Gi', 'memory: 3Gi'), vm('b'), vm('c')].join('---\n'));
+    await waitFor(() => (JSON.parse(tart('get', 'a', '--format', 'json')) as { CPU: number; Memory: number }).CPU === 1 && (JSON.parse(tart('get', 'a', '--format', 'json')) as { Memory: number }).Memory === 3072 && running('a') && ready('a'), 60_000, 'a resized', 200);
+    expect(await guest('a', 'hostname')).toBe('a-host');
+  }, 90_000);
 
   it('ends with exactly one VM when killed right after recording a create', async () => {
     lab.write('d.yaml', vm('d'));
@@ -154,7 +168,7 @@ describe.skipIf(!!guestsUnavailable)('hostplane up --provider tart (simulator + 
       .split('\n')
       .filter(Boolean)
       .map((l) => (JSON.parse(l) as { argv: string[] }).argv)
-      .filter((argv) => argv.includes('foreign') && !['clone', 'run'].includes(argv[0]));
+      .filter((argv) => argv.includes('foreign') && !['clone', 'run', 'get'].includes(argv[0])); // get: read-only observation (cpu/memory)
     expect(touched).toEqual([]);
     expect(existsSync(join(tartHome, 'vms', 'foreign'))).toBe(true);
   }, 60_000);

@@ -77,6 +77,7 @@ describe('tart adapter lifecycle against the simulator', () => {
       'get web-1 --format json', // the test's own check
       'run web-1 --no-graphics',
       'list --format json',
+      'get web-1 --format json', // cpu/memory, once per VM (tart list has neither)
       'get web-1 --format json',
       'ip web-1 --wait 10',
       'get web-1 --format json',
@@ -124,14 +125,19 @@ describe('tart adapter lifecycle against the simulator', () => {
     await p.create(req('mine'));
     const before = sim.calls().length;
     const vms = await p.list();
-    const after = sim.calls().slice(before);
-    expect(after).toEqual([['list', '--format', 'json']]);
+    // tart list has no CPU/memory: the first observation reads each VM once with tart get (read-only) …
+    expect(sim.calls().slice(before)).toEqual([['list', '--format', 'json'], ...['a', 'b', 'c', 'mine', 'someone-elses-vm'].map((n) => ['get', n, '--format', 'json'])]);
+    expect(vms.find((v) => v.name === 'mine')).toMatchObject({ cpu: 2, memoryMiB: 2048 });
+    // … and every later resync is one tart list.
+    const again = sim.calls().length;
+    await p.list();
+    expect(sim.calls().slice(again)).toEqual([['list', '--format', 'json']]);
     expect(vms.map((v) => v.name)).toEqual(['a', 'b', 'c', 'mine', 'someone-elses-vm']);
     expect(vms.every((v) => v.state === 'stopped' && v.details?.source === 'local')).toBe(true);
     await p.start({ name: 'mine', network: { mode: 'shared' }, logFile: logFile('mine') });
     await p.stop('mine');
     await p.delete('mine');
-    const touchedForeign = sim.calls().filter((a) => a[0] !== 'clone' && a.includes('someone-elses-vm'));
+    const touchedForeign = sim.calls().filter((a) => !['clone', 'get'].includes(a[0]) && a.includes('someone-elses-vm'));
     expect(touchedForeign).toEqual([]);
   });
 
@@ -313,6 +319,13 @@ describe('tart adapter: state and addresses', () => {
 });
 
 describe('tart adapter: versions and availability', () => {
+  it('refuses to create VMs with a tart older than 2.10 (no set --random-mac), saying to upgrade, not that the spec is wrong', async () => {
+    const e = await rejection(provider({}, { TART_SIM_VERSION: '2.9.0' }).create(req('old')));
+    expect(e.code).toBe('ProviderUnavailable');
+    expect(e.message).toMatch(/tart 2\.9\.0 is too old .* 2\.10\.0 or later/);
+    expect(sim.calls().filter((a) => a[0] === 'clone')).toEqual([]);
+  });
+
   it('refuses tart 1.x with a clear error before running anything else', async () => {
     const p = provider({}, { TART_SIM_VERSION: '1.7.0' });
     const e = await rejection(p.list());
@@ -323,10 +336,8 @@ describe('tart adapter: versions and availability', () => {
   });
 
   it('works with the list shape of tart 2.0.0 (no Disk) and 2.20.0 (SizeOnDisk)', async () => {
-    for (const v of ['2.0.0', '2.20.0']) {
-      const p = provider({}, { TART_SIM_VERSION: v });
-      await p.create(req(`vm-${v.replace(/\./g, '')}`));
-    }
+    // VMs made by a current tart; their listing read back through each version's output shape.
+    for (const n of ['vm-200', 'vm-2200']) await provider({}, { TART_SIM_VERSION: '2.20.0' }).create(req(n));
     const old = await provider({}, { TART_SIM_VERSION: '2.0.0' }).list();
     expect(old.map((v) => [v.name, v.state, v.diskGiB])).toEqual([
       ['vm-200', 'stopped', undefined],

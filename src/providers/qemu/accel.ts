@@ -54,7 +54,7 @@ export async function kvmCacheKey(qemu: string): Promise<string> {
 }
 
 /** Boots `guest` once under KVM with a hard timeout; passes when the marker shows on the console. */
-export async function kvmSmokeBoot(qemu: string, guest: SmokeGuest): Promise<{ ok: boolean; detail: string; ms: number }> {
+export async function kvmSmokeBoot(qemu: string, guest: SmokeGuest): Promise<{ ok: boolean; detail: string; ms: number; interrupted?: boolean }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'hostplane-kvm-smoke-'));
   const log = path.join(dir, 'console.log');
   const marker = guest.marker ?? 'init: READY';
@@ -67,7 +67,8 @@ export async function kvmSmokeBoot(qemu: string, guest: SmokeGuest): Promise<{ o
   args.push('-append', `console=ttyS0 panic=-1 ${guest.append ?? 'hp.smoke=1'}`);
   args.push('-serial', `file:${log}`);
   try {
-    const child = execa(qemu, args, { reject: false, stdin: 'ignore', timeout: timeoutMs, killSignal: 'SIGKILL', all: true });
+    // Own process group: a Ctrl-C aimed at hostplane must not end the probe and be cached as "KVM broken".
+    const child = execa(qemu, args, { reject: false, stdin: 'ignore', timeout: timeoutMs, killSignal: 'SIGKILL', all: true, detached: true });
     // Stop early once the marker shows: some broken KVM setups keep running after it.
     let seen = false;
     const poll = setInterval(() => {
@@ -86,7 +87,10 @@ export async function kvmSmokeBoot(qemu: string, guest: SmokeGuest): Promise<{ o
     const ms = Date.now() - t0;
     if (consoleText.includes(marker)) return { ok: true, detail: `reached '${marker}' in ${ms} ms`, ms };
     const why = r.timedOut ? `no '${marker}' within ${timeoutMs} ms` : `qemu exited ${r.exitCode ?? r.signal}: ${(r.all ?? '').trim().split('\n').slice(-2).join(' ')}`;
-    return { ok: false, detail: why.slice(0, 300), ms };
+    // Killed by a signal (not our timeout) or told to terminate: no verdict about KVM at all.
+    // (SIGABRT is qemu's own failed assertion under a broken KVM: that is a verdict.)
+    const interrupted = (!r.timedOut && ['SIGINT', 'SIGTERM', 'SIGHUP'].includes(r.signal ?? '')) || /terminating on signal/.test(r.all ?? '');
+    return { ok: false, detail: why.slice(0, 300), ms, ...(interrupted ? { interrupted: true } : {}) };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -123,6 +127,7 @@ export async function chooseAccelerator(opts: {
     probedAt: new Date().toISOString(),
     probeMs: r.ms,
   };
+  if (r.interrupted) return { ...verdict, reason: `kvm unproven: the smoke boot was interrupted (${r.detail})`, probed: false }; // try again next time
   await mkdir(path.dirname(opts.cacheFile), { recursive: true });
   await writeFile(opts.cacheFile, JSON.stringify(verdict, null, 2) + '\n');
   return verdict;

@@ -22,8 +22,12 @@ export function isAlive(pid: number, marker?: string): boolean {
     if (state === 'Z' || state === 'X' || state === 'x') return false;
     if (marker) {
       try {
-        const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-        if (!cmdline.includes(marker)) return false;
+        // A reused pid must not pass for our VM: the process must be a qemu/virtiofsd (or the unshare
+        // wrapping one) with an argument inside this VM's own directory — `dir/…`, not `dir-other/…`.
+        const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+        const exe = (args[0] ?? '').split('/').pop() ?? '';
+        if (!/qemu|virtiofsd|unshare/.test(exe)) return false;
+        if (!args.some((a) => a === marker || a.includes(`${marker}/`))) return false;
       } catch {
         return false;
       }

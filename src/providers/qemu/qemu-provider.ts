@@ -319,7 +319,7 @@ export class QemuProvider implements VmProvider {
     const rec = await this.mustRecord(name);
     const f = this.files(name);
     const pid = this.livePid(rec);
-    if (!pid) throw new ProviderError('NotRunning', `VM ${name} is not running`);
+    if (!pid) return; // already stopped is the goal state (like tart stop of a stopped VM)
     const timeoutMs = Math.max(0, (opts?.timeoutSeconds ?? this.stopTimeoutSeconds) * 1000);
     const gone = () => !isAlive(pid, f.dir);
     if (timeoutMs > 0) {
@@ -335,7 +335,8 @@ export class QemuProvider implements VmProvider {
 
   async delete(name: string): Promise<void> {
     this.checkName(name);
-    const rec = await this.mustRecord(name);
+    const rec = await this.readRecord(name);
+    if (!rec) return; // already gone is the goal state
     const f = this.files(name);
     const pid = this.livePid(rec);
     if (pid) await this.hardStop(pid, f);

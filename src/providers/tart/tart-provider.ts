@@ -19,6 +19,8 @@ import { classifyTartError, commandLine } from './errors.js';
 import { gibToGb, parseTartGet, parseTartList, parseTartVersion, type TartVersion } from './parse.js';
 
 export const SUPPORTED_TART_MAJOR = 2;
+/** tart 2.x minor that has every flag create uses (`set --random-mac`, 2.10.0). */
+const MIN_CREATE_MINOR = 10;
 
 export interface TartProviderOptions {
   /** The tart binary (default `tart`, looked up on PATH). */
@@ -90,6 +92,8 @@ export class TartProvider implements VmProvider {
   private version?: Promise<TartVersion | undefined>;
   /** Network of VMs this process started: bridged VMs need the ARP resolver. */
   private readonly networks = new Map<string, VmNetwork>();
+  /** cpu/memory per VM from `tart get` (tart list does not show them); dropped when we change the VM. */
+  private readonly sizes = new Map<string, { cpu?: number; memoryMiB?: number }>();
 
   constructor(private readonly opts: TartProviderOptions = {}) {
     this.bin = opts.tartPath ?? 'tart';
@@ -165,9 +169,27 @@ export class TartProvider implements VmProvider {
     }
   }
 
+  /**
+   * One `tart list` per resync. It has no CPU or memory columns, so those come from one `tart get`
+   * per VM, cached until we change the VM ourselves (create, configure, delete).
+   */
   async list(): Promise<ObservedVm[]> {
     const r = await this.run(['list', '--format', 'json']);
-    return parseTartList(r.stdout);
+    const vms = parseTartList(r.stdout);
+    const names = new Set(vms.map((v) => v.name));
+    for (const n of [...this.sizes.keys()]) if (!names.has(n)) this.sizes.delete(n);
+    for (const vm of vms) {
+      let size = this.sizes.get(vm.name);
+      if (!size) {
+        const info = await this.get(vm.name).catch(() => undefined);
+        if (!info) continue;
+        size = { cpu: info.cpu, memoryMiB: info.memoryMiB };
+        this.sizes.set(vm.name, size);
+      }
+      if (size.cpu !== undefined) vm.cpu = size.cpu;
+      if (size.memoryMiB !== undefined) vm.memoryMiB = size.memoryMiB;
+    }
+    return vms;
   }
 
   /** One VM's configuration and state (`tart get NAME --format json`), or undefined when it does not exist. */
@@ -182,11 +204,17 @@ export class TartProvider implements VmProvider {
   }
 
   async create(req: VmCreateRequest): Promise<void> {
+    // `set --random-mac` (below) came in tart 2.10.0: say "upgrade tart", not "your spec is invalid" (exit 64).
+    const v = await this.checkVersion();
+    if (v && (v.major < 2 || (v.major === 2 && v.minor < MIN_CREATE_MINOR))) {
+      throw new ProviderError('ProviderUnavailable', `tart ${v.raw} is too old to create VMs for hostplane (it needs \`tart set --random-mac\`, tart 2.${MIN_CREATE_MINOR}.0 or later): brew upgrade cirruslabs/cli/tart`);
+    }
     // `tart clone` silently overwrites an existing VM (tart.md §1, #822): never clobber one.
     if (await this.get(req.name)) {
       throw new ProviderError('AlreadyExists', `a tart VM named "${req.name}" already exists; hostplane will not overwrite it (tart clone would replace it silently)`);
     }
     if (req.name.includes('/')) throw new ProviderError('InvalidArgument', `VM name "${req.name}" must not contain '/' (tart reads it as a registry name)`);
+    this.sizes.delete(req.name);
     await this.run(['clone', req.image, req.name], 30 * 60_000);
     try {
       // A fresh MAC for every clone avoids stale DHCP leases and duplicate IPs (tart.md §3, orchard).
@@ -205,6 +233,7 @@ export class TartProvider implements VmProvider {
     if (res.memoryMiB !== undefined) args.push('--memory', String(res.memoryMiB));
     if (res.diskGiB !== undefined) args.push('--disk-size', String(gibToGb(res.diskGiB)));
     if (args.length === 2) return;
+    this.sizes.delete(name);
     await this.run(args);
   }
 
@@ -248,7 +277,7 @@ export class TartProvider implements VmProvider {
     if (!outcome.exited) {
       child.on('error', () => undefined);
       child.unref();
-      this.rememberRun(req.name, child.pid);
+      this.rememberRun(req.name, child.pid, req.network);
       this.networks.set(req.name, req.network);
       this.opts.onCommand?.('run', performance.now() - t0, true);
       return;
@@ -311,11 +340,24 @@ export class TartProvider implements VmProvider {
     return this.opts.runPidDir ? path.join(this.opts.runPidDir, `${name}.json`) : undefined;
   }
 
-  private rememberRun(name: string, pid: number | undefined): void {
+  private rememberRun(name: string, pid: number | undefined, network: VmNetwork): void {
     const file = this.runPidFile(name);
     if (!file || pid === undefined) return;
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, JSON.stringify({ pid, name, startedAt: new Date().toISOString() }) + '\n');
+    fs.writeFileSync(file, JSON.stringify({ pid, name, network, startedAt: new Date().toISOString() }) + '\n');
+  }
+
+  /** The network a VM was started with, surviving a hostplane restart (bridged VMs need the arp resolver). */
+  private networkOf(name: string): VmNetwork | undefined {
+    const known = this.networks.get(name);
+    if (known) return known;
+    const file = this.runPidFile(name);
+    if (!file) return undefined;
+    try {
+      return (JSON.parse(fs.readFileSync(file, 'utf8')) as { network?: VmNetwork }).network;
+    } catch {
+      return undefined;
+    }
   }
 
   private forgetRun(name: string): void {
@@ -335,13 +377,17 @@ export class TartProvider implements VmProvider {
     }
     try {
       const cmd = execFileSync('ps', ['-o', 'command=', '-p', String(pid)], { encoding: 'utf8' });
-      return /\brun\b/.test(cmd) && cmd.split(/\s+/).includes(name) ? pid : undefined;
+      // Exactly `… run NAME …` (a reused pid of, say, `npm run dev` must not get our signal).
+      const argv = cmd.trim().split(/\s+/);
+      const i = argv.indexOf('run');
+      return i >= 0 && argv[i + 1] === name && /tart/.test(argv.slice(0, i).join(' ')) ? pid : undefined;
     } catch {
       return undefined;
     }
   }
 
   async delete(name: string): Promise<void> {
+    this.sizes.delete(name);
     try {
       await this.run(['delete', name]);
     } catch (e) {
@@ -359,7 +405,7 @@ export class TartProvider implements VmProvider {
     if (info.state !== 'running') return undefined;
     const wait = Math.max(0, Math.min(65535, Math.round(opts?.waitSeconds ?? 0)));
     const args = ['ip', name, '--wait', String(wait)];
-    if (this.networks.get(name)?.mode === 'bridged') args.push('--resolver', 'arp');
+    if (this.networkOf(name)?.mode === 'bridged') args.push('--resolver', 'arp');
     try {
       const r = await this.run(args, (wait + 30) * 1000);
       const ip = r.stdout.trim().split('\n')[0]?.trim();
