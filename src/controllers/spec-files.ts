@@ -128,28 +128,49 @@ interface LoadedFile {
   parts: string[];
 }
 
-function loadFile(specsDir: string, file: string): LoadedFile | undefined {
+/** A spec file's path and current text (`undefined`: it does not exist); reads, never parses. */
+interface FileText {
+  rel: string;
+  real: string;
+  mode: number;
+  text: string | undefined;
+}
+
+function readSpecFile(specsDir: string, file: string): FileText {
   const { real, rel } = resolveSpecPath(specsDir, file);
-  let text: string;
-  let mode = 0o644;
   try {
-    text = readFileSync(real, 'utf8');
-    mode = statSync(real).mode & 0o777;
+    const text = readFileSync(real, 'utf8');
+    return { rel, real, mode: statSync(real).mode & 0o777, text };
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { rel, real, mode: 0o644, text: undefined };
     throw err;
   }
+}
+
+/** The first parse error of `text` (`at` is `rel:line:col`), or undefined when it parses. */
+function parseError(rel: string, text: string): { at: string; message: string } | undefined {
   const lc = new LineCounter();
   const docs = parseAllDocuments(text, { lineCounter: lc });
   for (const d of Array.isArray(docs) ? docs : []) {
     const e = d.errors[0];
     if (e) {
       const p = lc.linePos(e.pos[0]);
-      throw new SpecEditError(`${rel}:${p.line}:${p.col}: cannot edit the file, it does not parse (${e.message.split('\n')[0]}); fix it first`);
+      return { at: `${rel}:${p.line}:${p.col}`, message: e.message.split('\n')[0] };
     }
   }
-  const tokens = [...new Parser().parse(text)];
-  return { rel, real, text, mode, tokens, parts: tokens.map((t) => CST.stringify(t)) };
+  return undefined;
+}
+
+function parseFile(ft: FileText & { text: string }): LoadedFile {
+  const err = parseError(ft.rel, ft.text);
+  if (err) throw new SpecEditError(`${err.at}: cannot edit the file, it does not parse (${err.message}); fix it first`);
+  const tokens = [...new Parser().parse(ft.text)];
+  return { rel: ft.rel, real: ft.real, text: ft.text, mode: ft.mode, tokens, parts: tokens.map((t) => CST.stringify(t)) };
+}
+
+function loadFile(specsDir: string, file: string): LoadedFile | undefined {
+  const ft = readSpecFile(specsDir, file);
+  return ft.text === undefined ? undefined : parseFile({ ...ft, text: ft.text });
 }
 
 function composeDoc(token: TopToken): Document.Parsed {
@@ -336,45 +357,146 @@ function desiredDoc(obj: ApplyObjectInput): Record<string, unknown> {
   return { apiVersion: obj.apiVersion, kind: obj.kind, metadata, spec: obj.spec ?? {} };
 }
 
-/**
- * Writes `obj` to disk. If `opts.file` (or the default file `<plural>/<name>.yaml`) holds the
- * object, its document is rewritten in place: unchanged fields keep their comments and order, new
- * fields are appended, fields no longer present are removed. Otherwise the object is appended to
- * that file as a new document (or the file is created).
- */
-export function applyObject(specsDir: string, obj: ApplyObjectInput, opts: { file?: string } = {}): EditResult {
+/** One object of a batch apply: the object, and the file to put it in (default `<plural>/<name>.yaml`). */
+export interface ApplyBatchItem {
+  obj: ApplyObjectInput;
+  file?: string;
+}
+
+/** A spec file as a batch sees it: its text on disk, and its text with the batch's edits so far. */
+interface Draft extends FileText {
+  /** The text on disk when the batch started (`undefined`: the file did not exist). */
+  original: string | undefined;
+}
+
+/** What a batch would do, computed without writing anything. */
+export interface ApplyPlan {
+  /** Per item, in order: where it goes and what happens to it. */
+  results: EditResult[];
+  /** The files whose text changes (relative to the specs directory), each with its new text. */
+  files: { file: string; text: string; created: boolean }[];
+  /** @internal the drafts to write, keyed by real path. */
+  drafts: Map<string, Draft>;
+}
+
+/** Checks `obj`'s kind and name and where it goes; resolves the target file safely. */
+function targetOf(specsDir: string, obj: ApplyObjectInput, file: string | undefined): { file: string; rel: string; real: string } {
   if (!KINDS.includes(obj.kind as (typeof KINDS)[number])) throw new SpecEditError(`unknown kind "${obj.kind}"; expected one of ${KINDS.join(', ')}`);
   const name = obj.metadata?.name;
   if (typeof name !== 'string' || !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(name)) {
     throw new SpecEditError(`metadata.name ${JSON.stringify(name)} is not a valid name (lowercase letters, digits, '-' and '.', starting and ending with a letter or digit)`);
   }
-  const file = opts.file ?? defaultSpecFile(obj.kind, name);
-  const { rel, real } = resolveSpecPath(specsDir, file);
+  const target = file ?? defaultSpecFile(obj.kind, name);
+  const { rel, real } = resolveSpecPath(specsDir, target);
   if (!isSpecPath(rel)) {
-    throw new SpecPathError(`"${file}" is not a file hostplane watches: spec files end in .yaml or .yml and are not in hidden directories or node_modules`);
+    throw new SpecPathError(`"${target}" is not a file hostplane watches: spec files end in .yaml or .yml and are not in hidden directories or node_modules`);
   }
+  return { file: target, rel, real };
+}
+
+/**
+ * The new text of a file after putting `obj` in it (pure: reads and writes nothing). `text` is the
+ * file's current text, `undefined` when it does not exist. The result is checked to parse.
+ */
+function applyToText(ft: FileText, obj: ApplyObjectInput): { text: string; action: 'created' | 'updated' | 'unchanged' } {
   const want = desiredDoc(obj);
-  const f = loadFile(specsDir, file);
-  if (!f) {
-    writeFileAtomic(real, new Document(want).toString({ lineWidth: 0 }));
-    return { file: rel, action: 'created' };
+  const name = obj.metadata.name;
+  let out: { text: string; action: 'created' | 'updated' | 'unchanged' };
+  if (ft.text === undefined) {
+    out = { text: new Document(want).toString({ lineWidth: 0 }), action: 'created' };
+  } else {
+    const f = parseFile({ ...ft, text: ft.text });
+    const found = findDoc(f, obj.kind, name);
+    if (!found) {
+      const body = new Document(want).toString({ ...styleOf(f.text), lineWidth: 0 });
+      const hasDocs = f.tokens.some((t) => t.type === 'document' && composeDoc(t).contents !== null);
+      let text = f.text;
+      if (text !== '' && !text.endsWith('\n')) text += '\n';
+      out = { text: hasDocs ? `${text}---\n${body}` : `${text}${body}`, action: 'created' };
+    } else {
+      const { index, doc } = found;
+      if (deepEqual(doc.toJS(), want)) return { text: ft.text, action: 'unchanged' };
+      if (!isMap(doc.contents)) throw new SpecEditError(`${f.rel}: the document for ${obj.kind}/${name} is not a mapping`);
+      syncMap(doc, doc.contents, want);
+      f.parts[index] = renderDoc(doc, f.parts[index]);
+      out = { text: f.parts.join(''), action: 'updated' };
+    }
   }
-  const found = findDoc(f, obj.kind, name);
-  if (!found) {
-    const body = new Document(want).toString({ ...styleOf(f.text), lineWidth: 0 });
-    const hasDocs = f.tokens.some((t) => t.type === 'document' && composeDoc(t).contents !== null);
-    let text = f.text;
-    if (text !== '' && !text.endsWith('\n')) text += '\n';
-    write(f, hasDocs ? `${text}---\n${body}` : `${text}${body}`);
-    return { file: rel, action: 'created' };
+  const err = parseError(ft.rel, out.text);
+  if (err) throw new SpecEditError(`${err.at}: writing ${obj.kind}/${name} would leave the file unparseable (${err.message}); nothing was written`);
+  return out;
+}
+
+/**
+ * Plans a batch apply without writing anything: every item is checked (kind, name, a safe target
+ * path, a target file that parses) and the new text of every target file is computed. Several
+ * items may go to the same file; each then builds on the ones before it. Throws on the first item
+ * that cannot be applied.
+ */
+export function planApplyObjects(specsDir: string, items: readonly ApplyBatchItem[]): ApplyPlan {
+  const drafts = new Map<string, Draft>();
+  const results: EditResult[] = [];
+  for (const item of items) {
+    const { file, rel, real } = targetOf(specsDir, item.obj, item.file);
+    let draft = drafts.get(real);
+    if (!draft) {
+      const ft = readSpecFile(specsDir, file);
+      draft = { ...ft, original: ft.text };
+      drafts.set(real, draft);
+    }
+    const res = applyToText({ ...draft, rel }, item.obj);
+    draft.text = res.text;
+    results.push({ file: rel, action: res.action });
   }
-  const { index, doc } = found;
-  if (deepEqual(doc.toJS(), want)) return { file: rel, action: 'unchanged' };
-  if (!isMap(doc.contents)) throw new SpecEditError(`${rel}: the document for ${obj.kind}/${name} is not a mapping`);
-  syncMap(doc, doc.contents, want);
-  f.parts[index] = renderDoc(doc, f.parts[index]);
-  write(f, f.parts.join(''));
-  return { file: rel, action: 'updated' };
+  const files = [...drafts.values()]
+    .filter((d): d is Draft & { text: string } => d.text !== undefined && d.text !== d.original)
+    .map((d) => ({ file: d.rel, text: d.text, created: d.original === undefined }));
+  return { results, files, drafts };
+}
+
+/**
+ * Writes a planned batch: every changed file, each atomically. Should a write fail part way, the
+ * files already written are put back as they were (best effort) before the error is rethrown.
+ */
+function commitPlan(plan: ApplyPlan): void {
+  const written: Draft[] = [];
+  try {
+    for (const d of plan.drafts.values()) {
+      if (d.text === undefined || d.text === d.original) continue;
+      writeFileAtomic(d.real, d.text, d.mode);
+      written.push(d);
+    }
+  } catch (err) {
+    for (const d of written.reverse()) {
+      try {
+        if (d.original === undefined) unlinkSync(d.real);
+        else writeFileAtomic(d.real, d.original, d.mode);
+      } catch {
+        /* best effort: the original error is the one to report */
+      }
+    }
+    throw err;
+  }
+}
+
+/**
+ * Applies several objects all or nothing: every item is planned first (see planApplyObjects) and
+ * files are written only when all plans succeeded. Returns one result per item, in order.
+ */
+export function applyObjects(specsDir: string, items: readonly ApplyBatchItem[]): EditResult[] {
+  const plan = planApplyObjects(specsDir, items);
+  commitPlan(plan);
+  return plan.results;
+}
+
+/**
+ * Writes `obj` to disk. If `opts.file` (or the default file `<plural>/<name>.yaml`) holds the
+ * object, its document is rewritten in place: unchanged fields keep their comments and order, new
+ * fields are appended, fields no longer present are removed. Otherwise the object is appended to
+ * that file as a new document (or the file is created). A batch of one (see applyObjects).
+ */
+export function applyObject(specsDir: string, obj: ApplyObjectInput, opts: { file?: string } = {}): EditResult {
+  return applyObjects(specsDir, [{ obj, ...(opts.file !== undefined ? { file: opts.file } : {}) }])[0];
 }
 
 /** Makes `map` hold `want`, touching only what differs (untouched nodes keep comments and position). */
