@@ -14,7 +14,7 @@ import type { HostObject, Kind, SpecError } from './types.js';
 import { KINDS, objectKey } from './types.js';
 import type { ObjectStore } from '../controllers/store.js';
 import { StateDir, writeFileAtomic } from '../controllers/state-dir.js';
-import { SpecEditError, SpecPathError, applyObject, deleteObject, setSpecField, type ApplyObjectInput } from '../controllers/spec-files.js';
+import { SpecEditError, SpecPathError, applyObjects, deleteObject, setSpecField, type ApplyObjectInput } from '../controllers/spec-files.js';
 import { Redactor, findRedactedPlaceholders } from './redact.js';
 import { openWatch, type WatchHandle, type WatchHostEvent } from './watch.js';
 import { defaultUiDir, staticResponse } from './static.js';
@@ -382,14 +382,21 @@ export function createApi(ctx: ApiContext, opts: ApiOptions): Hono {
       if (seen.has(key)) throw new ApiError(422, 'Invalid', `${key} appears twice in the body`, { issues: [{ field: 'metadata.name', message: 'duplicate' }] });
       seen.add(key);
     }
-    const results: { object: string; file: string; action: 'created' | 'configured' | 'unchanged' }[] = [];
-    for (const v of valid) {
-      const source = ctx.store.sourceOf(v.kind, v.name);
-      // An existing object is rewritten where it lives; a new one goes to ?file= or the default file.
-      const target = source?.file ?? file;
-      const res = applyObject(ctx.specsDir, v.doc, target ? { file: target } : {});
-      results.push({ object: objectKey(v.kind, v.name), file: res.file, action: res.action === 'unchanged' ? 'unchanged' : source ? 'configured' : 'created' });
-    }
+    // An existing object is rewritten where it lives; a new one goes to ?file= or the default file.
+    // All documents are planned before any file is written, so a failing one leaves the disk as it was.
+    const sources = valid.map((v) => ctx.store.sourceOf(v.kind, v.name));
+    const written = applyObjects(
+      ctx.specsDir,
+      valid.map((v, i) => {
+        const target = sources[i]?.file ?? file;
+        return target ? { obj: v.doc, file: target } : { obj: v.doc };
+      }),
+    );
+    const results: { object: string; file: string; action: 'created' | 'configured' | 'unchanged' }[] = valid.map((v, i) => ({
+      object: objectKey(v.kind, v.name),
+      file: written[i].file,
+      action: written[i].action === 'unchanged' ? 'unchanged' : sources[i] ? 'configured' : 'created',
+    }));
     return json(c, { apiVersion: 'v1', kind: 'Status', status: 'Success', message: results.map((r) => `${r.object} ${r.action}${r.file ? ` in ${r.file}` : ''}`).join('; '), items: results }, 200);
   });
 

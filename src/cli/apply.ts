@@ -19,17 +19,22 @@ export async function applyFile(view: LabView, specsDir: string, file: string): 
   if (parsed.errors.length) return { lines: [], errors: parsed.errors.map(formatSpecError) };
   // Write the documents as the user wrote them, not with defaults filled in.
   const raw = parseAllDocuments(text).map((d) => d.toJS() as Record<string, unknown> | null).filter((d): d is Record<string, unknown> => !!d);
-  const { applyObject } = await import('../controllers/spec-files.js');
-  const lines: string[] = [];
-  for (const doc of raw) {
+  const { applyObjects } = await import('../controllers/spec-files.js');
+  const items = raw.map((doc) => {
     const kind = doc.kind as Kind;
     const meta = (doc.metadata ?? {}) as { name: string; labels?: Record<string, string>; annotations?: Record<string, string> };
     const source = view.store.sourceOf(kind, meta.name);
-    const res = applyObject(specsDir, { apiVersion: String(doc.apiVersion), kind, metadata: meta, spec: (doc.spec ?? {}) as Record<string, unknown> }, source ? { file: source.file } : {});
-    const singular = view.registry.resolveKind(kind)?.singular ?? kind.toLowerCase();
+    const obj = { apiVersion: String(doc.apiVersion), kind, metadata: meta, spec: (doc.spec ?? {}) as Record<string, unknown> };
+    return source ? { obj, file: source.file } : { obj };
+  });
+  // Planned as one batch: nothing is written unless every document can be.
+  const results = applyObjects(specsDir, items);
+  const lines = items.map(({ obj }, i) => {
+    const res = results[i];
+    const singular = view.registry.resolveKind(obj.kind)?.singular ?? obj.kind.toLowerCase();
     const verb = res.action === 'created' ? 'created' : res.action === 'updated' ? 'configured' : 'unchanged';
-    lines.push(`${singular}/${meta.name} ${verb} (${res.file})`);
-  }
+    return `${singular}/${obj.metadata.name} ${verb} (${res.file})`;
+  });
   return { lines, errors: [] };
 }
 

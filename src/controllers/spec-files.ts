@@ -375,8 +375,6 @@ export interface ApplyPlan {
   results: EditResult[];
   /** The files whose text changes (relative to the specs directory), each with its new text. */
   files: { file: string; text: string; created: boolean }[];
-  /** @internal the drafts to write, keyed by real path. */
-  drafts: Map<string, Draft>;
 }
 
 /** Checks `obj`'s kind and name and where it goes; resolves the target file safely. */
@@ -427,14 +425,9 @@ function applyToText(ft: FileText, obj: ApplyObjectInput): { text: string; actio
   return out;
 }
 
-/**
- * Plans a batch apply without writing anything: every item is checked (kind, name, a safe target
- * path, a target file that parses) and the new text of every target file is computed. Several
- * items may go to the same file; each then builds on the ones before it. Throws on the first item
- * that cannot be applied.
- */
-export function planApplyObjects(specsDir: string, items: readonly ApplyBatchItem[]): ApplyPlan {
-  const drafts = new Map<string, Draft>();
+/** The planning behind planApplyObjects and applyObjects: per item its result, per file its draft. */
+function planDrafts(specsDir: string, items: readonly ApplyBatchItem[]): { results: EditResult[]; drafts: Draft[] } {
+  const drafts = new Map<string, Draft>(); // by real path: two names for one file share a draft
   const results: EditResult[] = [];
   for (const item of items) {
     const { file, rel, real } = targetOf(specsDir, item.obj, item.file);
@@ -448,20 +441,28 @@ export function planApplyObjects(specsDir: string, items: readonly ApplyBatchIte
     draft.text = res.text;
     results.push({ file: rel, action: res.action });
   }
-  const files = [...drafts.values()]
-    .filter((d): d is Draft & { text: string } => d.text !== undefined && d.text !== d.original)
-    .map((d) => ({ file: d.rel, text: d.text, created: d.original === undefined }));
-  return { results, files, drafts };
+  return { results, drafts: [...drafts.values()].filter((d) => d.text !== undefined && d.text !== d.original) };
+}
+
+/**
+ * Plans a batch apply without writing anything: every item is checked (kind, name, a safe target
+ * path, a target file that parses) and the new text of every target file is computed. Several
+ * items may go to the same file; each then builds on the ones before it. Throws on the first item
+ * that cannot be applied.
+ */
+export function planApplyObjects(specsDir: string, items: readonly ApplyBatchItem[]): ApplyPlan {
+  const { results, drafts } = planDrafts(specsDir, items);
+  return { results, files: drafts.map((d) => ({ file: d.rel, text: d.text ?? '', created: d.original === undefined })) };
 }
 
 /**
  * Writes a planned batch: every changed file, each atomically. Should a write fail part way, the
  * files already written are put back as they were (best effort) before the error is rethrown.
  */
-function commitPlan(plan: ApplyPlan): void {
+function commitDrafts(drafts: readonly Draft[]): void {
   const written: Draft[] = [];
   try {
-    for (const d of plan.drafts.values()) {
+    for (const d of drafts) {
       if (d.text === undefined || d.text === d.original) continue;
       writeFileAtomic(d.real, d.text, d.mode);
       written.push(d);
@@ -484,9 +485,9 @@ function commitPlan(plan: ApplyPlan): void {
  * files are written only when all plans succeeded. Returns one result per item, in order.
  */
 export function applyObjects(specsDir: string, items: readonly ApplyBatchItem[]): EditResult[] {
-  const plan = planApplyObjects(specsDir, items);
-  commitPlan(plan);
-  return plan.results;
+  const { results, drafts } = planDrafts(specsDir, items);
+  commitDrafts(drafts);
+  return results;
 }
 
 /**
@@ -551,22 +552,36 @@ function syncValue(doc: Document, node: unknown, want: unknown): unknown {
 export function deleteObject(specsDir: string, file: string, kind: string, name: string): EditResult {
   const f = loadFile(specsDir, file);
   if (!f) return { file, action: 'unchanged' };
-  const found = findDoc(f, kind, name);
-  if (!found) return { file: f.rel, action: 'unchanged' };
-  f.parts[found.index] = '';
-  // An explicit end marker (`...`) right after the document goes with it.
-  for (let i = found.index + 1; i < f.tokens.length && f.tokens[i].type === 'doc-end'; i++) f.parts[i] = '';
-  let text = f.parts.join('');
-  const rest = parseAllDocuments(text);
-  const remaining = (Array.isArray(rest) ? rest : []).filter((d) => d.contents !== null && !(isScalar(d.contents) && d.contents.value === null));
-  if (!remaining.length) {
+  const text = deleteFromText(f, kind, name);
+  if (text === undefined) return { file: f.rel, action: 'unchanged' };
+  if (text === null) {
     unlinkSync(f.real);
     return { file: f.rel, action: 'deleted', fileRemoved: true };
   }
-  // A file whose first remaining document starts with `---` is fine YAML; drop a leading blank run only.
-  if (found.index === 0) text = text.replace(/^\n+/, '');
   write(f, text);
   return { file: f.rel, action: 'deleted', fileRemoved: false };
+}
+
+/**
+ * The text of `f` without kind/name's document (pure): `undefined` when it is not there, `null`
+ * when nothing would be left and the file should go.
+ */
+function deleteFromText(f: LoadedFile, kind: string, name: string): string | null | undefined {
+  const found = findDoc(f, kind, name);
+  if (!found) return undefined;
+  const parts = [...f.parts];
+  parts[found.index] = '';
+  // An explicit end marker (`...`) right after the document goes with it.
+  for (let i = found.index + 1; i < f.tokens.length && f.tokens[i].type === 'doc-end'; i++) parts[i] = '';
+  let text = parts.join('');
+  const rest = parseAllDocuments(text);
+  const remaining = (Array.isArray(rest) ? rest : []).filter((d) => d.contents !== null && !(isScalar(d.contents) && d.contents.value === null));
+  if (!remaining.length) return null;
+  // A file whose first remaining document starts with `---` is fine YAML; drop a leading blank run only.
+  if (found.index === 0) text = text.replace(/^\n+/, '');
+  const err = parseError(f.rel, text);
+  if (err) throw new SpecEditError(`${err.at}: removing ${kind}/${name} would leave the file unparseable (${err.message}); nothing was written`);
+  return text;
 }
 
 /** For callers that want to know whether a path exists inside the specs directory. */

@@ -1,6 +1,6 @@
 // The VirtualMachine reconcile chain: observe → ensure created → resources → power → address →
 // guest reachable → provisioned. Each step observes before it acts; none assumes the last run.
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, closeSync, openSync, readSync, statSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import ssh2 from 'ssh2';
 import type { GuestTarget } from '../../providers/guest-exec.js';
@@ -212,7 +212,11 @@ export const ensurePower: Step<VmScope> = {
     // reports a new bootId per start, and provisioning must see it in this same pass.
     const started = await provider(s, 'observe', () => s.deps.observer.get(name(s)));
     s.observed = { ...vm, ...started, state: 'running' };
-    if (wasCreatedBefore && s.object.status?.state === 'running') event(s, 'Warning', 'VMStoppedUnexpectedly', `VM "${name(s)}" was found stopped; started it again`);
+    if (wasCreatedBefore && s.object.status?.state === 'running') {
+      // The console log usually says why (a tart run that failed late, a guest panic): show its last words.
+      const tail = lastLines(vmLogFile(s.deps, name(s), 'console'), 3);
+      event(s, 'Warning', 'VMStoppedUnexpectedly', `VM "${name(s)}" was found stopped; started it again${tail ? `. Last console output: ${tail}` : ''}`);
+    }
     else event(s, 'Normal', 'Started', `Started VM "${name(s)}"`);
     return proceed();
   },
@@ -334,6 +338,23 @@ export const ensureProvisioned: Step<VmScope> = {
     return proceed();
   },
 };
+
+function lastLines(file: string, n: number): string {
+  try {
+    const st = statSync(file);
+    const fd = openSync(file, 'r');
+    try {
+      const len = Math.min(st.size, 4096);
+      const buf = Buffer.alloc(len);
+      readSync(fd, buf, 0, len, st.size - len);
+      return buf.toString('utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('--- hostplane')).slice(-n).join(' | ');
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return '';
+  }
+}
 
 async function mustRun(s: VmScope, target: GuestTarget, script: string, log: (c: string) => void): Promise<void> {
   const r = await s.deps.guest.run(target, script, { sudo: true, onOutput: log, timeoutMs: 900_000 });
