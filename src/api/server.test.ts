@@ -358,6 +358,40 @@ describe('apply, delete, suspend through the spec files', () => {
     expect(text).not.toContain('phase');
   });
 
+  it('is all or nothing: a document whose file cannot be edited leaves the earlier ones unwritten', async () => {
+    // "old" exists, but its file has since been broken by hand: it cannot be rewritten.
+    mkdirSync(join(f.specsDir, 'virtualmachines'), { recursive: true });
+    const broken = 'apiVersion: hostplane.dev/v1alpha1\nkind: VirtualMachine\nmetadata: {name: old\n';
+    writeFileSync(join(f.specsDir, 'virtualmachines', 'old.yaml'), broken);
+    f.store.applySpec(vm('old'), { file: 'virtualmachines/old.yaml', line: 1, col: 1 });
+    const before = readFileSync(join(f.specsDir, 'dev.yaml'), 'utf8');
+    const res = await post(
+      '/api/v1/apply',
+      `apiVersion: ${API_VERSION}\nkind: VirtualMachine\nmetadata: {name: fresh}\nspec: {cpu: 1}\n---\n` +
+        `apiVersion: ${API_VERSION}\nkind: VirtualMachine\nmetadata: {name: dev-master}\nspec: {cpu: 3, memory: 4Gi}\n---\n` +
+        `apiVersion: ${API_VERSION}\nkind: VirtualMachine\nmetadata: {name: old}\nspec: {cpu: 2}\n`,
+    );
+    expect(res.status).toBe(409);
+    const b = await body(res);
+    expect(b.error.code).toBe('SpecEditFailed');
+    expect(b.error.message).toContain('virtualmachines/old.yaml');
+    expect(existsSync(join(f.specsDir, 'virtualmachines', 'fresh.yaml'))).toBe(false);
+    expect(readFileSync(join(f.specsDir, 'dev.yaml'), 'utf8')).toBe(before);
+    expect(readFileSync(join(f.specsDir, 'virtualmachines', 'old.yaml'), 'utf8')).toBe(broken);
+  });
+
+  it('applies several new documents into one ?file= together', async () => {
+    const res = await post('/api/v1/apply?file=lab/two.yaml', `apiVersion: ${API_VERSION}\nkind: VirtualMachine\nmetadata: {name: one}\nspec: {cpu: 1}\n---\n` + `apiVersion: ${API_VERSION}\nkind: VirtualMachine\nmetadata: {name: two}\nspec: {cpu: 2}\n`);
+    expect(res.status).toBe(200);
+    expect((await body(res)).items).toEqual([
+      { object: 'VirtualMachine/one', file: 'lab/two.yaml', action: 'created' },
+      { object: 'VirtualMachine/two', file: 'lab/two.yaml', action: 'created' },
+    ]);
+    const text = readFileSync(join(f.specsDir, 'lab', 'two.yaml'), 'utf8');
+    expect(text).toContain('name: one');
+    expect(text).toContain('name: two');
+  });
+
   it('creates a new object in ?file= inside the specs directory', async () => {
     const res = await post('/api/v1/apply?file=lab/new.yaml', `apiVersion: ${API_VERSION}\nkind: VirtualMachine\nmetadata: {name: fresh}\nspec: {cpu: 1}\n`);
     expect(res.status).toBe(200);

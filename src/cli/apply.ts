@@ -11,7 +11,7 @@ export interface ApplyOutcome {
   errors: string[];
 }
 
-/** Validates every document first; writes nothing unless all are valid (like kubectl's dry pass). */
+/** Validates every document first; writes nothing unless all are valid and every edit can be made (like kubectl's dry pass). */
 export async function applyFile(view: LabView, specsDir: string, file: string): Promise<ApplyOutcome> {
   const text = file === '-' ? readFileSync(0, 'utf8') : readFileSync(file, 'utf8');
   const label = file === '-' ? '<stdin>' : file;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { afterEach, describe, expect, it } from 'vitest';
-import { applyObject, defaultSpecFile, deleteObject, resolveSpecPath, setSpecField, SpecEditError, SpecPathError } from './spec-files.js';
+import { applyObject, applyObjects, defaultSpecFile, planApplyObjects, deleteObject, resolveSpecPath, setSpecField, SpecEditError, SpecPathError } from './spec-files.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -173,6 +173,71 @@ describe('applyObject', () => {
     const s = specs();
     expect(() => applyObject(s.dir, obj('a', {}), { file: 'a.json' })).toThrow(/not a file hostplane watches/);
     expect(() => applyObject(s.dir, obj('a', {}), { file: '.hidden/a.yaml' })).toThrow(SpecPathError);
+  });
+});
+
+describe('applyObjects (all or nothing)', () => {
+  const obj = (name: string, spec: Record<string, unknown>) => ({ apiVersion: 'hostplane.dev/v1alpha1', kind: 'VirtualMachine', metadata: { name }, spec });
+  const BROKEN = 'kind: VirtualMachine\nmetadata: {name: old\n';
+
+  it('writes nothing when a later target file does not parse', () => {
+    const s = specs({ 'dev.yaml': DEV, 'old.yaml': BROKEN });
+    const items = [
+      { obj: obj('fresh', { cpu: 1 }) },
+      { obj: obj('dev-worker2', { cpu: 4 }), file: 'dev.yaml' },
+      { obj: obj('old', { cpu: 2 }), file: 'old.yaml' },
+    ];
+    expect(() => applyObjects(s.dir, items)).toThrow(SpecEditError);
+    expect(() => applyObjects(s.dir, items)).toThrow(/old\.yaml:\d+:\d+: cannot edit the file, it does not parse/);
+    expect(existsSync(join(s.dir, 'virtualmachines', 'fresh.yaml'))).toBe(false);
+    expect(existsSync(join(s.dir, 'virtualmachines'))).toBe(false);
+    expect(s.read('dev.yaml')).toBe(DEV);
+    expect(s.read('old.yaml')).toBe(BROKEN);
+  });
+
+  it('writes nothing when a later item is refused (bad name, path outside the specs directory)', () => {
+    const s = specs({ 'dev.yaml': DEV });
+    expect(() => applyObjects(s.dir, [{ obj: obj('dev-worker2', { cpu: 4 }), file: 'dev.yaml' }, { obj: obj('Bad_Name', {}) }])).toThrow(/not a valid name/);
+    expect(() => applyObjects(s.dir, [{ obj: obj('dev-worker2', { cpu: 4 }), file: 'dev.yaml' }, { obj: obj('x', {}), file: '../x.yaml' }])).toThrow(SpecPathError);
+    expect(s.read('dev.yaml')).toBe(DEV);
+  });
+
+  it('lands several documents in one file, each edit building on the one before', () => {
+    const s = specs({ 'dev.yaml': DEV });
+    const master = obj('dev-master', { cpu: 8 });
+    const res = applyObjects(s.dir, [
+      { obj: obj('a', { cpu: 1 }), file: 'lab.yaml' },
+      { obj: obj('b', { cpu: 2 }), file: 'lab.yaml' },
+      { obj: obj('a', { cpu: 3 }), file: 'lab.yaml' },
+      { obj: obj('dev-worker2', { cpu: 4 }), file: 'dev.yaml' },
+      { obj: master, file: 'dev.yaml' },
+    ]);
+    expect(res).toEqual([
+      { file: 'lab.yaml', action: 'created' },
+      { file: 'lab.yaml', action: 'created' },
+      { file: 'lab.yaml', action: 'updated' },
+      { file: 'dev.yaml', action: 'created' },
+      { file: 'dev.yaml', action: 'updated' },
+    ]);
+    expect(docsOf(s.read('lab.yaml'))).toEqual([obj('a', { cpu: 3 }), obj('b', { cpu: 2 })]);
+    const dev = docsOf(s.read('dev.yaml'));
+    expect(dev).toHaveLength(3);
+    expect(dev[0]).toEqual(master);
+    expect(dev[2]).toEqual(obj('dev-worker2', { cpu: 4 }));
+    expect(s.read('dev.yaml')).toContain('# the worker');
+  });
+
+  it('planApplyObjects computes the new texts without writing', () => {
+    const s = specs({ 'dev.yaml': DEV });
+    const plan = planApplyObjects(s.dir, [{ obj: obj('web', { cpu: 1 }) }, { obj: obj('dev-worker1', { cpu: 4, image: 'ghcr.io/x:latest' }), file: 'dev.yaml' }]);
+    expect(plan.results).toEqual([
+      { file: 'virtualmachines/web.yaml', action: 'created' },
+      { file: 'dev.yaml', action: 'unchanged' },
+    ]);
+    expect(plan.files).toHaveLength(1);
+    expect(plan.files[0]).toMatchObject({ file: 'virtualmachines/web.yaml', created: true });
+    expect(docsOf(plan.files[0].text)).toEqual([obj('web', { cpu: 1 })]);
+    expect(existsSync(join(s.dir, 'virtualmachines'))).toBe(false);
   });
 });
 

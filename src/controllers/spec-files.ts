@@ -4,7 +4,8 @@
 // rewritten; every other byte of the file stays as it was. Inside the edited document, a changed
 // scalar is replaced in the CST (the rest of the document is untouched byte for byte); anything
 // else edits the document's AST (unchanged nodes keep their comments) and re-serializes it in the
-// style the document already uses. Every write is atomic (temp file + rename).
+// style the document already uses. Every write is atomic (temp file + rename). A batch apply
+// (applyObjects) computes every file's new text first and writes only when all of them succeeded.
 import { existsSync, lstatSync, readFileSync, realpathSync, statSync, unlinkSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import {

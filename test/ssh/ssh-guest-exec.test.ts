@@ -3,6 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,6 +26,57 @@ async function expectGuestError(p: Promise<unknown>, code: GuestError['code']): 
     return err as GuestError;
   }
   throw new Error(`expected GuestError ${code}, but it resolved`);
+}
+
+/**
+ * A TCP relay on 127.0.0.1 in front of sshd whose server-to-client direction can be held back
+ * (buffered) and let go, to make "the server answers after the client gave up" deterministic.
+ */
+async function startHoldableRelay(port: number): Promise<{ port: number; hold(): void; release(): void; close(): Promise<void> }> {
+  let held: Buffer[] | undefined;
+  const downstreams = new Set<Socket>();
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((down) => {
+    const up = createConnection({ host: '127.0.0.1', port });
+    sockets.add(down).add(up);
+    downstreams.add(down);
+    down.on('data', (d: Buffer) => up.write(d));
+    up.on('data', (d: Buffer) => (held ? held.push(d) : down.write(d)));
+    const end = () => {
+      down.destroy();
+      up.destroy();
+      downstreams.delete(down);
+    };
+    down.on('close', end).on('error', end);
+    up.on('close', end).on('error', end);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const addr = server.address();
+  if (!addr || typeof addr !== 'object') throw new Error('relay has no port');
+  return {
+    port: addr.port,
+    hold: () => {
+      held ??= [];
+    },
+    release: () => {
+      const chunks = held ?? [];
+      held = undefined;
+      for (const down of downstreams) for (const c of chunks) down.write(c);
+    },
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+async function waitFor(cond: () => boolean, ms: number): Promise<boolean> {
+  const until = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > until) return false;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return true;
 }
 
 describe.skipIf(!!skipReason)('ssh2 guest exec against a real sshd', () => {
@@ -202,6 +254,60 @@ describe.skipIf(!!skipReason)('ssh2 guest exec against a real sshd', () => {
       expect(sshd.acceptedCount() - before).toBe(1);
     } finally {
       await reuse.close();
+    }
+  });
+
+  it('a run that times out waiting for a channel slot does not leak the slot', async () => {
+    const one = createSshGuestExec({ knownHostsDir: join(stateDir, 'known-hosts'), maxChannelsPerConnection: 1, idleCloseMs: 300 });
+    const t = { ...target, vmKey: 'VirtualMachine/ssh-test-slot-timeout' };
+    try {
+      const before = sshd.acceptedCount();
+      expect((await one.run(t, 'echo warm')).stdout).toBe('warm\n');
+      // The only slot is busy for ~1 s; a second run gives up waiting for it long before that.
+      const holder = one.run(t, 'sleep 1; echo holder');
+      await new Promise((r) => setTimeout(r, 200));
+      await expectGuestError(one.run(t, 'echo waited', { timeoutMs: 300 }), 'Timeout');
+      expect((await holder).stdout).toBe('holder\n');
+      // The abandoned waiter must not have taken the slot when the holder released it.
+      expect((await one.run(t, 'echo later', { timeoutMs: 5_000 })).stdout).toBe('later\n');
+      expect(sshd.acceptedCount() - before).toBe(1);
+      // And with nothing running, the connection idles out (no slot is still counted as in use).
+      await new Promise((r) => setTimeout(r, 800));
+      expect((await one.run(t, 'echo again', { timeoutMs: 5_000 })).stdout).toBe('again\n');
+      expect(sshd.acceptedCount() - before).toBe(2);
+    } finally {
+      await one.close();
+    }
+  });
+
+  it('closes a channel that opens after its run timed out, leaving no guest process behind', async () => {
+    const relay = await startHoldableRelay(sshd.port);
+    const one = createSshGuestExec({ knownHostsDir: join(stateDir, 'known-hosts'), maxChannelsPerConnection: 1 });
+    // The no-sudo user runs nothing else in this suite, so its bash processes are this test's.
+    const t = { ...target, vmKey: 'VirtualMachine/ssh-test-late-open', port: relay.port, user: sshd.noSudoUser, auth: { password: sshd.noSudoPassword } };
+    const count = (re: RegExp) => (sshd.log().match(re) ?? []).length;
+    const startedRe = new RegExp(`^Starting session: command for ${sshd.noSudoUser} `, 'gm');
+    const closedRe = new RegExp(`^Close session: user ${sshd.noSudoUser} `, 'gm');
+    const guestBash = () => spawnSync('pgrep', ['-u', sshd.noSudoUser, '-x', 'bash']).status === 0;
+    try {
+      expect((await one.run(t, 'echo warm')).stdout).toBe('warm\n');
+      expect(await waitFor(() => count(closedRe) === count(startedRe) && !guestBash(), 5_000)).toBe(true);
+      const started = count(startedRe);
+      const closed = count(closedRe);
+
+      // The server's answers are held back: the channel-open confirmation arrives only after the
+      // run has timed out. The exec request that follows starts a real `bash -s` in the guest.
+      relay.hold();
+      await expectGuestError(one.run(t, 'echo never', { timeoutMs: 400 }), 'Timeout');
+      relay.release();
+      expect(await waitFor(() => count(startedRe) === started + 1, 5_000)).toBe(true);
+
+      // The late channel is closed, so its session ends and no guest bash stays behind.
+      expect(await waitFor(() => count(closedRe) === closed + 1 && !guestBash(), 5_000)).toBe(true);
+      expect((await one.run(t, 'echo after', { timeoutMs: 5_000 })).stdout).toBe('after\n');
+    } finally {
+      await one.close();
+      await relay.close();
     }
   });
 

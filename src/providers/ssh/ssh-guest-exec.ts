@@ -173,11 +173,19 @@ class SshGuestExec implements GuestExec {
       const entry = await this.withDeadline(this.acquire(target), deadline, timeoutError, target);
       let channel: ClientChannel;
       try {
-        await this.withDeadline(this.takeSlot(entry), deadline, timeoutError, target);
+        // A run that gives up waiting leaves nothing behind: its queued slot request is withdrawn
+        // (or the slot handed back), and a channel that opens after the deadline is closed.
+        const slot = this.takeSlot(entry);
+        await this.withDeadline(slot.granted, deadline, timeoutError, target, slot.cancel);
+        let abandoned = false;
         try {
-          channel = await this.withDeadline(this.openExec(entry, command), deadline, timeoutError, target);
+          channel = await this.withDeadline(this.openExec(entry, command), deadline, timeoutError, target, (late) => {
+            abandoned = true;
+            this.abandonOpen(entry, late);
+          });
         } catch (err) {
-          this.releaseSlot(entry);
+          // An abandoned open keeps its slot until the late channel is closed (see abandonOpen).
+          if (!abandoned) this.releaseSlot(entry);
           throw err;
         }
       } catch (err) {
@@ -207,15 +215,29 @@ class SshGuestExec implements GuestExec {
     }
   }
 
-  private withDeadline<T>(p: Promise<T>, deadline: number, onTimeout: () => Error, target: GuestTarget): Promise<T> {
+  /**
+   * `p`, or a rejection with `onTimeout()` once `deadline` passes. When the deadline wins,
+   * `onAbandon` (called exactly once, synchronously) receives `p` and owns whatever it still yields.
+   */
+  private withDeadline<T>(
+    p: Promise<T>,
+    deadline: number,
+    onTimeout: () => Error,
+    target: GuestTarget,
+    onAbandon?: (late: Promise<T>) => void,
+  ): Promise<T> {
+    const abandon = () => {
+      p.catch(() => {});
+      onAbandon?.(p);
+    };
     const remaining = deadline - Date.now();
     if (remaining <= 0) {
-      p.catch(() => {});
+      abandon();
       return Promise.reject(onTimeout());
     }
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
-        p.catch(() => {});
+        abandon();
         reject(onTimeout());
       }, remaining);
       p.then(
@@ -322,26 +344,82 @@ class SshGuestExec implements GuestExec {
     });
   }
 
-  private takeSlot(entry: PoolEntry): Promise<void> {
+  /**
+   * The caller gave up on an `openExec` that may still succeed. Its slot stays taken until the late
+   * channel (if any) has been closed — closing it gives the guest's `bash -s` EOF, so it exits — or
+   * the open fails, or the connection closes, whichever comes first.
+   */
+  private abandonOpen(entry: PoolEntry, late: Promise<ClientChannel>): void {
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      entry.client.removeListener('close', release);
+      this.releaseSlot(entry);
+    };
+    entry.client.once('close', release);
+    late.then(
+      (channel) => {
+        channel.on('error', () => {});
+        try {
+          channel.close();
+        } catch {
+          // already closing
+        }
+        release();
+      },
+      release,
+    );
+  }
+
+  /**
+   * A slot on `entry`, now or when one frees up. `cancel` is for a caller that gave up: it withdraws
+   * a still-queued request, or hands back a slot already granted; after that it does nothing.
+   */
+  private takeSlot(entry: PoolEntry): { granted: Promise<void>; cancel: () => void } {
     if (entry.idleTimer) {
       clearTimeout(entry.idleTimer);
       entry.idleTimer = undefined;
     }
+    let state: 'waiting' | 'granted' | 'cancelled' = 'granted';
+    const cancel = () => {
+      if (state === 'waiting') {
+        state = 'cancelled';
+        const i = entry.waiters.indexOf(waiter);
+        if (i >= 0) entry.waiters.splice(i, 1);
+        this.idleIfUnused(entry);
+      } else if (state === 'granted') {
+        state = 'cancelled';
+        this.releaseSlot(entry);
+      }
+    };
+    let grant: () => void = () => {};
+    const waiter = () => {
+      entry.active++;
+      state = 'granted';
+      grant();
+    };
     if (entry.active < this.maxChannels) {
       entry.active++;
-      return Promise.resolve();
+      return { granted: Promise.resolve(), cancel };
     }
-    return new Promise((resolve) => entry.waiters.push(() => {
-      entry.active++;
-      resolve();
-    }));
+    state = 'waiting';
+    const granted = new Promise<void>((resolve) => {
+      grant = resolve;
+    });
+    entry.waiters.push(waiter);
+    return { granted, cancel };
   }
 
   private releaseSlot(entry: PoolEntry): void {
     entry.active--;
     const next = entry.waiters.shift();
     if (next) return next();
-    if (entry.active === 0 && !entry.closed) {
+    this.idleIfUnused(entry);
+  }
+
+  private idleIfUnused(entry: PoolEntry): void {
+    if (entry.active === 0 && entry.waiters.length === 0 && !entry.closed && !entry.idleTimer) {
       entry.idleTimer = setTimeout(() => this.drop(entry, 'idle'), this.idleCloseMs);
       entry.idleTimer.unref();
     }
