@@ -134,6 +134,9 @@ describe('VirtualMachine on the sim host', () => {
     await waitFor(() => getCondition(sim!.manager.store.get('VirtualMachine', 'b')!.status?.conditions, 'UpToDate')?.reason === 'RestartPending', 5_000, 'b restart pending');
     expect(sim.provider.vm('b')!.cpu).toBe(2);
     expect(sim.provider.vm('b')!.state).toBe('running');
+    // Our own stop for the resize is not reported as a stop behind our back.
+    expect(sim.manager.events.list({ object: 'VirtualMachine/a' }).map((e) => e.reason)).toEqual(expect.arrayContaining(['Restarting', 'Resized']));
+    expect(sim.manager.events.list({ object: 'VirtualMachine/a' }).map((e) => e.reason)).not.toContain('VMStoppedUnexpectedly');
   });
 
   it('never touches a VM it did not create: a name conflict stalls instead', async () => {

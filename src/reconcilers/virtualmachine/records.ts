@@ -12,6 +12,8 @@ export interface VmRecord {
   incarnation?: string;
   requestedAt: string;
   createdAt?: string;
+  /** hostplane started it and has not stopped it since: finding it stopped means something else did. */
+  running?: boolean;
 }
 
 export class VmRecords {
@@ -36,6 +38,15 @@ export class VmRecords {
     this.dir.writeJson(this.file(name), r, { durable: true });
     this.loaded().set(name, r);
     return r;
+  }
+
+  /** Remembers whether we left the VM running, so a stop by anyone else is recognised (not intent: no fsync). */
+  setRunning(name: string, running: boolean): void {
+    const r = this.loaded().get(name);
+    if (!r || r.running === running) return;
+    const next = { ...r, running };
+    this.dir.writeJson(this.file(name), next);
+    this.loaded().set(name, next);
   }
 
   remove(name: string): void {

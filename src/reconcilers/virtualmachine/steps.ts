@@ -168,6 +168,7 @@ export const ensureResources: Step<VmScope> = {
     }
     if (running) {
       event(s, 'Normal', 'Restarting', `Stopping VM "${name(s)}" to apply ${diff.join(', ')}`);
+      s.deps.records.setRunning(name(s), false);
       await provider(s, 'stop', () => s.deps.provider.stop(name(s), { timeoutSeconds: s.deps.stopTimeoutSeconds }));
       s.deps.guest.forget(s.key);
     }
@@ -186,6 +187,7 @@ export const ensurePower: Step<VmScope> = {
     if (!vm) return proceed();
     if (s.spec.powerState === 'Stopped') {
       if (vm.state === 'running') {
+        s.deps.records.setRunning(name(s), false);
         await provider(s, 'stop', () => s.deps.provider.stop(name(s), { timeoutSeconds: s.deps.stopTimeoutSeconds }));
         s.deps.guest.forget(s.key);
         s.deps.observer.changed(name(s));
@@ -196,23 +198,26 @@ export const ensurePower: Step<VmScope> = {
       return proceed();
     }
     if (vm.state === 'running') {
+      s.deps.records.setRunning(name(s), true);
       // A running VM holds what it really has (a pending resize has not happened yet).
       s.deps.capacity.reserve(s.key, vm.cpu ?? s.spec.cpu, vm.memoryMiB ?? toMiB(s.spec.memory), true);
       return proceed();
     }
     s.admission = s.deps.capacity.reserve(s.key, s.spec.cpu, toMiB(s.spec.memory));
     if (!s.admission.ok) return waitForCapacity(s, s.admission);
-    const wasCreatedBefore = !s.createdNow && !s.recreated;
+    // We left it running and did not stop it ourselves: something else stopped it.
+    const stoppedBehindOurBack = !s.createdNow && !s.recreated && s.deps.records.get(name(s))?.running === true;
     await provider(s, 'start', () =>
       s.deps.provider.start({ name: name(s), network: s.spec.network, dirs: s.spec.dirs, logFile: vmLogFile(s.deps, name(s), 'console') }),
     );
+    s.deps.records.setRunning(name(s), true);
     s.deps.guest.forget(s.key);
     s.deps.observer.changed(name(s));
     // Observe again: a provider whose guests keep nothing across a power cycle (QEMU guest image)
     // reports a new bootId per start, and provisioning must see it in this same pass.
     const started = await provider(s, 'observe', () => s.deps.observer.get(name(s)));
     s.observed = { ...vm, ...started, state: 'running' };
-    if (wasCreatedBefore && s.object.status?.state === 'running') {
+    if (stoppedBehindOurBack) {
       // The console log usually says why (a tart run that failed late, a guest panic): show its last words.
       const tail = lastLines(vmLogFile(s.deps, name(s), 'console'), 3);
       event(s, 'Warning', 'VMStoppedUnexpectedly', `VM "${name(s)}" was found stopped; started it again${tail ? `. Last console output: ${tail}` : ''}`);
@@ -378,6 +383,7 @@ export const vmDeleteSteps: Step<VmScope>[] = [
       }
       const vm = await provider(s, 'observe', () => s.deps.observer.get(name(s)));
       if (vm?.state === 'running') {
+        s.deps.records.setRunning(name(s), false);
         await provider(s, 'stop', () => s.deps.provider.stop(name(s), { timeoutSeconds: s.deps.stopTimeoutSeconds }));
         s.deps.observer.changed(name(s));
       }
