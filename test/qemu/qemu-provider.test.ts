@@ -9,6 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProviderError, type VmCreateRequest } from '../../src/providers/vm-provider.js';
 import { QemuProvider, buildGuestImage, type GuestImage, type KvmVerdict } from '../../src/providers/qemu/index.js';
 
+const PORTS: [number, number] = [23100, 23599];
+
 const which = (bin: string) => {
   try {
     return execFileSync('sh', ['-c', `command -v ${bin}`], { encoding: 'utf8' }).trim() || undefined;
@@ -83,7 +85,9 @@ describe.skipIf(!!skipReason)('QemuProvider on real QEMU', () => {
     console.info(`[qemu tests] guest image ${image.dir} (${image.cached ? 'cached' : 'built'} in ${Date.now() - t0} ms, kernel ${image.kernelVersion})`);
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'hostplane-test', '-f', keyFile]);
     pubKey = readFileSync(`${keyFile}.pub`, 'utf8').trim();
-    p = new QemuProvider({ stateDir, kvmSmokeGuest: { kernel: image.kernel, initrd: image.initrd, timeoutMs: 20_000 } });
+    // Its own port range: the end-to-end test's hostplane (another state dir, same host) allocates from the
+    // default range at the same time, and a port taken meanwhile is legitimately reallocated.
+    p = new QemuProvider({ stateDir, sshPortRange: PORTS, kvmSmokeGuest: { kernel: image.kernel, initrd: image.initrd, timeoutMs: 20_000 } });
   }, 300_000);
 
   afterAll(() => {
@@ -188,7 +192,7 @@ describe.skipIf(!!skipReason)('QemuProvider on real QEMU', () => {
   }, 180_000);
 
   it('a new adapter instance adopts the running VMs', async () => {
-    const p2 = new QemuProvider({ stateDir });
+    const p2 = new QemuProvider({ stateDir, sshPortRange: PORTS });
     const before = await p.list();
     const adopted = await p2.list();
     expect(adopted.map((v) => [v.name, v.state, v.details?.pid, v.incarnation])).toEqual(before.map((v) => [v.name, v.state, v.details?.pid, v.incarnation]));
@@ -238,7 +242,7 @@ describe.skipIf(!!skipReason)('QemuProvider on real QEMU', () => {
     await p.delete('a');
     expect(existsSync(dir)).toBe(false);
     // b is stopped by another adapter instance, then deleted.
-    await new QemuProvider({ stateDir }).stop('b', { timeoutSeconds: 20 });
+    await new QemuProvider({ stateDir, sshPortRange: PORTS }).stop('b', { timeoutSeconds: 20 });
     await p.delete('b');
     expect((await p.list()).map((v) => v.name)).toEqual([]);
   }, 60_000);

@@ -227,7 +227,9 @@ export class QemuProvider implements VmProvider {
       const others = (await this.records()).filter((o) => o.name !== rec.name);
       const updated: VmRecord = { ...rec };
       this.applyNetwork(updated, req.network, others);
-      if (!(await portFree(updated.sshPort))) updated.sshPort = await this.allocatePort(others, updated.sshPort);
+      // The port of a qemu that just died can take a moment to be released: keep the VM's own port
+      // when it frees up quickly, and move only when something else really holds it.
+      if (!(await waitFor(() => portFree(updated.sshPort), 3_000, 100))) updated.sshPort = await this.allocatePort(others, updated.sshPort);
       if (JSON.stringify(updated) !== JSON.stringify(rec)) await this.writeRecord(updated);
       return updated;
     });
