@@ -63,7 +63,8 @@ describe('VirtualMachine on the sim host', () => {
     const ipBefore = sim.manager.store.get('VirtualMachine', 'b')!.status!.ip;
     sim.provider.apply({ op, name: 'b' });
     await waitFor(() => sim!.provider.vm('b')?.state === 'running' && readyStatus(sim!.manager, 'b') === 'True', 10_000, 'b running again');
-    expect(sim.manager.events.list({ object: 'VirtualMachine/b' }).map((e) => e.reason)).toContain(reason);
+    // The VM runs again a moment before the reconcile that started it records why: wait for the event.
+    await waitFor(() => sim!.manager.events.list({ object: 'VirtualMachine/b' }).some((e) => e.reason === reason), 5_000, `${reason} event`);
     if (op === 'delete') {
       // The recreated VM got a new address: clusters depend on node IPs, so it is a condition and a warning.
       expect(sim.provider.vm('b')!.incarnation).not.toBe(before);
@@ -135,7 +136,8 @@ describe('VirtualMachine on the sim host', () => {
     expect(sim.provider.vm('b')!.cpu).toBe(2);
     expect(sim.provider.vm('b')!.state).toBe('running');
     // Our own stop for the resize is not reported as a stop behind our back.
-    expect(sim.manager.events.list({ object: 'VirtualMachine/a' }).map((e) => e.reason)).toEqual(expect.arrayContaining(['Restarting', 'Resized']));
+    await waitFor(() => sim!.manager.events.list({ object: 'VirtualMachine/a' }).some((e) => e.reason === 'Resized') && readyStatus(sim!.manager, 'a') === 'True', 5_000, 'Resized event');
+    expect(sim.manager.events.list({ object: 'VirtualMachine/a' }).map((e) => e.reason)).toEqual(expect.arrayContaining(['Restarting', 'Resized', 'Started']));
     expect(sim.manager.events.list({ object: 'VirtualMachine/a' }).map((e) => e.reason)).not.toContain('VMStoppedUnexpectedly');
   });
 
