@@ -229,6 +229,15 @@ describe('tart adapter start()', () => {
     expect(sim.calls().find((a) => a[0] === 'ip')).toEqual(['ip', 'br', '--wait', '10', '--resolver', 'arp']);
   });
 
+  it('a restarted hostplane still resolves a bridged VM with --resolver arp (the network is kept with the run)', async () => {
+    const runs = path.join(sim.home, 'runs');
+    await provider({ runPidDir: runs }).create(req('br2'));
+    await provider({ runPidDir: runs }).start({ name: 'br2', network: { mode: 'bridged', bridgeInterface: 'en0' }, logFile: logFile('br2') });
+    const fresh = provider({ runPidDir: runs }); // a new adapter instance: nothing in memory
+    expect(await fresh.ip('br2', { waitSeconds: 10 })).toMatch(/^127\./);
+    expect(sim.calls().filter((a) => a[0] === 'ip').at(-1)).toEqual(['ip', 'br2', '--wait', '10', '--resolver', 'arp']);
+  });
+
   it('a failing tart run is reported with its own words, not hidden (seed 001 BUG-003 sent them to /dev/null): softnet without root → NeedsPrivileges', async () => {
     const p = provider({ startGraceMs: 8000 }, { TART_SIM_SOFTNET: 'noprivs' });
     await p.create(req('vm'));
