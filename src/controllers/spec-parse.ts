@@ -1,7 +1,8 @@
 // Parses one spec file's text into documents, keeping positions so every error names file:line:col.
 // Pure: no I/O. The source (source.ts) decides what the documents mean for the store.
+import type { ValidationResult } from '../api/schema.js';
 import { LineCounter, isMap, isScalar, isSeq, parseAllDocuments, type Document, type Node as YamlNode, type Pair } from 'yaml';
-import type { HostObject, Kind, SpecError } from '../api/types.js';
+import type { Kind, SpecError } from '../api/types.js';
 import { KINDS, objectKey } from '../api/types.js';
 import type { SpecInput } from './store.js';
 
@@ -12,14 +13,6 @@ export interface LineCol {
   col: number; // 1-based
 }
 
-/** One problem the schema found; `path` locates the node, `field` is what a person reads. */
-export interface ValidationIssue {
-  path: FieldPath;
-  field: string;
-  message: string;
-}
-
-export type ValidationResult = { ok: true; object: HostObject } | { ok: false; issues: ValidationIssue[] };
 
 /** What the source needs from the schema registry (src/api/schema.ts's SchemaRegistry fits). */
 export interface SpecValidator {
