@@ -3,11 +3,10 @@
 // created, booted, reached over SSH and provisioned; a qemu killed behind hostplane's back is
 // started (and provisioned) again; a removed spec powers its VM down and deletes it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { utils as sshUtils } from 'ssh2';
 import { ObjectStore, StateDirPersistence } from '../../src/controllers/store.js';
 import { getCondition } from '../../src/reconcilers/conditions.js';
 import { VmRecords } from '../../src/reconcilers/virtualmachine/records.js';
@@ -119,7 +118,11 @@ describe.skipIf(!!qemuMissing)('hostplane up --provider qemu (real guests)', () 
 
   beforeAll(async () => {
     const image = await buildGuestImage();
-    privateKey = sshUtils.generateKeyPairSync('ed25519').private;
+    // ssh-keygen, as a user makes keys: ssh2's own generator writes a malformed key whenever the
+    // ed25519 public key starts with a zero byte (about 1 in 256), which ssh2 then refuses to read.
+    const keyDir = mkdtempSync(join(tmpdir(), 'hostplane-qemu-key-'));
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'hostplane-qemu-e2e', '-f', join(keyDir, 'id')]);
+    privateKey = readFileSync(join(keyDir, 'id'), 'utf8');
     // Short root: the QMP socket path (<state>/qemu/<name>/qmp.sock) must fit in 107 bytes.
     lab = makeLab({ 'qa.yaml': vm('qa', image.dir), 'qb.yaml': vm('qb', image.dir) });
     up = startUp(['--specs', lab.specsDir, '--state', lab.stateDir.root, '--provider', 'qemu', '--listen', 'off', '--grace', '1s', '--poll', '2s'], {
