@@ -84,6 +84,7 @@ describe('tart adapter lifecycle against the simulator', () => {
       'ip web-1 --wait 0',
       'stop web-1 --timeout 5',
       'list --format json',
+      'get web-1 --format json', // power state changed: sizes read again
       'delete web-1',
       'list --format json',
     ]);
@@ -139,6 +140,22 @@ describe('tart adapter lifecycle against the simulator', () => {
     await p.delete('mine');
     const touchedForeign = sim.calls().filter((a) => !['clone', 'get'].includes(a[0]) && a.includes('someone-elses-vm'));
     expect(touchedForeign).toEqual([]);
+  });
+
+  it('reads cpu and memory again when a VM changes power state, so a `tart set` made by hand is seen once it boots', async () => {
+    const p = provider();
+    await p.create(req('mine'));
+    expect((await p.list()).find((v) => v.name === 'mine')).toMatchObject({ cpu: 2, memoryMiB: 2048 });
+    expect(sim.tart(['set', 'mine', '--cpu', '5', '--memory', '3072']).status).toBe(0); // by hand, behind hostplane's back
+    await p.start({ name: 'mine', network: { mode: 'shared' }, logFile: logFile('mine') });
+    const before = sim.calls().length;
+    expect((await p.list()).find((v) => v.name === 'mine')).toMatchObject({ state: 'running', cpu: 5, memoryMiB: 3072 });
+    expect(sim.calls().slice(before)).toEqual([['list', '--format', 'json'], ['get', 'mine', '--format', 'json']]);
+    // Same state again: the cached sizes hold and a resync is one tart list.
+    const again = sim.calls().length;
+    await p.list();
+    expect(sim.calls().slice(again)).toEqual([['list', '--format', 'json']]);
+    await p.stop('mine');
   });
 
   it('create refuses an existing name instead of letting tart clone overwrite it silently', async () => {

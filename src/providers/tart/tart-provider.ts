@@ -93,7 +93,8 @@ export class TartProvider implements VmProvider {
   /** Network of VMs this process started: bridged VMs need the ARP resolver. */
   private readonly networks = new Map<string, VmNetwork>();
   /** cpu/memory per VM from `tart get` (tart list does not show them); dropped when we change the VM. */
-  private readonly sizes = new Map<string, { cpu?: number; memoryMiB?: number }>();
+  /** cpu/memory per VM from `tart get`, with the power state they were read in. */
+  private readonly sizes = new Map<string, { cpu?: number; memoryMiB?: number; state: ObservedVm['state'] }>();
 
   constructor(private readonly opts: TartProviderOptions = {}) {
     this.bin = opts.tartPath ?? 'tart';
@@ -171,7 +172,8 @@ export class TartProvider implements VmProvider {
 
   /**
    * One `tart list` per resync. It has no CPU or memory columns, so those come from one `tart get`
-   * per VM, cached until we change the VM ourselves (create, configure, delete).
+   * per VM, cached until we change the VM ourselves (create, configure, delete) or its power state
+   * changes: a `tart set` made by hand takes effect at the next boot, and is read then.
    */
   async list(): Promise<ObservedVm[]> {
     const r = await this.run(['list', '--format', 'json']);
@@ -180,10 +182,10 @@ export class TartProvider implements VmProvider {
     for (const n of [...this.sizes.keys()]) if (!names.has(n)) this.sizes.delete(n);
     for (const vm of vms) {
       let size = this.sizes.get(vm.name);
-      if (!size) {
+      if (!size || size.state !== vm.state) {
         const info = await this.get(vm.name).catch(() => undefined);
         if (!info) continue;
-        size = { cpu: info.cpu, memoryMiB: info.memoryMiB };
+        size = { cpu: info.cpu, memoryMiB: info.memoryMiB, state: vm.state };
         this.sizes.set(vm.name, size);
       }
       if (size.cpu !== undefined) vm.cpu = size.cpu;
