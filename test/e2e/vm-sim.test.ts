@@ -37,6 +37,23 @@ describe('VirtualMachine on the sim host', () => {
     }
   });
 
+  it('measures each reconcile in memory and reports what the host has in status.observed, without a status write per poll', async () => {
+    lab = makeLab({ 'a.yaml': vmDoc('a', { memory: '1536Mi' }) });
+    sim = await startSim(lab);
+    await waitReady(sim.manager, ['a']);
+    const first = await waitFor(() => sim!.manager.reconcileInfo('VirtualMachine/a').lastReconcile, 5_000, 'a measured reconcile');
+    expect(first.result).toBe('requeueAfter');
+    expect(first.durationMs).toBeGreaterThanOrEqual(0);
+    expect(Date.parse(first.finishTime) - Date.parse(first.startTime)).toBe(first.durationMs);
+    await waitFor(() => sim!.manager.store.get('VirtualMachine', 'a')!.status?.observed, 5_000, 'status.observed');
+    const obj = sim.manager.store.get('VirtualMachine', 'a')!;
+    expect(obj.status!.observed).toEqual({ powerState: 'Running', cpu: 2, memory: '1536Mi', diskSize: '30Gi' });
+    // The next polls are measured, and the status (so the file and the resourceVersion) stays as it was.
+    await waitFor(() => sim!.manager.reconcileInfo('VirtualMachine/a').lastReconcile!.startTime > first.startTime, 5_000, 'a later reconcile');
+    expect(sim.manager.store.get('VirtualMachine', 'a')!.metadata.resourceVersion).toBe(obj.metadata.resourceVersion);
+    expect(sim.manager.reconcileInfo('VirtualMachine/nope')).toEqual({ lastReconcile: null, inFlight: false });
+  });
+
   it('keeps uids and status across a restart and creates no second VM', async () => {
     lab = makeLab(three());
     sim = await startSim(lab);
@@ -61,10 +78,20 @@ describe('VirtualMachine on the sim host', () => {
     await waitReady(sim.manager, ['a', 'b', 'c']);
     const before = sim.provider.vm('b')!.incarnation;
     const ipBefore = sim.manager.store.get('VirtualMachine', 'b')!.status!.ip;
+    // A watcher sees the outage even though one reconcile finds and repairs it.
+    const readySeen: string[] = [];
+    const stopWatch = sim.manager.store.watch((e) => {
+      if (e.object.kind !== 'VirtualMachine' || e.object.metadata.name !== 'b') return;
+      const ready = getCondition(e.object.status?.conditions, 'Ready');
+      if (ready) readySeen.push(`${ready.status}/${ready.reason}`);
+    });
     sim.provider.apply({ op, name: 'b' });
     await waitFor(() => sim!.provider.vm('b')?.state === 'running' && readyStatus(sim!.manager, 'b') === 'True', 10_000, 'b running again');
     // The VM runs again a moment before the reconcile that started it records why: wait for the event.
     await waitFor(() => sim!.manager.events.list({ object: 'VirtualMachine/b' }).some((e) => e.reason === reason), 5_000, `${reason} event`);
+    await waitFor(() => readySeen.at(-1) === 'True/Ready', 5_000, 'Ready=True seen by the watcher again');
+    stopWatch();
+    expect(readySeen).toContain(`False/${reason}`);
     if (op === 'delete') {
       // The recreated VM got a new address: clusters depend on node IPs, so it is a condition and a warning.
       expect(sim.provider.vm('b')!.incarnation).not.toBe(before);

@@ -38,11 +38,15 @@ export function createVmReconciler(deps: VmDeps) {
       throw outcome.error ?? new VmReconcileError(outcome);
     }
 
+    // Re-read: the object may have changed while we worked; status always lands on the latest.
+    const writeVmStatus = (outcome: ChainOutcome) => {
+      const latest = deps.store.get(kind, name) ?? object;
+      writeStatus(deps.store, { ...latest, metadata: { ...latest.metadata, generation: object.metadata.generation } }, computeVmStatus({ ...scope, object: { ...object, status: latest.status } }, outcome), outcome);
+    };
+    scope.reportInterim = (step, reason, message) => writeVmStatus({ completed: false, stoppedAt: { step, reason, message } });
     const outcome = await runChain(scope, vmSteps, ctx?.signal);
     if (ctx?.signal.aborted) throw outcome.error ?? new Error('reconcile aborted'); // status is not ours to write any more
-    // Re-read: the object may have changed while we worked; status always lands on the latest.
-    const latest = deps.store.get(kind, name) ?? object;
-    writeStatus(deps.store, { ...latest, metadata: { ...latest.metadata, generation: object.metadata.generation } }, computeVmStatus({ ...scope, object: { ...object, status: latest.status } }, outcome), outcome);
+    writeVmStatus(outcome);
     if (outcome.error) {
       if (outcome.error instanceof TerminalReconcileError) throw outcome.error;
       throw outcome.error;

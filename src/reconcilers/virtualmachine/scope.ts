@@ -53,6 +53,11 @@ export interface VmScope {
   provisioned?: ProvisionRecord[];
   provisionFailure?: string;
   deleting?: boolean;
+  /**
+   * Writes status now, as if the chain had stopped at `step` for `reason`: a repair that finishes
+   * within this reconcile (a VM found stopped or missing) must still show watchers that it was down.
+   */
+  reportInterim?: (step: string, reason: string, message: string) => void;
 }
 
 export function vmLogFile(deps: VmDeps, name: string, which: 'console' | 'provision'): string {

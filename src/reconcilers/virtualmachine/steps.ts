@@ -102,7 +102,9 @@ export const ensureCreated: Step<VmScope> = {
     }
     if (s.record?.phase === 'Created') {
       s.recreated = true;
-      event(s, 'Warning', 'VMMissing', `VM "${name(s)}" disappeared from the host; creating it again`);
+      const message = `VM "${name(s)}" disappeared from the host; creating it again`;
+      s.reportInterim?.('create', 'VMMissing', message);
+      event(s, 'Warning', 'VMMissing', message);
     }
     const keys = guestKeys(s); // before the intent record: a bad secret must not leave one behind
     const rec = s.deps.records.markCreatePending(name(s), { providerName: name(s), provider: s.deps.provider.name, objectUid: s.object.metadata.uid ?? '' });
@@ -207,6 +209,7 @@ export const ensurePower: Step<VmScope> = {
     if (!s.admission.ok) return waitForCapacity(s, s.admission);
     // We left it running and did not stop it ourselves: something else stopped it.
     const stoppedBehindOurBack = !s.createdNow && !s.recreated && s.deps.records.get(name(s))?.running === true;
+    if (stoppedBehindOurBack) s.reportInterim?.('power', 'VMStoppedUnexpectedly', `VM "${name(s)}" was found stopped; starting it again`);
     await provider(s, 'start', () =>
       s.deps.provider.start({ name: name(s), network: s.spec.network, dirs: s.spec.dirs, logFile: vmLogFile(s.deps, name(s), 'console') }),
     );
