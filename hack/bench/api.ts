@@ -35,6 +35,7 @@ function lab(n: number) {
     specsDir: root,
     stateDir: new StateDir(join(root, '.hostplane')),
     reconcileNow: () => false,
+    reconcileInfo: () => ({ lastReconcile: null, inFlight: false }),
     hostCapacity: () => ({ cpu: 64, memoryMiB: 262_144, requestedCpu: 2 * n, requestedMemoryMiB: 4096 * n }),
     secretValues: () => [],
   };

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { ObjectStore, MemoryPersistence } from '../controllers/store.js';
 import { StateDir } from '../controllers/state-dir.js';
 import { EventRecorder } from '../controllers/events.js';
-import type { Kind } from './types.js';
+import type { Kind, ReconcileInfo } from './types.js';
 import { API_VERSION } from './types.js';
 import { createApi, isLoopbackHost, loadOrCreateToken, parseListen, serveApi, type ApiContext, type ApiKindInfo, type ApiRegistry } from './server.js';
 import { Redactor, REDACTED } from './redact.js';
@@ -48,6 +48,8 @@ interface Fixture {
   store: ObjectStore;
   events: EventRecorder;
   reconciled: string[];
+  /** What the controller would report per key; absent keys were never reconciled. */
+  reconcileInfos: Map<string, ReconcileInfo>;
   ctx: ApiContext;
 }
 
@@ -65,6 +67,7 @@ function fixture(): Fixture {
   const store = new ObjectStore(new MemoryPersistence());
   const events = new EventRecorder();
   const reconciled: string[] = [];
+  const reconcileInfos = new Map<string, ReconcileInfo>();
   const ctx: ApiContext = {
     store,
     registry: fakeRegistry(),
@@ -76,10 +79,11 @@ function fixture(): Fixture {
       reconciled.push(key);
       return store.getByKey(key) !== undefined;
     },
+    reconcileInfo: (key) => reconcileInfos.get(key) ?? { lastReconcile: null, inFlight: false },
     hostCapacity: () => ({ cpu: 16, memoryMiB: 131072, requestedCpu: 4, requestedMemoryMiB: 8192 }),
     secretValues: () => ['s3cr3t-pass'],
   };
-  const f = { root, specsDir, store, events, reconciled, ctx };
+  const f = { root, specsDir, store, events, reconciled, reconcileInfos, ctx };
   fixtures.push(f);
   return f;
 }
@@ -119,6 +123,10 @@ function seed(f: Fixture): void {
     observedGeneration: 1,
     phase: 'Running',
     conditions: [{ type: 'Ready', status: 'True', reason: 'Provisioned', message: 'ok', lastTransitionTime: '2026-01-01T00:00:00Z' }],
+  });
+  f.reconcileInfos.set('VirtualMachine/dev-master', {
+    lastReconcile: { startTime: '2026-01-01T00:00:00.000Z', finishTime: '2026-01-01T00:00:00.041Z', durationMs: 41, result: 'error', requeueAfterMs: 5, message: 'ssh admin@dev-master with password s3cr3t-pass refused' },
+    inFlight: true,
   });
   f.events.record({ object: 'VirtualMachine/dev-master', type: 'Normal', reason: 'Started', message: 'VM started' });
   f.events.record({ object: 'Cluster/dev', type: 'Warning', reason: 'DependencyNotReady', message: 'waiting for VMs' });
@@ -173,6 +181,18 @@ describe('routes (loopback, no token)', () => {
     { name: 'spec errors', path: '/api/v1/spec-errors', status: 200, check: (b) => expect(b).toMatchObject({ kind: 'SpecErrorList', items: [] }) },
     { name: 'reconcile now', method: 'POST', path: '/api/v1/virtualmachines/dev-master/reconcile', status: 202, check: (_b, _r, f) => expect(f.reconciled).toEqual(['VirtualMachine/dev-master']) },
     { name: 'reconcile missing', method: 'POST', path: '/api/v1/virtualmachines/ghost/reconcile', status: 404 },
+    { name: 'last reconcile: time, duration, result, in flight', path: '/api/v1/vm/dev-master/reconcile', status: 200, check: (b) => {
+      expect(b).toMatchObject({ apiVersion: 'v1', kind: 'ReconcileInfo', object: 'VirtualMachine/dev-master', inFlight: true });
+      expect(b.lastReconcile).toMatchObject({ startTime: '2026-01-01T00:00:00.000Z', durationMs: 41, result: 'error', requeueAfterMs: 5 });
+      expect(b.lastReconcile.message).toBe(`ssh admin@dev-master with password ${REDACTED} refused`);
+    } },
+    { name: 'last reconcile of an object not reconciled yet is null', path: '/api/v1/clusters/dev/reconcile', status: 200, check: (b) => {
+      expect(b).toMatchObject({ kind: 'ReconcileInfo', object: 'Cluster/dev', lastReconcile: null, inFlight: false });
+    } },
+    { name: 'last reconcile of an unknown object', path: '/api/v1/virtualmachines/ghost/reconcile', status: 404, check: (b) => {
+      expect(b.error.code).toBe('NotFound');
+      expect(b.error.message).toContain('VirtualMachine "ghost" not found');
+    } },
     { name: 'unknown api route', path: '/api/v1/virtualmachines/dev-master/frobnicate/now', status: 404, check: (b) => expect(b.error.code).toBe('NotFound') },
     { name: 'metrics', path: '/metrics', status: 200, check: (_b, res) => expect(res.headers.get('content-type')).toContain('text/plain') },
     { name: 'dashboard index', path: '/', status: 200, check: (_b, res) => expect(res.headers.get('content-type')).toContain('text/html') },

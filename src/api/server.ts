@@ -1,5 +1,6 @@
 // The HTTP API: list/get/watch objects, events, apply/delete/suspend/resume through the spec files,
-// reconcile-now, kinds with their schemas, host capacity, metrics, health, and the dashboard.
+// reconcile-now and the last reconcile's timing, kinds with their schemas, host capacity, metrics,
+// health, and the dashboard.
 //
 // Everything a request can change goes through the spec files (the source of truth); the watcher
 // then brings the change into the store like any edit made in an editor.
@@ -10,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { Hono, type Context } from 'hono';
 import { serve, type ServerType } from '@hono/node-server';
 import { parseAllDocuments } from 'yaml';
-import type { HostObject, Kind, SpecError } from './types.js';
+import type { HostObject, Kind, ReconcileInfo, SpecError } from './types.js';
 import { KINDS, objectKey } from './types.js';
 import type { ObjectStore } from '../controllers/store.js';
 import { StateDir, writeFileAtomic } from '../controllers/state-dir.js';
@@ -68,6 +69,8 @@ export interface ApiContext {
   stateDir: StateDir;
   /** Enqueues `Kind/name` now; false when no such object. */
   reconcileNow(key: string): boolean;
+  /** The last finished reconcile of `Kind/name` (time, duration, result) and whether one runs now. */
+  reconcileInfo(key: string): ReconcileInfo;
   hostCapacity(): HostCapacity;
   /** Values that must never appear in a response (SSH passwords, keys, tokens). Read per request. */
   secretValues(): string[];
@@ -440,6 +443,13 @@ export function createApi(ctx: ApiContext, opts: ApiOptions): Hono {
     const src = mustSource(r, obj.metadata.name);
     deleteObject(ctx.specsDir, src.file, r.kind, obj.metadata.name);
     return json(c, status(202, `${r.kind}/${obj.metadata.name} removed from ${src.file}; hostplane tears it down next`, { file: src.file }), 202);
+  });
+
+  app.get(`${API_PREFIX}/:plural/:name/reconcile`, (c) => {
+    const { r, obj } = mustGet(c.req.param('plural'), c.req.param('name'));
+    const key = objectKey(r.kind, obj.metadata.name);
+    const info = ctx.reconcileInfo(key);
+    return json(c, { apiVersion: 'v1', kind: 'ReconcileInfo', object: key, lastReconcile: info.lastReconcile ?? null, inFlight: info.inFlight });
   });
 
   app.post(`${API_PREFIX}/:plural/:name/reconcile`, (c) => {

@@ -73,3 +73,30 @@ export function parseObjectKey(key: string): { kind: Kind; name: string } {
   const i = key.indexOf('/');
   return { kind: key.slice(0, i) as Kind, name: key.slice(i + 1) };
 }
+
+/** How a reconcile ended: the reconciler's result, or what it threw. */
+export type ReconcileOutcomeName = 'done' | 'requeueAfter' | 'error' | 'terminal';
+
+/** The last finished reconcile of one object, measured by the controller (kept in memory, never in status). */
+export interface LastReconcile {
+  /** When it started, ISO 8601. */
+  startTime: string;
+  /** When it finished, ISO 8601. */
+  finishTime: string;
+  durationMs: number;
+  result: ReconcileOutcomeName;
+  /** For requeueAfter and error: when the controller comes back (after jitter or backoff). */
+  requeueAfterMs?: number;
+  /** For error and terminal. */
+  message?: string;
+  /** For terminal: the CamelCase reason. */
+  reason?: string;
+}
+
+/** `GET /api/v1/:plural/:name/reconcile`. */
+export interface ReconcileInfo {
+  /** null until the first reconcile of this object in this process finishes. */
+  lastReconcile: LastReconcile | null;
+  /** A worker is reconciling the object right now. */
+  inFlight: boolean;
+}

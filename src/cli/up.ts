@@ -20,6 +20,26 @@ export interface UpOptions {
   hostMemoryMiB?: number;
 }
 
+/** What the API reads and drives, taken from a running manager (tests serve a manager's API with it too). */
+export function apiContextFor(manager: Manager, specsDir: string, stateDir: StateDir): ApiContext {
+  return {
+    store: manager.store,
+    registry: manager.registry,
+    events: manager.events,
+    metrics: manager.metrics,
+    specsDir,
+    stateDir,
+    reconcileNow: (key) => manager.reconcileNow(key),
+    reconcileInfo: (key) => manager.reconcileInfo(key),
+    hostCapacity: () => {
+      const a = manager.capacity.allocatable;
+      const r = manager.capacity.requested;
+      return { cpu: a.cpu, memoryMiB: a.memoryMiB, requestedCpu: r.cpu, requestedMemoryMiB: r.memoryMiB };
+    },
+    secretValues: () => manager.secrets.values(),
+  };
+}
+
 export async function up(opts: UpOptions, paint: Painter, out: (s: string) => void = console.log): Promise<number> {
   const specsDir = resolve(opts.specs);
   const stateDir = new StateDir(opts.state);
@@ -69,22 +89,7 @@ export async function up(opts: UpOptions, paint: Painter, out: (s: string) => vo
 
   let api: Awaited<ReturnType<typeof serveApi>> | undefined;
   if (opts.listen !== false) {
-    const ctx: ApiContext = {
-      store: manager.store,
-      registry: manager.registry,
-      events: manager.events,
-      metrics: manager.metrics,
-      specsDir,
-      stateDir,
-      reconcileNow: (key) => manager.reconcileNow(key),
-      hostCapacity: () => {
-        const a = manager.capacity.allocatable;
-        const r = manager.capacity.requested;
-        return { cpu: a.cpu, memoryMiB: a.memoryMiB, requestedCpu: r.cpu, requestedMemoryMiB: r.memoryMiB };
-      },
-      secretValues: () => manager.secrets.values(),
-    };
-    api = await serveApi(ctx, { listen: opts.listen });
+    api = await serveApi(apiContextFor(manager, specsDir, stateDir), { listen: opts.listen });
     out(`api:      ${api.url}/api/v1   dashboard: ${api.url}/${api.token ? `?token=${api.token}` : ''}`);
     if (api.token) out(paint.bold(`token:    ${api.token}   (listening beyond loopback: every request needs Authorization: Bearer <token>; kept in ${stateDir.path('api-token')})`));
   }

@@ -282,17 +282,38 @@ describe('Controller: results', () => {
     });
     const started = ctx.clock.now();
     ctx.controller.start();
+    expect(ctx.controller.isInFlight('VirtualMachine/a')).toBe(false);
     ctx.controller.enqueue('VirtualMachine/a');
-    await ctx.clock.tick(1500);
+    await ctx.clock.tick(500);
+    expect(ctx.controller.isInFlight('VirtualMachine/a')).toBe(true);
+    await ctx.clock.tick(1000);
     await ctx.controller.onIdle();
+    expect(ctx.controller.isInFlight('VirtualMachine/a')).toBe(false);
     expect(ctx.controller.lastResult('VirtualMachine/a')).toEqual({
       result: 'success',
+      startedAt: new Date(started).toISOString(),
       at: new Date(started + 1500).toISOString(),
       durationMs: 1500,
     });
     expect(ctx.controller.lastResult('VirtualMachine/other')).toBeUndefined();
     ctx.controller.forget('VirtualMachine/a');
     expect(ctx.controller.lastResult('VirtualMachine/a')).toBeUndefined();
+  });
+
+  it('keeps no last result for an object deleted during its own reconcile', async () => {
+    // The VM reconciler removes the object from the store before it returns: forget() arrives mid-run.
+    const ctx = setup(async (key) => {
+      if (key === 'VirtualMachine/gone') ctx.controller.forget(key);
+      return done();
+    });
+    ctx.controller.start();
+    ctx.controller.enqueue('VirtualMachine/gone');
+    ctx.controller.enqueue('VirtualMachine/kept');
+    await settle();
+    await ctx.controller.onIdle();
+    expect(ctx.total('success')).toBe(2);
+    expect(ctx.controller.lastResult('VirtualMachine/gone')).toBeUndefined();
+    expect(ctx.controller.lastResult('VirtualMachine/kept')?.result).toBe('success');
   });
 });
 

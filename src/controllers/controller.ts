@@ -48,6 +48,8 @@ export type ResultLabel = 'success' | 'error' | 'requeue_after' | 'terminal';
 
 export interface LastResult {
   result: ResultLabel;
+  /** When the reconcile started, ISO 8601. */
+  startedAt: string;
   /** When the reconcile finished, ISO 8601. */
   at: string;
   durationMs: number;
@@ -109,6 +111,8 @@ export class Controller {
   private readonly stopCollect: () => void;
 
   private readonly inFlight = new Map<string, AbortController>();
+  /** Keys whose object was deleted while their reconcile ran (usually by that reconcile). */
+  private readonly forgetAfterRun = new Set<string>();
   private readonly results = new Map<string, LastResult>();
   private idleWaiters: (() => void)[] = [];
   private running: Promise<void>[] = [];
@@ -177,16 +181,23 @@ export class Controller {
     return this.results.get(key);
   }
 
-  /** The object is gone: drop its backoff and last result. */
+  /** True while a worker is reconciling `key`. */
+  isInFlight(key: string): boolean {
+    return this.inFlight.has(key);
+  }
+
+  /** The object is gone: drop its backoff and last result (after the reconcile that deleted it, if one runs). */
   forget(key: string): void {
     this.queue.forget(key);
     this.results.delete(key);
+    if (this.inFlight.has(key)) this.forgetAfterRun.add(key);
   }
 
   private async work(): Promise<void> {
     for (let key = await this.queue.get(); key !== undefined; key = await this.queue.get()) {
       // After stop(), queued keys are handed back without running.
       if (!this.stopping) await this.process(key);
+      if (this.forgetAfterRun.delete(key)) this.results.delete(key);
       this.queue.done(key);
       if (this.isIdle()) this.resolveIdle();
     }
@@ -198,7 +209,7 @@ export class Controller {
     const outcome = await this.run(key);
     const durationMs = this.clock.now() - started;
     this.m.duration.observe({ kind: this.name }, durationMs / 1000);
-    const base = { at: new Date(this.clock.now()).toISOString(), durationMs };
+    const base = { startedAt: new Date(started).toISOString(), at: new Date(this.clock.now()).toISOString(), durationMs };
     const log = { kind: this.name, key, reconcileId, durationMs };
 
     if (outcome.ok && isValidResult(outcome.result)) {

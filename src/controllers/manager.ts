@@ -1,10 +1,10 @@
 // The manager: owns the state dir and wires source → store → controllers → providers → API.
 // `hostplane up` is a thin shell around it; tests and the bench drive it directly.
-import type { HostObject, Kind } from '../api/types.js';
+import type { HostObject, Kind, LastReconcile, ReconcileInfo } from '../api/types.js';
 import { KINDS, objectKey } from '../api/types.js';
 import { loadSchemaRegistry, type SchemaRegistry } from '../api/schema.js';
 import { HostCapacity, hostCapacityDefaults, type CapacityConfig } from './host-capacity.js';
-import { Controller, TerminalError, type Reconciler } from './controller.js';
+import { Controller, TerminalError, type LastResult, type Reconciler } from './controller.js';
 import { DependencyIndex } from './dependency-index.js';
 import { parentsOf } from './dependencies.js';
 import { EventRecorder, type HostEvent } from './events.js';
@@ -18,6 +18,7 @@ import { SecretStore } from '../providers/secrets.js';
 import type { VmProvider } from '../providers/vm-provider.js';
 import { TerminalReconcileError } from '../reconcilers/framework.js';
 import { createPendingReconciler } from '../reconcilers/pending/reconciler.js';
+import type { CrashLoopPolicy } from '../reconcilers/virtualmachine/crash-loop.js';
 import { VmObserver } from '../reconcilers/virtualmachine/observer.js';
 import { VmRecords } from '../reconcilers/virtualmachine/records.js';
 import { createVmReconciler } from '../reconcilers/virtualmachine/reconciler.js';
@@ -40,6 +41,8 @@ export interface ManagerOptions {
   pollIntervalMs?: number;
   ipWaitSeconds?: number;
   stopTimeoutSeconds?: number;
+  /** Crash-loop back-off of VMs that keep stopping behind our back (tests shorten it). */
+  crashLoop?: CrashLoopPolicy;
   /** How old one batched provider list may be and still serve a reconcile. */
   observeMaxAgeMs?: number;
   capacity?: Partial<CapacityConfig>;
@@ -89,6 +92,7 @@ export class Manager {
       pollIntervalMs: opts.pollIntervalMs ?? 30_000,
       ipWaitSeconds: opts.ipWaitSeconds ?? 2,
       stopTimeoutSeconds: opts.stopTimeoutSeconds ?? 30,
+      ...(opts.crashLoop ? { crashLoop: opts.crashLoop } : {}),
     });
     const pending = createPendingReconciler(this.store);
     for (const kind of KINDS) {
@@ -161,6 +165,17 @@ export class Manager {
     return true;
   }
 
+  /**
+   * The last finished reconcile of `Kind/name` and whether one runs now, as the controller measured
+   * them. In memory only: writing it into status would rewrite the status file on every reconcile.
+   */
+  reconcileInfo(key: string): ReconcileInfo {
+    const obj = this.store.getByKey(key);
+    const controller = obj && this.controllerFor(obj.kind);
+    const last = controller?.lastResult(key);
+    return { lastReconcile: last ? toLastReconcile(last) : null, inFlight: controller?.isInFlight(key) ?? false };
+  }
+
   /** Resolves when every controller is idle (tests). */
   async idle(): Promise<void> {
     await Promise.all([...this.controllers.values()].map((c) => c.onIdle()));
@@ -176,6 +191,7 @@ export class Manager {
     if (e.type === 'DELETED') {
       this.deps.remove(key);
       this.lastSignature.delete(key);
+      this.controllerFor(obj.kind).forget(key);
       this.enqueueChildren(key);
       return;
     }
@@ -204,6 +220,20 @@ export class Manager {
       }
     }
   }
+}
+
+const OUTCOME_NAMES: Record<LastResult['result'], LastReconcile['result']> = { success: 'done', requeue_after: 'requeueAfter', error: 'error', terminal: 'terminal' };
+
+function toLastReconcile(r: LastResult): LastReconcile {
+  return {
+    startTime: r.startedAt,
+    finishTime: r.at,
+    durationMs: r.durationMs,
+    result: OUTCOME_NAMES[r.result],
+    ...(r.requeueAfterMs !== undefined ? { requeueAfterMs: r.requeueAfterMs } : {}),
+    ...(r.message !== undefined ? { message: r.message } : {}),
+    ...(r.reason !== undefined ? { reason: r.reason } : {}),
+  };
 }
 
 /** What about an object makes its own reconcile necessary: spec generation and deletion, not status. */

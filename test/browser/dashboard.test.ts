@@ -135,6 +135,7 @@ describe.skipIf(!haveChromium)('dashboard in Chromium', { timeout: 60_000 }, () 
         reconciled.push(key);
         return store.getByKey(key) !== undefined;
       },
+      reconcileInfo: () => ({ lastReconcile: null, inFlight: false }),
       hostCapacity: () => {
         let cpu = 0;
         let mem = 0;
@@ -377,6 +378,82 @@ describe.skipIf(!haveChromium)('dashboard in Chromium', { timeout: 60_000 }, () 
 
   it('logged no errors in the browser console', () => {
     expect(consoleErrors).toEqual([]);
+  });
+});
+
+// The detail page against a real manager on the sim host: measured reconciles and the desired-vs-observed diff.
+describe.skipIf(!haveChromium)('VM detail page against a running manager', { timeout: 60_000 }, () => {
+  it('shows the last reconcile measured by the controller, and a diff that is in sync until the spec moves away from the host', async () => {
+    buildUiIfStale();
+    const { makeLab, startSim, vmDoc, waitReady } = await import('../fixtures/lab.js');
+    const { apiContextFor } = await import('../../src/cli/up.js');
+    const { waitFor } = await import('../fixtures/wait-for.js');
+    const lab = makeLab({ 'web.yaml': vmDoc('web', { restartPolicy: 'Never' }) });
+    // A long poll interval: once converged, nothing reconciles the VM unless the test asks for it.
+    const sim = await startSim(lab, { pollIntervalMs: 60_000 });
+    const api = await serveApi(apiContextFor(sim.manager, lab.specsDir, lab.stateDir), { listen: '127.0.0.1:0' });
+    const context = await chromium.launchPersistentContext(join(lab.root, 'chromium-profile'), {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      viewport: { width: 1440, height: 900 },
+      colorScheme: 'dark',
+    });
+    const errors: string[] = [];
+    try {
+      await waitReady(sim.manager, ['web']);
+      const page = context.pages()[0] ?? (await context.newPage());
+      page.on('pageerror', (e) => errors.push(String(e)));
+      type Info = { kind: string; lastReconcile: { startTime: string; durationMs: number; result: string; message?: string } | null; inFlight: boolean };
+      const info = async () => (await (await fetch(`${api.url}/api/v1/virtualmachines/web/reconcile`)).json()) as Info;
+      const last = page.locator('[data-testid="last-reconcile"]');
+      const summary = page.locator('[data-testid="diff-summary"]');
+      /** The header agrees with the API: its duration, its result, its start time in the tooltip. */
+      const headerMatchesApi = async () => {
+        const i = await info();
+        if (!i.lastReconcile) return false;
+        const text = (await last.textContent()) ?? '';
+        const title = (await last.locator('span').first().getAttribute('title')) ?? '';
+        return (await last.getAttribute('data-result')) === i.lastReconcile.result && text.includes(` · ${i.lastReconcile.durationMs} ms · `) && (title.includes(i.lastReconcile.startTime) || title.includes(i.lastReconcile.message ?? '\u0000'));
+      };
+
+      await page.goto(`${api.url}/resources/virtualmachines/web`);
+      await page.locator('.detail h1').waitFor();
+      const converged = await info();
+      expect(converged.kind).toBe('ReconcileInfo');
+      expect(converged.lastReconcile?.result).toBe('requeueAfter'); // a converged VM is polled
+      await waitFor(headerMatchesApi, 10_000, 'the header to show the last reconcile from the API');
+      expect(await last.textContent()).toMatch(/^\d+s ago · \d+ ms · requeue after [\d.]+ s/);
+      // The VM's status.observed matches its spec: nothing to show but unchanged lines.
+      await expect.poll(() => summary.textContent()).toBe('in sync');
+      expect(await page.locator('pre.diff .dl.del, pre.diff .dl.add').count()).toBe(0);
+      expect(await page.locator('pre.diff').textContent()).toContain('cpu: 2');
+
+      // More CPUs in the spec; restartPolicy Never keeps the VM running at its old size.
+      lab.write('web.yaml', vmDoc('web', { restartPolicy: 'Never', cpu: 4 }));
+      await waitFor(() => sim.manager.store.get('VirtualMachine', 'web')?.status?.conditions?.some((c) => c.type === 'UpToDate' && c.reason === 'RestartPending'), 10_000, 'RestartPending');
+      expect(sim.provider.vm('web')?.cpu).toBe(2);
+      await expect.poll(() => summary.textContent()).toBe('1 field differs');
+      expect(await page.locator('pre.diff .dl.del').allTextContents()).toEqual(['-desired: cpu: 4\n']);
+      expect(await page.locator('pre.diff .dl.add').allTextContents()).toEqual(['+observed: cpu: 2\n']);
+      // The reconcile of the new spec is the one the header shows (refetched as the object changed).
+      await waitFor(async () => (await info()).lastReconcile!.startTime > converged.lastReconcile!.startTime && headerMatchesApi(), 10_000, 'the header to show the newer reconcile');
+      await page.screenshot({ path: join(SHOTS, 'detail-vm-diff.png'), fullPage: true });
+
+      // The provider stops answering: the reconcile fails, the header says so with the error as its tooltip,
+      // and the diff keeps the last observation instead of going blank.
+      sim.provider.apply({ op: 'fail', command: 'list', times: 1_000, message: 'injected: tart list failed' });
+      await page.getByRole('button', { name: 'Reconcile now' }).click();
+      await expect.poll(() => last.getAttribute('data-result'), { timeout: 15_000 }).toBe('error');
+      expect(await last.locator('span').first().getAttribute('title')).toContain('injected: tart list failed');
+      expect(await summary.textContent()).toBe('1 field differs');
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+      await api.close();
+      await sim.stop();
+      lab.cleanup();
+    }
   });
 });
 

@@ -103,6 +103,34 @@ describe('VirtualMachine on the sim host', () => {
     } else expect(sim.provider.vm('b')!.incarnation).toBe(before);
   });
 
+  it('backs off restarting a VM that keeps stopping behind its back (CrashLoopBackOff), then starts it again', async () => {
+    lab = makeLab({ 'b.yaml': vmDoc('b') });
+    sim = await startSim(lab, { crashLoop: { windowMs: 60_000, threshold: 3, baseMs: 3_000, maxMs: 5_000 } });
+    const stops = () => sim!.manager.events.list({ object: 'VirtualMachine/b' }).filter((e) => e.reason === 'VMStoppedUnexpectedly').reduce((n, e) => n + e.count, 0);
+    const ready = () => getCondition(sim!.manager.store.get('VirtualMachine', 'b')?.status?.conditions, 'Ready');
+    // The first two stops are repaired at once.
+    for (const n of [1, 2]) {
+      await waitReady(sim.manager, ['b']);
+      sim.provider.apply({ op: 'kill', name: 'b' });
+      await waitFor(() => stops() === n && sim!.provider.vm('b')?.state === 'running', 10_000, `stop ${n} repaired`);
+    }
+    await waitReady(sim.manager, ['b']);
+    const startsBefore = sim.provider.calls.start;
+    sim.provider.apply({ op: 'kill', name: 'b' });
+    // The third one within the window is not: Ready says why and the VM stays stopped until the back-off ends.
+    await waitFor(() => ready()?.reason === 'CrashLoopBackOff', 10_000, 'Ready=False CrashLoopBackOff');
+    expect(ready()).toMatchObject({ status: 'False', message: expect.stringMatching(/stopped 3 times in 1 min; starting it again in 3 s/) });
+    expect(sim.manager.events.list({ object: 'VirtualMachine/b' }).map((e) => e.reason)).toContain('CrashLoopBackOff');
+    const restartAfter = Date.parse(new VmRecords(lab.stateDir).get('b')!.restartAfter!);
+    expect(sim.provider.vm('b')?.state).toBe('stopped');
+    expect(sim.provider.calls.start).toBe(startsBefore);
+    await waitFor(() => sim!.provider.vm('b')?.state === 'running', 10_000, 'b started after the back-off');
+    expect(Date.now()).toBeGreaterThanOrEqual(restartAfter);
+    expect(sim.provider.calls.start).toBe(startsBefore + 1);
+    await waitReady(sim.manager, ['b']);
+    expect(new VmRecords(lab.stateDir).get('b')!.restartAfter).toBeUndefined();
+  });
+
   it('keeps the VM and its last valid spec when its file stops parsing', async () => {
     lab = makeLab(three());
     sim = await startSim(lab);

@@ -14,6 +14,10 @@ export interface VmRecord {
   createdAt?: string;
   /** hostplane started it and has not stopped it since: finding it stopped means something else did. */
   running?: boolean;
+  /** When it was found stopped behind our back, within the crash-loop window (ISO times). */
+  unexpectedStops?: string[];
+  /** Crash-loop back-off: do not start it again before this time (ISO). */
+  restartAfter?: string;
 }
 
 export class VmRecords {
@@ -45,6 +49,16 @@ export class VmRecords {
     const r = this.loaded().get(name);
     if (!r || r.running === running) return;
     const next = { ...r, running };
+    this.dir.writeJson(this.file(name), next);
+    this.loaded().set(name, next);
+  }
+
+  /** Merges crash-loop bookkeeping into the record (not intent: no fsync); undefined fields are dropped. */
+  update(name: string, patch: Partial<Pick<VmRecord, 'running' | 'unexpectedStops' | 'restartAfter'>>): void {
+    const r = this.loaded().get(name);
+    if (!r) return;
+    const next: VmRecord = { ...r, ...patch };
+    for (const k of Object.keys(patch) as (keyof typeof patch)[]) if (patch[k] === undefined) delete next[k];
     this.dir.writeJson(this.file(name), next);
     this.loaded().set(name, next);
   }

@@ -7,6 +7,7 @@ import type { GuestExec } from '../../providers/guest-exec.js';
 import type { SecretStore } from '../../providers/secrets.js';
 import type { GuestEndpoint, ObservedVm, VmProvider } from '../../providers/vm-provider.js';
 import type { EventSink, Logger } from '../deps.js';
+import type { CrashLoopPolicy } from './crash-loop.js';
 import type { VmObserver } from './observer.js';
 import type { ProvisionRecord } from './provision.js';
 import type { VmRecord, VmRecords } from './records.js';
@@ -29,6 +30,8 @@ export interface VmDeps {
   /** How long a reconcile may block waiting for an IP before it requeues instead. */
   ipWaitSeconds: number;
   stopTimeoutSeconds: number;
+  /** Back-off for a VM that keeps stopping behind our back (default DEFAULT_CRASH_LOOP). */
+  crashLoop?: CrashLoopPolicy;
 }
 
 export interface VmScope {

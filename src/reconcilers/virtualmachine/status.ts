@@ -1,6 +1,7 @@
 // The one place VirtualMachine status is computed (Cluster API's _status.go): from the scope and
 // the chain's outcome, every owned condition is set, then Ready and the phase are derived.
 import type { ObjectStatus } from '../../api/types.js';
+import type { ObservedVm, VmPowerState } from '../../providers/vm-provider.js';
 import { ConditionSet, type ChainOutcome } from '../framework.js';
 import type { VmScope } from './scope.js';
 
@@ -84,6 +85,9 @@ export function computeVmStatus(s: VmScope, outcome: ChainOutcome): ObjectStatus
     phase = blind ? (prev.phase ?? 'Unknown') : terminal ? 'Failed' : !vm ? (stop?.reason?.startsWith('Insufficient') ? 'Pending' : 'Creating') : vm.state !== 'running' ? 'Starting' : !s.ip ? 'Starting' : !s.guestReachable?.ok ? 'Booting' : 'Provisioning';
   }
 
+  // What the host has, in the spec's names and units (the dashboard diffs it against the spec).
+  const observed = vm ? observedFields(vm) : blind ? (prev.observed as VmObservedStatus | undefined) : undefined;
+
   const status: ObjectStatus = {
     ...(prev.observedGeneration !== undefined ? { observedGeneration: prev.observedGeneration } : {}),
     phase,
@@ -95,8 +99,43 @@ export function computeVmStatus(s: VmScope, outcome: ChainOutcome): ObjectStatus
     ...(s.endpoint ? { sshEndpoint: `${s.endpoint.host}:${s.endpoint.port}` } : {}),
     ...(vm?.details?.accelerator ? { accelerator: vm.details.accelerator } : {}),
     ...(steps?.length ? { provisioned: steps } : {}),
+    ...(observed ? { observed } : {}),
     conditions: c.toArray(VM_CONDITIONS),
   };
   if (status.ip === undefined) delete status.ip;
   return status;
+}
+
+/** `status.observed`: the provider's last report about a VM, shaped like the fields of its spec. */
+export interface VmObservedStatus {
+  powerState?: 'Running' | 'Stopped' | 'Suspended' | 'Starting' | 'Stopping';
+  cpu?: number;
+  /** A quantity: `4Gi`, or `1536Mi` when not a whole GiB. */
+  memory?: string;
+  /** A quantity in whole GiB, e.g. `30Gi`. */
+  diskSize?: string;
+}
+
+const POWER_STATE: Record<VmPowerState, NonNullable<VmObservedStatus['powerState']>> = {
+  running: 'Running',
+  stopped: 'Stopped',
+  suspended: 'Suspended',
+  starting: 'Starting',
+  stopping: 'Stopping',
+};
+
+/** Only what the provider reported: a field it does not know stays out (and so out of any diff). */
+export function observedFields(vm: ObservedVm): VmObservedStatus {
+  const o: VmObservedStatus = {};
+  const power = POWER_STATE[vm.state];
+  if (power) o.powerState = power;
+  if (vm.cpu !== undefined) o.cpu = vm.cpu;
+  if (vm.memoryMiB !== undefined) o.memory = mibQuantity(vm.memoryMiB);
+  if (vm.diskGiB !== undefined) o.diskSize = `${vm.diskGiB}Gi`;
+  return o;
+}
+
+/** MiB as the shortest exact quantity: 4096 → 4Gi, 1536 → 1536Mi. */
+export function mibQuantity(mib: number): string {
+  return mib > 0 && mib % 1024 === 0 ? `${mib / 1024}Gi` : `${mib}Mi`;
 }

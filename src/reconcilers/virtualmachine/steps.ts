@@ -9,6 +9,7 @@ import { shq } from '../../providers/shell.js';
 import { ProviderError } from '../../providers/vm-provider.js';
 import { redact } from '../../controllers/events.js';
 import { StepError, TerminalReconcileError, errorMessage, proceed, waitFor, type Step } from '../framework.js';
+import { DEFAULT_CRASH_LOOP, recordUnexpectedStop } from './crash-loop.js';
 import { pendingSteps, renderProvisionSteps, type ProvisionRecord } from './provision.js';
 import { vmLogFile, type VmScope } from './scope.js';
 import { toGiB, toMiB } from './spec.js';
@@ -196,20 +197,43 @@ export const ensurePower: Step<VmScope> = {
         s.observed = { ...vm, state: 'stopped' };
         event(s, 'Normal', 'Stopped', `Stopped VM "${name(s)}" (spec.powerState is Stopped)`);
       }
+      // Stopping on purpose ends a crash loop: the next Running starts at once.
+      const rec = s.deps.records.get(name(s));
+      if (rec?.unexpectedStops || rec?.restartAfter) s.deps.records.update(name(s), { unexpectedStops: undefined, restartAfter: undefined });
       s.deps.capacity.release(s.key);
       return proceed();
     }
     if (vm.state === 'running') {
       s.deps.records.setRunning(name(s), true);
+      if (s.deps.records.get(name(s))?.restartAfter) s.deps.records.update(name(s), { restartAfter: undefined }); // started by someone else meanwhile
       // A running VM holds what it really has (a pending resize has not happened yet).
       s.deps.capacity.reserve(s.key, vm.cpu ?? s.spec.cpu, vm.memoryMiB ?? toMiB(s.spec.memory), true);
       return proceed();
     }
     s.admission = s.deps.capacity.reserve(s.key, s.spec.cpu, toMiB(s.spec.memory));
     if (!s.admission.ok) return waitForCapacity(s, s.admission);
+    const record = s.deps.records.get(name(s));
     // We left it running and did not stop it ourselves: something else stopped it.
-    const stoppedBehindOurBack = !s.createdNow && !s.recreated && s.deps.records.get(name(s))?.running === true;
-    if (stoppedBehindOurBack) s.reportInterim?.('power', 'VMStoppedUnexpectedly', `VM "${name(s)}" was found stopped; starting it again`);
+    const stoppedBehindOurBack = !s.createdNow && !s.recreated && record?.running === true;
+    if (stoppedBehindOurBack) {
+      const { stops, delayMs } = recordUnexpectedStop(record?.unexpectedStops, s.deps.now(), s.deps.crashLoop ?? DEFAULT_CRASH_LOOP);
+      if (delayMs > 0) {
+        // Not ours to start at once any more: remember until when to wait, across restarts of hostplane too.
+        const until = new Date(s.deps.now().getTime() + delayMs);
+        s.deps.records.update(name(s), { running: false, unexpectedStops: stops, restartAfter: until.toISOString() });
+        const tail = lastLines(vmLogFile(s.deps, name(s), 'console'), 3);
+        const message = `VM "${name(s)}" stopped ${stops.length} times in ${Math.round((s.deps.crashLoop ?? DEFAULT_CRASH_LOOP).windowMs / 60_000)} min; starting it again in ${Math.ceil(delayMs / 1000)} s${tail ? `. Last console output: ${tail}` : ''}`;
+        event(s, 'Warning', 'CrashLoopBackOff', message);
+        return waitFor(delayMs, 'CrashLoopBackOff', message);
+      }
+      s.deps.records.update(name(s), { unexpectedStops: stops });
+      s.reportInterim?.('power', 'VMStoppedUnexpectedly', `VM "${name(s)}" was found stopped; starting it again`);
+    }
+    if (record?.restartAfter) {
+      const left = Date.parse(record.restartAfter) - s.deps.now().getTime();
+      if (left > 0) return waitFor(left, 'CrashLoopBackOff', `VM "${name(s)}" keeps stopping; starting it again in ${Math.ceil(left / 1000)} s`);
+      s.deps.records.update(name(s), { restartAfter: undefined });
+    }
     await provider(s, 'start', () =>
       s.deps.provider.start({ name: name(s), network: s.spec.network, dirs: s.spec.dirs, logFile: vmLogFile(s.deps, name(s), 'console') }),
     );

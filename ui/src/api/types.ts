@@ -1,5 +1,5 @@
 // Shapes the API serves. Object types come from the server's own model so both sides agree.
-export type { Condition, HostObject, Kind, SpecError } from '../../../src/api/types.js';
+export type { Condition, HostObject, Kind, LastReconcile, ReconcileInfo, SpecError } from '../../../src/api/types.js';
 
 export interface PrinterColumn {
   name: string;

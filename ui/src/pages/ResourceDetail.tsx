@@ -1,8 +1,9 @@
 import { Show, createMemo, createResource, createSignal, type JSX } from 'solid-js';
 import { getJson, postAction } from '../api/client';
-import type { SpecError } from '../api/types';
+import type { HostObject, LastReconcile, ReconcileInfo, SpecError } from '../api/types';
 import { ConditionsTable } from '../components/ConditionsTable';
 import { DependencyGraph } from '../components/DependencyGraph';
+import { DiffView } from '../components/DiffView';
 import { EventList } from '../components/EventList';
 import { SpecErrorsBanner } from '../components/SpecErrors';
 import { Pill, ReadyBadge } from '../components/StatusBadge';
@@ -18,6 +19,51 @@ interface SourceInfo {
   col?: number;
 }
 
+function fmtDuration(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+}
+
+function resultLabel(r: LastReconcile): string {
+  switch (r.result) {
+    case 'requeueAfter':
+      return r.requeueAfterMs !== undefined ? `requeue after ${fmtDuration(r.requeueAfterMs)}` : 'requeue after';
+    case 'terminal':
+      return r.reason ? `terminal (${r.reason})` : 'terminal';
+    default:
+      return r.result;
+  }
+}
+
+/** "12s ago · 41 ms · done", measured by the controller; or the old guess, labelled as one; or "never". */
+function LastReconcileFact(props: { info: ReconcileInfo | null | undefined; object: HostObject }): JSX.Element {
+  const last = () => props.info?.lastReconcile ?? undefined;
+  const guess = () => lastReconcile(props.object);
+  return (
+    <dd data-testid="last-reconcile" class="last-reconcile" data-result={last()?.result ?? (guess() ? 'guessed' : 'never')}>
+      <Show
+        when={last()}
+        fallback={
+          <span title={guess() ? `hostplane has not reconciled this object since it started; ${guess()} is the newest condition change` : undefined}>
+            {guess() ? `${ago(guess(), now())} ago (guessed from conditions)` : 'never'}
+          </span>
+        }
+      >
+        {(r) => (
+          <span title={r().message ? `${r().result}: ${r().message}` : `started ${r().startTime}, finished ${r().finishTime}`}>
+            {ago(r().startTime, now())} ago · {fmtDuration(r().durationMs)} · <span class={r().result === 'error' || r().result === 'terminal' ? 'error' : undefined}>{resultLabel(r())}</span>
+          </span>
+        )}
+      </Show>
+      <Show when={props.info?.inFlight}>
+        {' '}
+        <Pill tone="info" title="A reconcile of this object is running now">
+          reconciling
+        </Pill>
+      </Show>
+    </dd>
+  );
+}
+
 export function ResourceDetail(props: { params: Record<string, string> }): JSX.Element {
   const info = () => kindByPlural(props.params.plural);
   const key = () => `${info()?.kind}/${props.params.name}`;
@@ -28,6 +74,15 @@ export function ResourceDetail(props: { params: Record<string, string> }): JSX.E
     () => (obj() ? `${props.params.plural}/${encodeURIComponent(props.params.name)}#${obj()!.metadata.generation}` : undefined),
     (k) => getJson<SourceInfo>(`/api/v1/${k.split('#')[0]}/source`).catch(() => ({}) as SourceInfo),
   );
+  // Refetched when the object changes and on the 5 s clock; `latest` keeps the old value shown meanwhile.
+  const [reconcile] = createResource(
+    () => (obj() ? `${props.params.plural}/${encodeURIComponent(props.params.name)}#${obj()!.metadata.resourceVersion}#${now()}` : undefined),
+    (k) => getJson<ReconcileInfo>(`/api/v1/${k.split('#')[0]}/reconcile`).catch(() => null),
+  );
+  const observedSupported = () => {
+    const schema = info()?.schema as { properties?: { status?: { properties?: Record<string, unknown> } } } | undefined;
+    return !!schema?.properties?.status?.properties?.observed;
+  };
   const [busy, setBusy] = createSignal(false);
   const [notice, setNotice] = createSignal<{ tone: 'good' | 'bad'; text: string } | null>(null);
   const act = async (verb: 'reconcile' | 'suspend' | 'resume') => {
@@ -87,7 +142,7 @@ export function ResourceDetail(props: { params: Record<string, string> }): JSX.E
               </div>
               <div>
                 <dt>Last reconcile</dt>
-                <dd title={lastReconcile(o())}>{lastReconcile(o()) ? `${ago(lastReconcile(o()), now())} ago` : 'never'}</dd>
+                <LastReconcileFact info={reconcile.latest} object={o()} />
               </div>
               <div>
                 <dt>Created</dt>
@@ -146,6 +201,13 @@ export function ResourceDetail(props: { params: Record<string, string> }): JSX.E
               Dependencies <span class="muted small">parents on the left, children on the right; colour is Ready</span>
             </h2>
             <DependencyGraph focus={key()} />
+          </section>
+
+          <section class="panel" aria-labelledby="diff-h">
+            <h2 id="diff-h">
+              Desired vs observed <span class="muted small">the spec against what the provider last reported (status.observed)</span>
+            </h2>
+            <DiffView spec={o().spec} observed={o().status?.observed as Record<string, unknown> | undefined} supported={observedSupported()} />
           </section>
 
           <div class="grid2">

@@ -1,0 +1,50 @@
+// status.observed: what the provider last reported, in the spec's own names and units.
+import { describe, expect, it } from 'vitest';
+import type { HostObject, ObjectStatus } from '../../api/types.js';
+import { API_VERSION } from '../../api/types.js';
+import type { ObservedVm } from '../../providers/vm-provider.js';
+import type { ChainOutcome } from '../framework.js';
+import type { VmDeps, VmScope } from './scope.js';
+import { readVmSpec } from './spec.js';
+import { computeVmStatus, mibQuantity } from './status.js';
+
+function scope(observed: ObservedVm | undefined, prevStatus?: ObjectStatus): VmScope {
+  const object: HostObject = {
+    apiVersion: API_VERSION,
+    kind: 'VirtualMachine',
+    metadata: { name: 'a', generation: 1 },
+    spec: { image: 'img', cpu: 2, memory: '4Gi', diskSize: '30Gi' },
+    ...(prevStatus ? { status: prevStatus } : {}),
+  };
+  const deps = { provider: { name: 'sim' }, now: () => new Date('2026-01-01T00:00:00Z') } as unknown as VmDeps;
+  return { deps, object, key: 'VirtualMachine/a', spec: readVmSpec(object.spec), ...(observed ? { observed } : {}) };
+}
+
+const completed: ChainOutcome = { completed: true };
+const observeFailed: ChainOutcome = { completed: false, stoppedAt: { step: 'observe', reason: 'ObserveFailed', message: 'tart list failed' } };
+const waitingForCapacity: ChainOutcome = { completed: false, stoppedAt: { step: 'create', reason: 'InsufficientHostMemory', message: 'no room' } };
+const previous = { powerState: 'Running', cpu: 2, memory: '4Gi', diskSize: '30Gi' };
+
+describe('computeVmStatus: status.observed', () => {
+  it.each<[string, ObservedVm | undefined, ChainOutcome, ObjectStatus | undefined, unknown]>([
+    ['a running VM with every field reported', { name: 'a', state: 'running', cpu: 2, memoryMiB: 4096, diskGiB: 30 }, completed, undefined, previous],
+    ['a stopped VM, memory not a whole GiB', { name: 'a', state: 'stopped', cpu: 4, memoryMiB: 1536, diskGiB: 50 }, completed, undefined, { powerState: 'Stopped', cpu: 4, memory: '1536Mi', diskSize: '50Gi' }],
+    ['a provider that reports only the power state', { name: 'a', state: 'starting' }, completed, undefined, { powerState: 'Starting' }],
+    ['no VM on the host (not created yet)', undefined, waitingForCapacity, { observed: previous }, undefined],
+    ['a provider that could not be asked keeps the last report', undefined, observeFailed, { observed: previous, state: 'running' }, previous],
+    ['a provider that could not be asked, nothing reported before', undefined, observeFailed, undefined, undefined],
+    ['a new report replaces the old one', { name: 'a', state: 'running', cpu: 4 }, completed, { observed: previous }, { powerState: 'Running', cpu: 4 }],
+  ])('%s', (_what, vm, outcome, prev, want) => {
+    const status = computeVmStatus(scope(vm, prev), outcome);
+    expect(status.observed).toEqual(want);
+    if (want === undefined) expect(status).not.toHaveProperty('observed');
+  });
+
+  it.each([
+    [4096, '4Gi'],
+    [1024, '1Gi'],
+    [1536, '1536Mi'],
+    [512, '512Mi'],
+    [0, '0Mi'],
+  ])('writes %i MiB as %s', (mib, q) => expect(mibQuantity(mib)).toBe(q));
+});
