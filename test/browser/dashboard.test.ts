@@ -496,4 +496,61 @@ describe.skipIf(!haveChromium)('dashboard served by hostplane up on the example 
       rmSync(tmp, { recursive: true, force: true });
     }
   });
+
+  it('runs as the built package `npm start` runs, finding its CRDs and dashboard with no sources beside it (seed 003 BUG-007: __dirname under ESM)', async () => {
+    buildUiIfStale();
+    const { spawn } = await import('node:child_process');
+    const { symlinkSync } = await import('node:fs');
+    const tmp = mkdtempSync(join(tmpdir(), 'hostplane-built-'));
+    // The package as `npm run build` leaves it, without src/: bin/hostplane.mjs must take dist/.
+    const pkg = join(tmp, 'pkg');
+    execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', join(pkg, 'dist')], { cwd: ROOT, stdio: 'pipe' });
+    for (const d of ['bin', 'crds']) cpSync(join(ROOT, d), join(pkg, d), { recursive: true });
+    cpSync(join(UI, 'dist'), join(pkg, 'ui', 'dist'), { recursive: true });
+    cpSync(join(ROOT, 'package.json'), join(pkg, 'package.json'));
+    symlinkSync(join(ROOT, 'node_modules'), join(pkg, 'node_modules'));
+    cpSync(join(ROOT, 'specs'), join(tmp, 'specs'), { recursive: true });
+    const env = { ...process.env, NO_COLOR: '1' };
+    delete env.HOSTPLANE_FROM_SOURCE;
+    const bin = join(pkg, 'bin', 'hostplane.mjs');
+
+    const explained = execFileSync(process.execPath, [bin, 'explain', 'vm.spec.cpu', '--specs', join(tmp, 'specs')], { env, encoding: 'utf8' });
+    expect(explained).toMatch(/cpu/i);
+
+    const port = await new Promise<number>((r) => {
+      const s = createServer().listen(0, '127.0.0.1', () => {
+        const p = (s.address() as AddressInfo).port;
+        s.close(() => r(p));
+      });
+    });
+    const child = spawn(process.execPath, [bin, 'up', '--specs', join(tmp, 'specs'), '--provider', 'sim', '--sim-scale', '0.2', '--listen', `127.0.0.1:${port}`], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    child.stderr!.on('data', (d) => (out += d));
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    try {
+      await expect.poll(() => (child.exitCode === null ? out : `exited ${child.exitCode}: ${out}`), { timeout: 30_000 }).toContain('reconciling');
+      expect(out).toMatch(/sim/i); // the banner says no real provider is in use
+      const base = `http://127.0.0.1:${port}`;
+      const html = await (await fetch(`${base}/`)).text();
+      const script = /<script[^>]+src="([^"]+)"/.exec(html)?.[1];
+      expect(script).toBeTruthy();
+      expect((await fetch(new URL(script!, base))).status).toBe(200);
+      await expect
+        .poll(async () => {
+          const list = (await (await fetch(`${base}/api/v1/virtualmachines`)).json()) as { items: { status?: { conditions?: Condition[] } }[] };
+          return list.items.filter((o) => o.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length;
+        }, { timeout: 45_000, interval: 500 })
+        .toBe(10);
+      // The state dir defaulted to .hostplane beside the specs, not inside the package.
+      expect(existsSync(join(tmp, '.hostplane'))).toBe(true);
+      expect(existsSync(join(pkg, '.hostplane'))).toBe(false);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGINT');
+      const code = await Promise.race([exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 20_000))]);
+      if (code === 'hung') child.kill('SIGKILL');
+      expect(code).toBe(0);
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
 });

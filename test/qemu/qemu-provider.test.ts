@@ -247,7 +247,7 @@ describe.skipIf(!!skipReason)('QemuProvider on real QEMU', () => {
     expect((await p.list()).map((v) => v.name)).toEqual([]);
   }, 60_000);
 
-  it('a disk image without a kernel boots through firmware with a cloud-init NoCloud seed attached', async (ctx) => {
+  it('a disk image without a kernel boots through firmware with a cloud-init NoCloud seed attached and kept for the VM\'s life (seed 001 BUG-004 removed user-data before tart run had read it)', async (ctx) => {
     if (!which('genisoimage') && !which('xorriso') && !which('cloud-localds')) ctx.skip('needs genisoimage (apt-get install genisoimage)');
     const base = path.join(tmp, 'cloud.qcow2');
     execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', base, '1G']); // blank: SeaBIOS finds nothing to boot, the VM still runs
@@ -263,7 +263,16 @@ describe.skipIf(!!skipReason)('QemuProvider on real QEMU', () => {
     expect(vm.details?.address).toBe('10.77.0.11/24'); // first free address on the segment, allocated and kept
     await p.stop('d', { timeoutSeconds: 1 }); // no guest to honour the power button: escalates to quit
     expect((await p.list()).find((v) => v.name === 'd')!.state).toBe('stopped');
+    // The seed outlives the boot that read it: a restart attaches the same file again.
+    const seed = path.join(dir, 'seed.iso');
+    expect(existsSync(seed)).toBe(true);
+    await p.start({ name: 'd', network: { mode: 'shared', segment: 'lab' }, logFile: '' });
+    const again = JSON.parse(readFileSync(path.join(dir, 'runtime.json'), 'utf8')) as { argv: string[] };
+    expect(again.argv).toContain(`file=${seed},if=none,id=seed,format=raw,readonly=on`);
+    expect((await p.list()).find((v) => v.name === 'd')!.state).toBe('running');
+    await p.stop('d', { timeoutSeconds: 1 });
     await p.delete('d');
+    expect(existsSync(seed)).toBe(false);
   }, 60_000);
 
   it('qcow2 overlay on a base image: created, grown, attached as /dev/vda; virtiofs share; delete of a running VM', async () => {
