@@ -4,7 +4,7 @@ import type { HostObject, Kind, LastReconcile, ReconcileInfo } from '../api/type
 import { KINDS, objectKey } from '../api/types.js';
 import { loadSchemaRegistry, type SchemaRegistry } from '../api/schema.js';
 import { HostCapacity, hostCapacityDefaults, type CapacityConfig } from './host-capacity.js';
-import { Controller, TerminalError, type LastResult, type Reconciler } from './controller.js';
+import { Controller, TerminalError, addJitter, type LastResult, type Reconciler } from './controller.js';
 import { DependencyIndex } from './dependency-index.js';
 import { parentsOf } from './dependencies.js';
 import { EventRecorder, type HostEvent } from './events.js';
@@ -41,6 +41,11 @@ export interface ManagerOptions {
   pollIntervalMs?: number;
   ipWaitSeconds?: number;
   stopTimeoutSeconds?: number;
+  /**
+   * Safety-net resync (controller-runtime's SyncPeriod): every object is queued again this often,
+   * at low priority, so one that settled on done or stalled is looked at again. Default 10 h.
+   */
+  resyncPeriodMs?: number;
   /** Crash-loop back-off of VMs that keep stopping behind our back (tests shorten it). */
   crashLoop?: CrashLoopPolicy;
   /** How old one batched provider list may be and still serve a reconcile. */
@@ -63,6 +68,7 @@ export class Manager {
   private readonly lastSignature = new Map<string, string>();
   private unwatch?: () => void;
   private requestTimer?: NodeJS.Timeout;
+  private resyncTimer?: NodeJS.Timeout;
 
   constructor(readonly opts: ManagerOptions) {
     const dir = opts.stateDir;
@@ -132,6 +138,7 @@ export class Manager {
       // `hostplane confirm-deletions` (another process) leaves a request file in the state dir.
       this.requestTimer = setInterval(() => this.takeRequests(), 1_000);
       this.requestTimer.unref();
+      this.scheduleResync();
     } catch (err) {
       await this.source.stop().catch(() => {});
       this.opts.stateDir.releaseLock();
@@ -142,12 +149,23 @@ export class Manager {
   /** Graceful: stop taking keys, let in-flight reconciles finish within the timeout, release the lock. */
   async stop(timeoutMs = 20_000): Promise<void> {
     clearInterval(this.requestTimer);
+    clearTimeout(this.resyncTimer);
     this.unwatch?.();
     await this.source.stop();
     await Promise.all([...this.controllers.values()].map((c) => c.stop(timeoutMs)));
     this.events.flush();
     await this.opts.guest.close();
     this.opts.stateDir.releaseLock();
+  }
+
+  /** Queues every object again after a jittered period (+0..10 %, so many hosts do not beat in step). */
+  private scheduleResync(): void {
+    const period = this.opts.resyncPeriodMs ?? 10 * 60 * 60_000;
+    this.resyncTimer = setTimeout(() => {
+      for (const obj of this.store.list()) this.controllerFor(obj.kind).enqueue(objectKey(obj.kind, obj.metadata.name), { priority: LOW_PRIORITY });
+      this.scheduleResync();
+    }, addJitter(period));
+    this.resyncTimer.unref();
   }
 
   private takeRequests(): void {

@@ -510,7 +510,7 @@ describe.skipIf(!haveChromium)('dashboard served by hostplane up on the example 
     cpSync(join(ROOT, 'package.json'), join(pkg, 'package.json'));
     symlinkSync(join(ROOT, 'node_modules'), join(pkg, 'node_modules'));
     cpSync(join(ROOT, 'specs'), join(tmp, 'specs'), { recursive: true });
-    const env = { ...process.env, NO_COLOR: '1' };
+    const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
     delete env.HOSTPLANE_FROM_SOURCE;
     const bin = join(pkg, 'bin', 'hostplane.mjs');
 

@@ -208,6 +208,21 @@ describe('VirtualMachine on the sim host', () => {
     expect(sim.provider.vm('someone-elses')?.state).toBe('running');
   });
 
+  it.each([
+    ['a resync after the conflicting VM is gone creates it', 300, 'True'],
+    ['before the resync period it stays stalled', 3_600_000, 'False'],
+  ] as const)('looks at a VM stalled on a name conflict again only at the safety-net resync: %s', async (_what, resyncPeriodMs, ready) => {
+    lab = makeLab({ 'a.yaml': vmDoc('a') });
+    new SimVmProvider(lab.stateDir, { scale: 0 }).apply({ op: 'create-foreign', name: 'a', running: true });
+    sim = await startSim(lab, { resyncPeriodMs });
+    await waitFor(() => getCondition(sim!.manager.store.get('VirtualMachine', 'a')!.status?.conditions, 'Stalled')?.reason === 'NameConflict', 5_000, 'a stalled on NameConflict');
+    sim.provider.apply({ op: 'delete', name: 'a' }); // its owner removes the foreign VM; nothing in the spec changes
+    const settled = () => readyStatus(sim!.manager, 'a') === 'True';
+    if (ready === 'True') await waitFor(settled, 10_000, 'a created and Ready after a resync');
+    else await holdsFor(() => !settled(), 1_500, 'a still stalled');
+    expect(readyStatus(sim.manager, 'a')).toBe(ready);
+  });
+
   it('adopts the VM of an interrupted create instead of making a second one', async () => {
     lab = makeLab({ 'a.yaml': vmDoc('a') });
     // The state a crash between "create pending" and "created" leaves behind.
