@@ -2,9 +2,18 @@
 import type { Condition } from '../api/types.js';
 
 export function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : (c ?? '').padEnd(widths[i]))).join('   ').trimEnd();
-  return [line(header), ...rows.map(line)].join('\n');
+  const widths = columnWidths(header, rows);
+  return [formatRow(header, widths), ...rows.map((r) => formatRow(r, widths))].join('\n');
+}
+
+/** The width of each column of a table: its widest cell. */
+export function columnWidths(header: string[], rows: string[][]): number[] {
+  return header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+}
+
+/** One line of a table laid out with `widths` (a longer cell pushes the rest of its line right). */
+export function formatRow(cells: string[], widths: number[]): string {
+  return cells.map((c, i) => (i === cells.length - 1 ? c : (c ?? '').padEnd(widths[i] ?? 0))).join('   ').trimEnd();
 }
 
 /** kubectl's age format: 45s, 12m, 3h, 4d, 2y. */

@@ -4,14 +4,15 @@ import { dirname, join, resolve } from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
 import { stringify } from 'yaml';
 import type { HostObject, Kind } from '../api/types.js';
-import { evalJsonPath } from '../api/jsonpath.js';
 import { loadSchemaRegistry, type KindInfo } from '../api/schema.js';
 import { getCondition } from '../reconcilers/conditions.js';
 import { StateDir } from '../controllers/state-dir.js';
 import { submitSimRequest } from '../providers/sim/sim-world.js';
 import { CONFIRM_DELETIONS } from '../controllers/manager.js';
-import { age, cell, conditionRows, painter, table, type Painter } from './format.js';
+import { age, conditionRows, painter, table, type Painter } from './format.js';
 import { openView, type LabView } from './view.js';
+import { objectRow, printedColumns, watchGet, type GetOutput } from './watch.js';
+import { followLogs, printLogs, type LogFile } from './follow.js';
 import { up } from './up.js';
 import { applyFile, deleteFromSpecs } from './apply.js';
 
@@ -20,11 +21,17 @@ const USAGE = `hostplane — a control plane for this host's VMs, clusters, add-
 Usage:
   hostplane up [--specs DIR] [--state DIR] [--provider auto|sim|tart|qemu] [--listen HOST:PORT|off]
                [--poll 30s] [--grace 3s] [--workers 4] [--host-cpu N] [--host-memory GiB] [--sim-scale 1]
-  hostplane get KIND [NAME] [-o wide|yaml|json]
+  hostplane get KIND [NAME] [-o wide|yaml|json] [-w|--watch] [--watch-only]
+                                          -w: print the table, then a row each time an object's row changes
+                                          (deleted ones too) until Ctrl-C; --watch-only: the changes only;
+                                          with -o json|yaml one object per change
   hostplane describe KIND NAME
   hostplane events [KIND/NAME]
   hostplane explain KIND[.field.path] [--recursive]
-  hostplane logs vm/NAME
+  hostplane logs vm/NAME [-f|--follow] [--tail N]
+                                          console and provisioning logs; -f: keep printing what is appended
+                                          (waits for files that do not exist yet) until Ctrl-C; --tail N: the
+                                          last N lines of each file (-1, the default, for all)
   hostplane apply -f FILE|-               write the documents into the specs (an existing object in place, comments kept)
   hostplane delete KIND/NAME              remove the object's document from its spec file
   hostplane stop|start KIND/NAME          set spec.powerState in the spec file (comments kept)
@@ -38,33 +45,60 @@ Kinds: virtualmachine (vm), cluster (cl), addon (ad), loadtest (lt); plural and 
 /** Exit codes scripts can trust. */
 export const EXIT = { ok: 0, error: 1, usage: 2, locked: 3, notFound: 4, timeout: 5 } as const;
 
+const OPTIONS = {
+  specs: { type: 'string' },
+  state: { type: 'string' },
+  provider: { type: 'string', default: 'auto' },
+  listen: { type: 'string', default: '127.0.0.1:7780' },
+  output: { type: 'string', short: 'o' },
+  filename: { type: 'string', short: 'f' },
+  'no-color': { type: 'boolean' },
+  recursive: { type: 'boolean' },
+  for: { type: 'string' },
+  timeout: { type: 'string', default: '5m' },
+  workers: { type: 'string' },
+  grace: { type: 'string' },
+  poll: { type: 'string' },
+  'sim-scale': { type: 'string' },
+  'host-cpu': { type: 'string' },
+  'host-memory': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean' },
+  watch: { type: 'boolean', short: 'w' },
+  'watch-only': { type: 'boolean' },
+  follow: { type: 'boolean' },
+  tail: { type: 'string', default: '-1' },
+} as const;
+
+/**
+ * kubectl's `-f` is --filename for most verbs and --follow for `logs`: the verb decides. The verb is
+ * the first word that is neither a flag nor the value of a flag that takes one.
+ */
+export function normalizeArgv(argv: string[]): string[] {
+  const valued = new Set<string>();
+  for (const [name, o] of Object.entries(OPTIONS) as [string, { type: string; short?: string }][]) {
+    if (o.type !== 'string') continue;
+    valued.add(`--${name}`);
+    if (o.short) valued.add(`-${o.short}`);
+  }
+  let verb: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') break;
+    if (a.startsWith('-') && a.length > 1) {
+      if (valued.has(a)) i++;
+      continue;
+    }
+    verb = a;
+    break;
+  }
+  return verb === 'logs' ? argv.map((a) => (a === '-f' ? '--follow' : a)) : argv;
+}
+
 export async function main(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s + '\n'), err: (s: string) => void = (s) => process.stderr.write(s + '\n')): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        specs: { type: 'string' },
-        state: { type: 'string' },
-        provider: { type: 'string', default: 'auto' },
-        listen: { type: 'string', default: '127.0.0.1:7780' },
-        output: { type: 'string', short: 'o' },
-        filename: { type: 'string', short: 'f' },
-        'no-color': { type: 'boolean' },
-        recursive: { type: 'boolean' },
-        for: { type: 'string' },
-        timeout: { type: 'string', default: '5m' },
-        workers: { type: 'string' },
-        grace: { type: 'string' },
-        poll: { type: 'string' },
-        'sim-scale': { type: 'string' },
-        'host-cpu': { type: 'string' },
-        'host-memory': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-        version: { type: 'boolean' },
-      },
-    });
+    parsed = parseArgs({ args: normalizeArgv(argv), allowPositionals: true, options: OPTIONS });
   } catch (e) {
     err(`error: ${(e as Error).message}\n\n${USAGE}`);
     return EXIT.usage;
@@ -105,8 +139,14 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
           out,
         );
       }
-      case 'get':
-        return await get(await openView(specs, state), rest, f.output, out, paint);
+      case 'get': {
+        if (!f.watch && !f['watch-only']) return await get(await openView(specs, state), rest, f.output, out, paint);
+        const registry = loadSchemaRegistry();
+        const view = await openView(specs, state, registry);
+        const { info, name } = target(view, rest);
+        if (name) mustGet(view, info.kind, name); // kubectl: watching an object that does not exist is NotFound
+        return await watchGet({ specs, state, registry, info, name, output: getOutput(f.output), watchOnly: !!f['watch-only'], paint, out, err });
+      }
       case 'describe':
         return await describe(await openView(specs, state), rest, out, paint);
       case 'events':
@@ -120,7 +160,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
       case 'start':
         return await setPower(await openView(specs, state), specs, verb, rest, out);
       case 'logs':
-        return logs(await openView(specs, state), rest, out);
+        return await logs(await openView(specs, state), rest, { follow: !!f.follow, tail: tailLines(f.tail!) }, out, err);
       case 'wait':
         return await wait(specs, state, rest, f.for, f.timeout!, out, err);
       case 'sim':
@@ -202,10 +242,17 @@ function mustGet(view: LabView, kind: Kind, name: string | undefined): HostObjec
   return obj;
 }
 
-function readyCell(obj: HostObject, paint: Painter): string {
-  const c = getCondition(obj.status?.conditions, 'Ready');
-  const v = c?.status ?? 'Unknown';
-  return v === 'True' ? paint.green(v) : v === 'False' ? paint.red(v) : paint.yellow(v);
+function getOutput(o: string | undefined): GetOutput {
+  if (o === undefined) return 'table';
+  if (o === 'wide' || o === 'yaml' || o === 'json') return o;
+  throw new UsageError(`-o must be wide, yaml or json (got ${o})`);
+}
+
+/** --tail N: kubectl's semantics, -1 for all lines. */
+function tailLines(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < -1) throw new UsageError(`--tail must be a whole number of lines, or -1 for all (got ${v})`);
+  return n;
 }
 
 async function get(view: LabView, words: string[], output: string | undefined, out: (s: string) => void, paint: Painter): Promise<number> {
@@ -216,17 +263,13 @@ async function get(view: LabView, words: string[], output: string | undefined, o
     out(output === 'json' ? JSON.stringify(doc, null, 2) : stringify(doc).trimEnd());
     return EXIT.ok;
   }
-  if (output && output !== 'wide') throw new UsageError(`-o must be wide, yaml or json (got ${output})`);
-  const cols = info.printerColumns.filter((c) => c.priority === 0 || output === 'wide');
+  const cols = printedColumns(info, getOutput(output));
   if (!items.length) {
     out(`No ${info.plural} found in ${view.store.specErrors().length ? 'the specs (there are spec errors: hostplane events)' : 'the specs'}.`);
     return EXIT.ok;
   }
   const header = ['NAME', ...cols.map((c) => c.name.toUpperCase())];
-  const rows = items.map((o) => [
-    o.metadata.name + (o.metadata.deletionTimestamp ? ' (deleting)' : ''),
-    ...cols.map((c) => (c.name === 'Ready' ? readyCell(o, paint) : c.name === 'Age' || c.type === 'date' ? age(evalJsonPath(o, c.jsonPath) as string) : cell(evalJsonPath(o, c.jsonPath)))),
-  ]);
+  const rows = items.map((o) => objectRow(o, cols, paint));
   out(table(header, rows));
   const sourceEvents = view.events().filter((e) => e.object === 'File/.');
   const lastSource = sourceEvents[sourceEvents.length - 1];
@@ -300,19 +343,13 @@ async function setPower(view: LabView, specsDir: string, verb: 'stop' | 'start',
   return EXIT.ok;
 }
 
-function logs(view: LabView, words: string[], out: (s: string) => void): number {
+async function logs(view: LabView, words: string[], opts: { follow: boolean; tail: number }, out: (s: string) => void, err: (s: string) => void): Promise<number> {
   const { info, name } = target(view, words);
   if (info.kind !== 'VirtualMachine') throw new UsageError('logs are kept for VMs: hostplane logs vm/NAME');
   const obj = mustGet(view, info.kind, name);
-  let any = false;
-  for (const which of ['console', 'provision'] as const) {
-    const file = view.stateDir.path('logs', 'VirtualMachine', `${obj.metadata.name}.${which}.log`);
-    if (!existsSync(file)) continue;
-    any = true;
-    out(`==> ${which} (${file}) <==`);
-    out(readFileSync(file, 'utf8').trimEnd());
-  }
-  if (!any) out(`No logs yet for vm/${obj.metadata.name}.`);
+  const files: LogFile[] = (['console', 'provision'] as const).map((which) => ({ label: which, file: view.stateDir.path('logs', 'VirtualMachine', `${obj.metadata.name}.${which}.log`) }));
+  if (opts.follow) return await followLogs({ root: view.stateDir.root, files, tail: opts.tail, out, err });
+  if (!printLogs(files, opts.tail, out)) out(`No logs yet for vm/${obj.metadata.name}.`);
   return EXIT.ok;
 }
 

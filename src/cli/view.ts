@@ -16,9 +16,9 @@ export interface LabView {
   upPid?: number;
 }
 
-export async function openView(specsDir: string, stateDirPath: string): Promise<LabView> {
+/** `registry` can be passed in by a caller that opens views repeatedly (get -w). */
+export async function openView(specsDir: string, stateDirPath: string, registry: SchemaRegistry = loadSchemaRegistry()): Promise<LabView> {
   const stateDir = new StateDir(stateDirPath);
-  const registry = loadSchemaRegistry();
   const store = new ObjectStore(new StateDirPersistence(stateDir, true));
   store.restore();
   const source = new SpecSource({ specsDir, store, registry });
