@@ -18,3 +18,19 @@ describe('hostplane --help', () => {
     expect(text).toMatch(/logs vm\/NAME \[-f\|--follow\] \[--tail N\]/);
   });
 });
+
+describe('hostplane up flags', () => {
+  // A zero period would turn the poll or the resync into a busy loop; it is refused before anything starts.
+  it.each([
+    [['--poll', '0s'], /--poll must be at least 1s/],
+    [['--poll', '500ms'], /--poll must be at least 1s/],
+    [['--resync', '0s'], /--resync must be at least 1m/],
+    [['--resync', '30s'], /--resync must be at least 1m/],
+    [['--resync', 'soon'], /"soon" is not a duration/],
+  ])('refuses up %j with exit 2', async (flags, message) => {
+    let errText = '';
+    const code = await main(['up', '--specs', '/nonexistent-hostplane-specs', ...flags], () => {}, (s) => (errText += s));
+    expect(code).toBe(2);
+    expect(errText).toMatch(message);
+  });
+});

@@ -20,7 +20,7 @@ const USAGE = `hostplane — a control plane for this host's VMs, clusters, add-
 
 Usage:
   hostplane up [--specs DIR] [--state DIR] [--provider auto|sim|tart|qemu] [--listen HOST:PORT|off]
-               [--poll 30s] [--grace 3s] [--workers 4] [--host-cpu N] [--host-memory GiB] [--sim-scale 1]
+               [--poll 30s] [--resync 10h] [--grace 3s] [--workers 4] [--host-cpu N] [--host-memory GiB] [--sim-scale 1]
   hostplane get KIND [NAME] [-o wide|yaml|json] [-w|--watch] [--watch-only]
                                           -w: print the table, then a row each time an object's row changes
                                           (deleted ones too) until Ctrl-C; --watch-only: the changes only;
@@ -59,6 +59,7 @@ const OPTIONS = {
   workers: { type: 'string' },
   grace: { type: 'string' },
   poll: { type: 'string' },
+  resync: { type: 'string' },
   'sim-scale': { type: 'string' },
   'host-cpu': { type: 'string' },
   'host-memory': { type: 'string' },
@@ -121,23 +122,22 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
       case 'up': {
         const provider = f.provider as 'auto' | 'sim' | 'tart' | 'qemu';
         if (!['auto', 'sim', 'tart', 'qemu'].includes(provider)) throw new UsageError(`--provider must be auto, sim, tart or qemu (got ${provider})`);
+        // Every flag is checked before the specs directory, so a bad flag is named even when both are wrong.
+        const upOptions = {
+          specs,
+          state,
+          provider,
+          listen: f.listen === 'off' ? false : f.listen!,
+          workers: num(f.workers),
+          graceMs: f.grace ? parseDuration(f.grace) : undefined,
+          pollIntervalMs: f.poll ? atLeast('--poll', parseDuration(f.poll), 1_000) : undefined,
+          resyncPeriodMs: f.resync ? atLeast('--resync', parseDuration(f.resync), 60_000) : undefined,
+          simScale: num(f['sim-scale']),
+          hostCpu: num(f['host-cpu']),
+          hostMemoryMiB: f['host-memory'] ? Math.round(Number.parseFloat(f['host-memory']) * 1024) : undefined,
+        };
         if (!existsSync(specs)) throw new UsageError(`specs directory ${specs} does not exist (pass --specs DIR)`);
-        return await up(
-          {
-            specs,
-            state,
-            provider,
-            listen: f.listen === 'off' ? false : f.listen!,
-            workers: num(f.workers),
-            graceMs: f.grace ? parseDuration(f.grace) : undefined,
-            pollIntervalMs: f.poll ? parseDuration(f.poll) : undefined,
-            simScale: num(f['sim-scale']),
-            hostCpu: num(f['host-cpu']),
-            hostMemoryMiB: f['host-memory'] ? Math.round(Number.parseFloat(f['host-memory']) * 1024) : undefined,
-          },
-          paint,
-          out,
-        );
+        return await up(upOptions, paint, out);
       }
       case 'get': {
         if (!f.watch && !f['watch-only']) return await get(await openView(specs, state), rest, f.output, out, paint);
@@ -351,6 +351,12 @@ async function logs(view: LabView, words: string[], opts: { follow: boolean; tai
   if (opts.follow) return await followLogs({ root: view.stateDir.root, files, tail: opts.tail, out, err });
   if (!printLogs(files, opts.tail, out)) out(`No logs yet for vm/${obj.metadata.name}.`);
   return EXIT.ok;
+}
+
+/** A period shorter than `min` would turn a loop meant to idle into a busy one. */
+function atLeast(flag: string, ms: number, min: number): number {
+  if (ms < min) throw new UsageError(`${flag} must be at least ${min >= 60_000 ? `${min / 60_000}m` : `${min / 1000}s`}`);
+  return ms;
 }
 
 function parseDuration(s: string): number {

@@ -16,6 +16,8 @@ export interface UpOptions {
   graceMs?: number;
   simScale?: number;
   pollIntervalMs?: number;
+  /** Safety-net resync of every object (default 10 h). */
+  resyncPeriodMs?: number;
   hostCpu?: number;
   hostMemoryMiB?: number;
 }
@@ -68,6 +70,7 @@ export async function up(opts: UpOptions, paint: Painter, out: (s: string) => vo
     workers: opts.workers,
     graceMs: opts.graceMs,
     pollIntervalMs: opts.pollIntervalMs,
+    resyncPeriodMs: opts.resyncPeriodMs,
     capacity: {
       ...(opts.hostCpu ? { cpu: opts.hostCpu } : choice.provider === 'sim' ? { cpu: 16 } : {}),
       ...(opts.hostMemoryMiB ? { memoryMiB: opts.hostMemoryMiB } : choice.provider === 'sim' ? { memoryMiB: 128 * 1024 } : {}),
