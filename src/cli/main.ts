@@ -13,7 +13,7 @@ import { age, conditionRows, painter, table, type Painter } from './format.js';
 import { openView, type LabView } from './view.js';
 import { objectRow, printedColumns, watchGet, type GetOutput } from './watch.js';
 import { followLogs, printLogs, type LogFile } from './follow.js';
-import { up } from './up.js';
+import { up, type UpOptions } from './up.js';
 import { applyFile, deleteFromSpecs } from './apply.js';
 
 const USAGE = `hostplane — a control plane for this host's VMs, clusters, add-ons and load tests
@@ -123,7 +123,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
         const provider = f.provider as 'auto' | 'sim' | 'tart' | 'qemu';
         if (!['auto', 'sim', 'tart', 'qemu'].includes(provider)) throw new UsageError(`--provider must be auto, sim, tart or qemu (got ${provider})`);
         // Every flag is checked before the specs directory, so a bad flag is named even when both are wrong.
-        const upOptions = {
+        const upOptions: UpOptions = {
           specs,
           state,
           provider,
