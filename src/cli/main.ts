@@ -370,15 +370,23 @@ async function wait(specs: string, state: string, words: string[], forArg: strin
   if (!m) throw new UsageError('--for=condition=TYPE[=True|False|Unknown] is required');
   const [, type, want = 'True'] = m;
   const deadline = Date.now() + parseDuration(timeout);
+  const registry = loadSchemaRegistry(); // once: compiling the CRDs costs more than one poll
+  let shown = '';
   for (;;) {
-    const view = await openView(specs, state);
+    const view = await openView(specs, state, registry);
     const { info, name } = target(view, words);
-    const obj = view.store.get(info.kind, name ?? '');
-    const c = obj && getCondition(obj.status?.conditions, type);
-    const current = !!obj && c?.status === want && (c.observedGeneration ?? 0) >= (obj.metadata.generation ?? 1);
+    const obj = mustGet(view, info.kind, name ?? ''); // kubectl: waiting on an object that does not exist is NotFound
+    const c = getCondition(obj.status?.conditions, type);
+    const current = c?.status === want && (c.observedGeneration ?? 0) >= (obj.metadata.generation ?? 1);
     if (current) {
       out(`${info.singular}/${name} condition met`);
       return EXIT.ok;
+    }
+    // Progress on a long wait goes to stderr, one line per change, so scripts reading stdout see only the result.
+    const progress = c ? `${type}=${c.status} ${c.reason}: ${c.message}` : `${type} not reported yet`;
+    if (progress !== shown) {
+      err(`waiting for ${info.singular}/${name}: ${progress}`);
+      shown = progress;
     }
     if (Date.now() > deadline) {
       err(`timed out waiting for ${info.singular}/${name}: ${type} is ${c?.status ?? 'absent'}${c ? ` (${c.reason}: ${c.message})` : ''}`);

@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { ObjectStore, StateDirPersistence } from '../../src/controllers/store.js';
 import { loadWorld } from '../../src/providers/sim/sim-world.js';
-import { runCli, startUp, type UpProcess } from '../fixtures/cli.js';
+import { runCli, startCli, startUp, type UpProcess } from '../fixtures/cli.js';
 import { makeLab, vmDoc, type Lab } from '../fixtures/lab.js';
 import { waitFor } from '../fixtures/wait-for.js';
 
@@ -39,6 +39,31 @@ spec:
   memory: 2Gi
 ---
 ${vmDoc('db')}`;
+
+describe('hostplane wait', () => {
+  it('reports progress on stderr while it waits, then the result on stdout; times out with exit 5; an unknown object exits 4', async () => {
+    lab = makeLab({ 'a.yaml': vmDoc('a') });
+    const l = lab;
+    const args = ['--specs', l.specsDir, '--state', l.stateDir.root];
+    // Started before `up`: the object is in the specs but has no status yet.
+    const waiting = startCli(['wait', 'vm/a', '--for=condition=Ready', '--timeout=60s', ...args]);
+    try {
+      await waiting.waitForOutput('waiting for virtualmachine/a: Ready not reported yet');
+      up = startUp(['--specs', l.specsDir, '--state', l.stateDir.root, '--provider', 'sim', '--listen', 'off', '--sim-scale', '0.5', '--poll', '1s']);
+      await waitFor(() => waiting.child.exitCode !== null, 60_000, 'wait to return');
+    } finally {
+      await waiting.stop();
+    }
+    expect(waiting.child.exitCode).toBe(0);
+    expect(waiting.stdout().trim()).toBe('virtualmachine/a condition met');
+    expect(waiting.stderr()).not.toContain('condition met');
+
+    const timedOut = await runCli(['wait', 'vm/a', '--for=condition=Ready=False', '--timeout=1s', ...args]);
+    expect(timedOut.code).toBe(5);
+    expect(timedOut.stderr).toMatch(/timed out waiting for virtualmachine\/a: Ready is True \(Ready: VM is running at /);
+    expect((await runCli(['wait', 'vm/nope', '--for=condition=Ready', '--timeout=1s', ...args])).code).toBe(4);
+  }, 90_000);
+});
 
 describe('hostplane stop/start and logs', () => {
   it('stop rewrites powerState in the spec file keeping comments, and the VM stops; start brings it back', async () => {
