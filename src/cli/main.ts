@@ -29,7 +29,7 @@ Usage:
   hostplane events [KIND/NAME]
   hostplane explain KIND[.field.path] [--recursive]
   hostplane logs vm/NAME [-f|--follow] [--tail N]
-                                          console and provisioning logs; -f: keep printing what is appended
+                                          console, provisioning and provider-command logs; -f: keep printing what is appended
                                           (waits for files that do not exist yet) until Ctrl-C; --tail N: the
                                           last N lines of each file (-1, the default, for all)
   hostplane apply -f FILE|-               write the documents into the specs (an existing object in place, comments kept)
@@ -347,7 +347,7 @@ async function logs(view: LabView, words: string[], opts: { follow: boolean; tai
   const { info, name } = target(view, words);
   if (info.kind !== 'VirtualMachine') throw new UsageError('logs are kept for VMs: hostplane logs vm/NAME');
   const obj = mustGet(view, info.kind, name);
-  const files: LogFile[] = (['console', 'provision'] as const).map((which) => ({ label: which, file: view.stateDir.path('logs', 'VirtualMachine', `${obj.metadata.name}.${which}.log`) }));
+  const files: LogFile[] = (['console', 'provision', 'commands'] as const).map((which) => ({ label: which, file: view.stateDir.path('logs', 'VirtualMachine', `${obj.metadata.name}.${which}.log`) }));
   if (opts.follow) return await followLogs({ root: view.stateDir.root, files, tail: opts.tail, out, err });
   if (!printLogs(files, opts.tail, out)) out(`No logs yet for vm/${obj.metadata.name}.`);
   return EXIT.ok;

@@ -7,7 +7,7 @@ import { HostCapacity, hostCapacityDefaults, type CapacityConfig } from './host-
 import { Controller, TerminalError, addJitter, type LastResult, type Reconciler } from './controller.js';
 import { DependencyIndex } from './dependency-index.js';
 import { parentsOf } from './dependencies.js';
-import { EventRecorder, type HostEvent } from './events.js';
+import { EventRecorder, redact, type HostEvent } from './events.js';
 import { Registry, providerCommandMetrics } from './metrics.js';
 import { SpecSource } from './source.js';
 import { StateDir } from './state-dir.js';
@@ -15,10 +15,12 @@ import { ObjectStore, StateDirPersistence, type WatchEvent } from './store.js';
 import { LOW_PRIORITY } from './workqueue.js';
 import type { GuestExec } from '../providers/guest-exec.js';
 import { SecretStore } from '../providers/secrets.js';
+import { observedProvider } from '../providers/observed.js';
 import type { VmProvider } from '../providers/vm-provider.js';
 import { TerminalReconcileError } from '../reconcilers/framework.js';
 import { createPendingReconciler } from '../reconcilers/pending/reconciler.js';
 import type { CrashLoopPolicy } from '../reconcilers/virtualmachine/crash-loop.js';
+import { VmCommandLog } from '../reconcilers/virtualmachine/command-log.js';
 import { VmObserver } from '../reconcilers/virtualmachine/observer.js';
 import { VmRecords } from '../reconcilers/virtualmachine/records.js';
 import { createVmReconciler } from '../reconcilers/virtualmachine/reconciler.js';
@@ -82,7 +84,11 @@ export class Manager {
     this.source = new SpecSource({ specsDir: opts.specsDir, store: this.store, registry: this.registry, events: this.events, graceMs: opts.graceMs ?? 3_000 });
 
     const providerMetrics = providerCommandMetrics(this.metrics);
-    const provider = instrument(opts.provider, (cmd, s, failed) => providerMetrics.observe(opts.provider.name, cmd, s, failed));
+    const commandLog = new VmCommandLog(dir, (text) => redact(text, this.secrets.values()));
+    const provider = observedProvider(opts.provider, (cmd, args, ms, error) => {
+      providerMetrics.observe(opts.provider.name, cmd, ms / 1000, error !== undefined);
+      commandLog.record(cmd, args, ms, error);
+    });
     const vmReconcile = createVmReconciler({
       store: this.store,
       provider,
@@ -272,28 +278,3 @@ function terminalAware(reconcile: Reconciler, onStart?: (key: string) => void): 
   };
 }
 
-/** Wraps every provider call to record its duration and failure in the metrics. */
-function instrument(p: VmProvider, observe: (cmd: string, seconds: number, failed: boolean) => void): VmProvider {
-  const wrap = <A extends unknown[], R>(cmd: string, fn: (...a: A) => Promise<R>) => async (...a: A): Promise<R> => {
-    const t = performance.now();
-    try {
-      const r = await fn(...a);
-      observe(cmd, (performance.now() - t) / 1000, false);
-      return r;
-    } catch (err) {
-      observe(cmd, (performance.now() - t) / 1000, true);
-      throw err;
-    }
-  };
-  return {
-    name: p.name,
-    list: wrap('list', () => p.list()),
-    create: wrap('create', (r) => p.create(r)),
-    start: wrap('start', (r) => p.start(r)),
-    stop: wrap('stop', (n, o) => p.stop(n, o)),
-    delete: wrap('delete', (n) => p.delete(n)),
-    configure: wrap('configure', (n, r) => p.configure(n, r)),
-    endpoint: wrap('endpoint', (n, o) => p.endpoint(n, o)),
-    ip: wrap('ip', (n, o) => p.ip(n, o)),
-  };
-}

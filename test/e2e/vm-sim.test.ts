@@ -258,6 +258,11 @@ describe('VirtualMachine on the sim host', () => {
     await waitReady(sim.manager, ['a'], 10_000);
     expect(sim.provider.calls.start).toBe(2); // the injected failure fired, then the retry started it
     expect(sim.provider.calls.create).toBe(1);
+    // The VM's command log says what was asked of the provider and how it went, in order.
+    const commands = readFileSync(join(lab.stateDir.root, 'logs', 'VirtualMachine', 'a.commands.log'), 'utf8').trim().split('\n');
+    expect(commands.map((l) => l.split(' ').slice(1, 3).join(' '))).toEqual(['create ok', 'start failed:', 'start ok']);
+    expect(commands[0]).toMatch(/create ok \(\d+ ms\) image=\S+ cpu=2 memory=\S+ disk=\d+Gi network=shared$/);
+    expect(commands[1]).toContain('injected: start failed');
   });
 });
 
