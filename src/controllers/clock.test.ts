@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { FakeClock } from './clock.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { FakeClock, MAX_TIMER_MS, realClock, setLongTimeout } from './clock.js';
 
 describe('FakeClock', () => {
   it('fires due timers in time order, ties in the order set, with now() at each timer', () => {
@@ -47,5 +47,38 @@ describe('FakeClock', () => {
     })();
     await clock.tick(20);
     expect(log).toEqual([10, 20]);
+  });
+});
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('timers for any delay', () => {
+  // Node fires a setTimeout of more than 2^31-1 ms after 1 ms: a 600 h resync would become a busy loop.
+  it.each([
+    ['30 days', 30 * 24 * 3_600_000],
+    ['just over the limit', MAX_TIMER_MS + 5],
+    ['a normal delay', 1_500],
+  ])('fires once, after %s and not before', (_what, ms) => {
+    vi.useFakeTimers();
+    const fired = vi.fn();
+    setLongTimeout(fired, ms);
+    vi.advanceTimersByTime(ms - 1);
+    expect(fired).not.toHaveBeenCalled();
+    vi.advanceTimersByTime(1);
+    expect(fired).toHaveBeenCalledTimes(1);
+    vi.advanceTimersByTime(ms * 2);
+    expect(fired).toHaveBeenCalledTimes(1);
+  });
+
+  it('clears a long timer in any of its steps', () => {
+    vi.useFakeTimers();
+    const fired = vi.fn();
+    const t = realClock.setTimeout(fired, MAX_TIMER_MS * 2);
+    vi.advanceTimersByTime(MAX_TIMER_MS + 10); // into the second step
+    realClock.clearTimeout(t);
+    vi.advanceTimersByTime(MAX_TIMER_MS * 2);
+    expect(fired).not.toHaveBeenCalled();
   });
 });

@@ -10,10 +10,26 @@ export interface Clock {
   clearTimeout(handle: TimerHandle): void;
 }
 
+/** Node's setTimeout fires after 1 ms for any delay above this (about 24.8 days). */
+export const MAX_TIMER_MS = 2_147_483_647;
+
+/** A timer for any delay: longer ones are re-armed in steps, so a long poll or resync never fires early. */
+export function setLongTimeout(fn: () => void, ms: number, opts: { unref?: boolean } = {}): { clear(): void } {
+  const due = Date.now() + Math.max(0, ms);
+  let t: ReturnType<typeof setTimeout>;
+  const arm = () => {
+    const left = Math.max(0, due - Date.now());
+    t = setTimeout(left > MAX_TIMER_MS ? arm : fn, Math.min(left, MAX_TIMER_MS));
+    if (opts.unref) t.unref();
+  };
+  arm();
+  return { clear: () => clearTimeout(t) };
+}
+
 export const realClock: Clock = {
   now: () => Date.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, Math.max(0, ms)),
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+  setTimeout: (fn, ms) => setLongTimeout(fn, ms),
+  clearTimeout: (handle) => (handle as { clear(): void } | undefined)?.clear(),
 };
 
 interface FakeTimer {

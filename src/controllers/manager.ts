@@ -1,7 +1,7 @@
 // The manager: owns the state dir and wires source → store → controllers → providers → API.
 // `hostplane up` is a thin shell around it; tests and the bench drive it directly.
 import type { HostObject, Kind, LastReconcile, ReconcileInfo } from '../api/types.js';
-import { KINDS, objectKey } from '../api/types.js';
+import { KINDS, objectKey, parseObjectKey } from '../api/types.js';
 import { loadSchemaRegistry, type SchemaRegistry } from '../api/schema.js';
 import { HostCapacity, hostCapacityDefaults, type CapacityConfig } from './host-capacity.js';
 import { Controller, TerminalError, addJitter, type LastResult, type Reconciler } from './controller.js';
@@ -13,6 +13,7 @@ import { SpecSource } from './source.js';
 import { StateDir } from './state-dir.js';
 import { ObjectStore, StateDirPersistence, type WatchEvent } from './store.js';
 import { LOW_PRIORITY } from './workqueue.js';
+import { setLongTimeout } from './clock.js';
 import type { GuestExec } from '../providers/guest-exec.js';
 import { SecretStore } from '../providers/secrets.js';
 import { observedProvider } from '../providers/observed.js';
@@ -70,7 +71,7 @@ export class Manager {
   private readonly lastSignature = new Map<string, string>();
   private unwatch?: () => void;
   private requestTimer?: NodeJS.Timeout;
-  private resyncTimer?: NodeJS.Timeout;
+  private resyncTimer?: { clear(): void };
 
   constructor(readonly opts: ManagerOptions) {
     const dir = opts.stateDir;
@@ -115,7 +116,7 @@ export class Manager {
           name: kind,
           workers: kind === 'VirtualMachine' ? (opts.workers ?? 4) : 1,
           metrics: this.metrics,
-          reconcile: terminalAware(reconcile, opts.onReconcileStart),
+          reconcile: this.forgettingGone(kind, terminalAware(reconcile, opts.onReconcileStart)),
           logger: { info: () => {}, warn: (m) => opts.log.warn(m), error: (m) => opts.log.warn(m) },
         }),
       );
@@ -155,7 +156,7 @@ export class Manager {
   /** Graceful: stop taking keys, let in-flight reconciles finish within the timeout, release the lock. */
   async stop(timeoutMs = 20_000): Promise<void> {
     clearInterval(this.requestTimer);
-    clearTimeout(this.resyncTimer);
+    this.resyncTimer?.clear();
     this.unwatch?.();
     await this.source.stop();
     await Promise.all([...this.controllers.values()].map((c) => c.stop(timeoutMs)));
@@ -164,14 +165,31 @@ export class Manager {
     this.opts.stateDir.releaseLock();
   }
 
+  /**
+   * A poll queued before its object was deleted still runs once afterwards; its result must not be
+   * kept, or every deleted name would stay in memory.
+   */
+  private forgettingGone(kind: Kind, reconcile: Reconciler): Reconciler {
+    return async (key, ctx) => {
+      try {
+        return await reconcile(key, ctx);
+      } finally {
+        if (!this.store.getByKey(key)) this.controllerFor(kind).forget(key);
+      }
+    };
+  }
+
   /** Queues every object again after a jittered period (+0..10 %, so many hosts do not beat in step). */
   private scheduleResync(): void {
     const period = this.opts.resyncPeriodMs ?? 10 * 60 * 60_000;
-    this.resyncTimer = setTimeout(() => {
-      for (const obj of this.store.list()) this.controllerFor(obj.kind).enqueue(objectKey(obj.kind, obj.metadata.name), { priority: LOW_PRIORITY });
-      this.scheduleResync();
-    }, addJitter(period));
-    this.resyncTimer.unref();
+    this.resyncTimer = setLongTimeout(
+      () => {
+        for (const obj of this.store.list()) this.controllerFor(obj.kind).enqueue(objectKey(obj.kind, obj.metadata.name), { priority: LOW_PRIORITY });
+        this.scheduleResync();
+      },
+      addJitter(period),
+      { unref: true },
+    );
   }
 
   private takeRequests(): void {
@@ -194,8 +212,8 @@ export class Manager {
    * them. In memory only: writing it into status would rewrite the status file on every reconcile.
    */
   reconcileInfo(key: string): ReconcileInfo {
-    const obj = this.store.getByKey(key);
-    const controller = obj && this.controllerFor(obj.kind);
+    const kind = parseObjectKey(key).kind as Kind;
+    const controller = this.controllers.get(kind);
     const last = controller?.lastResult(key);
     return { lastReconcile: last ? toLastReconcile(last) : null, inFlight: controller?.isInFlight(key) ?? false };
   }

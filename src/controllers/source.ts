@@ -13,6 +13,7 @@ import type { SpecError } from '../api/types.js';
 export { isIgnoredName, isSpecPath } from './spec-parse.js';
 import { parseObjectKey } from '../api/types.js';
 import type { ObjectStore } from './store.js';
+import { setLongTimeout } from './clock.js';
 import { YAML_FILE, formatSpecError, isIgnoredName, isSpecPath, parseSpecFile, type LineCol, type ParsedSpecFile, type SpecDocument, type SpecValidator } from './spec-parse.js';
 
 export interface EventSink {
@@ -93,7 +94,7 @@ export class SpecSource {
   private readonly settles = new Map<string, NodeJS.Timeout>();
   private seq = 0;
   private watcher?: FSWatcher;
-  private deletionTimer?: NodeJS.Timeout;
+  private deletionTimer?: { clear(): void };
   private rootTimer?: NodeJS.Timeout;
   private rootIdentity?: string; // dev:ino of the specs dir while it exists
   private dirProblem?: string; // why the specs dir cannot be read
@@ -137,7 +138,7 @@ export class SpecSource {
     for (const t of [...this.debounces.values(), ...this.settles.values()]) clearTimeout(t);
     this.debounces.clear();
     this.settles.clear();
-    if (this.deletionTimer) clearTimeout(this.deletionTimer);
+    this.deletionTimer?.clear();
     this.deletionTimer = undefined;
     if (this.rootTimer) clearInterval(this.rootTimer);
     this.rootTimer = undefined;
@@ -546,12 +547,13 @@ export class SpecSource {
   }
 
   private armDeletionTimer(): void {
-    if (this.deletionTimer) clearTimeout(this.deletionTimer);
+    this.deletionTimer?.clear();
     this.deletionTimer = undefined;
     if (!this.watching || !this.pending.size || this.paused) return;
     let next = Infinity;
     for (const due of this.pending.values()) next = Math.min(next, due);
-    this.deletionTimer = setTimeout(() => {
+    // A long --grace must not overflow Node's timer (it would fire at once, over and over).
+    this.deletionTimer = setLongTimeout(() => {
       this.deletionTimer = undefined;
       if (this.dirProblem === undefined && !this.readRootIdentity()) {
         this.dirProblem = `specs directory ${this.specsDir} is missing or unreadable`;

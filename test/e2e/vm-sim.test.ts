@@ -103,6 +103,49 @@ describe('VirtualMachine on the sim host', () => {
     } else expect(sim.provider.vm('b')!.incarnation).toBe(before);
   });
 
+  it('counts a stop behind its back once, however many starts fail after it', async () => {
+    lab = makeLab({ 'b.yaml': vmDoc('b') });
+    sim = await startSim(lab, { crashLoop: { windowMs: 60_000, threshold: 3, baseMs: 3_000, maxMs: 5_000 } });
+    await waitReady(sim.manager, ['b']);
+    submitSimRequest(lab.stateDir, { op: 'fail', command: 'start', name: 'b', times: 2, message: 'injected: start failed' });
+    await waitFor(() => sim!.provider.calls.start >= 1, 5_000, 'fault registered'); // the first start happened at create
+    sim.provider.apply({ op: 'kill', name: 'b' });
+    await waitFor(() => sim!.provider.vm('b')?.state === 'running' && readyStatus(sim!.manager, 'b') === 'True', 20_000, 'b running again');
+    const reasons = sim.manager.events.list({ object: 'VirtualMachine/b' }).map((e) => e.reason);
+    expect(reasons).not.toContain('CrashLoopBackOff');
+    expect(new VmRecords(lab.stateDir).get('b')!.unexpectedStops).toHaveLength(1);
+  });
+
+  it('does not call a VM found stopped while the spec wanted it stopped a crash when it is started again', async () => {
+    lab = makeLab({ 'a.yaml': vmDoc('a') });
+    sim = await startSim(lab, { pollIntervalMs: 3_600_000 }); // no poll notices the kill: only the spec edits act
+    await waitReady(sim.manager, ['a']);
+    sim.provider.apply({ op: 'kill', name: 'a' });
+    lab.write('a.yaml', vmDoc('a', { powerState: 'Stopped' }));
+    await waitFor(() => sim!.manager.store.get('VirtualMachine', 'a')!.status?.phase === 'Stopped', 5_000, 'a Stopped as asked');
+    lab.write('a.yaml', vmDoc('a', { powerState: 'Running' }));
+    await waitFor(() => sim!.provider.vm('a')?.state === 'running' && sim!.manager.store.get('VirtualMachine', 'a')!.status?.phase === 'Running', 5_000, 'a running again');
+    const events = sim.manager.events.list({ object: 'VirtualMachine/a' });
+    expect(events.map((e) => e.reason)).not.toContain('VMStoppedUnexpectedly');
+    expect(events.filter((e) => e.reason === 'Started').reduce((n, e) => n + e.count, 0)).toBe(2);
+  });
+
+  it('reports an IP change after a VM is recreated, even when its new address comes a reconcile later', async () => {
+    lab = makeLab({ 'b.yaml': vmDoc('b') });
+    sim = await startSim(lab, { ipWaitSeconds: 0 });
+    await waitReady(sim.manager, ['b']);
+    const ipBefore = sim.manager.store.get('VirtualMachine', 'b')!.status!.ip;
+    sim.provider.apply({ op: 'delete', name: 'b' });
+    await waitFor(() => {
+      const st = sim!.manager.store.get('VirtualMachine', 'b')!.status!;
+      return readyStatus(sim!.manager, 'b') === 'True' && !!st.ip && st.ip !== ipBefore;
+    }, 10_000, 'b recreated with a new IP');
+    const st = sim.manager.store.get('VirtualMachine', 'b')!.status!;
+    expect(getCondition(st.conditions, 'Addressed')?.reason).toBe('IPChanged');
+    expect(st.previousIP).toBe(ipBefore);
+    expect(sim.manager.events.list({ object: 'VirtualMachine/b' }).map((e) => e.reason)).toContain('IPChanged');
+  });
+
   it('backs off restarting a VM that keeps stopping behind its back (CrashLoopBackOff), then starts it again', async () => {
     lab = makeLab({ 'b.yaml': vmDoc('b') });
     sim = await startSim(lab, { crashLoop: { windowMs: 60_000, threshold: 3, baseMs: 3_000, maxMs: 5_000 } });
@@ -131,6 +174,21 @@ describe('VirtualMachine on the sim host', () => {
     expect(new VmRecords(lab.stateDir).get('b')!.restartAfter).toBeUndefined();
   });
 
+  it('records each provisioning step in status as it finishes, so a crash part-way does not run finished steps again', async () => {
+    lab = makeLab({ 'p.yaml': vmDoc('p', { provision: { commands: [{ name: 'one', run: 'true' }, { name: 'two', run: 'true' }, { name: 'three', run: 'true' }] } }) });
+    sim = await startSim(lab);
+    const seen: number[] = [];
+    const stopWatch = sim.manager.store.watch((e) => {
+      if (e.object.metadata.name !== 'p') return;
+      const n = ((e.object.status?.provisioned as unknown[] | undefined) ?? []).length;
+      if (seen.at(-1) !== n) seen.push(n);
+    });
+    await waitReady(sim.manager, ['p']);
+    stopWatch();
+    expect(seen).toEqual(expect.arrayContaining([1, 2, 3]));
+    expect(seen.indexOf(1)).toBeLessThan(seen.indexOf(2));
+  });
+
   it('keeps the VM and its last valid spec when its file stops parsing', async () => {
     lab = makeLab(three());
     sim = await startSim(lab);
@@ -154,6 +212,8 @@ describe('VirtualMachine on the sim host', () => {
     await waitFor(() => !sim!.provider.vm('c') && !sim!.manager.store.get('VirtualMachine', 'c'), 10_000, 'c deleted');
     expect(new VmRecords(lab.stateDir).get('c')).toBeUndefined();
     expect(sim.provider.vm('a')?.state).toBe('running');
+    // The poll queued before the deletion still runs once; nothing of c stays in memory after it.
+    await holdsFor(() => sim!.manager.reconcileInfo('VirtualMachine/c').lastReconcile === null, 1_000, 'no last reconcile kept for c');
   });
 
   it('treats a file renamed within the grace period as a move, not a delete', async () => {
@@ -214,13 +274,25 @@ describe('VirtualMachine on the sim host', () => {
   ] as const)('looks at a VM stalled on a name conflict again only at the safety-net resync: %s', async (_what, resyncPeriodMs, ready) => {
     lab = makeLab({ 'a.yaml': vmDoc('a') });
     new SimVmProvider(lab.stateDir, { scale: 0 }).apply({ op: 'create-foreign', name: 'a', running: true });
-    sim = await startSim(lab, { resyncPeriodMs });
+    // A stalled VM is also looked at on every poll; an hour-long poll leaves only the resync.
+    sim = await startSim(lab, { resyncPeriodMs, pollIntervalMs: 3_600_000 });
     await waitFor(() => getCondition(sim!.manager.store.get('VirtualMachine', 'a')!.status?.conditions, 'Stalled')?.reason === 'NameConflict', 5_000, 'a stalled on NameConflict');
     sim.provider.apply({ op: 'delete', name: 'a' }); // its owner removes the foreign VM; nothing in the spec changes
     const settled = () => readyStatus(sim!.manager, 'a') === 'True';
     if (ready === 'True') await waitFor(settled, 10_000, 'a created and Ready after a resync');
     else await holdsFor(() => !settled(), 1_500, 'a still stalled');
     expect(readyStatus(sim.manager, 'a')).toBe(ready);
+  });
+
+  it('looks at a VM stalled on a name conflict again at each poll, and creates it once the conflicting VM is gone', async () => {
+    lab = makeLab({ 'a.yaml': vmDoc('a') });
+    new SimVmProvider(lab.stateDir, { scale: 0 }).apply({ op: 'create-foreign', name: 'a', running: true });
+    sim = await startSim(lab);
+    await waitFor(() => getCondition(sim!.manager.store.get('VirtualMachine', 'a')!.status?.conditions, 'Stalled')?.reason === 'NameConflict', 5_000, 'a stalled on NameConflict');
+    expect(sim.provider.calls.create + sim.provider.calls.stop + sim.provider.calls.delete).toBe(0);
+    sim.provider.apply({ op: 'delete', name: 'a' }); // removed by its owner, as the message asks
+    await waitReady(sim.manager, ['a']);
+    expect(getCondition(sim.manager.store.get('VirtualMachine', 'a')!.status?.conditions, 'Stalled')).toBeUndefined();
   });
 
   it('adopts the VM of an interrupted create instead of making a second one', async () => {
@@ -267,6 +339,42 @@ describe('VirtualMachine on the sim host', () => {
 });
 
 describe('VirtualMachine ownership and safety', () => {
+  it.each([
+    ['a record written by another provider', 'other-provider'],
+    ['its own VM replaced behind its back', 'replaced'],
+  ] as const)('never stops or deletes a VM it did not create when the spec is removed: %s', async (_what, how) => {
+    lab = makeLab({ 'a.yaml': vmDoc('a'), 'keep.yaml': vmDoc('keep') });
+    if (how === 'other-provider') {
+      new SimVmProvider(lab.stateDir, { scale: 0 }).apply({ op: 'create-foreign', name: 'a', running: true });
+      const records = new VmRecords(lab.stateDir);
+      records.markCreated('a', records.markCreatePending('a', { providerName: 'a', provider: 'tart', objectUid: 'x' }), 'tart-incarnation');
+    }
+    sim = await startSim(lab, { graceMs: 300 });
+    if (how === 'replaced') {
+      await waitReady(sim.manager, ['a']);
+      sim.provider.apply({ op: 'delete', name: 'a' });
+      sim.provider.apply({ op: 'create-foreign', name: 'a', running: true });
+    }
+    await waitFor(() => getCondition(sim!.manager.store.get('VirtualMachine', 'a')!.status?.conditions, 'Stalled')?.reason === 'NameConflict', 10_000, 'a stalled on NameConflict');
+    const foreign = sim.provider.vm('a')!.incarnation;
+    const stopsBefore = sim.provider.calls.stop;
+    lab.remove('a.yaml'); // as the NameConflict message suggests
+    await waitFor(() => !sim!.manager.store.get('VirtualMachine', 'a'), 10_000, 'object a gone');
+    await sim.manager.idle();
+    expect(sim.provider.vm('a')).toMatchObject({ state: 'running', incarnation: foreign });
+    expect(sim.provider.calls.stop).toBe(stopsBefore);
+    expect(sim.provider.calls.delete).toBe(0);
+  });
+
+  it('reserves no host capacity for a VM whose create cannot start (its secret is missing)', async () => {
+    lab = makeLab({ 'a.yaml': vmDoc('a', { memory: '2Gi', ssh: { user: 'admin', keySecret: 'missing-key' } }) });
+    sim = await startSim(lab, { capacity: { cpu: 64, memoryMiB: 5120, reservedMemoryMiB: 2048 } }); // a 3 GiB budget: one 2 GiB VM fits
+    await waitFor(() => /missing-key/.test(getCondition(sim!.manager.store.get('VirtualMachine', 'a')!.status?.conditions, 'Ready')?.message ?? ''), 10_000, 'a failing on its secret');
+    lab.write('b.yaml', vmDoc('b', { memory: '2Gi' })); // fits only if a holds nothing
+    await waitReady(sim.manager, ['b']);
+    expect(sim.provider.vm('a')).toBeUndefined();
+  });
+
   it('never adopts a VM that appears after its create failed: it stalls on NameConflict and leaves it alone', async () => {
     lab = makeLab({ 'a.yaml': vmDoc('a') });
     submitSimRequest(lab.stateDir, { op: 'fail', command: 'create', name: 'a', times: 1, message: 'injected: clone failed' });

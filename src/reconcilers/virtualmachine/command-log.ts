@@ -2,7 +2,7 @@
 // provisioning logs): one line per change hostplane asked the provider for — create, configure,
 // start, stop, delete — with its outcome, so "what did hostplane do to my VM?" has an answer.
 // Polls (list, ip, endpoint) are left out: they would bury the changes.
-import { appendFileSync, renameSync, statSync } from 'node:fs';
+import { appendRotating } from '../../controllers/log-file.js';
 import type { StateDir } from '../../controllers/state-dir.js';
 import type { VmCreateRequest, VmResources, VmStartRequest } from '../../providers/vm-provider.js';
 
@@ -60,20 +60,10 @@ export class VmCommandLog {
     const line = `${new Date().toISOString()} ${cmd} ${outcome} (${Math.round(ms)} ms)${d.what.trim() ? ` ${d.what.trim()}` : ''}\n`;
     try {
       this.dir.ensure('logs', 'VirtualMachine');
-      const file = vmCommandLogFile(this.dir, d.vm);
-      if (size(file) > MAX_BYTES) renameSync(file, `${file}.1`);
-      appendFileSync(file, this.redact(line));
+      appendRotating(vmCommandLogFile(this.dir, d.vm), this.redact(line), MAX_BYTES);
     } catch {
       /* a log that cannot be written must not fail the command it describes */
     }
-  }
-}
-
-function size(file: string): number {
-  try {
-    return statSync(file).size;
-  } catch {
-    return 0;
   }
 }
 

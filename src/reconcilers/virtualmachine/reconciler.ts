@@ -17,6 +17,9 @@ export class VmReconcileError extends Error {
   }
 }
 
+/** Terminal reasons whose cause lives outside the spec, so a spec edit is not the only fix. */
+const RECHECKED = new Set(['NameConflict', 'InvalidSecret']);
+
 export function createVmReconciler(deps: VmDeps) {
   return async function reconcileVm(key: string, ctx?: { signal: AbortSignal }): Promise<ReconcileOutcome> {
     const { kind, name } = parseObjectKey(key);
@@ -48,7 +51,9 @@ export function createVmReconciler(deps: VmDeps) {
     if (ctx?.signal.aborted) throw outcome.error ?? new Error('reconcile aborted'); // status is not ours to write any more
     writeVmStatus(outcome);
     if (outcome.error) {
-      if (outcome.error instanceof TerminalReconcileError) throw outcome.error;
+      // Stalled on something outside the spec — a VM someone else made holds the name, a secret file
+      // is wrong — that person may fix without touching the spec: still Stalled, but looked at again.
+      if (outcome.error instanceof TerminalReconcileError && RECHECKED.has(outcome.error.reason)) return { kind: 'requeueAfter', ms: deps.pollIntervalMs };
       throw outcome.error;
     }
     if (!outcome.completed) return { kind: 'requeueAfter', ms: outcome.requeueMs ?? 2_000 };

@@ -18,6 +18,8 @@ export interface VmRecord {
   unexpectedStops?: string[];
   /** Crash-loop back-off: do not start it again before this time (ISO). */
   restartAfter?: string;
+  /** The last IP the VM had, kept across stops and recreation: an IP change is judged against it. */
+  lastIp?: string;
 }
 
 export class VmRecords {
@@ -54,7 +56,7 @@ export class VmRecords {
   }
 
   /** Merges crash-loop bookkeeping into the record (not intent: no fsync); undefined fields are dropped. */
-  update(name: string, patch: Partial<Pick<VmRecord, 'running' | 'unexpectedStops' | 'restartAfter'>>): void {
+  update(name: string, patch: Partial<Pick<VmRecord, 'running' | 'unexpectedStops' | 'restartAfter' | 'lastIp'>>): void {
     const r = this.loaded().get(name);
     if (!r) return;
     const next: VmRecord = { ...r, ...patch };

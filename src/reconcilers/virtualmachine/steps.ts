@@ -1,6 +1,6 @@
 // The VirtualMachine reconcile chain: observe → ensure created → resources → power → address →
 // guest reachable → provisioned. Each step observes before it acts; none assumes the last run.
-import { appendFileSync, closeSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import ssh2 from 'ssh2';
 import type { GuestTarget } from '../../providers/guest-exec.js';
@@ -8,6 +8,7 @@ import { GuestError } from '../../providers/guest-exec.js';
 import { shq } from '../../providers/shell.js';
 import { ProviderError } from '../../providers/vm-provider.js';
 import { redact } from '../../controllers/events.js';
+import { appendRotating, rotateIfLarger } from '../../controllers/log-file.js';
 import { StepError, TerminalReconcileError, errorMessage, proceed, waitFor, type Step } from '../framework.js';
 import { DEFAULT_CRASH_LOOP, recordUnexpectedStop } from './crash-loop.js';
 import { pendingSteps, renderProvisionSteps, type ProvisionRecord } from './provision.js';
@@ -97,6 +98,8 @@ export const ensureCreated: Step<VmScope> = {
   async run(s) {
     if (s.observed) return proceed();
     const spec = s.spec;
+    // Before the intent record and before reserving capacity: a bad secret must leave neither behind.
+    const keys = guestKeys(s);
     if (spec.powerState === 'Running') {
       s.admission = s.deps.capacity.reserve(s.key, spec.cpu, toMiB(spec.memory));
       if (!s.admission.ok) return waitForCapacity(s, s.admission);
@@ -107,8 +110,9 @@ export const ensureCreated: Step<VmScope> = {
       s.reportInterim?.('create', 'VMMissing', message);
       event(s, 'Warning', 'VMMissing', message);
     }
-    const keys = guestKeys(s); // before the intent record: a bad secret must not leave one behind
-    const rec = s.deps.records.markCreatePending(name(s), { providerName: name(s), provider: s.deps.provider.name, objectUid: s.object.metadata.uid ?? '' });
+    // A recreated VM keeps the last IP its predecessor had, so a new address is reported as a change.
+    const lastIp = s.record?.lastIp ?? (s.object.status?.ip as string | undefined);
+    const rec = s.deps.records.markCreatePending(name(s), { providerName: name(s), provider: s.deps.provider.name, objectUid: s.object.metadata.uid ?? '', ...(lastIp ? { lastIp } : {}) });
     try {
       await provider(s, 'create', () =>
         s.deps.provider.create({
@@ -174,6 +178,8 @@ export const ensureResources: Step<VmScope> = {
       s.deps.records.setRunning(name(s), false);
       await provider(s, 'stop', () => s.deps.provider.stop(name(s), { timeoutSeconds: s.deps.stopTimeoutSeconds }));
       s.deps.guest.forget(s.key);
+      s.deps.observer.changed(name(s));
+      s.observed = { ...vm, state: 'stopped' }; // if configure fails now, status must not say Running
     }
     await provider(s, 'configure', () => s.deps.provider.configure(name(s), { cpu: want.cpu, memoryMiB: want.memoryMiB, ...(diskGiB ? { diskGiB } : {}) }));
     s.deps.observer.changed(name(s));
@@ -183,14 +189,19 @@ export const ensureResources: Step<VmScope> = {
   },
 };
 
+/** Past these sizes a VM's logs move to `.1`: a step failing on every retry must not fill the disk. */
+const PROVISION_LOG_MAX_BYTES = 1024 * 1024;
+const CONSOLE_LOG_MAX_BYTES = 4 * 1024 * 1024;
+
 export const ensurePower: Step<VmScope> = {
   name: 'power',
   async run(s) {
     const vm = s.observed;
     if (!vm) return proceed();
     if (s.spec.powerState === 'Stopped') {
+      // Whether we stop it now or find it stopped: it is stopped on purpose, not behind our back.
+      s.deps.records.setRunning(name(s), false);
       if (vm.state === 'running') {
-        s.deps.records.setRunning(name(s), false);
         await provider(s, 'stop', () => s.deps.provider.stop(name(s), { timeoutSeconds: s.deps.stopTimeoutSeconds }));
         s.deps.guest.forget(s.key);
         s.deps.observer.changed(name(s));
@@ -217,23 +228,29 @@ export const ensurePower: Step<VmScope> = {
     const stoppedBehindOurBack = !s.createdNow && !s.recreated && record?.running === true;
     if (stoppedBehindOurBack) {
       const { stops, delayMs } = recordUnexpectedStop(record?.unexpectedStops, s.deps.now(), s.deps.crashLoop ?? DEFAULT_CRASH_LOOP);
+      // The console log usually says why (a tart run that failed late, a guest panic): show its last words.
+      const tail = lastLines(vmLogFile(s.deps, name(s), 'console'), 3);
       if (delayMs > 0) {
         // Not ours to start at once any more: remember until when to wait, across restarts of hostplane too.
         const until = new Date(s.deps.now().getTime() + delayMs);
         s.deps.records.update(name(s), { running: false, unexpectedStops: stops, restartAfter: until.toISOString() });
-        const tail = lastLines(vmLogFile(s.deps, name(s), 'console'), 3);
         const message = `VM "${name(s)}" stopped ${stops.length} times in ${Math.round((s.deps.crashLoop ?? DEFAULT_CRASH_LOOP).windowMs / 60_000)} min; starting it again in ${Math.ceil(delayMs / 1000)} s${tail ? `. Last console output: ${tail}` : ''}`;
         event(s, 'Warning', 'CrashLoopBackOff', message);
         return waitFor(delayMs, 'CrashLoopBackOff', message);
       }
-      s.deps.records.update(name(s), { unexpectedStops: stops });
-      s.reportInterim?.('power', 'VMStoppedUnexpectedly', `VM "${name(s)}" was found stopped; starting it again`);
+      // Counted once: if the start below fails, its retries are not more crashes.
+      s.deps.records.update(name(s), { running: false, unexpectedStops: stops });
+      const message = `VM "${name(s)}" was found stopped; starting it again${tail ? `. Last console output: ${tail}` : ''}`;
+      s.reportInterim?.('power', 'VMStoppedUnexpectedly', message);
+      event(s, 'Warning', 'VMStoppedUnexpectedly', message);
     }
     if (record?.restartAfter) {
       const left = Date.parse(record.restartAfter) - s.deps.now().getTime();
       if (left > 0) return waitFor(left, 'CrashLoopBackOff', `VM "${name(s)}" keeps stopping; starting it again in ${Math.ceil(left / 1000)} s`);
       s.deps.records.update(name(s), { restartAfter: undefined });
     }
+    // The VM process holds its console log open while it runs: rotate only before a start.
+    rotateIfLarger(vmLogFile(s.deps, name(s), 'console'), CONSOLE_LOG_MAX_BYTES);
     await provider(s, 'start', () =>
       s.deps.provider.start({ name: name(s), network: s.spec.network, dirs: s.spec.dirs, logFile: vmLogFile(s.deps, name(s), 'console') }),
     );
@@ -244,12 +261,7 @@ export const ensurePower: Step<VmScope> = {
     // reports a new bootId per start, and provisioning must see it in this same pass.
     const started = await provider(s, 'observe', () => s.deps.observer.get(name(s)));
     s.observed = { ...vm, ...started, state: 'running' };
-    if (stoppedBehindOurBack) {
-      // The console log usually says why (a tart run that failed late, a guest panic): show its last words.
-      const tail = lastLines(vmLogFile(s.deps, name(s), 'console'), 3);
-      event(s, 'Warning', 'VMStoppedUnexpectedly', `VM "${name(s)}" was found stopped; started it again${tail ? `. Last console output: ${tail}` : ''}`);
-    }
-    else event(s, 'Normal', 'Started', `Started VM "${name(s)}"`);
+    event(s, 'Normal', 'Started', `Started VM "${name(s)}"`);
     return proceed();
   },
 };
@@ -263,11 +275,13 @@ export const ensureAddress: Step<VmScope> = {
     if (!ep || !ip) return waitFor(2_000, 'WaitingForIP', `VM "${name(s)}" is running but has no IP address yet`);
     s.endpoint = ep;
     s.ip = ip;
-    const before = s.object.status?.ip as string | undefined;
+    // Judged against the record, not status: status drops the IP while the VM is stopped or missing.
+    const before = s.deps.records.get(name(s))?.lastIp ?? (s.object.status?.ip as string | undefined);
     if (before && before !== ip) {
       s.previousIp = before;
       event(s, 'Warning', 'IPChanged', `VM "${name(s)}" changed its IP from ${before} to ${ip}; clusters using it may need their node address updated`);
     } else s.previousIp = s.object.status?.previousIP as string | undefined;
+    if (before !== ip) s.deps.records.update(name(s), { lastIp: ip });
     return proceed();
   },
 };
@@ -330,7 +344,7 @@ export const ensureProvisioned: Step<VmScope> = {
     const target = guestTarget(s);
     const logFile = vmLogFile(s.deps, name(s), 'provision');
     const secrets = s.deps.secrets.values();
-    const log = (chunk: string) => appendFileSync(logFile, redact(chunk, secrets));
+    const log = (chunk: string) => appendRotating(logFile, redact(chunk, secrets), PROVISION_LOG_MAX_BYTES);
     for (const st of todo) {
       log(`--- ${new Date().toISOString()} ${st.name}\n`);
       let outcome: ProvisionRecord['outcome'] = 'Succeeded';
@@ -365,6 +379,9 @@ export const ensureProvisioned: Step<VmScope> = {
         event(s, 'Warning', 'ProvisioningFailed', `VM "${name(s)}": ${s.provisionFailure}`);
         throw new StepError('ProvisioningFailed', s.provisionFailure, 'provision');
       }
+      // Recorded now, not only at the end: after a kill or a stop mid-way, the steps done are not run again.
+      const done = todo.indexOf(st) + 1;
+      if (done < todo.length) s.reportInterim?.('provision', 'Provisioning', `applied ${done} of ${todo.length} provisioning steps; next: ${todo[done]!.name}`);
     }
     event(s, 'Normal', 'Provisioned', `Provisioned VM "${name(s)}": ${todo.map((t) => t.name).join(', ')}`);
     return proceed();
@@ -402,13 +419,21 @@ export const vmDeleteSteps: Step<VmScope>[] = [
     name: 'delete',
     async run(s) {
       s.deleting = true;
-      const rec = s.deps.records.get(name(s));
+      const found = s.deps.records.get(name(s));
+      // The same ownership test as observe: a record proves ownership only on the provider that wrote it.
+      const rec = found && found.provider === s.deps.provider.name ? found : undefined;
       if (!rec || s.spec.deletionPolicy === 'Retain') {
         if (rec && s.spec.deletionPolicy === 'Retain') event(s, 'Normal', 'Retained', `Left VM "${name(s)}" on the host (deletionPolicy Retain)`);
-        s.deps.records.remove(name(s));
+        if (rec) s.deps.records.remove(name(s)); // another provider's record is not ours to forget
         return proceed();
       }
       const vm = await provider(s, 'observe', () => s.deps.observer.get(name(s)));
+      if (vm && rec.phase === 'Created' && rec.incarnation && vm.incarnation && rec.incarnation !== vm.incarnation) {
+        // Ours was replaced behind our back: the VM there now is someone else's.
+        event(s, 'Warning', 'LeftUntouched', `VM "${name(s)}" on the host is not the one hostplane created (it was replaced); it is left untouched`);
+        s.deps.records.remove(name(s));
+        return proceed();
+      }
       if (vm?.state === 'running') {
         s.deps.records.setRunning(name(s), false);
         await provider(s, 'stop', () => s.deps.provider.stop(name(s), { timeoutSeconds: s.deps.stopTimeoutSeconds }));
