@@ -5,6 +5,12 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
 
+// `hostplane get vms -w | head -3`: a reader that went away ends the command quietly, as with any Unix tool.
+process.stdout.on('error', (err) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const compiled = join(root, 'dist', 'cli', 'main.js');
 if (existsSync(compiled) && !process.env.HOSTPLANE_FROM_SOURCE) {

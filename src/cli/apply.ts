@@ -19,6 +19,14 @@ export async function applyFile(view: LabView, specsDir: string, file: string): 
   if (parsed.errors.length) return { lines: [], errors: parsed.errors.map(formatSpecError) };
   // Write the documents as the user wrote them, not with defaults filled in.
   const raw = parseAllDocuments(text).map((d) => d.toJS() as Record<string, unknown> | null).filter((d): d is Record<string, unknown> => !!d);
+  // As the API does: nothing to apply is an error, and so is one object given twice (which one would win?).
+  if (!raw.length) return { lines: [], errors: [`${label}: no documents to apply`] };
+  const seen = new Set<string>();
+  for (const doc of raw) {
+    const key = `${String(doc.kind)}/${String((doc.metadata as { name?: unknown } | undefined)?.name)}`;
+    if (seen.has(key)) return { lines: [], errors: [`${label}: ${key} appears twice; nothing was applied`] };
+    seen.add(key);
+  }
   const { applyObjects } = await import('../controllers/spec-files.js');
   const items = raw.map((doc) => {
     const kind = doc.kind as Kind;

@@ -57,6 +57,32 @@ describe('FileFollower', () => {
     expect(f.read()).toEqual({ lines: ['f'], note: 'file replaced; following the new one' });
   });
 
+  it('at rotation, reads what was appended to the old file before the new one, without losing or repeating a line', () => {
+    const file = join(tmp(), 'x.log');
+    writeFileSync(file, 'one\n');
+    const f = new FileFollower(file);
+    try {
+      expect(f.readInitial()).toBe('one\n');
+      appendFileSync(file, 'two\nhalf ');
+      renameSync(file, file + '.1'); // as rotateIfLarger does
+      appendFileSync(file, 'line\nthree\n');
+      expect(f.read()).toEqual({ lines: ['two', 'half line', 'three'], note: 'file replaced; following the new one' });
+      expect(f.read()).toEqual({ lines: [] });
+      // Rotated again, read between the rename and the first write to the new file.
+      appendFileSync(file, 'four\n');
+      renameSync(file, file + '.1');
+      expect(f.read()).toEqual({ lines: ['four'] });
+      appendFileSync(file, 'five\n');
+      expect(f.read()).toEqual({ lines: ['five'], note: 'file replaced; following the new one' });
+      // Truncation in place still starts over from the top.
+      truncateSync(file, 0);
+      appendFileSync(file, 'six\n');
+      expect(f.read()).toEqual({ lines: ['six'], note: 'file truncated' });
+    } finally {
+      f.close();
+    }
+  });
+
   it('readInitial returns the content and follows on from its end', () => {
     const file = join(tmp(), 'x.log');
     writeFileSync(file, 'old\n');

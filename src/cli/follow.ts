@@ -1,7 +1,8 @@
 // `hostplane logs vm/NAME [-f] [--tail N]`: what the log files hold, then (with -f) what is
 // appended to them, like `tail -F`: a file that does not exist yet is picked up when it appears,
-// and a file that is truncated or replaced (rotation) is read again from its start.
-import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+// a file that is truncated is read again from its start, and at rotation (the file renamed, a new
+// one started) the old file is read to its end before the new one is read from its start.
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import { watch } from 'chokidar';
 import { untilStopped } from './stop-signal.js';
@@ -57,9 +58,17 @@ export function printLogs(files: LogFile[], tail: number, out: (s: string) => vo
   return any;
 }
 
-/** Reads what was appended to one file since the last read; notices truncation and replacement. */
+/**
+ * Reads what was appended to one file since the last read; notices truncation and replacement.
+ * The file being read stays open: when the name comes to point at another file (rotation renames
+ * the log to `NAME.1` and starts a new one), what was appended to the old file is read to its end
+ * first, then the new file from its start, as one stream (a line cut by the rotation is joined).
+ * Call close() when done following.
+ */
 export class FileFollower {
+  private fd: number | undefined;
   private ino: number | undefined;
+  private dev: number | undefined;
   private pos = 0;
   private decoder = new StringDecoder('utf8');
   readonly lines = new LineBuffer();
@@ -68,68 +77,90 @@ export class FileFollower {
 
   /** The whole file as it is now (undefined when it does not exist); following goes on from its end. */
   readInitial(): string | undefined {
-    let fd: number;
-    try {
-      fd = openSync(this.file, 'r');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw e;
-    }
-    try {
-      const st = fstatSync(fd);
-      const buf = Buffer.alloc(st.size);
-      let off = 0;
-      while (off < st.size) {
-        const n = readSync(fd, buf, off, st.size - off, off);
-        if (n <= 0) break;
-        off += n;
-      }
-      this.pos = off;
-      this.ino = st.ino;
-      return buf.subarray(0, off).toString('utf8');
-    } finally {
-      closeSync(fd);
-    }
+    if (!this.open()) return undefined;
+    const chunks: Buffer[] = [];
+    this.drain((b) => chunks.push(Buffer.from(b)));
+    return Buffer.concat(chunks).toString('utf8');
   }
 
   /** New complete lines, and a note when the file was truncated or replaced. */
   read(): { lines: string[]; note?: string } {
+    const lines: string[] = [];
+    const take = (b: Buffer) => lines.push(...this.lines.push(this.decoder.write(b)));
+    let note: string | undefined;
+    if (this.fd !== undefined) {
+      const now = this.identity();
+      if (now && now.ino === this.ino && now.dev === this.dev) {
+        if (fstatSync(this.fd).size < this.pos) {
+          note = 'file truncated';
+          this.restart();
+        }
+        this.drain(take);
+        return note ? { lines, note } : { lines };
+      }
+      // Renamed away or removed: what was written to it before that comes first.
+      this.drain(take);
+      if (!now) return { lines }; // between rotations: the old file stays open until a new one appears
+      this.close();
+      this.pos = 0; // a continuation of the same stream: the decoder and an unfinished line carry over
+      note = 'file replaced; following the new one';
+    }
+    if (this.open()) this.drain(take);
+    return note ? { lines, note } : { lines };
+  }
+
+  /** Lets go of the open file. */
+  close(): void {
+    if (this.fd === undefined) return;
+    const fd = this.fd;
+    this.fd = undefined;
+    closeSync(fd);
+  }
+
+  /** Opens the file the name points at now; false when there is none. */
+  private open(): boolean {
     let fd: number;
     try {
       fd = openSync(this.file, 'r');
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { lines: [] }; // not there (yet, or between rotations)
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false; // not there (yet, or between rotations)
       throw e;
     }
+    const st = fstatSync(fd);
+    this.fd = fd;
+    this.ino = st.ino;
+    this.dev = st.dev;
+    return true;
+  }
+
+  /** What the name points at now (undefined: nothing). */
+  private identity(): { ino: number; dev: number } | undefined {
     try {
-      const st = fstatSync(fd);
-      let note: string | undefined;
-      if (this.ino !== undefined && st.ino !== this.ino) {
-        note = 'file replaced; following the new one';
-        this.restart();
-      } else if (st.size < this.pos) {
-        note = 'file truncated';
-        this.restart();
-      }
-      this.ino = st.ino;
-      const lines: string[] = [];
-      const buf = Buffer.alloc(64 * 1024);
-      while (this.pos < st.size) {
-        const n = readSync(fd, buf, 0, Math.min(buf.length, st.size - this.pos), this.pos);
-        if (n <= 0) break;
-        this.pos += n;
-        lines.push(...this.lines.push(this.decoder.write(buf.subarray(0, n))));
-      }
-      return { lines, note };
-    } finally {
-      closeSync(fd);
+      const st = statSync(this.file);
+      return { ino: st.ino, dev: st.dev };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw e;
+    }
+  }
+
+  /** Reads the open file from `pos` to its current end. */
+  private drain(take: (b: Buffer) => void): void {
+    const fd = this.fd!;
+    const size = fstatSync(fd).size;
+    const buf = Buffer.alloc(64 * 1024);
+    while (this.pos < size) {
+      const n = readSync(fd, buf, 0, Math.min(buf.length, size - this.pos), this.pos);
+      if (n <= 0) break;
+      this.pos += n;
+      take(buf.subarray(0, n));
     }
   }
 
   private restart(): void {
     this.pos = 0;
     this.decoder = new StringDecoder('utf8');
-    this.lines.flush(); // an unfinished line of the old file goes with it
+    this.lines.flush(); // an unfinished line of the old content goes with it
   }
 }
 
@@ -219,6 +250,7 @@ export async function followLogs(o: FollowOptions): Promise<number> {
     clearInterval(poll);
     clearTimeout(settle);
     await watcher.close();
+    for (const f of followers) f.follower.close();
   }
   for (const f of followers) {
     const rest = f.follower.lines.flush();

@@ -27,10 +27,48 @@ describe('hostplane up flags', () => {
     [['--resync', '0s'], /--resync must be at least 1m/],
     [['--resync', '30s'], /--resync must be at least 1m/],
     [['--resync', 'soon'], /"soon" is not a duration/],
+    [['--listen', 'bogus'], /--listen must be host:port/],
   ])('refuses up %j with exit 2', async (flags, message) => {
     let errText = '';
     const code = await main(['up', '--specs', '/nonexistent-hostplane-specs', ...flags], () => {}, (s) => (errText += s));
     expect(code).toBe(2);
     expect(errText).toMatch(message);
+  });
+});
+
+describe('hostplane stop/start', () => {
+  it('refuses a kind without spec.powerState and leaves its file as it was', async () => {
+    const { cpSync, mkdtempSync, readFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'hostplane-stop-kind-'));
+    cpSync(join(import.meta.dirname, '../../specs'), join(dir, 'specs'), { recursive: true });
+    const file = join(dir, 'specs', 'addons', 'dev.yaml');
+    const before = readFileSync(file, 'utf8');
+    let errText = '';
+    const code = await main(['stop', 'addon/dev-autoscaling', '--specs', join(dir, 'specs')], () => {}, (s) => (errText += s));
+    expect(code).toBe(2);
+    expect(errText).toMatch(/stop works on kinds with spec.powerState/);
+    expect(readFileSync(file, 'utf8')).toBe(before);
+  });
+});
+
+describe('hostplane apply', () => {
+  const doc = (cpu: number) => `apiVersion: hostplane.dev/v1alpha1\nkind: VirtualMachine\nmetadata:\n  name: n1\nspec:\n  image: ghcr.io/cirruslabs/ubuntu:latest\n  cpu: ${cpu}\n`;
+  it.each([
+    ['the same object twice', `${doc(2)}---\n${doc(4)}`, /VirtualMachine\/n1 appears twice; nothing was applied/],
+    ['no documents at all', '\n# only a comment\n', /no documents to apply/],
+  ])('refuses %s with exit 1 and writes nothing', async (_what, input, message) => {
+    const { mkdtempSync, mkdirSync, readdirSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'hostplane-apply-'));
+    mkdirSync(join(dir, 'specs'));
+    writeFileSync(join(dir, 'in.yaml'), input);
+    let errText = '';
+    const code = await main(['apply', '-f', join(dir, 'in.yaml'), '--specs', join(dir, 'specs')], () => {}, (s) => (errText += s));
+    expect(code).toBe(1);
+    expect(errText).toMatch(message);
+    expect(readdirSync(join(dir, 'specs'))).toEqual([]);
   });
 });

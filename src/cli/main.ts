@@ -13,6 +13,7 @@ import { age, conditionRows, painter, table, type Painter } from './format.js';
 import { openView, type LabView } from './view.js';
 import { objectRow, printedColumns, watchGet, type GetOutput } from './watch.js';
 import { followLogs, printLogs, type LogFile } from './follow.js';
+import { parseListen } from '../api/server.js';
 import { up, type UpOptions } from './up.js';
 import { applyFile, deleteFromSpecs } from './apply.js';
 
@@ -123,6 +124,13 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
         const provider = f.provider as 'auto' | 'sim' | 'tart' | 'qemu';
         if (!['auto', 'sim', 'tart', 'qemu'].includes(provider)) throw new UsageError(`--provider must be auto, sim, tart or qemu (got ${provider})`);
         // Every flag is checked before the specs directory, so a bad flag is named even when both are wrong.
+        if (f.listen !== 'off') {
+          try {
+            parseListen(f.listen!);
+          } catch (e) {
+            throw new UsageError(e instanceof Error ? e.message : String(e));
+          }
+        }
         const upOptions: UpOptions = {
           specs,
           state,
@@ -333,6 +341,9 @@ async function events(view: LabView, words: string[], out: (s: string) => void):
 
 async function setPower(view: LabView, specsDir: string, verb: 'stop' | 'start', words: string[], out: (s: string) => void): Promise<number> {
   const { info, name } = target(view, words);
+  // Only kinds whose schema has spec.powerState: writing it into any other would make the spec invalid.
+  const spec = (view.registry.openApiSchema(info.kind) as { properties?: { spec?: { properties?: Record<string, unknown> } } }).properties?.spec?.properties ?? {};
+  if (!('powerState' in spec)) throw new UsageError(`${verb} works on kinds with spec.powerState (virtualmachine, cluster); ${info.singular} has none`);
   const obj = mustGet(view, info.kind, name);
   const src = view.store.sourceOf(info.kind, obj.metadata.name);
   if (!src) throw new NotFoundError(`${info.kind} "${obj.metadata.name}" has no document in the specs directory to edit`);
@@ -366,9 +377,11 @@ function parseDuration(s: string): number {
 }
 
 async function wait(specs: string, state: string, words: string[], forArg: string | undefined, timeout: string, out: (s: string) => void, err: (s: string) => void): Promise<number> {
-  const m = /^condition=([A-Za-z]+)(?:=(True|False|Unknown))?$/.exec(forArg ?? '');
+  // kubectl compares condition types and statuses without regard to case (condition=ready=true).
+  const m = /^condition=([A-Za-z]+)(?:=(true|false|unknown))?$/i.exec(forArg ?? '');
   if (!m) throw new UsageError('--for=condition=TYPE[=True|False|Unknown] is required');
-  const [, type, want = 'True'] = m;
+  const asked = m[1]!;
+  const want = m[2] ? m[2][0]!.toUpperCase() + m[2].slice(1).toLowerCase() : 'True';
   const deadline = Date.now() + parseDuration(timeout);
   const registry = loadSchemaRegistry(); // once: compiling the CRDs costs more than one poll
   let shown = '';
@@ -376,7 +389,8 @@ async function wait(specs: string, state: string, words: string[], forArg: strin
     const view = await openView(specs, state, registry);
     const { info, name } = target(view, words);
     const obj = mustGet(view, info.kind, name ?? ''); // kubectl: waiting on an object that does not exist is NotFound
-    const c = getCondition(obj.status?.conditions, type);
+    const c = obj.status?.conditions?.find((x) => x.type.toLowerCase() === asked.toLowerCase());
+    const type = c?.type ?? asked;
     const current = c?.status === want && (c.observedGeneration ?? 0) >= (obj.metadata.generation ?? 1);
     if (current) {
       out(`${info.singular}/${name} condition met`);

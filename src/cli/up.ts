@@ -92,7 +92,14 @@ export async function up(opts: UpOptions, paint: Painter, out: (s: string) => vo
 
   let api: Awaited<ReturnType<typeof serveApi>> | undefined;
   if (opts.listen !== false) {
-    api = await serveApi(apiContextFor(manager, specsDir, stateDir), { listen: opts.listen });
+    try {
+      api = await serveApi(apiContextFor(manager, specsDir, stateDir), { listen: opts.listen });
+    } catch (err) {
+      // Without its API `up` must not linger holding the lock: stop what started, say why, exit 1.
+      out(paint.red(`error: cannot serve the API on ${opts.listen}: ${err instanceof Error ? err.message : String(err)} (pick another --listen HOST:PORT, or --listen off)`));
+      await manager.stop(20_000).catch(() => {});
+      return 1;
+    }
     out(`api:      ${api.url}/api/v1   dashboard: ${api.url}/${api.token ? `?token=${api.token}` : ''}`);
     if (api.token) out(paint.bold(`token:    ${api.token}   (listening beyond loopback: every request needs Authorization: Bearer <token>; kept in ${stateDir.path('api-token')})`));
   }

@@ -1,8 +1,11 @@
-import { describe, expect, it } from 'vitest';
+import { mkdirSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { HostObject } from '../api/types.js';
 import { loadSchemaRegistry } from '../api/schema.js';
 import { painter } from './format.js';
-import { inside, printedColumns, renderObject, RowTracker, type Rendered } from './watch.js';
+import { inside, printedColumns, renderObject, RowTracker, watchGet, withHeldObjects, type Rendered, type ShownObject } from './watch.js';
+import { makeLab, vmDoc, type Lab } from '../../test/fixtures/lab.js';
+import { waitFor } from '../../test/fixtures/wait-for.js';
 
 const vmInfo = loadSchemaRegistry().resolveKind('vm')!;
 const plain = painter(false);
@@ -71,6 +74,34 @@ describe('renderObject', () => {
   });
 });
 
+describe('withHeldObjects', () => {
+  const shown = (...xs: [HostObject, string?][]) => new Map<string, ShownObject>(xs.map(([obj, file]) => [obj.metadata.name, { obj, ...(file ? { file } : {}) }]));
+  const syntax = { file: 'dev.yaml', line: 3, col: 1, field: '', message: 'YAML syntax error' };
+
+  it('keeps the objects of a file that stopped parsing as last shown, and drops those whose file is gone', () => {
+    const last = shown([vm('a', 'Running'), 'dev.yaml'], [vm('b', 'Running'), 'other.yaml']);
+    expect(withHeldObjects(new Map(), last, [syntax], 'VirtualMachine')).toEqual(shown([vm('a', 'Running'), 'dev.yaml']));
+  });
+
+  it('while the file has errors, an object the state dir has shows its status there with the last spec read', () => {
+    const lastA = vm('a', 'Provisioning');
+    const last = shown([{ ...lastA, spec: { cpu: 4, memory: '2Gi' }, metadata: { ...lastA.metadata, generation: 2 } }, 'dev.yaml']);
+    const got = withHeldObjects(shown([vm('a', 'Running')]), last, [syntax], 'VirtualMachine').get('a')!;
+    expect(got.file).toBe('dev.yaml');
+    expect(got.obj.status?.phase).toBe('Running');
+    expect(got.obj.spec).toEqual({ cpu: 4, memory: '2Gi' });
+    expect(got.obj.metadata.generation).toBe(2);
+  });
+
+  it('an error in one document holds only that object; a file that parses again shows what it defines', () => {
+    const invalid = { file: 'dev.yaml', line: 9, col: 8, field: 'spec.cpu', message: 'must be integer', object: 'VirtualMachine/b' };
+    const last = shown([vm('a', 'Running'), 'dev.yaml'], [vm('b', 'Running'), 'dev.yaml']);
+    expect([...withHeldObjects(new Map(), last, [invalid], 'VirtualMachine').keys()]).toEqual(['b']);
+    const fresh = shown([vm('a', 'Stopped'), 'dev.yaml']);
+    expect(withHeldObjects(fresh, last, [], 'VirtualMachine')).toEqual(fresh);
+  });
+});
+
 describe('inside', () => {
   it('gives the path under a root with forward slashes, and undefined outside it', () => {
     expect(inside('/s', '/s')).toBe('');
@@ -78,5 +109,68 @@ describe('inside', () => {
     expect(inside('/s', '/specs/a.yaml')).toBeUndefined();
     expect(inside('/s/x', '/s')).toBeUndefined();
     expect(inside('/s', '/s/..foo')).toBe('..foo');
+  });
+});
+
+describe('watchGet', () => {
+  let lab: Lab | undefined;
+  let abort: AbortController | undefined;
+  let done: Promise<number> | undefined;
+  afterEach(async () => {
+    abort?.abort();
+    await done;
+    lab?.cleanup();
+    lab = abort = done = undefined;
+  });
+
+  it('without up: a spec file with a syntax error deletes nothing; its errors are told on stderr as they come and go; a removed file still prints deleted rows', async () => {
+    const dev = [vmDoc('dev-master'), vmDoc('dev-worker')].join('---\n');
+    lab = makeLab({ 'dev.yaml': dev, 'solo.yaml': vmDoc('solo') });
+    mkdirSync(lab.stateDir.root); // as any hostplane command leaves it; no object records: `up` never ran
+    const out: string[] = [];
+    const err: string[] = [];
+    abort = new AbortController();
+    done = watchGet({ specs: lab.specsDir, state: lab.stateDir.root, registry: loadSchemaRegistry(), info: vmInfo, output: 'table', watchOnly: false, paint: plain, out: (x) => out.push(x), err: (x) => err.push(x), abort: abort.signal, debounceMs: 20 });
+    await waitFor(() => out.some((l) => l.startsWith('solo ')), 10_000, 'the initial table');
+    expect(out.map((l) => l.split(/\s+/)[0])).toEqual(['NAME', 'dev-master', 'dev-worker', 'solo']);
+    expect(err).toEqual([]);
+
+    lab.write('dev.yaml', dev.replace('  name: dev-worker', '  name: [dev-worker')); // a typo: an unclosed flow sequence
+    await waitFor(() => err.length > 0 || out.some((l) => l.includes('(deleted)')), 10_000, 'the typo noticed');
+    expect(out.filter((l) => l.includes('(deleted)'))).toEqual([]);
+    expect(err).toHaveLength(1);
+    expect(err[0]).toMatch(/^spec error: dev\.yaml:\d+:\d+ \S/);
+
+    lab.write('dev.yaml', dev); // undone
+    await waitFor(() => err.length > 1, 10_000, 'the error gone');
+    expect(err[1]).toBe(err[0].replace(/^spec error: /, 'spec error fixed: '));
+    lab.remove('solo.yaml'); // really removed
+    await waitFor(() => out.some((l) => l.startsWith('solo (deleted) ')), 10_000, 'a deleted row for solo');
+    expect(out.map((l) => l.split(/\s+/)[0])).toEqual(['NAME', 'dev-master', 'dev-worker', 'solo', 'solo']); // no row for the objects of dev.yaml: nothing visible changed
+    expect(err).toHaveLength(2);
+    abort.abort();
+    expect(await done).toBe(0);
+  });
+
+  it('shows a spec edit made just as the table is printed, while the state dir does not exist yet', async () => {
+    const l = (lab = makeLab({ 'a.yaml': vmDoc('a') }));
+    const out: string[] = [];
+    abort = new AbortController();
+    done = watchGet({
+      specs: l.specsDir,
+      state: l.stateDir.root,
+      registry: loadSchemaRegistry(),
+      info: vmInfo,
+      output: 'table',
+      watchOnly: false,
+      paint: plain,
+      out: (x) => {
+        out.push(x);
+        if (out.length === 2) l.write('a.yaml', vmDoc('a', { cpu: 4 }));
+      },
+      err: () => {},
+      abort: abort.signal,
+    });
+    await waitFor(() => out.some((r) => /^a\s+Unknown\s+<none>\s+<none>\s+4\s/.test(r)), 10_000, 'the edit shown');
   });
 });

@@ -2,15 +2,17 @@
 // Works with or without `up` running: one chokidar watcher on the specs dir and on this kind's
 // folder of status records in the state dir; a file event only says "look again" — the lab is
 // re-read with the same view `get` uses, and a row is printed only when it differs from the row
-// last printed for that object (ages, which change by themselves, do not count).
+// last printed for that object (ages, which change by themselves, do not count). A spec file that
+// stops parsing deletes nothing (as in `up`, which keeps the last valid spec): its objects stay as
+// last shown, and spec errors are told on stderr as they appear and go.
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import { stringify } from 'yaml';
-import type { HostObject } from '../api/types.js';
+import type { HostObject, SpecError } from '../api/types.js';
 import type { KindInfo, PrinterColumn, SchemaRegistry } from '../api/schema.js';
 import { evalJsonPath } from '../api/jsonpath.js';
 import { getCondition } from '../reconcilers/conditions.js';
-import { YAML_FILE, isIgnoredName } from '../controllers/spec-parse.js';
+import { YAML_FILE, formatSpecError, isIgnoredName } from '../controllers/spec-parse.js';
 import { age, cell, columnWidths, formatRow, type Painter } from './format.js';
 import { openView, type LabView } from './view.js';
 import { untilStopped } from './stop-signal.js';
@@ -92,6 +94,38 @@ export class RowTracker {
   }
 }
 
+/** One object as a re-read shows it, and the spec file it came from (none: only the state dir has it). */
+export interface ShownObject {
+  obj: HostObject;
+  file?: string;
+}
+
+/**
+ * The objects to show after a re-read. `read` is what the lab holds now (by name); `last` what the
+ * previous re-read showed. An object that no file defined this time, whose file now has errors that
+ * hide it (a syntax error, a document that cannot be identified, or an error in its own document),
+ * is still there: as last shown, with the status the state dir has now if it has the object.
+ */
+export function withHeldObjects(read: ReadonlyMap<string, ShownObject>, last: ReadonlyMap<string, ShownObject>, errors: readonly SpecError[], kind: string): Map<string, ShownObject> {
+  const wholeFile = new Set(errors.filter((e) => !e.object).map((e) => e.file));
+  const ownDoc = new Set(errors.filter((e) => e.object).map((e) => `${e.file}\u0000${e.object}`));
+  const out = new Map<string, ShownObject>();
+  for (const name of new Set([...read.keys(), ...last.keys()])) {
+    const cur = read.get(name);
+    const prev = last.get(name);
+    const held = cur?.file === undefined && prev?.file !== undefined && (wholeFile.has(prev.file) || ownDoc.has(`${prev.file}\u0000${kind}/${name}`));
+    if (held) out.set(name, { file: prev!.file, obj: cur ? withSpecOf(cur.obj, prev!.obj) : prev!.obj });
+    else if (cur) out.set(name, cur);
+  }
+  return out;
+}
+
+/** `cur` (from the state dir) with the spec and metadata of `last` (the last valid spec read). */
+function withSpecOf(cur: HostObject, last: HostObject): HostObject {
+  const { labels, annotations, generation } = last.metadata;
+  return { ...cur, metadata: { ...cur.metadata, labels, annotations, generation }, spec: last.spec };
+}
+
 export interface WatchGetOptions {
   specs: string;
   state: string;
@@ -123,11 +157,27 @@ export async function watchGet(o: WatchGetOptions): Promise<number> {
   let widths: number[] | undefined;
   let headerPrinted = false;
   let docs = 0;
+  let shown = new Map<string, ShownObject>();
+  let errorsShown = new Set<string>();
 
   const render = (view: LabView): Rendered[] => {
     const items = o.name ? [view.store.get(info.kind, o.name)].filter((x): x is HostObject => !!x) : view.store.list(info.kind);
+    const read = new Map<string, ShownObject>();
+    for (const x of items) {
+      const file = view.store.sourceOf(info.kind, x.metadata.name)?.file;
+      read.set(x.metadata.name, { obj: x, ...(file !== undefined ? { file } : {}) });
+    }
+    shown = withHeldObjects(read, shown, view.store.specErrors(), info.kind);
     const now = Date.now();
-    return items.map((x) => renderObject(x, output, cols, paint, now));
+    return [...shown.values()].sort((a, b) => (a.obj.metadata.name < b.obj.metadata.name ? -1 : a.obj.metadata.name > b.obj.metadata.name ? 1 : 0)).map((x) => renderObject(x.obj, output, cols, paint, now));
+  };
+  const specErrors = (view: LabView): string[] => view.store.specErrors().filter((e) => !e.object || e.object.startsWith(info.kind + '/')).map(formatSpecError);
+  /** Spec errors that appeared or went since the last read, in the format of the list printed at start. */
+  const printErrorChanges = (now: string[]) => {
+    const next = new Set(now);
+    for (const e of next) if (!errorsShown.has(e)) o.err(paint.red('spec error: ') + e);
+    for (const e of errorsShown) if (!next.has(e)) o.err(paint.green('spec error fixed: ') + e);
+    errorsShown = next;
   };
   const print = (changes: RowChange[]) => {
     if (!changes.length) return;
@@ -163,7 +213,9 @@ export async function watchGet(o: WatchGetOptions): Promise<number> {
     const run = (async () => {
       try {
         const view = await openView(o.specs, o.state, o.registry);
-        if (!closed) print(tracker.update(render(view)));
+        if (closed) return;
+        printErrorChanges(specErrors(view));
+        print(tracker.update(render(view)));
       } catch (e) {
         if (!closed) o.err(`error: reading the lab: ${(e as Error).message}`);
       }
@@ -192,11 +244,15 @@ export async function watchGet(o: WatchGetOptions): Promise<number> {
     watcher.on('error', (e: unknown) => o.err(`warning: file watcher: ${(e as Error).message}`));
     const view = await openView(o.specs, o.state, o.registry);
     const initial = render(view);
-    const specErrors = view.store.specErrors().filter((e) => !e.object || e.object.startsWith(info.kind + '/'));
-    if (specErrors.length) o.err(paint.red(`${specErrors.length} spec error(s):\n`) + specErrors.map((e) => `  ${e.file}:${e.line}:${e.col} ${e.field ? e.field + ': ' : ''}${e.message}`).join('\n'));
+    const errors = specErrors(view);
+    errorsShown = new Set(errors);
+    if (errors.length) o.err(paint.red(`${errors.length} spec error(s):\n`) + errors.map((e) => `  ${e}`).join('\n'));
     const firstChanges = tracker.update(initial);
     if (table && initial.length) widths = columnWidths(header, initial.map((r) => r.cells!));
     if (!o.watchOnly) print(firstChanges);
+    // chokidar says ready before it watches a folder whose sibling (the state dir) does not exist
+    // yet: one more look a little later catches a change made meanwhile.
+    if (!timer) settle = setTimeout(() => void refresh(false), SETTLE_MS);
     await stop.stopped;
   } finally {
     closed = true;

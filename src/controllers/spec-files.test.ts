@@ -161,6 +161,25 @@ describe('applyObject', () => {
     expect(statSync(join(s.dir, 'dev.yaml')).ino).toBe(ino);
   });
 
+  it('apply keeps each list item\'s comment with its own value when items are inserted before it or removed', () => {
+    const text = ['apiVersion: hostplane.dev/v1alpha1', 'kind: VirtualMachine', 'metadata:', '  name: dev', 'spec:', '  provision:', '    packages:', '    - jq # json tool', '    - curl # http', ''].join('\n');
+    const s = specs({ 'dev.yaml': text });
+    applyObject(s.dir, obj('dev', { provision: { packages: ['git', 'jq', 'curl'] } }), { file: 'dev.yaml' });
+    expect(s.read('dev.yaml')).toBe(text.replace('    - jq # json tool', '    - git\n    - jq # json tool'));
+    // A removed item takes its comment with it; the kept one keeps its own.
+    applyObjects(s.dir, [{ obj: obj('dev', { provision: { packages: ['git', 'curl'] } }), file: 'dev.yaml' }]);
+    expect(s.read('dev.yaml')).toBe(text.replace('    - jq # json tool', '    - git'));
+  });
+
+  it('apply matches list items that are maps by name, so an entry keeps its comments when another is inserted before it', () => {
+    const text = ['apiVersion: hostplane.dev/v1alpha1', 'kind: VirtualMachine', 'metadata:', '  name: dev', 'spec:', '  provision:', '    users:', '    - name: ops # on call', '      sudo: true # needs root', '    - name: dev', ''].join('\n');
+    const s = specs({ 'dev.yaml': text });
+    applyObject(s.dir, obj('dev', { provision: { users: [{ name: 'ci' }, { name: 'ops', sudo: true }, { name: 'dev', shell: '/bin/zsh' }] } }), { file: 'dev.yaml' });
+    const out = s.read('dev.yaml');
+    expect((docsOf(out)[0] as { spec: unknown }).spec).toEqual({ provision: { users: [{ name: 'ci' }, { name: 'ops', sudo: true }, { name: 'dev', shell: '/bin/zsh' }] } });
+    expect(out).toBe(text.replace('    - name: ops', '    - name: ci\n    - name: ops') + '      shell: /bin/zsh\n');
+  });
+
   it.each([
     ['an unknown kind', { ...obj('a', {}), kind: 'Pod' }, /unknown kind "Pod"/],
     ['a name that is not a DNS label', obj('../../etc', {}), /not a valid name/],

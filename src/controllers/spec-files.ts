@@ -523,12 +523,7 @@ function syncValue(doc: Document, node: unknown, want: unknown): unknown {
     return node;
   }
   if (isSeq(node) && Array.isArray(want)) {
-    const items = node.items;
-    for (let i = 0; i < want.length; i++) {
-      if (i < items.length) items[i] = syncValue(doc, items[i], want[i]) as (typeof items)[number];
-      else node.add(doc.createNode(want[i]));
-    }
-    items.splice(want.length);
+    syncSeq(doc, node, want);
     return node;
   }
   if (isScalar(node) && isScalarValue(want)) {
@@ -542,6 +537,64 @@ function syncValue(doc: Document, node: unknown, want: unknown): unknown {
     fresh.comment = node.comment;
   }
   return fresh;
+}
+
+/** Keys that identify an entry of a list of maps (provision users and steps by name, files by path). */
+const ITEM_KEYS = ['name', 'path'];
+
+/**
+ * Makes `seq` hold `want`. Each kept item keeps its node (and so its comments); new items get fresh
+ * nodes, removed items go with their comments. Scalars are matched by value (longest common
+ * subsequence), maps by a key every item has (`name`, `path`); anything else by index.
+ */
+function syncSeq(doc: Document, seq: YAMLSeq, want: unknown[]): void {
+  const items = seq.items;
+  const have = items.map((n) => jsOf(doc, n));
+  let next: unknown[];
+  const key = ITEM_KEYS.find((k) => uniqueKeys(have, k) && uniqueKeys(want, k));
+  if (items.every((n) => isScalar(n)) && want.every(isScalarValue)) {
+    const match = lcsMatch(have, want);
+    next = want.map((w, j) => (match[j] === undefined ? doc.createNode(w) : items[match[j]!]));
+  } else if (key !== undefined && items.every((n) => isMap(n))) {
+    const byKey = new Map(have.map((h, i) => [(h as Record<string, unknown>)[key], items[i]]));
+    next = want.map((w) => {
+      const old = byKey.get((w as Record<string, unknown>)[key]);
+      return old === undefined ? doc.createNode(w) : syncValue(doc, old, w);
+    });
+  } else {
+    next = want.map((w, i) => (i < items.length ? syncValue(doc, items[i], w) : doc.createNode(w)));
+  }
+  items.splice(0, items.length, ...(next as typeof items));
+}
+
+/** True when every entry is a map with a distinct scalar value at `key`. */
+function uniqueKeys(list: unknown[], key: string): boolean {
+  const seen = new Set<unknown>();
+  for (const x of list) {
+    if (!isPlainObject(x)) return false;
+    const v = x[key];
+    if (!isScalarValue(v) || v === null || seen.has(v)) return false;
+    seen.add(v);
+  }
+  return true;
+}
+
+/** For each entry of `b`, the index of the entry of `a` it keeps in a longest common subsequence (undefined: new). */
+function lcsMatch(a: unknown[], b: unknown[]): (number | undefined)[] {
+  const n = a.length;
+  const m = b.length;
+  // len[i][j]: the LCS length of a[i..] and b[j..]
+  const len = Array.from({ length: n + 1 }, () => new Array<number>(m + 1).fill(0));
+  for (let i = n - 1; i >= 0; i--) {
+    for (let j = m - 1; j >= 0; j--) len[i][j] = deepEqual(a[i], b[j]) ? len[i + 1][j + 1] + 1 : Math.max(len[i + 1][j], len[i][j + 1]);
+  }
+  const out = new Array<number | undefined>(m).fill(undefined);
+  for (let i = 0, j = 0; i < n && j < m; ) {
+    if (deepEqual(a[i], b[j])) out[j++] = i++;
+    else if (len[i + 1][j] >= len[i][j + 1]) i++;
+    else j++;
+  }
+  return out;
 }
 
 // ------------------------------------------------------------------------------- deleteObject

@@ -58,6 +58,8 @@ describe('hostplane wait', () => {
     expect(waiting.stdout().trim()).toBe('virtualmachine/a condition met');
     expect(waiting.stderr()).not.toContain('condition met');
 
+    // kubectl's spellings: condition type and status in any case.
+    expect((await runCli(['wait', 'vm/a', '--for=condition=ready=true', '--timeout=5s', ...args])).code).toBe(0);
     const timedOut = await runCli(['wait', 'vm/a', '--for=condition=Ready=False', '--timeout=1s', ...args]);
     expect(timedOut.code).toBe(5);
     expect(timedOut.stderr).toMatch(/timed out waiting for virtualmachine\/a: Ready is True \(Ready: VM is running at /);

@@ -1,10 +1,12 @@
 // `hostplane up` as a user runs it: a separate process, killed with -9 and restarted.
 import { afterEach, describe, expect, it } from 'vitest';
+import { createServer, type AddressInfo } from 'node:net';
 import { ObjectStore, StateDirPersistence } from '../../src/controllers/store.js';
 import { loadWorld } from '../../src/providers/sim/sim-world.js';
 import { getCondition } from '../../src/reconcilers/conditions.js';
 import { VmRecords } from '../../src/reconcilers/virtualmachine/records.js';
-import { runCli, startUp, type UpProcess } from '../fixtures/cli.js';
+import { spawn } from 'node:child_process';
+import { BIN, cliEnv, runCli, startUp, type UpProcess } from '../fixtures/cli.js';
 import { makeLab, vmDoc, type Lab } from '../fixtures/lab.js';
 import { waitFor } from '../fixtures/wait-for.js';
 
@@ -71,6 +73,45 @@ describe('hostplane up (separate process, sim host)', () => {
     const second = await runCli(['up', '--specs', lab.specsDir, '--state', lab.stateDir.root, '--provider', 'sim', '--listen', 'off']);
     expect(second.code).toBe(3);
     expect(second.stdout + second.stderr).toMatch(/in use by hostplane process \d+/);
+  });
+
+  it('ends get -w quietly with exit 0 when the reader of its output goes away (| head)', async () => {
+    lab = makeLab({ 'a.yaml': vmDoc('a') });
+    const child = spawn(process.execPath, [BIN, 'get', 'vms', '-w', '--specs', lab.specsDir, '--state', lab.stateDir.root], { env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (d) => (stderr += d));
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    try {
+      await new Promise<void>((r) => child.stdout!.once('data', () => r()));
+      child.stdout!.destroy(); // like head after its lines
+      // Changes make it write again, into the closed pipe.
+      for (let i = 0; i < 50 && child.exitCode === null; i++) {
+        lab.write('a.yaml', vmDoc('a', { cpu: (i % 4) + 1 }));
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(await exited).toBe(0);
+      expect(stderr).not.toMatch(/EPIPE|Unhandled/);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+
+  it('exits 1 and releases the state dir when its API port is taken, instead of running on without an API', async () => {
+    lab = makeLab({ 'a.yaml': vmDoc('a') });
+    const busy = createServer();
+    await new Promise<void>((r) => busy.listen(0, '127.0.0.1', () => r()));
+    const port = (busy.address() as AddressInfo).port;
+    try {
+      const args = ['up', '--specs', lab.specsDir, '--state', lab.stateDir.root, '--provider', 'sim'];
+      const taken = await runCli([...args, '--listen', `127.0.0.1:${port}`], {}, 30_000);
+      expect(taken.code).toBe(1);
+      expect(taken.stdout + taken.stderr).toMatch(/cannot serve the API on 127\.0\.0\.1:\d+: .*EADDRINUSE/);
+      // The lock went with it: the next up takes the state dir.
+      const next = up(lab);
+      await next.waitForOutput('reconciling');
+    } finally {
+      busy.close();
+    }
   });
 
   it('get, describe and events read the lab while up is not running; a sim kill is repaired', async () => {
