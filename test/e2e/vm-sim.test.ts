@@ -240,6 +240,21 @@ describe('VirtualMachine on the sim host', () => {
     expect(getCondition(st.status!.conditions, 'Ready')?.reason).toBe('Stopped');
   });
 
+  it('says the VM is not running when a resize stopped it and the change then failed', async () => {
+    lab = makeLab({ 'a.yaml': vmDoc('a') });
+    sim = await startSim(lab, { pollIntervalMs: 3_600_000 }); // only the spec edit acts
+    await waitReady(sim.manager, ['a']);
+    sim.provider.apply({ op: 'fail', command: 'configure', name: 'a', times: 1, message: 'injected: configure failed' });
+    lab.write('a.yaml', vmDoc('a', { cpu: 4 }));
+    await waitFor(() => /configure failed/.test(getCondition(sim!.manager.store.get('VirtualMachine', 'a')!.status?.conditions, 'Ready')?.message ?? ''), 10_000, 'configure failure reported');
+    const st = sim.manager.store.get('VirtualMachine', 'a')!.status!;
+    expect(sim.provider.vm('a')!.state).toBe('stopped');
+    expect(getCondition(st.conditions, 'Running')?.status).toBe('False');
+    expect(st.state).toBe('stopped');
+    // The retry applies it and starts the VM again.
+    await waitFor(() => sim!.provider.vm('a')?.cpu === 4 && sim!.provider.vm('a')?.state === 'running' && readyStatus(sim!.manager, 'a') === 'True', 15_000, 'a resized on retry');
+  });
+
   it('applies a cpu/memory change by stop → set → start, or reports RestartPending under restartPolicy Never', async () => {
     lab = makeLab({ 'a.yaml': vmDoc('a'), 'b.yaml': vmDoc('b', { restartPolicy: 'Never' }) });
     sim = await startSim(lab);
