@@ -58,6 +58,16 @@ describe('setSpecField', () => {
   });
 
   it.each([
+    ['a comment before the first item of an unindented list', 'metadata:\n  # who\n  name: lay\nspec:\n  cpu: 2\n  provision:\n    packages:\n    # the tools\n    - jq\n    - curl\n', '  powerState: Stopped\n'],
+    ['a comment between a key and its first child', 'metadata:\n    # who\n    name: lay\nspec:\n    # sizing\n    cpu: 2\n    provision:\n        packages:\n            - jq\n', '    powerState: Stopped\n'],
+  ])('keeps the layout of a document with %s when a field is added', (_what, body, added) => {
+    const text = `apiVersion: hostplane.dev/v1alpha1\nkind: VirtualMachine\n${body}`;
+    const s = specs({ 'lay.yaml': text });
+    setSpecField(s.dir, { file: 'lay.yaml' }, 'VirtualMachine', 'lay', ['spec', 'powerState'], 'Stopped');
+    expect(s.read('lay.yaml')).toBe(text + added);
+  });
+
+  it.each([
     ['a path relative to spec', ['cpu'], 8, '  cpu: 8        # two is enough'],
     ['a dotted string path', 'spec.cpu', 8, '  cpu: 8        # two is enough'],
     ['a string that would read as a number', ['spec', 'memory'], '8', '  memory: "8"'],

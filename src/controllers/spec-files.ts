@@ -197,10 +197,11 @@ function write(f: LoadedFile, text: string): void {
 /** How the document is already written, so a re-serialized document keeps looking the same. */
 function styleOf(text: string): ToStringOptions {
   const opts: ToStringOptions = { lineWidth: 0, minContentWidth: 0 };
-  if (/^( *)[^ \n#-][^\n]*:[ \t]*(#[^\n]*)?\n\1- /m.test(text)) opts.indentSeq = false;
+  // Comment lines may sit between a key and its first item or child; they say nothing about indentation.
+  if (/^( *)[^ \n#-][^\n]*:[ \t]*(#[^\n]*)?\n(?:[ \t]*#[^\n]*\n)*\1- /m.test(text)) opts.indentSeq = false;
   if (/[{[] [^ \n\]}]/.test(text)) opts.flowCollectionPadding = true;
   else if (/[{[][^ \n\]}]/.test(text)) opts.flowCollectionPadding = false;
-  const m = /^( *)[^ \n#-][^\n]*:[ \t]*\n( +)[^ \n#]/m.exec(text);
+  const m = /^( *)[^ \n#-][^\n]*:[ \t]*\n(?:[ \t]*#[^\n]*\n)*( +)[^ \n#]/m.exec(text);
   if (m) {
     const step = m[2].length - m[1].length;
     if (step >= 1 && step <= 8) opts.indent = step;
