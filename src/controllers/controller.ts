@@ -207,9 +207,10 @@ export class Controller {
     const reconcileId = randomUUID();
     const started = this.clock.now();
     const outcome = await this.run(key);
-    const durationMs = this.clock.now() - started;
+    const finished = this.clock.now(); // read once: finish time and duration must agree
+    const durationMs = finished - started;
     this.m.duration.observe({ kind: this.name }, durationMs / 1000);
-    const base = { startedAt: new Date(started).toISOString(), at: new Date(this.clock.now()).toISOString(), durationMs };
+    const base = { startedAt: new Date(started).toISOString(), at: new Date(finished).toISOString(), durationMs };
     const log = { kind: this.name, key, reconcileId, durationMs };
 
     if (outcome.ok && isValidResult(outcome.result)) {
