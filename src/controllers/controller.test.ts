@@ -301,11 +301,15 @@ describe('Controller: results', () => {
   });
 
   it('keeps no last result for an object deleted during its own reconcile', async () => {
-    // The VM reconciler removes the object from the store before it returns: forget() arrives mid-run.
-    const ctx = setup(async (key) => {
-      if (key === 'VirtualMachine/gone') ctx.controller.forget(key);
-      return done();
-    });
+    // The VM reconciler removes the object from the store before it returns.
+    const store = new Set(['VirtualMachine/gone', 'VirtualMachine/kept']);
+    const ctx = setup(
+      async (key) => {
+        if (key === 'VirtualMachine/gone') store.delete(key);
+        return done();
+      },
+      { exists: (key) => store.has(key) },
+    );
     ctx.controller.start();
     ctx.controller.enqueue('VirtualMachine/gone');
     ctx.controller.enqueue('VirtualMachine/kept');

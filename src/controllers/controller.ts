@@ -85,6 +85,11 @@ export interface ControllerOptions {
   onTerminal?: (key: string, err: TerminalError) => void | Promise<void>;
   /** Turns a requeueAfter delay into the delay used; default adds 0..10%. */
   jitter?: (ms: number) => number;
+  /**
+   * Whether the key's object still exists. After a reconcile of a gone object (the one that deleted
+   * it, or a poll queued before) nothing about the key is kept. Everything exists when unset.
+   */
+  exists?: (key: string) => boolean;
 }
 
 /** ms plus up to `fraction` of it, so objects polled at the same interval spread out. */
@@ -107,12 +112,11 @@ export class Controller {
   private readonly timeoutMs: number | undefined;
   private readonly onTerminal: ControllerOptions['onTerminal'];
   private readonly jitter: (ms: number) => number;
+  private readonly exists?: (key: string) => boolean;
   private readonly m: ReturnType<typeof controllerMetrics>;
   private readonly stopCollect: () => void;
 
   private readonly inFlight = new Map<string, AbortController>();
-  /** Keys whose object was deleted while their reconcile ran (usually by that reconcile). */
-  private readonly forgetAfterRun = new Set<string>();
   private readonly results = new Map<string, LastResult>();
   private idleWaiters: (() => void)[] = [];
   private running: Promise<void>[] = [];
@@ -128,6 +132,7 @@ export class Controller {
     this.timeoutMs = options.reconcileTimeoutMs;
     this.onTerminal = options.onTerminal;
     this.jitter = options.jitter ?? ((ms) => addJitter(ms));
+    this.exists = options.exists;
     const registry = options.metrics ?? new Registry();
     const kind = { kind: this.name };
     this.m = controllerMetrics(registry, this.name);
@@ -186,18 +191,17 @@ export class Controller {
     return this.inFlight.has(key);
   }
 
-  /** The object is gone: drop its backoff and last result (after the reconcile that deleted it, if one runs). */
+  /** The object is gone: drop its backoff and last result. */
   forget(key: string): void {
     this.queue.forget(key);
     this.results.delete(key);
-    if (this.inFlight.has(key)) this.forgetAfterRun.add(key);
   }
 
   private async work(): Promise<void> {
     for (let key = await this.queue.get(); key !== undefined; key = await this.queue.get()) {
       // After stop(), queued keys are handed back without running.
       if (!this.stopping) await this.process(key);
-      if (this.forgetAfterRun.delete(key)) this.results.delete(key);
+      if (this.exists && !this.exists(key)) this.forget(key);
       this.queue.done(key);
       if (this.isIdle()) this.resolveIdle();
     }

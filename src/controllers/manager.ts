@@ -116,7 +116,8 @@ export class Manager {
           name: kind,
           workers: kind === 'VirtualMachine' ? (opts.workers ?? 4) : 1,
           metrics: this.metrics,
-          reconcile: this.forgettingGone(kind, terminalAware(reconcile, opts.onReconcileStart)),
+          reconcile: terminalAware(reconcile, opts.onReconcileStart),
+          exists: (key) => this.store.getByKey(key) !== undefined,
           logger: { info: () => {}, warn: (m) => opts.log.warn(m), error: (m) => opts.log.warn(m) },
         }),
       );
@@ -163,20 +164,6 @@ export class Manager {
     this.events.flush();
     await this.opts.guest.close();
     this.opts.stateDir.releaseLock();
-  }
-
-  /**
-   * A poll queued before its object was deleted still runs once afterwards; its result must not be
-   * kept, or every deleted name would stay in memory.
-   */
-  private forgettingGone(kind: Kind, reconcile: Reconciler): Reconciler {
-    return async (key, ctx) => {
-      try {
-        return await reconcile(key, ctx);
-      } finally {
-        if (!this.store.getByKey(key)) this.controllerFor(kind).forget(key);
-      }
-    };
   }
 
   /** Queues every object again after a jittered period (+0..10 %, so many hosts do not beat in step). */

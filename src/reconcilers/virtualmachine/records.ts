@@ -46,21 +46,21 @@ export class VmRecords {
     return r;
   }
 
-  /** Remembers whether we left the VM running, so a stop by anyone else is recognised (not intent: no fsync). */
+  /** Remembers whether we left the VM running, so a stop by anyone else is recognised. */
   setRunning(name: string, running: boolean): void {
-    const r = this.loaded().get(name);
-    if (!r || r.running === running) return;
-    const next = { ...r, running };
-    this.dir.writeJson(this.file(name), next);
-    this.loaded().set(name, next);
+    this.update(name, { running });
   }
 
-  /** Merges crash-loop bookkeeping into the record (not intent: no fsync); undefined fields are dropped. */
+  /**
+   * Merges bookkeeping (not intent: no fsync) into the record; undefined fields are dropped. Writes
+   * only when something changes, so callers on the poll path need no guard of their own.
+   */
   update(name: string, patch: Partial<Pick<VmRecord, 'running' | 'unexpectedStops' | 'restartAfter' | 'lastIp'>>): void {
     const r = this.loaded().get(name);
     if (!r) return;
     const next: VmRecord = { ...r, ...patch };
     for (const k of Object.keys(patch) as (keyof typeof patch)[]) if (patch[k] === undefined) delete next[k];
+    if (JSON.stringify(next) === JSON.stringify(r)) return;
     this.dir.writeJson(this.file(name), next);
     this.loaded().set(name, next);
   }

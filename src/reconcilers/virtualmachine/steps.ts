@@ -6,12 +6,13 @@ import ssh2 from 'ssh2';
 import type { GuestTarget } from '../../providers/guest-exec.js';
 import { GuestError } from '../../providers/guest-exec.js';
 import { shq } from '../../providers/shell.js';
-import { ProviderError } from '../../providers/vm-provider.js';
+import { ProviderError, type ObservedVm } from '../../providers/vm-provider.js';
 import { redact } from '../../controllers/events.js';
 import { appendRotating, rotateIfLarger } from '../../controllers/log-file.js';
 import { StepError, TerminalReconcileError, errorMessage, proceed, waitFor, type Step } from '../framework.js';
 import { DEFAULT_CRASH_LOOP, recordUnexpectedStop } from './crash-loop.js';
 import { pendingSteps, renderProvisionSteps, type ProvisionRecord } from './provision.js';
+import type { VmRecord } from './records.js';
 import { vmLogFile, type VmScope } from './scope.js';
 import { toGiB, toMiB } from './spec.js';
 
@@ -63,13 +64,22 @@ function waitForCapacity(s: VmScope, a: { reason: string; message: string }) {
   return waitFor(30_000, a.reason, a.message);
 }
 
+/** Our record of this VM: one proves ownership only on the provider that wrote it (a sim run's records say nothing about tart VMs). */
+function ownRecord(s: VmScope): VmRecord | undefined {
+  const rec = s.deps.records.get(name(s));
+  return rec && rec.provider === s.deps.provider.name ? rec : undefined;
+}
+
+/** Ours was replaced behind our back by a VM of the same name that we did not create. */
+function replaced(rec: VmRecord, vm: ObservedVm): boolean {
+  return rec.phase === 'Created' && !!rec.incarnation && !!vm.incarnation && rec.incarnation !== vm.incarnation;
+}
+
 export const observe: Step<VmScope> = {
   name: 'observe',
   async run(s) {
     s.observed = await provider(s, 'observe', () => s.deps.observer.get(name(s)));
-    const rec = s.deps.records.get(name(s));
-    // A record proves ownership only on the provider that wrote it (a sim run's records say nothing about tart VMs).
-    s.record = rec && rec.provider === s.deps.provider.name ? rec : undefined;
+    s.record = ownRecord(s);
     if (s.record && s.record.objectUid !== s.object.metadata.uid) {
       // A record of an earlier object with this name: the VM is still ours to manage.
       s.record = { ...s.record, objectUid: s.object.metadata.uid ?? s.record.objectUid };
@@ -77,8 +87,7 @@ export const observe: Step<VmScope> = {
     if (s.observed && !s.record) {
       throw new TerminalReconcileError('NameConflict', `a VM named "${name(s)}" exists on the host but hostplane did not create it; it is left untouched — rename this object or remove that VM yourself`);
     }
-    if (s.observed && s.record?.phase === 'Created' && s.record.incarnation && s.observed.incarnation && s.record.incarnation !== s.observed.incarnation) {
-      // Ours was replaced behind our back by a VM of the same name that we did not create.
+    if (s.observed && s.record && replaced(s.record, s.observed)) {
       throw new TerminalReconcileError('NameConflict', `the VM named "${name(s)}" on the host is not the one hostplane created (it was replaced); it is left untouched — remove it yourself to let hostplane recreate its own`);
     }
     if (s.observed && s.record?.phase === 'Created' && !s.record.incarnation) {
@@ -209,14 +218,13 @@ export const ensurePower: Step<VmScope> = {
         event(s, 'Normal', 'Stopped', `Stopped VM "${name(s)}" (spec.powerState is Stopped)`);
       }
       // Stopping on purpose ends a crash loop: the next Running starts at once.
-      const rec = s.deps.records.get(name(s));
-      if (rec?.unexpectedStops || rec?.restartAfter) s.deps.records.update(name(s), { unexpectedStops: undefined, restartAfter: undefined });
+      s.deps.records.update(name(s), { unexpectedStops: undefined, restartAfter: undefined });
       s.deps.capacity.release(s.key);
       return proceed();
     }
     if (vm.state === 'running') {
-      s.deps.records.setRunning(name(s), true);
-      if (s.deps.records.get(name(s))?.restartAfter) s.deps.records.update(name(s), { restartAfter: undefined }); // started by someone else meanwhile
+      // Running (perhaps started by someone else during a back-off): no wait is pending any more.
+      s.deps.records.update(name(s), { running: true, restartAfter: undefined });
       // A running VM holds what it really has (a pending resize has not happened yet).
       s.deps.capacity.reserve(s.key, vm.cpu ?? s.spec.cpu, vm.memoryMiB ?? toMiB(s.spec.memory), true);
       return proceed();
@@ -227,14 +235,15 @@ export const ensurePower: Step<VmScope> = {
     // We left it running and did not stop it ourselves: something else stopped it.
     const stoppedBehindOurBack = !s.createdNow && !s.recreated && record?.running === true;
     if (stoppedBehindOurBack) {
-      const { stops, delayMs } = recordUnexpectedStop(record?.unexpectedStops, s.deps.now(), s.deps.crashLoop ?? DEFAULT_CRASH_LOOP);
+      const policy = s.deps.crashLoop ?? DEFAULT_CRASH_LOOP;
+      const { stops, delayMs } = recordUnexpectedStop(record?.unexpectedStops, s.deps.now(), policy);
       // The console log usually says why (a tart run that failed late, a guest panic): show its last words.
       const tail = lastLines(vmLogFile(s.deps, name(s), 'console'), 3);
       if (delayMs > 0) {
         // Not ours to start at once any more: remember until when to wait, across restarts of hostplane too.
         const until = new Date(s.deps.now().getTime() + delayMs);
         s.deps.records.update(name(s), { running: false, unexpectedStops: stops, restartAfter: until.toISOString() });
-        const message = `VM "${name(s)}" stopped ${stops.length} times in ${Math.round((s.deps.crashLoop ?? DEFAULT_CRASH_LOOP).windowMs / 60_000)} min; starting it again in ${Math.ceil(delayMs / 1000)} s${tail ? `. Last console output: ${tail}` : ''}`;
+        const message = `VM "${name(s)}" stopped ${stops.length} times in ${Math.round(policy.windowMs / 60_000)} min; starting it again in ${Math.ceil(delayMs / 1000)} s${tail ? `. Last console output: ${tail}` : ''}`;
         event(s, 'Warning', 'CrashLoopBackOff', message);
         return waitFor(delayMs, 'CrashLoopBackOff', message);
       }
@@ -281,7 +290,7 @@ export const ensureAddress: Step<VmScope> = {
       s.previousIp = before;
       event(s, 'Warning', 'IPChanged', `VM "${name(s)}" changed its IP from ${before} to ${ip}; clusters using it may need their node address updated`);
     } else s.previousIp = s.object.status?.previousIP as string | undefined;
-    if (before !== ip) s.deps.records.update(name(s), { lastIp: ip });
+    s.deps.records.update(name(s), { lastIp: ip });
     return proceed();
   },
 };
@@ -419,17 +428,14 @@ export const vmDeleteSteps: Step<VmScope>[] = [
     name: 'delete',
     async run(s) {
       s.deleting = true;
-      const found = s.deps.records.get(name(s));
-      // The same ownership test as observe: a record proves ownership only on the provider that wrote it.
-      const rec = found && found.provider === s.deps.provider.name ? found : undefined;
+      const rec = ownRecord(s);
       if (!rec || s.spec.deletionPolicy === 'Retain') {
         if (rec && s.spec.deletionPolicy === 'Retain') event(s, 'Normal', 'Retained', `Left VM "${name(s)}" on the host (deletionPolicy Retain)`);
         if (rec) s.deps.records.remove(name(s)); // another provider's record is not ours to forget
         return proceed();
       }
       const vm = await provider(s, 'observe', () => s.deps.observer.get(name(s)));
-      if (vm && rec.phase === 'Created' && rec.incarnation && vm.incarnation && rec.incarnation !== vm.incarnation) {
-        // Ours was replaced behind our back: the VM there now is someone else's.
+      if (vm && replaced(rec, vm)) {
         event(s, 'Warning', 'LeftUntouched', `VM "${name(s)}" on the host is not the one hostplane created (it was replaced); it is left untouched`);
         s.deps.records.remove(name(s));
         return proceed();
