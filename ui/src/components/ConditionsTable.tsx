@@ -3,6 +3,7 @@ import type { Condition } from '../api/types';
 import { conditionTone } from '../lib/ready';
 import { ago, now } from '../lib/time';
 import { Pill } from './StatusBadge';
+import { TableHead } from './TableHead';
 
 /** Newest transition first; ties keep Ready on top. */
 function sorted(conds: readonly Condition[]): Condition[] {
@@ -13,15 +14,7 @@ export function ConditionsTable(props: { conditions: readonly Condition[]; gener
   return (
     <Show when={props.conditions.length} fallback={<p class="muted">No conditions reported yet: the controller has not reconciled this object.</p>}>
       <table class="table conditions" aria-label="Conditions">
-        <thead>
-          <tr>
-            <th scope="col">Type</th>
-            <th scope="col">Status</th>
-            <th scope="col">Reason</th>
-            <th scope="col">Message</th>
-            <th scope="col">Changed</th>
-          </tr>
-        </thead>
+        <TableHead columns={['Type', 'Status', 'Reason', 'Message', 'Changed']} />
         <tbody>
           <For each={sorted(props.conditions)}>
             {(c) => (

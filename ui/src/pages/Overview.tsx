@@ -10,6 +10,7 @@ import { parentsOf } from '../lib/graph';
 import { readiness, readinessRank, summaryCondition } from '../lib/ready';
 import { ago, now } from '../lib/time';
 import { Link } from '../router';
+import { TableHead } from '../components/TableHead';
 import { detailHref, state } from '../store/resources';
 
 function CapacityPanel(): JSX.Element {
@@ -87,15 +88,7 @@ function CapacityPanel(): JSX.Element {
             </dl>
             <ChartCanvas id="capacity-chart" label="Host CPU and memory: requested by VMs against capacity" height={130} config={config} data={data} />
             <table class="table compact" aria-label="What each cluster's VMs ask for">
-              <thead>
-                <tr>
-                  <th scope="col">Cluster</th>
-                  <th scope="col">VMs</th>
-                  <th scope="col" class="num">vCPU</th>
-                  <th scope="col" class="num">Memory</th>
-                  <th scope="col" class="num">Share of memory</th>
-                </tr>
-              </thead>
+              <TableHead columns={['Cluster', 'VMs', { name: 'vCPU', class: 'num' }, { name: 'Memory', class: 'num' }, { name: 'Share of memory', class: 'num' }]} />
               <tbody>
                 <For each={byCluster()}>
                   {(g) => (
@@ -223,17 +216,7 @@ export function Overview(): JSX.Element {
           <FilterBox value={filter()} onInput={setFilter} label="Filter objects" />
         </div>
         <table class="table objects" aria-label="All objects, not ready first">
-          <thead>
-            <tr>
-              <th scope="col">Ready</th>
-              <th scope="col">Kind</th>
-              <th scope="col">Name</th>
-              <th scope="col">Phase</th>
-              <th scope="col">Reason</th>
-              <th scope="col">Message</th>
-              <th scope="col">Age</th>
-            </tr>
-          </thead>
+          <TableHead columns={['Ready', 'Kind', 'Name', 'Phase', 'Reason', 'Message', 'Age']} />
           <tbody>
             <For each={rows()} fallback={<tr><td colspan="7" class="muted">{state.loaded ? (filter() ? 'Nothing matches the filter.' : 'No objects: add specs to the specs directory.') : 'Loading…'}</td></tr>}>
               {(row) => {

@@ -7,6 +7,7 @@ import { readiness } from '../lib/ready';
 import { ago, now } from '../lib/time';
 import { Link } from '../router';
 import { detailHref, kindByPlural, state } from '../store/resources';
+import { TableHead } from '../components/TableHead';
 
 /** One kind's objects with the CRD's printer columns (priority 0; `-o wide` ones behind a toggle). */
 export function ResourceList(props: { params: Record<string, string> }): JSX.Element {
@@ -43,13 +44,7 @@ export function ResourceList(props: { params: Record<string, string> }): JSX.Ele
               </Show>
             </div>
             <table class="table" aria-label={`${k().kind} list`}>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <For each={columns()}>{(c) => <th scope="col" title={c.description}>{c.name}</th>}</For>
-                  <th scope="col">Age</th>
-                </tr>
-              </thead>
+              <TableHead columns={['Name', ...columns().map((c) => ({ name: c.name, title: c.description })), 'Age']} />
               <tbody>
                 <For each={objects()} fallback={<tr><td colspan={columns().length + 2} class="muted">{filter() ? 'Nothing matches the filter.' : `No ${k().plural} defined.`}</td></tr>}>
                   {(o) => (
