@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runScenarioFromArgv } from './scenario-main.js';
 import { loadSchemaRegistry } from '../../src/api/schema.js';
-import { serveApi, type ApiContext } from '../../src/api/server.js';
+import { serveApi, type ApiContext } from '../../src/server/server.js';
 import { EventRecorder } from '../../src/controllers/events.js';
 import { Registry } from '../../src/controllers/metrics.js';
 import { StateDir } from '../../src/controllers/state-dir.js';

@@ -8,11 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Manager } from '../../src/controllers/manager.js';
 import { StateDir } from '../../src/controllers/state-dir.js';
-import { QemuProvider } from '../../src/providers/qemu/qemu-provider.js';
-import { buildGuestImage } from '../../src/providers/qemu/guest-image.js';
-import { isAlive, readPid, sleep } from '../../src/providers/qemu/proc.js';
-import { createSshGuestExec } from '../../src/providers/ssh/index.js';
-import { getCondition } from '../../src/reconcilers/conditions.js';
+import { QemuProvider } from '../../src/adapters/qemu/qemu-provider.js';
+import { buildGuestImage } from '../../src/adapters/qemu/guest-image.js';
+import { isAlive, readPid, sleep } from '../../src/adapters/qemu/proc.js';
+import { createSshGuestExec } from '../../src/adapters/ssh/index.js';
+import { getCondition } from '../../src/api/conditions.js';
 import { bareBootToSsh, makeSshKey, median } from '../qemu/measure-boot.js';
 
 const rounds = Number(process.argv[3]) || 3;

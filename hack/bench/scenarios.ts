@@ -8,9 +8,9 @@ import { Manager } from '../../src/controllers/manager.js';
 import { SpecSource } from '../../src/controllers/source.js';
 import { StateDir } from '../../src/controllers/state-dir.js';
 import { MemoryPersistence, ObjectStore } from '../../src/controllers/store.js';
-import { SimGuestExec } from '../../src/providers/sim/sim-guest-exec.js';
-import { SimVmProvider } from '../../src/providers/sim/sim-vm-provider.js';
-import { getCondition } from '../../src/reconcilers/conditions.js';
+import { SimGuestExec } from '../../src/sim/host/sim-guest-exec.js';
+import { SimVmProvider } from '../../src/sim/host/sim-vm-provider.js';
+import { getCondition } from '../../src/api/conditions.js';
 
 const vmDoc = (name: string, cpu = 1) =>
   `apiVersion: hostplane.dev/v1alpha1\nkind: VirtualMachine\nmetadata:\n  name: ${name}\nspec:\n  image: ghcr.io/cirruslabs/ubuntu:latest\n  cpu: ${cpu}\n  memory: 1Gi\n  network: {mode: softnet, allow: ["0.0.0.0/0"]}\n  provision:\n    hostname: ${name}\n`;

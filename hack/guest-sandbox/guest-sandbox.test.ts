@@ -7,8 +7,8 @@ import { Socket } from 'node:net';
 import { hostname as hostHostname, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GuestExec, GuestTarget } from '../../src/providers/guest-exec.js';
-import { createSshGuestExec } from '../../src/providers/ssh/index.js';
+import type { GuestExec, GuestTarget } from '../../src/ports/guest-exec.js';
+import { createSshGuestExec } from '../../src/adapters/ssh/index.js';
 
 const BIN = resolve(import.meta.dirname, 'bin/guest-sandbox');
 

@@ -8,10 +8,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
-import { QemuProvider } from '../../src/providers/qemu/qemu-provider.js';
-import { buildGuestImage, type GuestImage } from '../../src/providers/qemu/guest-image.js';
-import type { Accelerator } from '../../src/providers/qemu/args.js';
-import { portFree, readPid, sleep } from '../../src/providers/qemu/proc.js';
+import { QemuProvider } from '../../src/adapters/qemu/qemu-provider.js';
+import { buildGuestImage, type GuestImage } from '../../src/adapters/qemu/guest-image.js';
+import type { Accelerator } from '../../src/adapters/qemu/args.js';
+import { portFree, readPid, sleep } from '../../src/adapters/qemu/proc.js';
 
 export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 

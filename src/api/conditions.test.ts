@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isReadyAtCurrentGeneration, setCondition } from './conditions.js';
-import { ConditionSet, proceed, runChain, StepError, TerminalReconcileError, waitFor, type Step } from './framework.js';
+import { ConditionSet, proceed, runChain, StepError, TerminalReconcileError, waitFor, type Step } from '../controllers/framework.js';
 
 const t0 = new Date('2026-01-01T00:00:00Z');
 const t1 = new Date('2026-01-01T00:05:00Z');

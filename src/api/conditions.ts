@@ -1,6 +1,6 @@
 // Condition helpers with Kubernetes semantics (apimachinery meta.SetStatusCondition):
 // lastTransitionTime moves only when status flips; conditions are a map keyed by type.
-import type { Condition, ConditionStatus } from '../api/types.js';
+import type { Condition, ConditionStatus } from './types.js';
 
 export interface ConditionInput {
   type: string;

@@ -1,12 +1,12 @@
 // Builds the VM provider and guest-exec adapters for a provider name.
 import type { StateDir } from '../controllers/state-dir.js';
-import type { GuestExec } from './guest-exec.js';
-import type { VmProvider } from './vm-provider.js';
-import { SimGuestExec } from './sim/sim-guest-exec.js';
-import { SimVmProvider } from './sim/sim-vm-provider.js';
-import { createSshGuestExec } from './ssh/index.js';
-import { TartProvider } from './tart/index.js';
-import { QemuProvider } from './qemu/index.js';
+import type { GuestExec } from '../ports/guest-exec.js';
+import type { VmProvider } from '../ports/vm-provider.js';
+import { SimGuestExec } from '../sim/host/sim-guest-exec.js';
+import { SimVmProvider } from '../sim/host/sim-vm-provider.js';
+import { createSshGuestExec } from '../adapters/ssh/index.js';
+import { TartProvider } from '../adapters/tart/index.js';
+import { QemuProvider } from '../adapters/qemu/index.js';
 
 export interface Providers {
   provider: VmProvider;

@@ -2,10 +2,10 @@
 import { resolve } from 'node:path';
 import { Manager } from '../controllers/manager.js';
 import { StateDir, StateLockedError } from '../controllers/state-dir.js';
-import { serveApi, type ApiContext } from '../api/server.js';
-import { chooseProvider } from '../providers/select.js';
-import { createProviders } from '../providers/factory.js';
-import type { Painter } from './format.js';
+import { serveApi, type ApiContext } from '../server/server.js';
+import { chooseProvider } from './select-provider.js';
+import { createProviders } from './adapters.js';
+import type { Painter } from '../cli/format.js';
 
 export interface UpOptions {
   specs: string;

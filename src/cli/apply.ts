@@ -27,7 +27,7 @@ export async function applyFile(view: LabView, specsDir: string, file: string): 
     if (seen.has(key)) return { lines: [], errors: [`${label}: ${key} appears twice; nothing was applied`] };
     seen.add(key);
   }
-  const { applyObjects } = await import('../controllers/spec-files.js');
+  const { applyObjects } = await import('../spec-edit/spec-files.js');
   const items = raw.map((doc) => {
     const kind = doc.kind as Kind;
     const meta = (doc.metadata ?? {}) as { name: string; labels?: Record<string, string>; annotations?: Record<string, string> };
@@ -49,7 +49,7 @@ export async function applyFile(view: LabView, specsDir: string, file: string): 
 export async function deleteFromSpecs(view: LabView, specsDir: string, kind: Kind, name: string): Promise<string> {
   const source = view.store.sourceOf(kind, name);
   if (!source) throw new Error(`${kind} "${name}" has no document in the specs directory`);
-  const { deleteObject } = await import('../controllers/spec-files.js');
+  const { deleteObject } = await import('../spec-edit/spec-files.js');
   const res = deleteObject(specsDir, source.file, kind, name);
   const singular = view.registry.resolveKind(kind)?.singular ?? kind.toLowerCase();
   return `${singular}/${name} deleted from ${res.file}${res.fileRemoved ? ' (the file held nothing else and was removed)' : ''}; hostplane removes what it created after the grace period`;

@@ -5,16 +5,16 @@ import { existsSync, readFileSync } from 'node:fs';
 import { stringify } from 'yaml';
 import type { HostObject, Kind } from '../api/types.js';
 import { loadSchemaRegistry, type KindInfo } from '../api/schema.js';
-import { getCondition } from '../reconcilers/conditions.js';
+import { getCondition } from '../api/conditions.js';
 import { StateDir } from '../controllers/state-dir.js';
-import { submitSimRequest } from '../providers/sim/sim-world.js';
+import { submitSimRequest } from '../sim/host/sim-world.js';
 import { CONFIRM_DELETIONS } from '../controllers/manager.js';
 import { age, conditionRows, painter, table, type Painter } from './format.js';
 import { openView, type LabView } from './view.js';
 import { objectRow, printedColumns, watchGet, type GetOutput } from './watch.js';
 import { followLogs, printLogs, type LogFile } from './follow.js';
-import { parseListen } from '../api/server.js';
-import { up, type UpOptions } from './up.js';
+import { parseListen } from '../server/server.js';
+import { up, type UpOptions } from '../app/up.js';
 import { applyFile, deleteFromSpecs } from './apply.js';
 
 const USAGE = `hostplane — a control plane for this host's VMs, clusters, add-ons and load tests
@@ -348,7 +348,7 @@ async function setPower(view: LabView, specsDir: string, verb: 'stop' | 'start',
   const src = view.store.sourceOf(info.kind, obj.metadata.name);
   if (!src) throw new NotFoundError(`${info.kind} "${obj.metadata.name}" has no document in the specs directory to edit`);
   const value = verb === 'stop' ? 'Stopped' : 'Running';
-  const { setSpecField } = await import('../controllers/spec-files.js');
+  const { setSpecField } = await import('../spec-edit/spec-files.js');
   await setSpecField(specsDir, { file: src.file }, info.kind, obj.metadata.name, ['spec', 'powerState'], value);
   out(`${info.singular}/${obj.metadata.name} powerState set to ${value} in ${src.file}`);
   return EXIT.ok;

@@ -11,7 +11,7 @@ import { stringify } from 'yaml';
 import type { HostObject, SpecError } from '../api/types.js';
 import type { KindInfo, PrinterColumn, SchemaRegistry } from '../api/schema.js';
 import { evalJsonPath } from '../api/jsonpath.js';
-import { getCondition } from '../reconcilers/conditions.js';
+import { getCondition } from '../api/conditions.js';
 import { YAML_FILE, formatSpecError, isIgnoredName } from '../controllers/spec-parse.js';
 import { age, cell, columnWidths, formatRow, type Painter } from './format.js';
 import { openView, type LabView } from './view.js';

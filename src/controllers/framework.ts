@@ -1,8 +1,8 @@
 // The reconciler framework every kind uses: a scope, an ordered chain of steps, one status
 // computation at the end (Cluster API's scope + _status split, Flux's reconcile chain).
 import type { Condition, HostObject, Kind, ObjectStatus } from '../api/types.js';
-import type { ObjectStore } from '../controllers/store.js';
-import { sortConditions, setCondition, removeCondition, type ConditionInput } from './conditions.js';
+import type { ObjectStore } from './store.js';
+import { sortConditions, setCondition, removeCondition, type ConditionInput } from '../api/conditions.js';
 
 /** How one step ends. */
 export type StepOutcome =

@@ -14,19 +14,19 @@ import { StateDir } from './state-dir.js';
 import { ObjectStore, StateDirPersistence, type WatchEvent } from './store.js';
 import { LOW_PRIORITY } from './workqueue.js';
 import { setLongTimeout } from './clock.js';
-import type { GuestExec } from '../providers/guest-exec.js';
-import { SecretStore } from '../providers/secrets.js';
-import { observedProvider } from '../providers/observed.js';
-import type { VmProvider } from '../providers/vm-provider.js';
-import { TerminalReconcileError } from '../reconcilers/framework.js';
-import { createPendingReconciler } from '../reconcilers/pending/reconciler.js';
+import type { GuestExec } from '../ports/guest-exec.js';
+import { SecretStore } from '../adapters/secrets/secret-store.js';
+import { observedProvider } from '../reconcilers/virtualmachine/observed-provider.js';
+import type { VmProvider } from '../ports/vm-provider.js';
+import { TerminalReconcileError } from './framework.js';
+import { createPendingReconciler } from './placeholder-reconciler.js';
 import type { CrashLoopPolicy } from '../reconcilers/virtualmachine/crash-loop.js';
 import { VmCommandLog } from '../reconcilers/virtualmachine/command-log.js';
 import { VmObserver } from '../reconcilers/virtualmachine/observer.js';
 import { VmRecords } from '../reconcilers/virtualmachine/records.js';
 import { createVmReconciler } from '../reconcilers/virtualmachine/reconciler.js';
 import { toMiB } from '../reconcilers/virtualmachine/spec.js';
-import type { Logger } from '../reconcilers/deps.js';
+import type { Logger } from './sinks.js';
 
 /** Request file a CLI drops into the state dir to confirm a paused mass deletion. */
 export const CONFIRM_DELETIONS = 'requests/confirm-deletions';

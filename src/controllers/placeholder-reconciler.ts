@@ -1,9 +1,9 @@
 // Kinds whose controllers are not built yet are still validated, stored and listed; their status
 // says so plainly instead of pretending progress.
-import type { Kind } from '../../api/types.js';
-import { parseObjectKey } from '../../api/types.js';
-import type { ObjectStore } from '../../controllers/store.js';
-import { ConditionSet } from '../framework.js';
+import type { Kind } from '../api/types.js';
+import { parseObjectKey } from '../api/types.js';
+import type { ObjectStore } from './store.js';
+import { ConditionSet } from './framework.js';
 
 export function createPendingReconciler(store: ObjectStore, now: () => Date = () => new Date()) {
   return async function reconcilePending(key: string): Promise<{ kind: 'done' }> {

@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import { ObjectStore, MemoryPersistence } from '../controllers/store.js';
 import { StateDir } from '../controllers/state-dir.js';
 import { EventRecorder } from '../controllers/events.js';
-import type { Kind, ReconcileInfo } from './types.js';
-import { API_VERSION } from './types.js';
+import type { Kind, ReconcileInfo } from '../api/types.js';
+import { API_VERSION } from '../api/types.js';
 import { createApi, isLoopbackHost, loadOrCreateToken, parseListen, serveApi, type ApiContext, type ApiKindInfo, type ApiRegistry } from './server.js';
 import { Redactor, REDACTED } from './redact.js';
-import { loadSchemaRegistry } from './schema.js';
+import { loadSchemaRegistry } from '../api/schema.js';
 import type { ApiEvents } from './server.js';
 
 // The real pieces must fit the small interfaces the API declares (a compile-time check).

@@ -28,8 +28,8 @@ import {
   type ToStringOptions,
 } from 'yaml';
 import { KINDS } from '../api/types.js';
-import { isSpecPath, parseFieldPath, type FieldPath } from './spec-parse.js';
-import { writeFileAtomic } from './state-dir.js';
+import { isSpecPath, parseFieldPath, type FieldPath } from '../controllers/spec-parse.js';
+import { writeFileAtomic } from '../controllers/state-dir.js';
 
 /** A path that would leave the specs directory, or that hostplane would not watch. */
 export class SpecPathError extends Error {

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
-import { ProviderError } from '../vm-provider.js';
+import { ProviderError } from '../../ports/vm-provider.js';
 
 export interface GuestImage {
   /** Pass this as VmCreateRequest.image. */

@@ -5,7 +5,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { ProviderError } from '../vm-provider.js';
+import { ProviderError } from '../../ports/vm-provider.js';
 import { parseCidr, type VmRecord } from './args.js';
 import { findExecutable } from './proc.js';
 

@@ -28,7 +28,7 @@ import {
   type VmProvider,
   type VmResources,
   type VmStartRequest,
-} from '../vm-provider.js';
+} from '../../ports/vm-provider.js';
 import {
   buildQemuArgs,
   dropbearEd25519Key,

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { StateDir } from '../controllers/state-dir.js';
-import { SecretStore } from './secrets.js';
+import { StateDir } from '../../controllers/state-dir.js';
+import { SecretStore } from './secret-store.js';
 
 describe('SecretStore', () => {
   const root = mkdtempSync(join(tmpdir(), 'secrets-'));

@@ -1,7 +1,7 @@
 // Secrets are referenced by name from specs and never stored in them: they live in
 // <state>/secrets/<name> (mode 0600) or come from HOSTPLANE_SECRET_<NAME> in the environment.
 import { readFileSync, statSync } from 'node:fs';
-import type { StateDir } from '../controllers/state-dir.js';
+import type { StateDir } from '../../controllers/state-dir.js';
 
 /** The Cirrus Labs images' documented login; usable without creating a secret file. */
 const BUILT_IN: Record<string, string> = { 'tart-default': 'admin' };

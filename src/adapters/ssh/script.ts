@@ -4,7 +4,7 @@
 // (`bash -s`, `sudo -n -- bash -s`) and everything variable travels on stdin. The only quoting we do is
 // for `export NAME='value'` lines and literal paths, and all of it goes through `shQuote`.
 
-import { shq } from '../shell.js';
+import { shq } from '../../ports/shell.js';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 

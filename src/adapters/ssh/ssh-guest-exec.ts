@@ -11,7 +11,7 @@ import {
   type GuestTarget,
   type RunOptions,
   type RunResult,
-} from '../guest-exec.js';
+} from '../../ports/guest-exec.js';
 import { KnownHostsStore, type PinDecision } from './known-hosts.js';
 import { remoteCommand, renderStdinScript, renderUploadScript } from './script.js';
 

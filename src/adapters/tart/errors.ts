@@ -1,7 +1,7 @@
 // Classifies a failed tart invocation (exit code + stderr) into a ProviderError a person can act on.
 // Exit codes and messages: reference/tart.md §0 (the five error styles) and §1.
 
-import { ProviderError, type ProviderErrorCode } from '../vm-provider.js';
+import { ProviderError, type ProviderErrorCode } from '../../ports/vm-provider.js';
 
 export interface TartFailure {
   /** argv after the binary, e.g. ['run', 'dev-master', '--no-graphics']. */

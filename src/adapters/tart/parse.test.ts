@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ProviderError } from '../vm-provider.js';
+import { ProviderError } from '../../ports/vm-provider.js';
 import { classifyTartError } from './errors.js';
 import { gbToGiB, gibToGb, parseTartGet, parseTartList, parseTartVersion } from './parse.js';
 

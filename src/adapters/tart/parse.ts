@@ -1,6 +1,6 @@
 // Pure parsers for tart's machine-readable output (reference/tart.md §2 and §8).
 
-import { ProviderError, type ObservedVm, type VmPowerState } from '../vm-provider.js';
+import { ProviderError, type ObservedVm, type VmPowerState } from '../../ports/vm-provider.js';
 
 const GIB = 1024 ** 3;
 

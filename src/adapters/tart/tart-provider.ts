@@ -14,7 +14,7 @@ import {
   type VmProvider,
   type VmResources,
   type VmStartRequest,
-} from '../vm-provider.js';
+} from '../../ports/vm-provider.js';
 import { classifyTartError, commandLine } from './errors.js';
 import { gibToGb, parseTartGet, parseTartList, parseTartVersion, type TartVersion } from './parse.js';
 

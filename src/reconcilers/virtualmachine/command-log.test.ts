@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { StateDir } from '../../controllers/state-dir.js';
-import { ProviderError } from '../../providers/vm-provider.js';
+import { ProviderError } from '../../ports/vm-provider.js';
 import { VmCommandLog, describeCommand, vmCommandLogFile } from './command-log.js';
 
 const dir = () => new StateDir(mkdtempSync(join(tmpdir(), 'hostplane-cmdlog-')));

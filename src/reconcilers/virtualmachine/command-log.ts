@@ -4,7 +4,7 @@
 // Polls (list, ip, endpoint) are left out: they would bury the changes.
 import { appendRotating } from '../../controllers/log-file.js';
 import type { StateDir } from '../../controllers/state-dir.js';
-import type { VmCreateRequest, VmResources, VmStartRequest } from '../../providers/vm-provider.js';
+import type { VmCreateRequest, VmResources, VmStartRequest } from '../../ports/vm-provider.js';
 
 /** Past this size the log is moved to `.1` (one generation kept), so it never grows without bound. */
 const MAX_BYTES = 512 * 1024;

@@ -33,14 +33,14 @@ function reasonsInCode(): Map<string, string> {
   add(all(steps, /reason: '([A-Za-z]+)'/g), 'steps.ts');
   // provider(s, 'create', …) turns a failed command into CreateFailed, and so on.
   add(all(steps, /provider\(s, '([a-z]+)'/g).map((w) => `${w[0]!.toUpperCase()}${w.slice(1)}Failed`), 'steps.ts provider()');
-  const codes = /export type ProviderErrorCode =([^;]+);/.exec(read('src/providers/vm-provider.ts'))![1]!;
+  const codes = /export type ProviderErrorCode =([^;]+);/.exec(read('src/ports/vm-provider.ts'))![1]!;
   add(all(codes, /'([A-Za-z]+)'/g).filter((c) => c !== 'InvalidArgument' && c !== 'CommandFailed'), 'ProviderErrorCode');
   // Unreachable and Timeout from the guest port become SSHUnreachable; the other codes are reasons as they are.
-  const guestCodes = /export type GuestErrorCode =([^;]+);/.exec(read('src/providers/guest-exec.ts'))![1]!;
+  const guestCodes = /export type GuestErrorCode =([^;]+);/.exec(read('src/ports/guest-exec.ts'))![1]!;
   add(all(guestCodes, /'([A-Za-z]+)'/g).filter((c) => c !== 'Unreachable' && c !== 'Timeout'), 'GuestErrorCode');
   add(all(read('src/controllers/host-capacity.ts'), /'(Insufficient[A-Za-z]+)'/g), 'host-capacity.ts');
-  add(all(read('src/reconcilers/framework.ts'), /reason: '([A-Za-z]+)'/g), 'framework.ts');
-  add(all(read('src/reconcilers/framework.ts'), /: '([A-Z][A-Za-z]+Error)'/g), 'framework.ts');
+  add(all(read('src/controllers/framework.ts'), /reason: '([A-Za-z]+)'/g), 'framework.ts');
+  add(all(read('src/controllers/framework.ts'), /: '([A-Z][A-Za-z]+Error)'/g), 'framework.ts');
   return found;
 }
 

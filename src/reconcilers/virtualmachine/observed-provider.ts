@@ -1,6 +1,6 @@
 // A provider decorator: every call's outcome and duration reach one observer (metrics, the VM
 // command log), without the adapters knowing about either.
-import type { VmProvider } from './vm-provider.js';
+import type { VmProvider } from '../../ports/vm-provider.js';
 
 /** Wraps a provider so that every command's outcome and duration reach `observe` (metrics, command log). */
 export function observedProvider(p: VmProvider, observe: (cmd: string, args: unknown[], ms: number, error?: unknown) => void): VmProvider {

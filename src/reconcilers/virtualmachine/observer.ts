@@ -1,6 +1,6 @@
 // Batched observation: one provider list() serves every VM reconcile in a resync (one `tart list`,
 // not one call per VM). A VM we just changed is never answered from a list older than the change.
-import type { ObservedVm, VmProvider } from '../../providers/vm-provider.js';
+import type { ObservedVm, VmProvider } from '../../ports/vm-provider.js';
 
 export class VmObserver {
   private snapshot?: { at: number; vms: Map<string, ObservedVm> };

@@ -1,7 +1,7 @@
 // Guest provisioning rendered into idempotent scripts. Each step has a content hash; a step runs
 // again only when its content changes or the VM was recreated (the hash includes the incarnation).
 import { canonicalHash } from '../../controllers/canonical.js';
-import { shq } from '../../providers/shell.js';
+import { shq } from '../../ports/shell.js';
 import type { VmSpec } from './spec.js';
 
 export type ProvisionAction =

@@ -2,7 +2,7 @@
 // computes status once, writes it, and tells the controller when to come back.
 import type { Kind } from '../../api/types.js';
 import { objectKey, parseObjectKey } from '../../api/types.js';
-import { runChain, writeStatus, TerminalReconcileError, type ChainOutcome } from '../framework.js';
+import { runChain, writeStatus, TerminalReconcileError, type ChainOutcome } from '../../controllers/framework.js';
 import type { VmDeps, VmScope } from './scope.js';
 import { readVmSpec } from './spec.js';
 import { computeVmStatus } from './status.js';

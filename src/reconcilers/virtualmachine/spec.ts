@@ -1,5 +1,5 @@
 // The VirtualMachine spec as the reconciler reads it (defaults already applied by the CRD schema).
-import type { VmNetwork } from '../../providers/vm-provider.js';
+import type { VmNetwork } from '../../ports/vm-provider.js';
 
 export interface VmUser {
   name: string;

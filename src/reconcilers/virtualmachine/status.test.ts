@@ -2,8 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import type { HostObject, ObjectStatus } from '../../api/types.js';
 import { API_VERSION } from '../../api/types.js';
-import type { ObservedVm } from '../../providers/vm-provider.js';
-import type { ChainOutcome } from '../framework.js';
+import type { ObservedVm } from '../../ports/vm-provider.js';
+import type { ChainOutcome } from '../../controllers/framework.js';
 import type { VmDeps, VmScope } from './scope.js';
 import { readVmSpec } from './spec.js';
 import { computeVmStatus, mibQuantity } from './status.js';

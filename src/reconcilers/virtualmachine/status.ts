@@ -1,8 +1,8 @@
 // The one place VirtualMachine status is computed (Cluster API's _status.go): from the scope and
 // the chain's outcome, every owned condition is set, then Ready and the phase are derived.
 import type { ObjectStatus } from '../../api/types.js';
-import type { ObservedVm, VmPowerState } from '../../providers/vm-provider.js';
-import { ConditionSet, type ChainOutcome } from '../framework.js';
+import type { ObservedVm, VmPowerState } from '../../ports/vm-provider.js';
+import { ConditionSet, type ChainOutcome } from '../../controllers/framework.js';
 import type { VmScope } from './scope.js';
 
 export const VM_CONDITIONS = ['Ready', 'Created', 'Running', 'Addressed', 'GuestReachable', 'Provisioned', 'UpToDate', 'Reconciling', 'Stalled'] as const;

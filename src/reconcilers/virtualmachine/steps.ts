@@ -3,13 +3,13 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import ssh2 from 'ssh2';
-import type { GuestTarget } from '../../providers/guest-exec.js';
-import { GuestError } from '../../providers/guest-exec.js';
-import { shq } from '../../providers/shell.js';
-import { ProviderError, type ObservedVm } from '../../providers/vm-provider.js';
+import type { GuestTarget } from '../../ports/guest-exec.js';
+import { GuestError } from '../../ports/guest-exec.js';
+import { shq } from '../../ports/shell.js';
+import { ProviderError, type ObservedVm } from '../../ports/vm-provider.js';
 import { redact } from '../../controllers/events.js';
 import { appendRotating, rotateIfLarger } from '../../controllers/log-file.js';
-import { StepError, TerminalReconcileError, errorMessage, proceed, waitFor, type Step } from '../framework.js';
+import { StepError, TerminalReconcileError, errorMessage, proceed, waitFor, type Step } from '../../controllers/framework.js';
 import { DEFAULT_CRASH_LOOP, recordUnexpectedStop } from './crash-loop.js';
 import { pendingSteps, renderProvisionSteps, type ProvisionRecord } from './provision.js';
 import type { VmRecord } from './records.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ObservedVm, VmProvider } from '../../providers/vm-provider.js';
+import type { ObservedVm, VmProvider } from '../../ports/vm-provider.js';
 import { HostCapacity } from '../../controllers/host-capacity.js';
 import { VmObserver } from './observer.js';
 import { pendingSteps, renderProvisionSteps } from './provision.js';

@@ -1,7 +1,7 @@
 // The sim host's guest: scripts "run" with latency and injectable failures; the hostname a
 // provisioning script sets is remembered so the demo shows it.
-import type { GuestExec, GuestTarget, RunOptions, RunResult } from '../guest-exec.js';
-import { GuestError } from '../guest-exec.js';
+import type { GuestExec, GuestTarget, RunOptions, RunResult } from '../../ports/guest-exec.js';
+import { GuestError } from '../../ports/guest-exec.js';
 import type { SimVmProvider } from './sim-vm-provider.js';
 
 export class SimGuestExec implements GuestExec {

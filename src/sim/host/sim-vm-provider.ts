@@ -2,8 +2,8 @@
 // latency model and fault injection. It serves the demo, the benchmarks and the fault tests.
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { StateDir } from '../../controllers/state-dir.js';
-import type { GuestEndpoint, ObservedVm, VmCreateRequest, VmProvider, VmResources, VmStartRequest } from '../vm-provider.js';
-import { ProviderError } from '../vm-provider.js';
+import type { GuestEndpoint, ObservedVm, VmCreateRequest, VmProvider, VmResources, VmStartRequest } from '../../ports/vm-provider.js';
+import { ProviderError } from '../../ports/vm-provider.js';
 import { loadWorld, saveWorld, takeSimRequests, type SimCommand, type SimRequest, type SimVm, type SimWorldData } from './sim-world.js';
 
 /** Milliseconds each operation takes; scale 0 makes everything instant (unit tests). */
