@@ -6,7 +6,7 @@
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Manager } from '../../src/controllers/manager.js';
+import { createHostManager } from '../../src/app/host-manager.js';
 import { StateDir } from '../../src/controllers/state-dir.js';
 import { QemuProvider } from '../../src/adapters/qemu/qemu-provider.js';
 import { buildGuestImage } from '../../src/adapters/qemu/guest-image.js';
@@ -43,7 +43,7 @@ async function main(root: string): Promise<object> {
   // Decide the accelerator (KVM smoke boot, cached) before any timing, for both sides alike.
   const verdict = await provider.accelerator();
   const guest = createSshGuestExec({ knownHostsDir: stateDir.ensure('known-hosts') });
-  const manager = new Manager({
+  const manager = createHostManager({
     specsDir: specs,
     stateDir,
     provider,

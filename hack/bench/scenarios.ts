@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runScenarioFromArgv } from './scenario-main.js';
 import { loadSchemaRegistry } from '../../src/api/schema.js';
-import { Manager } from '../../src/controllers/manager.js';
+import { createHostManager } from '../../src/app/host-manager.js';
 import { SpecSource } from '../../src/controllers/source.js';
 import { StateDir } from '../../src/controllers/state-dir.js';
 import { MemoryPersistence, ObjectStore } from '../../src/controllers/store.js';
@@ -61,7 +61,7 @@ export async function editLatency(edits: number): Promise<object> {
   const stateDir = new StateDir(join(root, '.hostplane'));
   const provider = new SimVmProvider(stateDir, { scale: 0 });
   let waiting: { key: string; resolve: () => void } | undefined;
-  const manager = new Manager({
+  const manager = createHostManager({
     specsDir: specs,
     stateDir,
     provider,
@@ -98,7 +98,7 @@ export async function steadyState(n: number, pollMs: number, windows: number): P
   for (let i = 0; i < n; i++) writeFileSync(join(specs, `vm-${i}.yaml`), vmDoc(`vm-${i}`));
   const stateDir = new StateDir(join(root, '.hostplane'));
   const provider = new SimVmProvider(stateDir, { scale: 0 });
-  const manager = new Manager({ specsDir: specs, stateDir, provider, guest: new SimGuestExec(provider), log: quiet, pollIntervalMs: pollMs, capacity: { cpu: 10_000, memoryMiB: 100_000_000 } });
+  const manager = createHostManager({ specsDir: specs, stateDir, provider, guest: new SimGuestExec(provider), log: quiet, pollIntervalMs: pollMs, capacity: { cpu: 10_000, memoryMiB: 100_000_000 } });
   const t0 = performance.now();
   await manager.start();
   await waitUntil(() => manager.store.list('VirtualMachine').filter((o) => getCondition(o.status?.conditions, 'Ready')?.status === 'True').length === n, 300_000);

@@ -5,7 +5,10 @@ import { fileURLToPath } from 'node:url';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { defaultCrdDir, evalJsonPath, formatPath, loadSchemaRegistry, type SchemaIssue } from './schema.js';
-import { KINDS, type Kind } from './types.js';
+import type { Kind } from './types.js';
+
+/** The kinds this package ships CRDs for, in their listing order. */
+const KINDS: Kind[] = ['VirtualMachine', 'Cluster', 'Addon', 'LoadTest'];
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const registry = loadSchemaRegistry();
@@ -386,5 +389,13 @@ describe('the example lab in specs/', () => {
       expect(v.spec.provider).toBeUndefined();
       expect(v.spec.network).toEqual({ mode: 'softnet', allow: ['0.0.0.0/0'] });
     }
+  });
+});
+
+describe('knownKinds', () => {
+  it('lists the CRDs of our group in their hostplane.dev/order', async () => {
+    const { knownKinds } = await import('./schema.js');
+    expect(knownKinds()).toEqual(KINDS);
+    expect(loadSchemaRegistry().kinds().map((k) => k.kind)).toEqual(KINDS);
   });
 });

@@ -16,7 +16,7 @@ import { Ajv, type AnySchemaObject, type ErrorObject, type ValidateFunction } fr
 import type { DataValidationCxt } from 'ajv/dist/types/index.js';
 import addFormatsModule from 'ajv-formats';
 import { parseAllDocuments } from 'yaml';
-import { API_VERSION, GROUP, KINDS, VERSION, type HostObject, type Kind } from './types.js';
+import { API_VERSION, GROUP, VERSION, type HostObject, type Kind } from './types.js';
 import { CelError, compileCel } from './cel.js';
 import { evalJsonPath } from './jsonpath.js';
 
@@ -155,6 +155,34 @@ function readCrds(dir: string): CrdDoc[] {
     }
   }
   return out;
+}
+
+/** A CRD's place in listings and its name rule, from its annotations (the kind owns both). */
+function crdOrder(crd: Json): number {
+  const v = Number(((crd.metadata as Json | undefined)?.annotations as Json | undefined)?.['hostplane.dev/order']);
+  return Number.isFinite(v) ? v : Number.MAX_SAFE_INTEGER;
+}
+
+function crdNameRule(crd: Json): 'label' | 'subdomain' {
+  return ((crd.metadata as Json | undefined)?.annotations as Json | undefined)?.['hostplane.dev/name-rule'] === 'dns-label' ? 'label' : 'subdomain';
+}
+
+const knownKindsCache = new Map<string, readonly Kind[]>();
+
+/**
+ * The kinds hostplane serves: one per CRD of our group in `crdDir`, in their `hostplane.dev/order`.
+ * Cheap (no schema compile) and cached, for code that only needs the names.
+ */
+export function knownKinds(crdDir?: string): readonly Kind[] {
+  const dir = resolve(crdDir ?? defaultCrdDir());
+  let kinds = knownKindsCache.get(dir);
+  if (!kinds) {
+    const ours = readCrds(dir).filter(({ crd }) => (crd.spec as Json | undefined)?.group === GROUP);
+    ours.sort((a, b) => crdOrder(a.crd) - crdOrder(b.crd));
+    kinds = ours.map(({ crd }) => String(((crd.spec as Json).names as Json | undefined)?.kind));
+    knownKindsCache.set(dir, kinds);
+  }
+  return kinds;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -660,14 +688,16 @@ export function loadSchemaRegistry(crdDir?: string): SchemaRegistry {
   const entries = new Map<Kind, KindEntry>();
   const aliases = new Map<string, KindInfo>();
   const ajv = newAjv();
+  const crds = readCrds(dir).sort((a, b) => crdOrder(a.crd) - crdOrder(b.crd));
+  const KINDS: Kind[] = [];
 
-  for (const { file, crd } of readCrds(dir)) {
+  for (const { file, crd } of crds) {
     const spec = crd.spec as Json | undefined;
     const names = spec?.names as Json | undefined;
     if (crd.apiVersion !== 'apiextensions.k8s.io/v1') throw new Error(`${file}: apiVersion must be apiextensions.k8s.io/v1`);
     if (spec?.group !== GROUP) continue; // not ours
     const kind = names?.kind as Kind;
-    if (!KINDS.includes(kind)) throw new Error(`${file}: kind ${String(names?.kind)} is not one of ${KINDS.join(', ')}`);
+    if (typeof kind !== 'string' || !/^[A-Z][A-Za-z0-9]*$/.test(kind)) throw new Error(`${file}: spec.names.kind ${JSON.stringify(names?.kind)} is not a kind name like VirtualMachine`);
     if (entries.has(kind)) throw new Error(`${file}: a second CRD for ${kind}`);
     if (spec.scope !== 'Cluster') throw new Error(`${file}: ${kind} must be cluster-scoped`);
     const version = ((spec.versions as Json[] | undefined) ?? []).find((v) => v.name === VERSION);
@@ -700,13 +730,16 @@ export function loadSchemaRegistry(crdDir?: string): SchemaRegistry {
       })),
       description: String(raw.description ?? ''),
     };
-    entries.set(kind, { info, raw, validate, nameRule: kind === 'VirtualMachine' || kind === 'Cluster' ? 'label' : 'subdomain' });
+    entries.set(kind, { info, raw, validate, nameRule: crdNameRule(crd) });
+    KINDS.push(kind);
     const words = [kind, plural, singular, `${plural}.${GROUP}`, `${singular}.${GROUP}`, `${kind}.${VERSION}.${GROUP}`, `${plural}.${VERSION}.${GROUP}`];
     for (const s of info.shortNames) words.push(s, `${s}s`);
     for (const w of words) aliases.set(w.toLowerCase(), info);
   }
-  const missing = KINDS.filter((k) => !entries.has(k));
+  // A CRD folder passed in must still cover every kind this package ships (crds/ beside the code).
+  const missing = knownKinds().filter((k) => !entries.has(k));
   if (missing.length) throw new Error(`${dir}: no CRD for ${missing.join(', ')}`);
+  if (!KINDS.length) throw new Error(`${dir}: no CRD of group ${GROUP}`);
 
   const ordered = KINDS.map((k) => entries.get(k)!);
 

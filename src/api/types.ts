@@ -4,8 +4,11 @@ export const GROUP = 'hostplane.dev';
 export const VERSION = 'v1alpha1';
 export const API_VERSION = `${GROUP}/${VERSION}`;
 
-export const KINDS = ['VirtualMachine', 'Cluster', 'Addon', 'LoadTest'] as const;
-export type Kind = (typeof KINDS)[number];
+/**
+ * A kind's name, e.g. `VirtualMachine`. The known kinds are the CRDs in crds/ (`knownKinds()` in
+ * schema.ts); the runtime's list of kind modules is src/reconcilers/index.ts.
+ */
+export type Kind = string;
 
 export type ConditionStatus = 'True' | 'False' | 'Unknown';
 

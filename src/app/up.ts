@@ -1,10 +1,12 @@
 // `hostplane up`: reconcile the lab in the specs directory and serve the API and dashboard.
 import { resolve } from 'node:path';
-import { Manager } from '../controllers/manager.js';
 import { StateDir, StateLockedError } from '../controllers/state-dir.js';
 import { serveApi, type ApiContext } from '../server/server.js';
 import { chooseProvider } from './select-provider.js';
 import { createProviders } from './adapters.js';
+import { createHostManager, type HostManager } from './host-manager.js';
+import { EXIT } from './exit-codes.js';
+import { KIND_MODULES } from '../reconcilers/index.js';
 import type { Painter } from '../cli/format.js';
 
 export interface UpOptions {
@@ -23,7 +25,7 @@ export interface UpOptions {
 }
 
 /** What the API reads and drives, taken from a running manager (tests serve a manager's API with it too). */
-export function apiContextFor(manager: Manager, specsDir: string, stateDir: StateDir): ApiContext {
+export function apiContextFor(manager: HostManager, specsDir: string, stateDir: StateDir): ApiContext {
   return {
     store: manager.store,
     registry: manager.registry,
@@ -38,7 +40,8 @@ export function apiContextFor(manager: Manager, specsDir: string, stateDir: Stat
       const r = manager.capacity.requested;
       return { cpu: a.cpu, memoryMiB: a.memoryMiB, requestedCpu: r.cpu, requestedMemoryMiB: r.memoryMiB };
     },
-    secretValues: () => manager.secrets.values(),
+    secretValues: () => manager.ports.secrets.values(),
+    kinds: KIND_MODULES,
   };
 }
 
@@ -61,7 +64,7 @@ export async function up(opts: UpOptions, paint: Painter, out: (s: string) => vo
   out(`specs:    ${specsDir}`);
   out(`state:    ${stateDir.root}`);
 
-  const manager = new Manager({
+  const manager = createHostManager({
     specsDir,
     stateDir,
     provider,
@@ -81,7 +84,7 @@ export async function up(opts: UpOptions, paint: Painter, out: (s: string) => vo
   } catch (err) {
     if (err instanceof StateLockedError) {
       out(paint.red(`error: ${err.message}`));
-      return 3;
+      return EXIT.locked;
     }
     throw err;
   }

@@ -43,8 +43,8 @@ Usage:
 Common flags: --specs DIR (default ./specs), --state DIR (default .hostplane beside the specs), --no-color
 Kinds: virtualmachine (vm), cluster (cl), addon (ad), loadtest (lt); plural and singular forms work.`;
 
-/** Exit codes scripts can trust. */
-export const EXIT = { ok: 0, error: 1, usage: 2, locked: 3, notFound: 4, timeout: 5 } as const;
+import { EXIT } from '../app/exit-codes.js';
+export { EXIT };
 
 const OPTIONS = {
   specs: { type: 'string' },

@@ -1,120 +1,101 @@
-// The manager: owns the state dir and wires source → store → controllers → providers → API.
-// `hostplane up` is a thin shell around it; tests and the bench drive it directly.
+// The manager: owns the state dir and wires source → store → controllers, one controller per kind
+// module it is given. It never names a kind: everything kind-specific comes from the modules
+// (src/reconcilers/index.ts lists them; src/app builds the ports they need).
 import type { HostObject, Kind, LastReconcile, ReconcileInfo } from '../api/types.js';
-import { KINDS, objectKey, parseObjectKey } from '../api/types.js';
+import { objectKey, parseObjectKey } from '../api/types.js';
+import { parentsOf } from '../api/references.js';
 import { loadSchemaRegistry, type SchemaRegistry } from '../api/schema.js';
 import { HostCapacity, hostCapacityDefaults, type CapacityConfig } from './host-capacity.js';
 import { Controller, TerminalError, addJitter, type LastResult, type Reconciler } from './controller.js';
 import { DependencyIndex } from './dependency-index.js';
-import { parentsOf } from './dependencies.js';
 import { EventRecorder, redact, type HostEvent } from './events.js';
-import { Registry, providerCommandMetrics } from './metrics.js';
+import { Registry } from './metrics.js';
 import { SpecSource } from './source.js';
 import { StateDir } from './state-dir.js';
 import { ObjectStore, StateDirPersistence, type WatchEvent } from './store.js';
 import { LOW_PRIORITY } from './workqueue.js';
-import { setLongTimeout } from './clock.js';
-import type { GuestExec } from '../ports/guest-exec.js';
-import { SecretStore } from '../adapters/secrets/secret-store.js';
-import { observedProvider } from '../reconcilers/virtualmachine/observed-provider.js';
-import type { VmProvider } from '../ports/vm-provider.js';
+import { realClock, setLongTimeout, type Clock } from './clock.js';
 import { TerminalReconcileError } from './framework.js';
-import { createPendingReconciler } from './placeholder-reconciler.js';
-import type { CrashLoopPolicy } from '../reconcilers/virtualmachine/crash-loop.js';
-import { VmCommandLog } from '../reconcilers/virtualmachine/command-log.js';
-import { VmObserver } from '../reconcilers/virtualmachine/observer.js';
-import { VmRecords } from '../reconcilers/virtualmachine/records.js';
-import { createVmReconciler } from '../reconcilers/virtualmachine/reconciler.js';
-import { toMiB } from '../reconcilers/virtualmachine/spec.js';
+import type { KindModule, KindRuntime } from './kind-module.js';
 import type { Logger } from './sinks.js';
 
 /** Request file a CLI drops into the state dir to confirm a paused mass deletion. */
 export const CONFIRM_DELETIONS = 'requests/confirm-deletions';
 
-export interface ManagerOptions {
+export interface ManagerOptions<Ports = unknown> {
   specsDir: string;
   stateDir: StateDir;
-  provider: VmProvider;
-  guest: GuestExec;
+  /** The kinds this manager runs, each with its reconciler factory (src/reconcilers/index.ts). */
+  kinds: readonly KindModule<Ports>[];
+  /** The adapters the kinds' reconcilers drive (built by src/app). */
+  ports: Ports;
+  /** Per kind, its own knobs (e.g. VirtualMachine's poll interval), passed to its factory. */
+  kindOptions?: Readonly<Record<string, Record<string, unknown>>>;
   log: Logger;
   registry?: SchemaRegistry;
+  clock?: Clock;
   workers?: number;
   /** A spec gone from disk is deleted only after this long (a move is not a delete). */
   graceMs?: number;
-  pollIntervalMs?: number;
-  ipWaitSeconds?: number;
-  stopTimeoutSeconds?: number;
   /**
    * Safety-net resync (controller-runtime's SyncPeriod): every object is queued again this often,
    * at low priority, so one that settled on done or stalled is looked at again. Default 10 h.
    */
   resyncPeriodMs?: number;
-  /** Crash-loop back-off of VMs that keep stopping behind our back (tests shorten it). */
-  crashLoop?: CrashLoopPolicy;
-  /** How old one batched provider list may be and still serve a reconcile. */
-  observeMaxAgeMs?: number;
   capacity?: Partial<CapacityConfig>;
+  /** Every secret value handed out so far: blanked in logs the kinds write. */
+  secretValues?: () => string[];
+  /** Runs last in stop(), after every reconcile finished (close pooled connections). */
+  onStopped?: () => Promise<void>;
   /** Called as a reconcile begins (the bench measures edit → reconcile latency with it). */
   onReconcileStart?: (key: string) => void;
 }
 
-export class Manager {
+export class Manager<Ports = unknown> {
   readonly store: ObjectStore;
   readonly events: EventRecorder;
   readonly metrics = new Registry();
   readonly registry: SchemaRegistry;
   readonly capacity: HostCapacity;
-  readonly secrets: SecretStore;
   readonly controllers = new Map<Kind, Controller>();
   readonly source: SpecSource;
+  private readonly runtime: KindRuntime;
+  private readonly modules = new Map<Kind, KindModule<Ports>>();
   private readonly deps = new DependencyIndex();
   private readonly lastSignature = new Map<string, string>();
   private unwatch?: () => void;
   private requestTimer?: NodeJS.Timeout;
   private resyncTimer?: { clear(): void };
 
-  constructor(readonly opts: ManagerOptions) {
+  constructor(readonly opts: ManagerOptions<Ports>) {
     const dir = opts.stateDir;
     this.registry = opts.registry ?? loadSchemaRegistry();
     this.store = new ObjectStore(new StateDirPersistence(dir));
     this.events = new EventRecorder({
       persistence: { load: () => dir.readJson<HostEvent[]>('events.json') ?? [], save: (events) => dir.writeJson('events.json', events) },
     });
-    this.secrets = new SecretStore(dir);
     this.capacity = new HostCapacity({ ...hostCapacityDefaults(), ...opts.capacity });
     this.source = new SpecSource({ specsDir: opts.specsDir, store: this.store, registry: this.registry, events: this.events, graceMs: opts.graceMs ?? 3_000 });
-
-    const providerMetrics = providerCommandMetrics(this.metrics);
-    const commandLog = new VmCommandLog(dir, (text) => redact(text, this.secrets.values()));
-    const provider = observedProvider(opts.provider, (cmd, args, ms, error) => {
-      providerMetrics.observe(opts.provider.name, cmd, ms / 1000, error !== undefined);
-      commandLog.record(cmd, args, ms, error);
-    });
-    const vmReconcile = createVmReconciler({
+    this.runtime = {
       store: this.store,
-      provider,
-      guest: opts.guest,
-      observer: new VmObserver(provider, opts.observeMaxAgeMs ?? 2_000),
-      records: new VmRecords(dir),
-      capacity: this.capacity,
-      secrets: this.secrets,
       events: this.events,
-      stateDir: dir,
       log: opts.log,
-      now: () => new Date(),
-      pollIntervalMs: opts.pollIntervalMs ?? 30_000,
-      ipWaitSeconds: opts.ipWaitSeconds ?? 2,
-      stopTimeoutSeconds: opts.stopTimeoutSeconds ?? 30,
-      ...(opts.crashLoop ? { crashLoop: opts.crashLoop } : {}),
-    });
-    const pending = createPendingReconciler(this.store);
-    for (const kind of KINDS) {
-      const reconcile: Reconciler = kind === 'VirtualMachine' ? vmReconcile : pending;
+      metrics: this.metrics,
+      clock: opts.clock ?? realClock,
+      stateDir: dir,
+      capacity: this.capacity,
+      redact: (text) => redact(text, opts.secretValues?.() ?? []),
+    };
+    for (const info of this.registry.kinds()) {
+      const module = opts.kinds.find((m) => m.kind === info.kind);
+      if (!module) throw new Error(`the CRD of ${info.kind} has no kind module in src/reconcilers/index.ts`);
+      this.modules.set(info.kind, module);
+      const reconcile = module.createReconciler(this.runtime, opts.ports, opts.kindOptions?.[info.kind]);
       this.controllers.set(
-        kind,
+        info.kind,
         new Controller({
-          name: kind,
-          workers: kind === 'VirtualMachine' ? (opts.workers ?? 4) : 1,
+          name: info.kind,
+          workers: module.workers(opts.workers),
           metrics: this.metrics,
           reconcile: terminalAware(reconcile, opts.onReconcileStart),
           exists: (key) => this.store.getByKey(key) !== undefined,
@@ -129,14 +110,14 @@ export class Manager {
     this.opts.stateDir.acquireLock();
     try {
       this.store.restore();
-      this.seedCapacity();
+      for (const m of this.modules.values()) m.restore?.(this.runtime);
       // A confirmation belongs to a pause a running process reported; one left over from before must not
       // skip the grace period and the mass-deletion pause of this run.
       this.opts.stateDir.remove(CONFIRM_DELETIONS);
       await this.source.start();
       for (const obj of this.store.list()) {
         const key = objectKey(obj.kind, obj.metadata.name);
-        this.deps.set(key, parentsOf(obj));
+        this.deps.set(key, this.parentsOf(obj));
         this.lastSignature.set(key, lifecycleSignature(obj));
       }
       this.unwatch = this.store.watch((e) => this.onChange(e));
@@ -162,7 +143,7 @@ export class Manager {
     await this.source.stop();
     await Promise.all([...this.controllers.values()].map((c) => c.stop(timeoutMs)));
     this.events.flush();
-    await this.opts.guest.close();
+    await this.opts.onStopped?.();
     this.opts.stateDir.releaseLock();
   }
 
@@ -224,7 +205,7 @@ export class Manager {
       this.enqueueChildren(key);
       return;
     }
-    this.deps.set(key, parentsOf(obj));
+    this.deps.set(key, this.parentsOf(obj));
     // A status write of our own does not need another reconcile of the same object; its children may care.
     const sig = lifecycleSignature(obj);
     const changed = this.lastSignature.get(key) !== sig;
@@ -240,14 +221,8 @@ export class Manager {
     }
   }
 
-  /** VMs that already run count against the host before any new VM is admitted. */
-  private seedCapacity(): void {
-    for (const obj of this.store.list('VirtualMachine')) {
-      if (obj.status?.state === 'running') {
-        const s = obj.spec as { cpu?: number; memory?: string };
-        this.capacity.reserve(objectKey('VirtualMachine', obj.metadata.name), s.cpu ?? 2, toMiB(s.memory ?? '4Gi'), true);
-      }
-    }
+  private parentsOf(obj: HostObject): string[] {
+    return parentsOf(obj, this.modules.get(obj.kind)?.references ?? []);
   }
 }
 

@@ -3,7 +3,8 @@
 import type { ValidationResult } from '../api/schema.js';
 import { LineCounter, isMap, isScalar, isSeq, parseAllDocuments, type Document, type Node as YamlNode, type Pair } from 'yaml';
 import type { Kind, SpecError } from '../api/types.js';
-import { KINDS, objectKey } from '../api/types.js';
+import { objectKey } from '../api/types.js';
+import { knownKinds } from '../api/schema.js';
 import type { SpecInput } from './store.js';
 
 export type FieldPath = (string | number)[];
@@ -60,7 +61,6 @@ export interface ParsedSpecFile {
   errors: SpecError[];
 }
 
-const KIND_SET = new Set<string>(KINDS);
 
 export const YAML_FILE = /\.ya?ml$/i;
 
@@ -213,7 +213,7 @@ export function checkDocument(file: string, doc: RawDocument, validator: SpecVal
   const rawKind = v.kind;
   const meta = v.metadata;
   const rawName = isPlainObject(meta) ? meta.name : undefined;
-  const kind = typeof rawKind === 'string' && KIND_SET.has(rawKind) ? (rawKind as Kind) : undefined;
+  const kind = typeof rawKind === 'string' && knownKinds().includes(rawKind) ? (rawKind as Kind) : undefined;
   const name = typeof rawName === 'string' && rawName !== '' ? rawName : undefined;
   const key = kind && name ? objectKey(kind, name) : undefined;
   const namePosition = doc.positionOf(['metadata', 'name']);
@@ -243,8 +243,8 @@ export function checkDocument(file: string, doc: RawDocument, validator: SpecVal
   if (!kind && !has('kind')) {
     errors.push(
       rawKind === undefined
-        ? errAt([], 'kind', `kind is required (one of ${KINDS.join(', ')})`)
-        : errAt(['kind'], 'kind', `unknown kind ${JSON.stringify(rawKind)} (expected one of ${KINDS.join(', ')})`),
+        ? errAt([], 'kind', `kind is required (one of ${knownKinds().join(', ')})`)
+        : errAt(['kind'], 'kind', `unknown kind ${JSON.stringify(rawKind)} (expected one of ${knownKinds().join(', ')})`),
     );
   }
   if (!name && !has('metadata.name')) {

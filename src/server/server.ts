@@ -12,13 +12,14 @@ import { Hono, type Context } from 'hono';
 import { serve, type ServerType } from '@hono/node-server';
 import { parseAllDocuments } from 'yaml';
 import type { HostObject, Kind, ReconcileInfo, SpecError } from '../api/types.js';
-import { KINDS, objectKey } from '../api/types.js';
+import { objectKey } from '../api/types.js';
 import type { ObjectStore } from '../controllers/store.js';
 import { StateDir, writeFileAtomic } from '../controllers/state-dir.js';
 import { SpecEditError, SpecPathError, applyObjects, deleteObject, setSpecField, type ApplyObjectInput } from '../spec-edit/spec-files.js';
 import { Redactor, findRedactedPlaceholders } from './redact.js';
 import { openWatch, type WatchHandle, type WatchHostEvent } from './watch.js';
 import { defaultUiDir, staticResponse } from './static.js';
+import type { KindModule } from '../controllers/kind-module.js';
 
 /** A printer column as the CRD declares it (`additionalPrinterColumns`). */
 export interface ApiPrinterColumn {
@@ -74,6 +75,8 @@ export interface ApiContext {
   hostCapacity(): HostCapacity;
   /** Values that must never appear in a response (SSH passwords, keys, tokens). Read per request. */
   secretValues(): string[];
+  /** The kind modules: their references (served with /kinds for the dashboard's graph) and extra routes. */
+  kinds?: readonly KindModule[];
 }
 
 export interface ApiOptions {
@@ -209,7 +212,6 @@ interface KindRoute {
 function kindTable(registry: ApiRegistry): Map<string, KindRoute> {
   const table = new Map<string, KindRoute>();
   for (const info of registry.kinds()) {
-    if (!(KINDS as readonly string[]).includes(info.kind)) continue;
     const route = { kind: info.kind as Kind, info };
     for (const word of [info.plural, info.singular, info.kind, ...(info.shortNames ?? [])]) if (word) table.set(word.toLowerCase(), route);
   }
@@ -308,7 +310,7 @@ export function createApi(ctx: ApiContext, opts: ApiOptions): Hono {
 
   // --- discovery -----------------------------------------------------------------------------
   app.get(`${API_PREFIX}/kinds`, (c) => {
-    const items = ctx.registry.kinds().map((k) => ({ ...k, schema: ctx.registry.openApiSchema(k.kind as Kind) ?? null }));
+    const items = ctx.registry.kinds().map((k) => ({ ...k, schema: ctx.registry.openApiSchema(k.kind as Kind) ?? null, references: ctx.kinds?.find((m) => m.kind === k.kind)?.references ?? [] }));
     return json(c, { apiVersion: 'v1', kind: 'KindList', items });
   });
 
@@ -466,6 +468,21 @@ export function createApi(ctx: ApiContext, opts: ApiOptions): Hono {
       setSpecField(ctx.specsDir, { file: src.file }, r.kind, obj.metadata.name, 'spec.suspend', value);
       return json(c, status(202, `${r.kind}/${obj.metadata.name}: spec.suspend set to ${value} in ${src.file}`, { file: src.file }), 202);
     });
+  }
+
+  // Routes a kind adds through its module (e.g. a LoadTest's run), for its own objects only.
+  for (const m of ctx.kinds ?? []) {
+    for (const kr of m.routes ?? []) {
+      const path = `${API_PREFIX}/:plural/:name/${kr.path}`;
+      const handler = async (c: Context) => {
+        const { r, obj } = mustGet(c.req.param('plural')!, c.req.param('name')!);
+        if (r.kind !== m.kind) throw new ApiError(404, 'NotFound', `no route ${c.req.method} ${c.req.path}`);
+        const res = await kr.handle(obj, { stateRoot: ctx.stateDir.root, reconcileNow: ctx.reconcileNow });
+        return json(c, res.body, res.status as 200);
+      };
+      if (kr.method === 'GET') app.get(path, handler);
+      else app.post(path, handler);
+    }
   }
 
   app.all(`${API_PREFIX}/*`, (c) => json(c, errorBody('NotFound', `no route ${c.req.method} ${c.req.path}; see GET ${API_PREFIX}/kinds`), 404));

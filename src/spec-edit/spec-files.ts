@@ -27,7 +27,7 @@ import {
   type Scalar,
   type ToStringOptions,
 } from 'yaml';
-import { KINDS } from '../api/types.js';
+import { knownKinds } from '../api/schema.js';
 import { isSpecPath, parseFieldPath, type FieldPath } from '../controllers/spec-parse.js';
 import { writeFileAtomic } from '../controllers/state-dir.js';
 
@@ -381,7 +381,7 @@ export interface ApplyPlan {
 
 /** Checks `obj`'s kind and name and where it goes; resolves the target file safely. */
 function targetOf(specsDir: string, obj: ApplyObjectInput, file: string | undefined): { file: string; rel: string; real: string } {
-  if (!KINDS.includes(obj.kind as (typeof KINDS)[number])) throw new SpecEditError(`unknown kind "${obj.kind}"; expected one of ${KINDS.join(', ')}`);
+  if (!knownKinds().includes(obj.kind)) throw new SpecEditError(`unknown kind "${obj.kind}"; expected one of ${knownKinds().join(', ')}`);
   const name = obj.metadata?.name;
   if (typeof name !== 'string' || !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(name)) {
     throw new SpecEditError(`metadata.name ${JSON.stringify(name)} is not a valid name (lowercase letters, digits, '-' and '.', starting and ending with a letter or digit)`);

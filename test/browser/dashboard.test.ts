@@ -11,7 +11,7 @@ import { StateDir } from '../../src/controllers/state-dir.js';
 import { EventRecorder } from '../../src/controllers/events.js';
 import { SpecSource } from '../../src/controllers/source.js';
 import { loadSchemaRegistry } from '../../src/api/schema.js';
-import { createApi, serveApi, type ApiContext } from '../../src/api/server.js';
+import { createApi, serveApi, type ApiContext } from '../../src/server/server.js';
 import { serve } from '@hono/node-server';
 import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { Condition, Kind } from '../../src/api/types.js';
@@ -386,7 +386,7 @@ describe.skipIf(!haveChromium)('VM detail page against a running manager', { tim
   it('shows the last reconcile measured by the controller, and a diff that is in sync until the spec moves away from the host', async () => {
     buildUiIfStale();
     const { makeLab, startSim, vmDoc, waitReady } = await import('../fixtures/lab.js');
-    const { apiContextFor } = await import('../../src/cli/up.js');
+    const { apiContextFor } = await import('../../src/app/up.js');
     const { waitFor } = await import('../fixtures/wait-for.js');
     const lab = makeLab({ 'web.yaml': vmDoc('web', { restartPolicy: 'Never' }) });
     // A long poll interval: once converged, nothing reconciles the VM unless the test asks for it.

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { ObjectStore, StateDirPersistence } from '../../src/controllers/store.js';
-import { loadWorld } from '../../src/providers/sim/sim-world.js';
+import { loadWorld } from '../../src/sim/host/sim-world.js';
 import { runCli, startCli, startUp, type UpProcess } from '../fixtures/cli.js';
 import { makeLab, vmDoc, type Lab } from '../fixtures/lab.js';
 import { waitFor } from '../fixtures/wait-for.js';

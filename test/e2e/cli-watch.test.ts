@@ -5,7 +5,7 @@ import { dirname } from 'node:path';
 import { ObjectStore, StateDirPersistence } from '../../src/controllers/store.js';
 import { SpecSource } from '../../src/controllers/source.js';
 import { loadSchemaRegistry } from '../../src/api/schema.js';
-import { getCondition } from '../../src/reconcilers/conditions.js';
+import { getCondition } from '../../src/api/conditions.js';
 import { runCli, startCli, startUp, type UpProcess } from '../fixtures/cli.js';
 import { makeLab, vmDoc, type Lab } from '../fixtures/lab.js';
 import { holdsFor, waitFor } from '../fixtures/wait-for.js';

@@ -2,8 +2,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createServer, type AddressInfo } from 'node:net';
 import { ObjectStore, StateDirPersistence } from '../../src/controllers/store.js';
-import { loadWorld } from '../../src/providers/sim/sim-world.js';
-import { getCondition } from '../../src/reconcilers/conditions.js';
+import { loadWorld } from '../../src/sim/host/sim-world.js';
+import { getCondition } from '../../src/api/conditions.js';
 import { VmRecords } from '../../src/reconcilers/virtualmachine/records.js';
 import { spawn } from 'node:child_process';
 import { BIN, cliEnv, runCli, startUp, type UpProcess } from '../fixtures/cli.js';

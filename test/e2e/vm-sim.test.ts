@@ -2,12 +2,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SimVmProvider } from '../../src/providers/sim/sim-vm-provider.js';
-import { getCondition } from '../../src/reconcilers/conditions.js';
+import { SimVmProvider } from '../../src/sim/host/sim-vm-provider.js';
+import { getCondition } from '../../src/api/conditions.js';
 import { VmRecords } from '../../src/reconcilers/virtualmachine/records.js';
 import { StateLockedError } from '../../src/controllers/state-dir.js';
 import { CONFIRM_DELETIONS } from '../../src/controllers/manager.js';
-import { submitSimRequest } from '../../src/providers/sim/sim-world.js';
+import { submitSimRequest } from '../../src/sim/host/sim-world.js';
 import { makeLab, readyStatus, startSim, vmDoc, waitReady, type Lab, type SimLab } from '../fixtures/lab.js';
 import { holdsFor, waitFor } from '../fixtures/wait-for.js';
 

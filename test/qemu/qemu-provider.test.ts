@@ -6,8 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ProviderError, type VmCreateRequest } from '../../src/providers/vm-provider.js';
-import { QemuProvider, buildGuestImage, type GuestImage, type KvmVerdict } from '../../src/providers/qemu/index.js';
+import { ProviderError, type VmCreateRequest } from '../../src/ports/vm-provider.js';
+import { QemuProvider, buildGuestImage, type GuestImage, type KvmVerdict } from '../../src/adapters/qemu/index.js';
 
 const PORTS: [number, number] = [23100, 23599];
 

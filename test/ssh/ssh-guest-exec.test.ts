@@ -7,9 +7,9 @@ import { createConnection, createServer, type Server, type Socket } from 'node:n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GuestError, type GuestExec, type GuestTarget } from '../../src/providers/guest-exec.js';
-import { createSshGuestExec } from '../../src/providers/ssh/index.js';
-import { KnownHostsStore } from '../../src/providers/ssh/known-hosts.js';
+import { GuestError, type GuestExec, type GuestTarget } from '../../src/ports/guest-exec.js';
+import { createSshGuestExec } from '../../src/adapters/ssh/index.js';
+import { KnownHostsStore } from '../../src/adapters/ssh/known-hosts.js';
 import { freeLoopbackPort, sshdUnavailableReason, startSshd, type SshdFixture } from '../fixtures/sshd.js';
 
 const skipReason = sshdUnavailableReason();

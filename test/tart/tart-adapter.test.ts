@@ -6,8 +6,8 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SIM_TART, makeSimHome, waitFor, type SimHome } from '../../hack/tart-sim/testing.js';
-import { TartProvider, type TartProviderOptions } from '../../src/providers/tart/index.js';
-import { ProviderError, type VmCreateRequest } from '../../src/providers/vm-provider.js';
+import { TartProvider, type TartProviderOptions } from '../../src/adapters/tart/index.js';
+import { ProviderError, type VmCreateRequest } from '../../src/ports/vm-provider.js';
 
 const IMAGE = 'ghcr.io/cirruslabs/ubuntu:latest';
 const HERE = path.dirname(fileURLToPath(import.meta.url));

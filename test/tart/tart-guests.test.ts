@@ -7,7 +7,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SIM_DIR, SIM_TART, makeSimHome, type SimHome } from '../../hack/tart-sim/testing.js';
-import { TartProvider } from '../../src/providers/tart/index.js';
+import { TartProvider } from '../../src/adapters/tart/index.js';
 
 const GUEST = path.resolve(SIM_DIR, '..', 'guest-sandbox', 'bin', 'guest-sandbox');
 const canRunGuests = fs.existsSync(GUEST) && spawnSync(GUEST, ['--check'], { timeout: 30_000 }).status === 0;

@@ -18,19 +18,19 @@ describe('SecretStore', () => {
     ['the environment first', 'db', { HOSTPLANE_SECRET_DB: 'from-env' }, 'from-env'],
     ['the documented tart default', 'tart-default', {}, 'admin'],
   ])('reads %s', (_w, name, env, want) => {
-    expect(new SecretStore(dir, env).get(name)).toBe(want);
+    expect(new SecretStore(dir.path('secrets'), env).get(name)).toBe(want);
   });
 
   it('refuses a secret file others can read, and names the fix', () => {
-    expect(() => new SecretStore(dir, {}).get('loose')).toThrow(/chmod 600/);
+    expect(() => new SecretStore(dir.path('secrets'), {}).get('loose')).toThrow(/chmod 600/);
   });
 
   it('explains where a missing secret should go', () => {
-    expect(() => new SecretStore(dir, {}).get('nope')).toThrow(/create .*secrets\/nope \(mode 0600\) or set HOSTPLANE_SECRET_NOPE/);
+    expect(() => new SecretStore(dir.path('secrets'), {}).get('nope')).toThrow(/create .*secrets\/nope \(mode 0600\) or set HOSTPLANE_SECRET_NOPE/);
   });
 
   it('offers real secrets for redaction but not the public tart default', () => {
-    const s = new SecretStore(dir, {});
+    const s = new SecretStore(dir.path('secrets'), {});
     s.get('db');
     s.get('tart-default');
     expect(s.values()).toEqual(['s3cret-pass']);

@@ -4,13 +4,14 @@
 // Polls (list, ip, endpoint) are left out: they would bury the changes.
 import { appendRotating } from '../../controllers/log-file.js';
 import type { StateDir } from '../../controllers/state-dir.js';
+import { vmLogPath } from './log-files.js';
 import type { VmCreateRequest, VmResources, VmStartRequest } from '../../ports/vm-provider.js';
 
 /** Past this size the log is moved to `.1` (one generation kept), so it never grows without bound. */
 const MAX_BYTES = 512 * 1024;
 
 export function vmCommandLogFile(dir: StateDir, name: string): string {
-  return dir.path('logs', 'VirtualMachine', `${name}.commands.log`);
+  return vmLogPath(dir.root, name, 'commands');
 }
 
 const mi = (n: number) => (n % 1024 === 0 ? `${n / 1024}Gi` : `${n}Mi`);

@@ -4,7 +4,7 @@ import type { ObjectStore } from '../../controllers/store.js';
 import type { StateDir } from '../../controllers/state-dir.js';
 import type { HostCapacity, Admission } from '../../controllers/host-capacity.js';
 import type { GuestExec } from '../../ports/guest-exec.js';
-import type { SecretStore } from '../../adapters/secrets/secret-store.js';
+import type { Secrets } from '../../ports/secrets.js';
 import type { GuestEndpoint, ObservedVm, VmProvider } from '../../ports/vm-provider.js';
 import type { EventSink, Logger } from '../../controllers/sinks.js';
 import type { CrashLoopPolicy } from './crash-loop.js';
@@ -12,6 +12,7 @@ import type { VmObserver } from './observer.js';
 import type { ProvisionRecord } from './provision.js';
 import type { VmRecord, VmRecords } from './records.js';
 import type { VmSpec } from './spec.js';
+import { vmLogPath } from './log-files.js';
 
 export interface VmDeps {
   store: ObjectStore;
@@ -20,7 +21,7 @@ export interface VmDeps {
   observer: VmObserver;
   records: VmRecords;
   capacity: HostCapacity;
-  secrets: SecretStore;
+  secrets: Secrets;
   events: EventSink;
   stateDir: StateDir;
   log: Logger;
@@ -65,5 +66,5 @@ export interface VmScope {
 
 export function vmLogFile(deps: VmDeps, name: string, which: 'console' | 'provision'): string {
   deps.stateDir.ensure('logs', 'VirtualMachine');
-  return deps.stateDir.path('logs', 'VirtualMachine', `${name}.${which}.log`);
+  return vmLogPath(deps.stateDir.root, name, which);
 }

@@ -56,17 +56,5 @@ export function readVmSpec(raw: Record<string, unknown>): VmSpec {
   };
 }
 
-const UNITS: Record<string, number> = { '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4 };
-
-/** Kubernetes quantity → bytes ("4Gi", "512Mi", "2G", "1073741824"). */
-export function quantityToBytes(q: string | number): number {
-  if (typeof q === 'number') return q;
-  const m = /^([0-9]+(?:\.[0-9]+)?)([kMGT]i?|Ki)?$/.exec(q.trim());
-  if (!m) throw new Error(`"${q}" is not a quantity like 4Gi, 512Mi or 2G`);
-  const unit = UNITS[m[2] ?? ''];
-  if (unit === undefined) throw new Error(`"${q}" has an unknown unit`);
-  return Math.round(Number(m[1]) * unit);
-}
-
-export const toMiB = (q: string | number): number => Math.round(quantityToBytes(q) / 1024 ** 2);
-export const toGiB = (q: string | number): number => Math.ceil(quantityToBytes(q) / 1024 ** 3);
+// The quantity parser is the object model's (src/api/quantity.ts), shared with the CLI and the dashboard.
+export { quantityToBytes, toGiB, toMiB } from '../../api/quantity.js';

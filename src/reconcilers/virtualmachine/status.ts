@@ -1,6 +1,8 @@
 // The one place VirtualMachine status is computed (Cluster API's _status.go): from the scope and
 // the chain's outcome, every owned condition is set, then Ready and the phase are derived.
 import type { ObjectStatus } from '../../api/types.js';
+import { mibQuantity } from '../../api/quantity.js';
+export { mibQuantity };
 import type { ObservedVm, VmPowerState } from '../../ports/vm-provider.js';
 import { ConditionSet, type ChainOutcome } from '../../controllers/framework.js';
 import type { VmScope } from './scope.js';
@@ -135,7 +137,3 @@ export function observedFields(vm: ObservedVm): VmObservedStatus {
   return o;
 }
 
-/** MiB as the shortest exact quantity: 4096 → 4Gi, 1536 → 1536Mi. */
-export function mibQuantity(mib: number): string {
-  return mib > 0 && mib % 1024 === 0 ? `${mib / 1024}Gi` : `${mib}Mi`;
-}

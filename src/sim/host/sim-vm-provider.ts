@@ -1,7 +1,7 @@
 // The sim host's VM provider: the same port as tart and qemu, simulated in-process with a
 // latency model and fault injection. It serves the demo, the benchmarks and the fault tests.
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { StateDir } from '../../controllers/state-dir.js';
+import type { SimDir } from './sim-dir.js';
 import type { GuestEndpoint, ObservedVm, VmCreateRequest, VmProvider, VmResources, VmStartRequest } from '../../ports/vm-provider.js';
 import { ProviderError } from '../../ports/vm-provider.js';
 import { loadWorld, saveWorld, takeSimRequests, type SimCommand, type SimRequest, type SimVm, type SimWorldData } from './sim-world.js';
@@ -39,7 +39,7 @@ export class SimVmProvider implements VmProvider {
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly faults: { command: SimCommand; name?: string; times: number; message?: string }[] = [];
 
-  constructor(private readonly dir: StateDir, opts: SimVmProviderOptions = {}) {
+  constructor(private readonly dir: SimDir, opts: SimVmProviderOptions = {}) {
     this.world = loadWorld(dir);
     this.latency = { ...DEFAULT_SIM_LATENCY, ...opts.latency };
     this.scale = opts.scale ?? 1;

@@ -1,6 +1,6 @@
 // The sim host's world: the VMs a simulated hypervisor holds, persisted in the state dir so that
 // restarts and kill -9 of hostplane can be tested exactly like with a real provider.
-import type { StateDir } from '../../controllers/state-dir.js';
+import type { SimDir } from './sim-dir.js';
 
 export interface SimVm {
   name: string;
@@ -35,20 +35,20 @@ export type SimCommand = 'list' | 'create' | 'start' | 'stop' | 'delete' | 'conf
 const WORLD = 'sim/world.json';
 const REQUESTS = 'sim/requests';
 
-export function loadWorld(dir: StateDir): SimWorldData {
+export function loadWorld(dir: SimDir): SimWorldData {
   return dir.readJson<SimWorldData>(WORLD) ?? { vms: {}, nextIp: 2 };
 }
 
-export function saveWorld(dir: StateDir, world: SimWorldData): void {
+export function saveWorld(dir: SimDir, world: SimWorldData): void {
   dir.writeJson(WORLD, world);
 }
 
 /** Queues a request for the running sim host (applied on its next observation). */
-export function submitSimRequest(dir: StateDir, req: SimRequest): void {
+export function submitSimRequest(dir: SimDir, req: SimRequest): void {
   dir.writeJson(`${REQUESTS}/${Date.now()}-${process.pid}-${Math.random().toString(36).slice(2, 8)}.json`, req);
 }
 
-export function takeSimRequests(dir: StateDir): SimRequest[] {
+export function takeSimRequests(dir: SimDir): SimRequest[] {
   const files = dir.list(REQUESTS).filter((f) => f.endsWith('.json')).sort();
   const out: SimRequest[] = [];
   for (const f of files) {

@@ -16,6 +16,8 @@ export interface KindInfo {
   shortNames?: string[];
   printerColumns?: PrinterColumn[];
   schema?: unknown;
+  /** Which spec fields refer to objects of which kind (the kind module's references). */
+  references?: { path: string; kind: string }[];
 }
 
 export interface HostEvent {

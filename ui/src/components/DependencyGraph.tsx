@@ -2,7 +2,7 @@
 import { For, Show, createMemo, type JSX } from 'solid-js';
 import { allEdges, neighbourhood } from '../lib/graph';
 import { readiness, readinessRank, type Readiness } from '../lib/ready';
-import { detailHref, state } from '../store/resources';
+import { detailHref, referencesOf, state } from '../store/resources';
 import { navigate } from '../router';
 
 const NODE_W = 220;
@@ -14,7 +14,7 @@ const FILL: Record<Readiness | 'Missing', string> = { True: 'var(--good)', False
 export function DependencyGraph(props: { focus: string }): JSX.Element {
   // Not-ready first, so a crowded column still shows what is failing (Argo CD #10292).
   const graph = createMemo(() =>
-    neighbourhood(props.focus, allEdges(Object.values(state.objects)), 2, 10, (k) => (state.objects[k] ? readinessRank(readiness(state.objects[k])) : -1)),
+    neighbourhood(props.focus, allEdges(Object.values(state.objects), referencesOf), 2, 10, (k) => (state.objects[k] ? readinessRank(readiness(state.objects[k])) : -1)),
   );
   const levels = createMemo(() => {
     const ls = [...new Set(graph().nodes.map((n) => n.level))].sort((a, b) => a - b);

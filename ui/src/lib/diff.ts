@@ -1,7 +1,9 @@
 // Desired (the spec) against observed (status.observed: what the provider last reported), as a
 // unified line diff of two small YAML documents. Pure functions: the DiffView renders their output.
 import { stringify } from 'yaml';
-import { toCpu, toMiB } from './quantity';
+import { cpuOrZero as toCpu, mibOrZero as toMiB, mibQuantity } from '../../../src/api/quantity';
+
+export { mibQuantity };
 
 export type Fields = Record<string, unknown>;
 
@@ -28,10 +30,6 @@ export interface DesiredVsObserved {
   rows: DiffRow[];
 }
 
-/** MiB as the shortest exact quantity (4096 → 4Gi, 1536 → 1536Mi), as hostplane writes status.observed. */
-export function mibQuantity(mib: number): string {
-  return mib > 0 && mib % 1024 === 0 ? `${mib / 1024}Gi` : `${mib}Mi`;
-}
 
 function isQuantity(v: unknown): boolean {
   return (typeof v === 'string' && toMiB(v) > 0) || v === '0';

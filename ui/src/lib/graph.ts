@@ -1,43 +1,27 @@
-// The dependency graph from spec references:
-//   VirtualMachine ← Cluster.spec.controlPlane.vm, Cluster.spec.workers[].vm
-//   Cluster ← Addon.spec.cluster;  Addon ← Addon.spec.dependsOn[]
-//   Cluster/Addon ← LoadTest.spec.cluster / LoadTest.spec.dependsOn[]
+// The dependency graph from spec references. Which fields refer to which kind is each kind's to
+// say (its module's references, served with /api/v1/kinds); parentsOf is the runtime's own
+// (src/api/references.ts), so the dashboard and the dependency index cannot disagree.
 import type { HostObject } from '../api/types';
+import { parentsOf, type ReferenceRule } from '../../../src/api/references';
 
 export interface Edge {
   parent: string; // Kind/name
   child: string;
 }
 
-function names(v: unknown): string[] {
-  if (!Array.isArray(v)) return [];
-  return v
-    .map((x) => (typeof x === 'string' ? x : x && typeof x === 'object' && typeof (x as { name?: unknown }).name === 'string' ? (x as { name: string }).name : undefined))
-    .filter((x): x is string => !!x);
-}
+/** A kind's reference rules (none for a kind the server did not describe). */
+export type RulesOf = (kind: string) => readonly ReferenceRule[];
 
 /** Parent keys of one object, from its spec. */
-export function parentsOf(o: HostObject): string[] {
-  const spec = (o.spec ?? {}) as Record<string, any>;
-  const out: string[] = [];
-  if (o.kind === 'Cluster') {
-    if (typeof spec.controlPlane?.vm === 'string') out.push(`VirtualMachine/${spec.controlPlane.vm}`);
-    for (const w of Array.isArray(spec.workers) ? spec.workers : []) if (typeof w?.vm === 'string') out.push(`VirtualMachine/${w.vm}`);
-  } else if (o.kind === 'Addon') {
-    if (typeof spec.cluster === 'string') out.push(`Cluster/${spec.cluster}`);
-    for (const n of names(spec.dependsOn)) out.push(`Addon/${n}`);
-  } else if (o.kind === 'LoadTest') {
-    if (typeof spec.cluster === 'string') out.push(`Cluster/${spec.cluster}`);
-    for (const n of names(spec.dependsOn)) out.push(n.includes('/') ? n : `Addon/${n}`);
-  }
-  return [...new Set(out)];
+export function parentKeys(o: HostObject, rulesOf: RulesOf): string[] {
+  return parentsOf(o, rulesOf(o.kind));
 }
 
-export function allEdges(objects: Iterable<HostObject>): Edge[] {
+export function allEdges(objects: Iterable<HostObject>, rulesOf: RulesOf): Edge[] {
   const edges: Edge[] = [];
   for (const o of objects) {
     const child = `${o.kind}/${o.metadata.name}`;
-    for (const parent of parentsOf(o)) edges.push({ parent, child });
+    for (const parent of parentKeys(o, rulesOf)) edges.push({ parent, child });
   }
   return edges;
 }

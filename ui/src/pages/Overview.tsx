@@ -5,13 +5,13 @@ import { EventList } from '../components/EventList';
 import { FilterBox, matches } from '../components/FilterBox';
 import { SpecErrorsBanner } from '../components/SpecErrors';
 import { ReadyBadge } from '../components/StatusBadge';
-import { fmtMiB, toCpu, toMiB } from '../lib/quantity';
-import { parentsOf } from '../lib/graph';
+import { formatMiB as fmtMiB, cpuOrZero as toCpu, mibOrZero as toMiB } from '../../../src/api/quantity';
+import { parentKeys } from '../lib/graph';
 import { readiness, readinessRank, summaryCondition } from '../lib/ready';
 import { ago, now } from '../lib/time';
 import { Link } from '../router';
 import { TableHead } from '../components/TableHead';
-import { detailHref, state } from '../store/resources';
+import { detailHref, referencesOf, state } from '../store/resources';
 
 function CapacityPanel(): JSX.Element {
   const pct = (a: number, b: number) => (b > 0 ? (a / b) * 100 : 0);
@@ -33,7 +33,7 @@ function CapacityPanel(): JSX.Element {
     const owner = new Map<string, string>();
     for (const c of Object.values(state.objects)) {
       if (c.kind !== 'Cluster') continue;
-      for (const p of parentsOf(c)) owner.set(p, c.metadata.name);
+      for (const p of parentKeys(c, referencesOf)) owner.set(p, c.metadata.name);
     }
     const groups = new Map<string, { cluster: string; vms: number; notReady: number; cpu: number; mem: number }>();
     for (const vm of Object.values(state.objects)) {

@@ -29,6 +29,10 @@ const rvOf = (o: HostObject | undefined): number => Number(o?.metadata.resourceV
 export function kindByPlural(plural: string): KindInfo | undefined {
   return state.kinds.find((k) => k.plural === plural);
 }
+/** A kind's reference rules, as the server describes them. */
+export function referencesOf(kind: string): { path: string; kind: string }[] {
+  return state.kinds.find((k) => k.kind === kind)?.references ?? [];
+}
 export function pluralOf(kind: string): string {
   return state.kinds.find((k) => k.kind === kind)?.plural ?? `${kind.toLowerCase()}s`;
 }

@@ -1,0 +1,36 @@
+// The composition root of the runtime: the kind modules (src/reconcilers/index.ts), the ports
+// built from adapters or the sim host, and the manager that runs them. `up`, the tests and the
+// bench build their manager here, so only this folder wires adapters, kinds and the manager.
+import { Manager, type ManagerOptions } from '../controllers/manager.js';
+import { SecretStore } from '../adapters/secrets/secret-store.js';
+import type { GuestExec } from '../ports/guest-exec.js';
+import type { HostPorts } from '../ports/index.js';
+import type { Secrets } from '../ports/secrets.js';
+import type { VmProvider } from '../ports/vm-provider.js';
+import { KIND_MODULES } from '../reconcilers/index.js';
+import type { VmOptions } from '../reconcilers/virtualmachine/module.js';
+
+export type HostManager = Manager<HostPorts> & { readonly ports: HostPorts };
+
+export interface HostManagerOptions extends Omit<ManagerOptions<HostPorts>, 'kinds' | 'ports' | 'kindOptions' | 'secretValues' | 'onStopped'>, VmOptions {
+  provider: VmProvider;
+  guest: GuestExec;
+  /** Default: files in `<state>/secrets` and HOSTPLANE_SECRET_* variables. */
+  secrets?: Secrets;
+}
+
+export function createHostManager(opts: HostManagerOptions): HostManager {
+  const { provider, guest, pollIntervalMs, ipWaitSeconds, stopTimeoutSeconds, crashLoop, observeMaxAgeMs, ...rest } = opts;
+  const secrets = opts.secrets ?? new SecretStore(opts.stateDir.path('secrets'));
+  const ports: HostPorts = { provider, guest, secrets };
+  const vm: VmOptions = { pollIntervalMs, ipWaitSeconds, stopTimeoutSeconds, crashLoop, observeMaxAgeMs };
+  const manager = new Manager<HostPorts>({
+    ...rest,
+    kinds: KIND_MODULES,
+    ports,
+    kindOptions: { VirtualMachine: Object.fromEntries(Object.entries(vm).filter(([, v]) => v !== undefined)) },
+    secretValues: () => secrets.values(),
+    onStopped: () => guest.close(),
+  });
+  return Object.assign(manager, { ports });
+}

@@ -1,0 +1,90 @@
+// What one kind brings to the runtime. A kind's folder (src/reconcilers/<kind>/) exports one
+// KindModule; src/reconcilers/index.ts lists them; the manager, the API server and the CLI read
+// everything kind-specific from here, so none of them names a kind.
+import type { Command } from 'commander';
+import type { HostObject, Kind } from '../api/types.js';
+import type { ReferenceRule } from '../api/references.js';
+import type { Clock } from './clock.js';
+import type { Reconciler } from './controller.js';
+import type { HostCapacity } from './host-capacity.js';
+import type { Registry } from './metrics.js';
+import type { EventSink, Logger } from './sinks.js';
+import type { StateDir } from './state-dir.js';
+import type { ObjectStore } from './store.js';
+
+/** What the runtime hands every kind's reconciler factory (ports come separately, typed by the kind). */
+export interface KindRuntime {
+  store: ObjectStore;
+  events: EventSink;
+  log: Logger;
+  metrics: Registry;
+  clock: Clock;
+  /** Where the kind keeps its own records and logs (`records/<Kind>/…`, `logs/<Kind>/…`). */
+  stateDir: StateDir;
+  /** The host's CPU and memory, shared by every kind that places workloads on it. */
+  capacity: HostCapacity;
+  /** Blanks every secret value handed out so far (for logs the kind writes itself). */
+  redact(text: string): string;
+}
+
+/** One log file of an object, as `hostplane logs` and the API list it. */
+export interface KindLogFile {
+  label: string;
+  file: string;
+}
+
+/** An extra HTTP route of a kind, mounted under /api/v1/<plural>/:name/<path>. */
+export interface KindRoute {
+  method: 'GET' | 'POST';
+  /** e.g. `run` → POST /api/v1/loadtests/:name/run */
+  path: string;
+  handle(obj: HostObject, ctx: KindRouteContext): Promise<{ status: number; body: unknown }> | { status: number; body: unknown };
+}
+
+export interface KindRouteContext {
+  stateRoot: string;
+  reconcileNow(key: string): boolean;
+}
+
+/** What a kind's CLI verbs get: where the specs and the state dir are, and how to print. */
+export interface KindCliContext {
+  /** Resolved from the global --specs/--state flags when the verb runs. */
+  dirs(): { specs: string; state: string };
+  out(s: string): void;
+  err(s: string): void;
+}
+
+/**
+ * A closed vocabulary per condition type: the reasons the kind may set on it. The CRD's
+ * status.conditions description names every one (a test checks), and `explain` prints them.
+ */
+export type ConditionVocabulary = Readonly<Record<string, readonly string[]>>;
+
+export interface KindModule<Ports = unknown> {
+  kind: Kind;
+  /** Short names the CLI accepts (`vm`); must equal the CRD's spec.names.shortNames. */
+  shortNames: readonly string[];
+  /** The kind's CRD, a file name in crds/. */
+  crdFile: string;
+  /** Which objects this kind's objects depend on (the dependency index and the dashboard graph). */
+  references: readonly ReferenceRule[];
+  conditions: ConditionVocabulary;
+  /** Parallel reconciles of this kind; `requested` is `up --workers` (a kind may ignore it). */
+  workers(requested: number | undefined): number;
+  /** Builds the reconciler once, at start. `options` are the kind's own knobs (tests shorten them). */
+  createReconciler(rt: KindRuntime, ports: Ports, options?: Record<string, unknown>): Reconciler;
+  /** Runs after the store is restored, before the first reconcile (e.g. re-reserve host capacity). */
+  restore?(rt: KindRuntime): void;
+  /** The log files one object of this kind has (may not exist yet). */
+  logFiles?(stateRoot: string, name: string): KindLogFile[];
+  routes?: readonly KindRoute[];
+  /** Extra CLI verbs (commander Commands), added beside the built-in ones. */
+  commands?(ctx: KindCliContext): Command[];
+}
+
+/** The module of `kind`, or a clear error naming the kinds that exist. */
+export function moduleOf<P>(modules: readonly KindModule<P>[], kind: Kind): KindModule<P> {
+  const m = modules.find((x) => x.kind === kind);
+  if (!m) throw new Error(`no kind module for ${kind}; modules: ${modules.map((x) => x.kind).join(', ')}`);
+  return m;
+}
