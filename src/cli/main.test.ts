@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { main, normalizeArgv } from './main.js';
+import { buildProgram, main } from './main.js';
 
-describe('normalizeArgv', () => {
+describe('-f per command', () => {
   it('reads -f as --follow for logs and as --filename for every other verb', () => {
-    expect(normalizeArgv(['logs', 'vm/a', '-f'])).toEqual(['logs', 'vm/a', '--follow']);
-    expect(normalizeArgv(['--specs', 'logs', 'logs', '-f', 'vm/a'])).toEqual(['--specs', 'logs', 'logs', '--follow', 'vm/a']);
-    expect(normalizeArgv(['apply', '-f', 'logs'])).toEqual(['apply', '-f', 'logs']);
-    expect(normalizeArgv(['-o', 'logs', 'apply', '-f', 'x.yaml'])).toEqual(['-o', 'logs', 'apply', '-f', 'x.yaml']);
+    const program = buildProgram({ out() {}, err() {} }, () => {});
+    const short = (verb: string) => program.commands.find((c) => c.name() === verb)!.options.find((o) => o.short === '-f')?.long;
+    expect(short('logs')).toBe('--follow');
+    expect(short('apply')).toBe('--filename');
+    expect(short('get')).toBeUndefined();
   });
 });
 

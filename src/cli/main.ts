@@ -1,7 +1,9 @@
 // The `hostplane` command: kubectl's habits over a specs directory and a state directory.
-import { parseArgs } from 'node:util';
+// One commander Command per verb, each with its own flags, help and examples; kinds add verbs
+// through their modules (src/reconcilers/index.ts).
 import { dirname, join, resolve } from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
 import { stringify } from 'yaml';
 import type { HostObject, Kind } from '../api/types.js';
 import { loadSchemaRegistry, type KindInfo } from '../api/schema.js';
@@ -9,218 +11,387 @@ import { getCondition } from '../api/conditions.js';
 import { StateDir } from '../controllers/state-dir.js';
 import { submitSimRequest } from '../sim/host/sim-world.js';
 import { CONFIRM_DELETIONS } from '../controllers/manager.js';
+import { KIND_MODULES } from '../reconcilers/index.js';
 import { age, conditionRows, painter, table, type Painter } from './format.js';
 import { openView, type LabView } from './view.js';
 import { objectRow, printedColumns, watchGet, type GetOutput } from './watch.js';
 import { followLogs, printLogs, type LogFile } from './follow.js';
 import { parseListen } from '../server/server.js';
 import { up, type UpOptions } from '../app/up.js';
-import { applyFile, deleteFromSpecs } from './apply.js';
-
-const USAGE = `hostplane — a control plane for this host's VMs, clusters, add-ons and load tests
-
-Usage:
-  hostplane up [--specs DIR] [--state DIR] [--provider auto|sim|tart|qemu] [--listen HOST:PORT|off]
-               [--poll 30s] [--resync 10h] [--grace 3s] [--workers 4] [--host-cpu N] [--host-memory GiB] [--sim-scale 1]
-  hostplane get KIND [NAME] [-o wide|yaml|json] [-w|--watch] [--watch-only]
-                                          -w: print the table, then a row each time an object's row changes
-                                          (deleted ones too) until Ctrl-C; --watch-only: the changes only;
-                                          with -o json|yaml one object per change
-  hostplane describe KIND NAME
-  hostplane events [KIND/NAME]
-  hostplane explain KIND[.field.path] [--recursive]
-  hostplane logs vm/NAME [-f|--follow] [--tail N]
-                                          console, provisioning and provider-command logs; -f: keep printing what is appended
-                                          (waits for files that do not exist yet) until Ctrl-C; --tail N: the
-                                          last N lines of each file (-1, the default, for all)
-  hostplane apply -f FILE|-               write the documents into the specs (an existing object in place, comments kept)
-  hostplane delete KIND/NAME              remove the object's document from its spec file
-  hostplane stop|start KIND/NAME          set spec.powerState in the spec file (comments kept)
-  hostplane wait KIND/NAME --for=condition=Ready [--timeout=5m]
-  hostplane confirm-deletions             delete the objects whose specs vanished all at once (deletion was paused)
-  hostplane sim kill|delete|foreign NAME  act on the sim host's world behind hostplane's back
-
-Common flags: --specs DIR (default ./specs), --state DIR (default .hostplane beside the specs), --no-color
-Kinds: virtualmachine (vm), cluster (cl), addon (ad), loadtest (lt); plural and singular forms work.`;
-
 import { EXIT } from '../app/exit-codes.js';
+import { applyFile, deleteFromSpecs } from './apply.js';
+import { completionScript, complete, SHELLS, type Shell } from './completion.js';
+
 export { EXIT };
 
-const OPTIONS = {
-  specs: { type: 'string' },
-  state: { type: 'string' },
-  provider: { type: 'string', default: 'auto' },
-  listen: { type: 'string', default: '127.0.0.1:7780' },
-  output: { type: 'string', short: 'o' },
-  filename: { type: 'string', short: 'f' },
-  'no-color': { type: 'boolean' },
-  recursive: { type: 'boolean' },
-  for: { type: 'string' },
-  timeout: { type: 'string', default: '5m' },
-  workers: { type: 'string' },
-  grace: { type: 'string' },
-  poll: { type: 'string' },
-  resync: { type: 'string' },
-  'sim-scale': { type: 'string' },
-  'host-cpu': { type: 'string' },
-  'host-memory': { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-  version: { type: 'boolean' },
-  watch: { type: 'boolean', short: 'w' },
-  'watch-only': { type: 'boolean' },
-  follow: { type: 'boolean' },
-  tail: { type: 'string', default: '-1' },
-} as const;
+type Out = (s: string) => void;
 
-/**
- * kubectl's `-f` is --filename for most verbs and --follow for `logs`: the verb decides. The verb is
- * the first word that is neither a flag nor the value of a flag that takes one.
- */
-export function normalizeArgv(argv: string[]): string[] {
-  const valued = new Set<string>();
-  for (const [name, o] of Object.entries(OPTIONS) as [string, { type: string; short?: string }][]) {
-    if (o.type !== 'string') continue;
-    valued.add(`--${name}`);
-    if (o.short) valued.add(`-${o.short}`);
-  }
-  let verb: string | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--') break;
-    if (a.startsWith('-') && a.length > 1) {
-      if (valued.has(a)) i++;
-      continue;
-    }
-    verb = a;
-    break;
-  }
-  return verb === 'logs' ? argv.map((a) => (a === '-f' ? '--follow' : a)) : argv;
+const KINDS_HELP = 'Kinds: virtualmachine (vm), cluster (cl), addon (ad), loadtest (lt); plural and singular forms work.';
+
+function version(): string {
+  return JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version as string;
 }
 
-export async function main(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s + '\n'), err: (s: string) => void = (s) => process.stderr.write(s + '\n')): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: normalizeArgv(argv), allowPositionals: true, options: OPTIONS });
-  } catch (e) {
-    err(`error: ${(e as Error).message}\n\n${USAGE}`);
+/** The global flags, wherever they appear on the line (kubectl accepts them after the verb too). */
+interface GlobalFlags {
+  specs?: string;
+  state?: string;
+  color?: boolean;
+}
+
+interface Io {
+  out: Out;
+  err: Out;
+}
+
+/** Examples shown under each command's --help. */
+function examples(lines: string[]): string {
+  return `\nExamples:\n${lines.map((l) => `  ${l}`).join('\n')}`;
+}
+
+/**
+ * Builds the whole command tree. `setCode` receives each action's exit code; errors of the parser
+ * itself (unknown flag, missing argument) reach main as CommanderError with the command's name.
+ */
+export function buildProgram(io: Io, setCode: (code: number) => void): Command {
+  const program = new Command('hostplane');
+  // Help goes through io.out; parser errors are printed by main (one line and a hint), not here.
+  const output = { writeOut: (s: string) => io.out(s.replace(/\n$/, '')), writeErr: (s: string) => io.err(s.replace(/\n$/, '')), outputError: () => {} };
+  const dirs = () => {
+    const g = program.opts<GlobalFlags>();
+    const specs = resolve(g.specs ?? 'specs');
+    const state = resolve(g.state ?? join(dirname(specs), '.hostplane'));
+    return { specs, state };
+  };
+  const paint = () => painter(program.opts<GlobalFlags>().color !== false && !process.env.NO_COLOR && process.stdout.isTTY === true);
+  /** Runs an action and turns our errors into exit codes (usage 2, not found 4, anything else 1). */
+  const run =
+    <A extends unknown[]>(fn: (...a: A) => Promise<number> | number) =>
+    async (...a: A): Promise<void> => {
+      try {
+        setCode(await fn(...a));
+      } catch (e) {
+        if (e instanceof UsageError) {
+          io.err(`error: ${e.message}`);
+          setCode(EXIT.usage);
+        } else if (e instanceof NotFoundError) {
+          io.err(`error: ${e.message}`);
+          setCode(EXIT.notFound);
+        } else {
+          io.err(`error: ${(e as Error).message}`);
+          setCode(EXIT.error);
+        }
+      }
+    };
+
+  program
+    .description("a control plane for this host's VMs, clusters, add-ons and load tests")
+    .usage('COMMAND [ARGS] [FLAGS]')
+    .version(version(), '--version', 'print the version')
+    .helpOption('-h, --help', 'show help (hostplane COMMAND --help for a command)')
+    .option('--specs <dir>', 'the specs directory', undefined)
+    .option('--state <dir>', 'the state directory (default: .hostplane beside the specs)')
+    .option('--no-color', 'plain output')
+    .addHelpText('after', `\n${KINDS_HELP}\nExit codes: 0 ok, 1 error, 2 usage, 3 state dir locked, 4 not found, 5 wait timed out.`)
+    .configureHelp({ showGlobalOptions: true, subcommandTerm: (c) => `${c.name()} ${c.usage()}`.trimEnd() })
+    .configureOutput(output)
+    .showSuggestionAfterError(true);
+  const commands: Command[] = [];
+  const add = (c: Command): Command => {
+    c.helpOption('-h, --help', 'show help for this command');
+    c.configureHelp({ showGlobalOptions: true });
+    c.configureOutput(output);
+    program.addCommand(c);
+    commands.push(c);
+    return c;
+  };
+
+  add(
+    new Command('up')
+      .summary('reconcile the lab in the specs directory and serve the API and dashboard')
+      .usage('[--provider auto|sim|tart|qemu] [--listen HOST:PORT|off] [flags]')
+      .addOption(new Option('--provider <name>', 'VM provider').choices(['auto', 'sim', 'tart', 'qemu']).default('auto'))
+      .option('--listen <host:port|off>', 'where the API and dashboard listen', '127.0.0.1:7780')
+      .option('--poll <duration>', 'health poll of a converged VM (at least 1s)')
+      .option('--resync <duration>', 'safety-net resync of every object (at least 1m)')
+      .option('--grace <duration>', 'a spec gone from disk is deleted only after this long')
+      .option('--workers <n>', 'parallel VM reconciles')
+      .option('--host-cpu <n>', 'host CPUs hostplane may hand out')
+      .option('--host-memory <GiB>', 'host memory hostplane may hand out')
+      .option('--sim-scale <factor>', 'sim host latency factor')
+      .addHelpText('after', examples(['hostplane up --specs specs --provider sim', 'hostplane up --listen 0.0.0.0:7780   # beyond loopback: every request needs the token']))
+      .action(
+        run(async (f: Record<string, string | undefined>) => {
+          const { specs, state } = dirs();
+          // Every flag is checked before the specs directory, so a bad flag is named even when both are wrong.
+          if (f.listen !== 'off') {
+            try {
+              parseListen(f.listen!);
+            } catch (e) {
+              throw new UsageError(e instanceof Error ? e.message : String(e));
+            }
+          }
+          const upOptions: UpOptions = {
+            specs,
+            state,
+            provider: f.provider as UpOptions['provider'],
+            listen: f.listen === 'off' ? false : f.listen!,
+            workers: num(f.workers),
+            graceMs: f.grace ? parseDuration(f.grace) : undefined,
+            pollIntervalMs: f.poll ? atLeast('--poll', parseDuration(f.poll), 1_000) : undefined,
+            resyncPeriodMs: f.resync ? atLeast('--resync', parseDuration(f.resync), 60_000) : undefined,
+            simScale: num(f.simScale),
+            hostCpu: num(f.hostCpu),
+            hostMemoryMiB: f.hostMemory ? Math.round(Number.parseFloat(f.hostMemory) * 1024) : undefined,
+          };
+          if (!existsSync(specs)) throw new UsageError(`specs directory ${specs} does not exist (pass --specs DIR)`);
+          return await up(upOptions, paint(), io.out);
+        }),
+      ),
+  );
+
+  add(
+    new Command('get')
+      .summary('list objects, or show one')
+      .usage('KIND [NAME] [-o wide|yaml|json] [-w|--watch] [--watch-only]')
+      .argument('[kind]', 'a kind, or KIND/NAME')
+      .argument('[name]', 'one object')
+      .option('-o, --output <format>', 'wide, yaml or json (json is a kubectl List)')
+      .option('-w, --watch', 'print the table, then a row each time an object\'s row changes (deleted ones too) until Ctrl-C')
+      .option('--watch-only', 'the changes only')
+      .addHelpText('after', examples(['hostplane get vms', 'hostplane get vm dev-master -o yaml', 'hostplane get vms -w']))
+      .action(
+        run(async (kind: string | undefined, name: string | undefined, f: { output?: string; watch?: boolean; watchOnly?: boolean }) => {
+          const { specs, state } = dirs();
+          const words = [kind, name].filter((w): w is string => !!w);
+          if (!f.watch && !f.watchOnly) return await get(await openView(specs, state), words, f.output, io.out, paint());
+          const registry = loadSchemaRegistry();
+          const view = await openView(specs, state, registry);
+          const t = target(view, words);
+          if (t.name) mustGet(view, t.info.kind, t.name); // kubectl: watching an object that does not exist is NotFound
+          return await watchGet({ specs, state, registry, info: t.info, name: t.name, output: getOutput(f.output), watchOnly: !!f.watchOnly, paint: paint(), out: io.out, err: io.err });
+        }),
+      ),
+  );
+
+  add(
+    new Command('describe')
+      .summary('spec, status, conditions, spec errors and events of one object')
+      .usage('KIND NAME')
+      .argument('[kind]', 'a kind, or KIND/NAME')
+      .argument('[name]', 'the object')
+      .addHelpText('after', examples(['hostplane describe vm dev-master', 'hostplane describe cluster/dev']))
+      .action(run(async (kind?: string, name?: string) => describe(await openView(dirs().specs, dirs().state), words(kind, name), io.out, paint()))),
+  );
+
+  add(
+    new Command('events')
+      .summary('what happened, newest last (all objects, one kind, or one object)')
+      .usage('[KIND[/NAME]]')
+      .argument('[kind]', 'a kind, or KIND/NAME')
+      .argument('[name]', 'one object')
+      .addHelpText('after', examples(['hostplane events', 'hostplane events vm/dev-master']))
+      .action(run(async (kind?: string, name?: string) => events(await openView(dirs().specs, dirs().state), words(kind, name), io.out))),
+  );
+
+  add(
+    new Command('explain')
+      .summary('field documentation from the CRDs')
+      .usage('KIND[.field.path] [--recursive]')
+      .argument('[path]', 'e.g. vm.spec.network')
+      .option('--recursive', 'every field below the path')
+      .addHelpText('after', examples(['hostplane explain vm.spec.network', 'hostplane explain cluster --recursive']))
+      .action(
+        run((path: string | undefined, f: { recursive?: boolean }) => {
+          if (!path) throw new UsageError('explain needs a kind or field path, e.g. hostplane explain vm.spec.network');
+          io.out(loadSchemaRegistry().explain(path, { recursive: f.recursive }));
+          return EXIT.ok;
+        }),
+      ),
+  );
+
+  add(
+    new Command('apply')
+      .summary('write the documents into the specs (an existing object in place, comments kept)')
+      .usage('-f FILE|-')
+      .option('-f, --filename <file>', 'a YAML file, or - for standard input')
+      .addHelpText('after', examples(['hostplane apply -f new-vm.yaml', 'cat vm.yaml | hostplane apply -f -']))
+      .action(
+        run(async (f: { filename?: string }) => {
+          if (!f.filename) throw new UsageError('apply needs -f FILE (or -f - for standard input)');
+          const { specs, state } = dirs();
+          const res = await applyFile(await openView(specs, state), specs, f.filename);
+          if (res.errors.length) {
+            for (const e of res.errors) io.err(`error: ${e}`);
+            io.err('nothing was written');
+            return EXIT.error;
+          }
+          for (const l of res.lines) io.out(l);
+          return EXIT.ok;
+        }),
+      ),
+  );
+
+  add(
+    new Command('delete')
+      .summary("remove the object's document from its spec file (the object goes after the grace period)")
+      .usage('KIND/NAME')
+      .argument('[kind]', 'a kind, or KIND/NAME')
+      .argument('[name]', 'the object')
+      .addHelpText('after', examples(['hostplane delete vm/dev-worker1']))
+      .action(
+        run(async (kind?: string, name?: string) => {
+          const { specs, state } = dirs();
+          const view = await openView(specs, state);
+          const t = target(view, words(kind, name));
+          mustGet(view, t.info.kind, t.name);
+          io.out(await deleteFromSpecs(view, specs, t.info.kind, t.name!));
+          return EXIT.ok;
+        }),
+      ),
+  );
+
+  for (const verb of ['stop', 'start'] as const) {
+    add(
+      new Command(verb)
+        .summary(`set spec.powerState: ${verb === 'stop' ? 'Stopped' : 'Running'} in the spec file (comments kept)`)
+        .usage('KIND/NAME')
+        .argument('[kind]', 'a kind, or KIND/NAME')
+        .argument('[name]', 'the object')
+        .addHelpText('after', examples([`hostplane ${verb} vm/dev-worker1`]))
+        .action(run(async (kind?: string, name?: string) => setPower(await openView(dirs().specs, dirs().state), dirs().specs, verb, words(kind, name), io.out))),
+    );
+  }
+
+  add(
+    new Command('wait')
+      .summary('wait until a condition holds at the current generation')
+      .usage('KIND/NAME --for=condition=TYPE[=True|False|Unknown] [--timeout=5m]')
+      .argument('[kind]', 'a kind, or KIND/NAME')
+      .argument('[name]', 'the object')
+      .option('--for <condition>', 'condition=TYPE[=True|False|Unknown]')
+      .option('--timeout <duration>', 'give up after this long (exit 5)', '5m')
+      .addHelpText('after', examples(['hostplane wait vm/dev-master --for=condition=Ready --timeout=5m']))
+      .action(run((kind: string | undefined, name: string | undefined, f: { for?: string; timeout: string }) => wait(dirs().specs, dirs().state, words(kind, name), f.for, f.timeout, io.out, io.err))),
+  );
+
+  add(
+    new Command('logs')
+      .summary('console, provisioning and provider-command logs of an object')
+      .usage('vm/NAME [-f|--follow] [--tail N]')
+      .argument('[kind]', 'a kind, or KIND/NAME')
+      .argument('[name]', 'the object')
+      .option('-f, --follow', 'keep printing what is appended (waits for files that do not exist yet) until Ctrl-C')
+      .option('--tail <n>', 'the last N lines of each file (-1 for all)', '-1')
+      .addHelpText('after', examples(['hostplane logs vm/dev-master', 'hostplane logs vm/dev-master -f --tail 20']))
+      .action(run(async (kind: string | undefined, name: string | undefined, f: { follow?: boolean; tail: string }) => logs(await openView(dirs().specs, dirs().state), words(kind, name), { follow: !!f.follow, tail: tailLines(f.tail) }, io.out, io.err))),
+  );
+
+  add(
+    new Command('confirm-deletions')
+      .summary('delete the objects whose specs vanished all at once (deletion was paused)')
+      .usage(' ')
+      .action(
+        run(async () => {
+          const { specs, state } = dirs();
+          const view = await openView(specs, state);
+          if (!view.upPid) {
+            io.err(`error: no hostplane up is running on ${state}; a confirmation only applies to a deletion pause that a running hostplane reported`);
+            return EXIT.error;
+          }
+          const last = view.events().filter((e) => e.object === 'File/.').at(-1);
+          if (last?.reason !== 'DeletionPaused') {
+            io.err('error: no deletion is paused (hostplane events shows what the source reported)');
+            return EXIT.error;
+          }
+          view.stateDir.writeJson(CONFIRM_DELETIONS, { at: new Date().toISOString(), confirming: last.message });
+          io.out(`confirmed: ${last.message}\nthe running hostplane (pid ${view.upPid}) marks those objects for deletion within a second`);
+          return EXIT.ok;
+        }),
+      ),
+  );
+
+  add(
+    new Command('sim')
+      .summary("act on the sim host's world behind hostplane's back")
+      .usage('kill|delete|foreign NAME')
+      .argument('[op]', 'kill, delete or foreign')
+      .argument('[name]', 'the VM')
+      .addHelpText('after', examples(['hostplane sim kill dev-worker1']))
+      .action(run((op?: string, name?: string) => sim(dirs().state, words(op, name), io.out))),
+  );
+
+  add(
+    new Command('completion')
+      .summary('print a shell completion script (commands, kinds and object names from the specs)')
+      .usage('bash|zsh|fish')
+      .argument('<shell>', SHELLS.join(', '))
+      .addHelpText('after', examples(['source <(hostplane completion bash)', 'hostplane completion zsh > "${fpath[1]}/_hostplane"', 'hostplane completion fish > ~/.config/fish/completions/hostplane.fish']))
+      .action(
+        run((shell: string) => {
+          if (!SHELLS.includes(shell as Shell)) throw new UsageError(`completion: the shell must be ${SHELLS.join(', ')} (got ${shell})`);
+          io.out(completionScript(shell as Shell));
+          return EXIT.ok;
+        }),
+      ),
+  );
+
+  program
+    .command('__complete', { hidden: true })
+    .argument('[words...]')
+    .allowUnknownOption(true)
+    .helpOption(false)
+    .action(
+      run(async (typed: string[] = []) => {
+        for (const c of await complete(program, typed, dirs())) io.out(c);
+        return EXIT.ok;
+      }),
+    );
+
+  program
+    .command('version', { hidden: true })
+    .action(() => {
+      io.out(version());
+      setCode(EXIT.ok);
+    });
+
+  // Verbs a kind brings (src/reconcilers/<kind>/module.ts).
+  for (const m of KIND_MODULES) for (const c of m.commands?.({ dirs, out: io.out, err: io.err }) ?? []) add(c);
+
+  // Parser errors name the command they came from, so the hint can point at its --help.
+  for (const c of [program, ...commands]) {
+    c.exitOverride((e) => {
+      throw Object.assign(e, { commandPath: c === program ? 'hostplane' : `hostplane ${c.name()}` });
+    });
+  }
+  return program;
+}
+
+export async function main(argv: string[], out: Out = (s) => process.stdout.write(s + '\n'), err: Out = (s) => process.stderr.write(s + '\n')): Promise<number> {
+  let code: number = EXIT.ok;
+  const program = buildProgram({ out, err }, (c) => (code = c));
+  // No command at all: the overview, and exit 2 as for any other usage error.
+  if (!argv.some((a) => !a.startsWith('-')) && !argv.some((a) => ['-h', '--help', '--version'].includes(a))) {
+    out(program.helpInformation().trimEnd());
     return EXIT.usage;
   }
-  const { values: f, positionals: args } = parsed;
-  const paint = painter(!f['no-color'] && !process.env.NO_COLOR && process.stdout.isTTY === true);
-  const specs = resolve(f.specs ?? 'specs');
-  const state = resolve(f.state ?? join(dirname(specs), '.hostplane'));
-  const [verb, ...rest] = args;
-  if (f.version || verb === 'version') {
-    out(JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version);
-    return EXIT.ok;
-  }
-  if (f.help || !verb || verb === 'help') {
-    out(USAGE);
-    return verb || f.help ? EXIT.ok : EXIT.usage;
-  }
   try {
-    switch (verb) {
-      case 'up': {
-        const provider = f.provider as 'auto' | 'sim' | 'tart' | 'qemu';
-        if (!['auto', 'sim', 'tart', 'qemu'].includes(provider)) throw new UsageError(`--provider must be auto, sim, tart or qemu (got ${provider})`);
-        // Every flag is checked before the specs directory, so a bad flag is named even when both are wrong.
-        if (f.listen !== 'off') {
-          try {
-            parseListen(f.listen!);
-          } catch (e) {
-            throw new UsageError(e instanceof Error ? e.message : String(e));
-          }
-        }
-        const upOptions: UpOptions = {
-          specs,
-          state,
-          provider,
-          listen: f.listen === 'off' ? false : f.listen!,
-          workers: num(f.workers),
-          graceMs: f.grace ? parseDuration(f.grace) : undefined,
-          pollIntervalMs: f.poll ? atLeast('--poll', parseDuration(f.poll), 1_000) : undefined,
-          resyncPeriodMs: f.resync ? atLeast('--resync', parseDuration(f.resync), 60_000) : undefined,
-          simScale: num(f['sim-scale']),
-          hostCpu: num(f['host-cpu']),
-          hostMemoryMiB: f['host-memory'] ? Math.round(Number.parseFloat(f['host-memory']) * 1024) : undefined,
-        };
-        if (!existsSync(specs)) throw new UsageError(`specs directory ${specs} does not exist (pass --specs DIR)`);
-        return await up(upOptions, paint, out);
-      }
-      case 'get': {
-        if (!f.watch && !f['watch-only']) return await get(await openView(specs, state), rest, f.output, out, paint);
-        const registry = loadSchemaRegistry();
-        const view = await openView(specs, state, registry);
-        const { info, name } = target(view, rest);
-        if (name) mustGet(view, info.kind, name); // kubectl: watching an object that does not exist is NotFound
-        return await watchGet({ specs, state, registry, info, name, output: getOutput(f.output), watchOnly: !!f['watch-only'], paint, out, err });
-      }
-      case 'describe':
-        return await describe(await openView(specs, state), rest, out, paint);
-      case 'events':
-        return await events(await openView(specs, state), rest, out);
-      case 'explain': {
-        if (!rest[0]) throw new UsageError('explain needs a kind or field path, e.g. hostplane explain vm.spec.network');
-        out(loadSchemaRegistry().explain(rest[0], { recursive: f.recursive }));
-        return EXIT.ok;
-      }
-      case 'stop':
-      case 'start':
-        return await setPower(await openView(specs, state), specs, verb, rest, out);
-      case 'logs':
-        return await logs(await openView(specs, state), rest, { follow: !!f.follow, tail: tailLines(f.tail!) }, out, err);
-      case 'wait':
-        return await wait(specs, state, rest, f.for, f.timeout!, out, err);
-      case 'sim':
-        return sim(state, rest, out);
-      case 'apply': {
-        if (!f.filename) throw new UsageError('apply needs -f FILE (or -f - for standard input)');
-        const res = await applyFile(await openView(specs, state), specs, f.filename);
-        if (res.errors.length) {
-          for (const e of res.errors) err(`error: ${e}`);
-          err('nothing was written');
-          return EXIT.error;
-        }
-        for (const l of res.lines) out(l);
-        return EXIT.ok;
-      }
-      case 'delete': {
-        const view = await openView(specs, state);
-        const { info, name } = target(view, rest);
-        mustGet(view, info.kind, name);
-        out(await deleteFromSpecs(view, specs, info.kind, name!));
-        return EXIT.ok;
-      }
-      case 'confirm-deletions': {
-        const view = await openView(specs, state);
-        if (!view.upPid) {
-          err(`error: no hostplane up is running on ${state}; a confirmation only applies to a deletion pause that a running hostplane reported`);
-          return EXIT.error;
-        }
-        const last = view.events().filter((e) => e.object === 'File/.').at(-1);
-        if (last?.reason !== 'DeletionPaused') {
-          err('error: no deletion is paused (hostplane events shows what the source reported)');
-          return EXIT.error;
-        }
-        view.stateDir.writeJson(CONFIRM_DELETIONS, { at: new Date().toISOString(), confirming: last.message });
-        out(`confirmed: ${last.message}\nthe running hostplane (pid ${view.upPid}) marks those objects for deletion within a second`);
-        return EXIT.ok;
-      }
-      default:
-        throw new UsageError(`unknown command "${verb}"`);
-    }
+    await program.parseAsync(argv, { from: 'user' });
   } catch (e) {
-    if (e instanceof UsageError) {
-      err(`error: ${e.message}`);
-      return EXIT.usage;
-    }
-    if (e instanceof NotFoundError) {
-      err(`error: ${e.message}`);
-      return EXIT.notFound;
-    }
-    err(`error: ${(e as Error).message}`);
-    return EXIT.error;
+    if (!(e instanceof CommanderError)) throw e;
+    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.ok;
+    // One line saying what was wrong, one saying where to look: never a page of usage.
+    const where = (e as CommanderError & { commandPath?: string }).commandPath ?? 'hostplane';
+    const line = e.message.trim().replace(/\s*\n\s*/g, ' ');
+    err(line.startsWith('error:') ? line : `error: ${line}`);
+    err(`See '${where} --help'.`);
+    return EXIT.usage;
   }
+  return code;
+}
+
+function words(...w: (string | undefined)[]): string[] {
+  return w.filter((x): x is string => x !== undefined && x !== '');
 }
 
 class UsageError extends Error {}
@@ -356,9 +527,10 @@ async function setPower(view: LabView, specsDir: string, verb: 'stop' | 'start',
 
 async function logs(view: LabView, words: string[], opts: { follow: boolean; tail: number }, out: (s: string) => void, err: (s: string) => void): Promise<number> {
   const { info, name } = target(view, words);
-  if (info.kind !== 'VirtualMachine') throw new UsageError('logs are kept for VMs: hostplane logs vm/NAME');
+  const module = KIND_MODULES.find((m) => m.kind === info.kind);
+  if (!module?.logFiles) throw new UsageError(`logs are kept for ${KIND_MODULES.filter((m) => m.logFiles).map((m) => m.shortNames[0] ?? m.kind).join(', ')} only: hostplane logs vm/NAME`);
   const obj = mustGet(view, info.kind, name);
-  const files: LogFile[] = (['console', 'provision', 'commands'] as const).map((which) => ({ label: which, file: view.stateDir.path('logs', 'VirtualMachine', `${obj.metadata.name}.${which}.log`) }));
+  const files: LogFile[] = module.logFiles(view.stateDir.root, obj.metadata.name);
   if (opts.follow) return await followLogs({ root: view.stateDir.root, files, tail: opts.tail, out, err });
   if (!printLogs(files, opts.tail, out)) out(`No logs yet for vm/${obj.metadata.name}.`);
   return EXIT.ok;
