@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isReadyAtCurrentGeneration, setCondition } from './conditions.js';
-import { ConditionSet, proceed, runChain, StepError, TerminalReconcileError, waitFor, type Step } from '../controllers/framework.js';
+import { ConditionSet, proceed, runChain, StepError, TerminalError, waitFor, type Step } from '../controllers/framework.js';
 
 const t0 = new Date('2026-01-01T00:00:00Z');
 const t1 = new Date('2026-01-01T00:05:00Z');
@@ -70,7 +70,7 @@ describe('runChain', () => {
 
   it.each([
     ['a step error', new StepError('StartFailed', 'boom'), 'StartFailed', false],
-    ['a terminal error', new TerminalReconcileError('NameConflict', 'taken'), 'NameConflict', true],
+    ['a terminal error', new TerminalError('NameConflict', 'taken'), 'NameConflict', true],
     ['an unexpected error', new Error('oops'), 'ReconcileError', false],
   ])('stops at %s and names its reason', async (_what, err, reason, terminal) => {
     const log: string[] = [];

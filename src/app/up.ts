@@ -6,6 +6,7 @@ import { chooseProvider } from './select-provider.js';
 import { createProviders } from './adapters.js';
 import { createHostManager, type HostManager } from './host-manager.js';
 import { EXIT } from './exit-codes.js';
+import { formatSpecError } from '../controllers/spec-parse.js';
 import { KIND_MODULES } from '../reconcilers/index.js';
 import type { Painter } from '../cli/format.js';
 
@@ -91,7 +92,7 @@ export async function up(opts: UpOptions, paint: Painter, out: (s: string) => vo
   const counts = new Map<string, number>();
   for (const o of manager.store.list()) counts.set(o.kind, (counts.get(o.kind) ?? 0) + 1);
   out(`loaded:   ${[...counts].map(([k, n]) => `${n} ${k}`).join(', ') || 'no objects'}; ${manager.store.specErrors().length} spec errors`);
-  for (const e of manager.store.specErrors()) out(paint.red(`  ${e.file}:${e.line}:${e.col} ${e.field ? e.field + ': ' : ''}${e.message}`));
+  for (const e of manager.store.specErrors()) out(paint.red(`  ${formatSpecError(e)}`));
 
   let api: Awaited<ReturnType<typeof serveApi>> | undefined;
   if (opts.listen !== false) {

@@ -8,6 +8,7 @@ import { stringify } from 'yaml';
 import type { HostObject, Kind } from '../api/types.js';
 import { loadSchemaRegistry, type KindInfo } from '../api/schema.js';
 import { getCondition } from '../api/conditions.js';
+import { formatSpecError } from '../controllers/spec-parse.js';
 import { StateDir } from '../controllers/state-dir.js';
 import { submitSimRequest } from '../sim/host/sim-world.js';
 import { CONFIRM_DELETIONS } from '../controllers/manager.js';
@@ -454,7 +455,7 @@ async function get(view: LabView, words: string[], output: string | undefined, o
   const lastSource = sourceEvents[sourceEvents.length - 1];
   if (view.upPid && lastSource?.reason === 'DeletionPaused') out(paint.yellow(`\nWARNING: ${lastSource.message}`));
   const errs = view.store.specErrors().filter((e) => !e.object || e.object.startsWith(info.kind + '/'));
-  if (errs.length) out(paint.red(`\n${errs.length} spec error(s):\n`) + errs.map((e) => `  ${e.file}:${e.line}:${e.col} ${e.field ? e.field + ': ' : ''}${e.message}`).join('\n'));
+  if (errs.length) out(paint.red(`\n${errs.length} spec error(s):\n`) + errs.map((e) => `  ${formatSpecError(e)}`).join('\n'));
   return EXIT.ok;
 }
 
@@ -486,7 +487,7 @@ async function describe(view: LabView, words: string[], out: (s: string) => void
     indent(table(['TYPE', 'STATUS', 'REASON', 'SINCE', 'MESSAGE'], conditionRows(obj.status?.conditions))),
   ];
   const errs = view.store.specErrorsFor(info.kind, obj.metadata.name);
-  if (errs.length) lines.push('', paint.red('Spec errors (the last valid spec is kept):'), ...errs.map((e) => `  ${e.file}:${e.line}:${e.col} ${e.field ? e.field + ': ' : ''}${e.message}`));
+  if (errs.length) lines.push('', paint.red('Spec errors (the last valid spec is kept):'), ...errs.map((e) => `  ${formatSpecError(e)}`));
   const evs = view.events().filter((e) => e.object === `${info.kind}/${obj.metadata.name}`).slice(-20);
   lines.push('', 'Events:', evs.length ? indent(table(['TYPE', 'REASON', 'AGE', 'COUNT', 'MESSAGE'], evs.map((e) => [e.type, e.reason, age(e.lastTimestamp), String(e.count), e.message]))) : '  <none>');
   out(lines.join('\n'));
@@ -506,7 +507,7 @@ async function events(view: LabView, words: string[], out: (s: string) => void):
     return EXIT.ok;
   }
   if (evs.length) out(table(['LAST SEEN', 'TYPE', 'REASON', 'OBJECT', 'COUNT', 'MESSAGE'], evs.map((e) => [age(e.lastTimestamp), e.type, e.reason, e.object, String(e.count), e.message])));
-  if (specErrors.length) out(`\nSpec errors now:\n` + specErrors.map((e) => `  ${e.file}:${e.line}:${e.col} ${e.field ? e.field + ': ' : ''}${e.message}`).join('\n'));
+  if (specErrors.length) out(`\nSpec errors now:\n` + specErrors.map((e) => `  ${formatSpecError(e)}`).join('\n'));
   return EXIT.ok;
 }
 

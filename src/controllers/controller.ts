@@ -61,14 +61,8 @@ export interface LastResult {
   requeueAfterMs?: number;
 }
 
-type LogFields = Record<string, unknown>;
-
-export interface Logger {
-  debug?(msg: string, fields?: LogFields): void;
-  info(msg: string, fields?: LogFields): void;
-  warn(msg: string, fields?: LogFields): void;
-  error(msg: string, fields?: LogFields): void;
-}
+import type { Logger } from './sinks.js';
+export type { Logger };
 
 export interface ControllerOptions {
   /** The kind this controller reconciles; the `kind` label of its metrics. */
@@ -234,11 +228,11 @@ export class Controller {
     if (err instanceof TerminalError) {
       this.queue.forget(key);
       this.record(key, { ...base, result: 'terminal', message: err.message, reason: err.reason });
-      this.logger.error('reconcile failed terminally; not retrying', { ...log, reason: err.reason, error: err.message });
+      (this.logger.error ?? this.logger.warn).call(this.logger, 'reconcile failed terminally; not retrying', { ...log, reason: err.reason, error: err.message });
       try {
         await this.onTerminal?.(key, err);
       } catch (hookErr) {
-        this.logger.error('onTerminal hook failed', { ...log, error: messageOf(hookErr) });
+        (this.logger.error ?? this.logger.warn).call(this.logger, 'onTerminal hook failed', { ...log, error: messageOf(hookErr) });
       }
       return;
     }

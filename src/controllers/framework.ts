@@ -18,12 +18,9 @@ export interface Step<S> {
 }
 
 /** A failure that retrying cannot fix (bad spec, name conflict): no retry, Stalled=True. */
-export class TerminalReconcileError extends Error {
-  constructor(readonly reason: string, message: string) {
-    super(message);
-    this.name = 'TerminalReconcileError';
-  }
-}
+/** The one terminal error type: the controller does not retry it; `reason` names the Stalled condition's reason. */
+export { TerminalError } from './controller.js';
+import { TerminalError } from './controller.js';
 
 /** A failure a retry may fix; `reason` feeds the condition that explains it. */
 export class StepError extends Error {
@@ -53,8 +50,8 @@ export async function runChain<S>(scope: S, steps: readonly Step<S>[], signal?: 
     try {
       out = await step.run(scope);
     } catch (error) {
-      const terminal = error instanceof TerminalReconcileError;
-      const reason = error instanceof TerminalReconcileError || error instanceof StepError ? error.reason : 'ReconcileError';
+      const terminal = error instanceof TerminalError;
+      const reason = error instanceof TerminalError || error instanceof StepError ? error.reason : 'ReconcileError';
       return { completed: false, error, requeueMs, stoppedAt: { step: step.name, reason, message: errorMessage(error), terminal } };
     }
     if (out.kind === 'wait') {

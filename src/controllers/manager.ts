@@ -6,7 +6,7 @@ import { objectKey, parseObjectKey } from '../api/types.js';
 import { parentsOf } from '../api/references.js';
 import { loadSchemaRegistry, type SchemaRegistry } from '../api/schema.js';
 import { HostCapacity, hostCapacityDefaults, type CapacityConfig } from './host-capacity.js';
-import { Controller, TerminalError, addJitter, type LastResult, type Reconciler } from './controller.js';
+import { Controller, addJitter, type LastResult, type Reconciler } from './controller.js';
 import { DependencyIndex } from './dependency-index.js';
 import { EventRecorder, redact, type HostEvent } from './events.js';
 import { Registry } from './metrics.js';
@@ -15,7 +15,6 @@ import { StateDir } from './state-dir.js';
 import { ObjectStore, StateDirPersistence, type WatchEvent } from './store.js';
 import { LOW_PRIORITY } from './workqueue.js';
 import { realClock, setLongTimeout, type Clock } from './clock.js';
-import { TerminalReconcileError } from './framework.js';
 import type { KindModule, KindRuntime } from './kind-module.js';
 import type { Logger } from './sinks.js';
 
@@ -97,7 +96,7 @@ export class Manager<Ports = unknown> {
           name: info.kind,
           workers: module.workers(opts.workers),
           metrics: this.metrics,
-          reconcile: terminalAware(reconcile, opts.onReconcileStart),
+          reconcile: withStartHook(reconcile, opts.onReconcileStart),
           exists: (key) => this.store.getByKey(key) !== undefined,
           logger: { info: () => {}, warn: (m) => opts.log.warn(m), error: (m) => opts.log.warn(m) },
         }),
@@ -245,16 +244,11 @@ function lifecycleSignature(obj: HostObject): string {
   return `${obj.metadata.generation}|${obj.metadata.deletionTimestamp ?? ''}|${JSON.stringify(obj.metadata.annotations ?? {})}`;
 }
 
-/** Our reconcilers throw TerminalReconcileError; the controller knows TerminalError. */
-function terminalAware(reconcile: Reconciler, onStart?: (key: string) => void): Reconciler {
+/** Tells `onStart` (the bench) as each reconcile begins. */
+function withStartHook(reconcile: Reconciler, onStart?: (key: string) => void): Reconciler {
+  if (!onStart) return reconcile;
   return async (key, ctx) => {
-    onStart?.(key);
-    try {
-      return await reconcile(key, ctx);
-    } catch (err) {
-      if (err instanceof TerminalReconcileError) throw new TerminalError(err.reason, err.message, { cause: err });
-      throw err;
-    }
+    onStart(key);
+    return await reconcile(key, ctx);
   };
 }
-

@@ -4,9 +4,10 @@ import type { Kind } from '../api/types.js';
 import { parseObjectKey } from '../api/types.js';
 import type { ObjectStore } from './store.js';
 import { ConditionSet } from './framework.js';
+import type { ReconcileResult } from './controller.js';
 
 export function createPendingReconciler(store: ObjectStore, now: () => Date = () => new Date()) {
-  return async function reconcilePending(key: string): Promise<{ kind: 'done' }> {
+  return async function reconcilePending(key: string): Promise<ReconcileResult> {
     const { kind, name } = parseObjectKey(key);
     const obj = store.get(kind as Kind, name);
     if (!obj) return { kind: 'done' };

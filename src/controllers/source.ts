@@ -16,9 +16,8 @@ import type { ObjectStore } from './store.js';
 import { setLongTimeout } from './clock.js';
 import { YAML_FILE, formatSpecError, isIgnoredName, isSpecPath, parseSpecFile, type LineCol, type ParsedSpecFile, type SpecDocument, type SpecValidator } from './spec-parse.js';
 
-export interface EventSink {
-  record(e: { object: string; type: 'Normal' | 'Warning'; reason: string; message: string }): void;
-}
+import type { EventSink } from './sinks.js';
+export type { EventSink };
 
 export interface SourceLogger {
   info?(msg: string, fields?: Record<string, unknown>): void;

@@ -7,7 +7,9 @@
 // Fields that only *name* a secret (`passwordSecret`, `keySecret`, `kubeconfigPath`) stay visible:
 // they are references, and a person needs them to fix a spec.
 
-export const REDACTED = '[REDACTED]';
+import { REDACTED } from '../controllers/events.js';
+
+export { REDACTED };
 
 /** Field names (lower-cased, without `_`/`-`) whose values are secrets. */
 const SECRET_NAMES = new Set(['password', 'passwd', 'passphrase', 'privatekey', 'token', 'bearertoken', 'apitoken', 'clientsecret', 'kubeconfig', 'kubeconfigdata', 'kubeconfigcontent', 'certificatekey', 'secretvalue']);

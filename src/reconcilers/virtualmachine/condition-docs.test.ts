@@ -27,7 +27,7 @@ function reasonsInCode(): Map<string, string> {
   const status = read('src/reconcilers/virtualmachine/status.ts');
   const steps = read('src/reconcilers/virtualmachine/steps.ts');
   add(all(status, /reason: '([A-Za-z]+)'/g), 'status.ts');
-  add(all(steps, /(?:StepError|TerminalReconcileError)\('([A-Za-z]+)'/g), 'steps.ts');
+  add(all(steps, /(?:StepError|TerminalError)\('([A-Za-z]+)'/g), 'steps.ts');
   add(all(steps, /waitFor\(\s*[\d_]+,\s*'([A-Za-z]+)'/g), 'steps.ts waitFor');
   add(all(steps, /reportInterim\?\.\('[a-z]+', '([A-Za-z]+)'/g), 'steps.ts reportInterim');
   add(all(steps, /reason: '([A-Za-z]+)'/g), 'steps.ts');

@@ -2,13 +2,13 @@
 // computes status once, writes it, and tells the controller when to come back.
 import type { Kind } from '../../api/types.js';
 import { objectKey, parseObjectKey } from '../../api/types.js';
-import { runChain, writeStatus, TerminalReconcileError, type ChainOutcome } from '../../controllers/framework.js';
+import { runChain, writeStatus, TerminalError, type ChainOutcome } from '../../controllers/framework.js';
 import type { VmDeps, VmScope } from './scope.js';
+import type { ReconcileResult } from '../../controllers/controller.js';
 import { readVmSpec } from './spec.js';
 import { computeVmStatus } from './status.js';
 import { vmDeleteSteps, vmSteps } from './steps.js';
 
-export type ReconcileOutcome = { kind: 'done' } | { kind: 'requeueAfter'; ms: number };
 
 export class VmReconcileError extends Error {
   constructor(readonly outcome: ChainOutcome) {
@@ -21,7 +21,7 @@ export class VmReconcileError extends Error {
 const RECHECKED = new Set(['NameConflict', 'InvalidSecret']);
 
 export function createVmReconciler(deps: VmDeps) {
-  return async function reconcileVm(key: string, ctx?: { signal: AbortSignal }): Promise<ReconcileOutcome> {
+  return async function reconcileVm(key: string, ctx?: { signal: AbortSignal }): Promise<ReconcileResult> {
     const { kind, name } = parseObjectKey(key);
     if (kind !== 'VirtualMachine') throw new Error(`not a VirtualMachine key: ${key}`);
     const object = deps.store.get(kind as Kind, name);
@@ -53,7 +53,7 @@ export function createVmReconciler(deps: VmDeps) {
     if (outcome.error) {
       // Stalled on something outside the spec — a VM someone else made holds the name, a secret file
       // is wrong — that person may fix without touching the spec: still Stalled, but looked at again.
-      if (outcome.error instanceof TerminalReconcileError && RECHECKED.has(outcome.error.reason)) return { kind: 'requeueAfter', ms: deps.pollIntervalMs };
+      if (outcome.error instanceof TerminalError && RECHECKED.has(outcome.error.reason)) return { kind: 'requeueAfter', ms: deps.pollIntervalMs };
       throw outcome.error;
     }
     if (!outcome.completed) return { kind: 'requeueAfter', ms: outcome.requeueMs ?? 2_000 };

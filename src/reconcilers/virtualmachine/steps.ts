@@ -9,7 +9,7 @@ import { shq } from '../../ports/shell.js';
 import { ProviderError, type ObservedVm } from '../../ports/vm-provider.js';
 import { redact } from '../../controllers/events.js';
 import { appendRotating, rotateIfLarger } from '../../controllers/log-file.js';
-import { StepError, TerminalReconcileError, errorMessage, proceed, waitFor, type Step } from '../../controllers/framework.js';
+import { StepError, TerminalError, errorMessage, proceed, waitFor, type Step } from '../../controllers/framework.js';
 import { DEFAULT_CRASH_LOOP, recordUnexpectedStop } from './crash-loop.js';
 import { pendingSteps, renderProvisionSteps, type ProvisionRecord } from './provision.js';
 import type { VmRecord } from './records.js';
@@ -28,7 +28,7 @@ async function provider<T>(s: VmScope, what: string, fn: () => Promise<T>): Prom
     return await fn();
   } catch (err) {
     if (err instanceof ProviderError) {
-      if (err.code === 'InvalidArgument') throw new TerminalReconcileError('InvalidSpec', `${what}: ${err.message}`);
+      if (err.code === 'InvalidArgument') throw new TerminalError('InvalidSpec', `${what}: ${err.message}`);
       throw new StepError(err.code === 'CommandFailed' ? `${capitalize(what)}Failed` : err.code, `${what}: ${err.message}`, what);
     }
     throw err;
@@ -54,7 +54,7 @@ async function settleFailedCreate(s: VmScope, err: unknown): Promise<void> {
     s.deps.capacity.release(s.key);
   }
   if (vm && alreadyExisted) {
-    throw new TerminalReconcileError('NameConflict', `a VM named "${name(s)}" appeared on the host before hostplane could create it; it is left untouched — rename this object or remove that VM yourself`);
+    throw new TerminalError('NameConflict', `a VM named "${name(s)}" appeared on the host before hostplane could create it; it is left untouched — rename this object or remove that VM yourself`);
   }
 }
 
@@ -85,10 +85,10 @@ export const observe: Step<VmScope> = {
       s.record = { ...s.record, objectUid: s.object.metadata.uid ?? s.record.objectUid };
     }
     if (s.observed && !s.record) {
-      throw new TerminalReconcileError('NameConflict', `a VM named "${name(s)}" exists on the host but hostplane did not create it; it is left untouched — rename this object or remove that VM yourself`);
+      throw new TerminalError('NameConflict', `a VM named "${name(s)}" exists on the host but hostplane did not create it; it is left untouched — rename this object or remove that VM yourself`);
     }
     if (s.observed && s.record && replaced(s.record, s.observed)) {
-      throw new TerminalReconcileError('NameConflict', `the VM named "${name(s)}" on the host is not the one hostplane created (it was replaced); it is left untouched — remove it yourself to let hostplane recreate its own`);
+      throw new TerminalError('NameConflict', `the VM named "${name(s)}" on the host is not the one hostplane created (it was replaced); it is left untouched — remove it yourself to let hostplane recreate its own`);
     }
     if (s.observed && s.record?.phase === 'Created' && !s.record.incarnation) {
       s.record = s.deps.records.markCreated(name(s), s.record, s.observed.incarnation ?? randomUUID());
@@ -300,7 +300,7 @@ function guestKeys(s: VmScope): { authorizedKeys?: string[] } {
   if (!s.spec.ssh.keySecret) return {};
   const parsed = ssh2.utils.parseKey(s.deps.secrets.get(s.spec.ssh.keySecret));
   const key = Array.isArray(parsed) ? parsed[0] : parsed;
-  if (key instanceof Error) throw new TerminalReconcileError('InvalidSecret', `secret ${s.spec.ssh.keySecret} is not a private key ssh2 can read: ${key.message}`);
+  if (key instanceof Error) throw new TerminalError('InvalidSecret', `secret ${s.spec.ssh.keySecret} is not a private key ssh2 can read: ${key.message}`);
   return { authorizedKeys: [`${key.type} ${key.getPublicSSH().toString('base64')} hostplane`] };
 }
 
