@@ -15,6 +15,7 @@ import type { HostObject, Kind, ReconcileInfo, SpecError } from './types.js';
 import { KINDS, objectKey } from './types.js';
 import type { ObjectStore } from '../controllers/store.js';
 import { StateDir, writeFileAtomic } from '../controllers/state-dir.js';
+import { recordDeletionIntent } from '../controllers/deletion-guard.js';
 import { SpecEditError, SpecPathError, applyObjects, deleteObject, setSpecField, type ApplyObjectInput } from '../controllers/spec-files.js';
 import { Redactor, findRedactedPlaceholders } from './redact.js';
 import { openWatch, type WatchHandle, type WatchHostEvent } from './watch.js';
@@ -441,6 +442,8 @@ export function createApi(ctx: ApiContext, opts: ApiOptions): Hono {
   app.delete(`${API_PREFIX}/:plural/:name`, async (c) => {
     const { r, obj } = mustGet(c.req.param('plural'), c.req.param('name'));
     const src = mustSource(r, obj.metadata.name);
+    // Asked for by name: the mass-deletion guard must not hold it back (announced before the edit).
+    recordDeletionIntent(ctx.stateDir, objectKey(r.kind, obj.metadata.name));
     deleteObject(ctx.specsDir, src.file, r.kind, obj.metadata.name);
     return json(c, status(202, `${r.kind}/${obj.metadata.name} removed from ${src.file}; hostplane tears it down next`, { file: src.file }), 202);
   });

@@ -5,6 +5,7 @@ import { parseAllDocuments } from 'yaml';
 import type { Kind } from '../api/types.js';
 import { formatSpecError, parseSpecFile } from '../controllers/spec-parse.js';
 import type { LabView } from './view.js';
+import { readSpecText } from '../controllers/spec-read.js';
 
 export interface ApplyOutcome {
   lines: string[];
@@ -13,7 +14,8 @@ export interface ApplyOutcome {
 
 /** Validates every document first; writes nothing unless all are valid and every edit can be made (like kubectl's dry pass). */
 export async function applyFile(view: LabView, specsDir: string, file: string): Promise<ApplyOutcome> {
-  const text = file === '-' ? readFileSync(0, 'utf8') : readFileSync(file, 'utf8');
+  // A spec file is read bounded and non-blocking, like `up` reads the specs directory.
+  const text = file === '-' ? readFileSync(0, 'utf8') : readSpecText(file, { label: file });
   const label = file === '-' ? '<stdin>' : file;
   const parsed = parseSpecFile(label, text, view.registry);
   if (parsed.errors.length) return { lines: [], errors: parsed.errors.map(formatSpecError) };
@@ -50,6 +52,9 @@ export async function deleteFromSpecs(view: LabView, specsDir: string, kind: Kin
   const source = view.store.sourceOf(kind, name);
   if (!source) throw new Error(`${kind} "${name}" has no document in the specs directory`);
   const { deleteObject } = await import('../controllers/spec-files.js');
+  const { recordDeletionIntent } = await import('../controllers/deletion-guard.js');
+  // Asked for by name: `up`'s mass-deletion guard must not hold it back (announced before the edit).
+  recordDeletionIntent(view.stateDir, `${kind}/${name}`);
   const res = deleteObject(specsDir, source.file, kind, name);
   const singular = view.registry.resolveKind(kind)?.singular ?? kind.toLowerCase();
   return `${singular}/${name} deleted from ${res.file}${res.fileRemoved ? ' (the file held nothing else and was removed)' : ''}; hostplane removes what it created after the grace period`;

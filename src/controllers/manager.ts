@@ -10,6 +10,7 @@ import { parentsOf } from './dependencies.js';
 import { EventRecorder, redact, type HostEvent } from './events.js';
 import { Registry, providerCommandMetrics } from './metrics.js';
 import { SpecSource } from './source.js';
+import { StateDirDeletionIntents } from './deletion-guard.js';
 import { StateDir } from './state-dir.js';
 import { ObjectStore, StateDirPersistence, type WatchEvent } from './store.js';
 import { LOW_PRIORITY } from './workqueue.js';
@@ -82,7 +83,7 @@ export class Manager {
     });
     this.secrets = new SecretStore(dir);
     this.capacity = new HostCapacity({ ...hostCapacityDefaults(), ...opts.capacity });
-    this.source = new SpecSource({ specsDir: opts.specsDir, store: this.store, registry: this.registry, events: this.events, graceMs: opts.graceMs ?? 3_000 });
+    this.source = new SpecSource({ specsDir: opts.specsDir, store: this.store, registry: this.registry, events: this.events, graceMs: opts.graceMs ?? 3_000, deletionIntents: new StateDirDeletionIntents(dir) });
 
     const providerMetrics = providerCommandMetrics(this.metrics);
     const commandLog = new VmCommandLog(dir, (text) => redact(text, this.secrets.values()));
