@@ -4,7 +4,7 @@ import type { HostObject, Kind, LastReconcile, ReconcileInfo } from '../api/type
 import { KINDS, objectKey, parseObjectKey } from '../api/types.js';
 import { loadSchemaRegistry, type SchemaRegistry } from '../api/schema.js';
 import { HostCapacity, hostCapacityDefaults, type CapacityConfig } from './host-capacity.js';
-import { Controller, TerminalError, addJitter, type LastResult, type Reconciler } from './controller.js';
+import { Controller, TerminalError, addJitter, requeueAfter, type LastResult, type Reconciler } from './controller.js';
 import { DependencyIndex } from './dependency-index.js';
 import { parentsOf } from './dependencies.js';
 import { EventRecorder, redact, type HostEvent } from './events.js';
@@ -31,6 +31,9 @@ import type { Logger } from '../reconcilers/deps.js';
 
 /** Request file a CLI drops into the state dir to confirm a paused mass deletion. */
 export const CONFIRM_DELETIONS = 'requests/confirm-deletions';
+
+/** How often an object waiting for deletion is looked at again (its spec may come back). */
+const PENDING_DELETION_RECHECK_MS = 500;
 
 export interface ManagerOptions {
   specsDir: string;
@@ -117,12 +120,25 @@ export class Manager {
           name: kind,
           workers: kind === 'VirtualMachine' ? (opts.workers ?? 4) : 1,
           metrics: this.metrics,
-          reconcile: terminalAware(reconcile, opts.onReconcileStart),
+          reconcile: terminalAware(this.heldWhilePendingDeletion(reconcile), opts.onReconcileStart),
           exists: (key) => this.store.getByKey(key) !== undefined,
           logger: { info: () => {}, warn: (m) => opts.log.warn(m), error: (m) => opts.log.warn(m) },
         }),
       );
     }
+  }
+
+  /**
+   * An object whose spec is gone but whose deletion still waits (grace period, paused guard) is
+   * left alone: reconciling it would create or start what is about to be deleted (a spec removed
+   * while `up` was down). Looked at again shortly: the spec may come back, or deletion begin.
+   */
+  private heldWhilePendingDeletion(reconcile: Reconciler): Reconciler {
+    return async (key, ctx) => {
+      const obj = this.store.getByKey(key);
+      if (obj && !obj.metadata.deletionTimestamp && this.source.isPendingDeletion(key)) return requeueAfter(PENDING_DELETION_RECHECK_MS);
+      return reconcile(key, ctx);
+    };
   }
 
   /** Takes the lock, restores what the last run knew, scans the specs, starts the controllers. */

@@ -170,6 +170,11 @@ export class SpecSource {
     return [...this.pending.keys()].sort();
   }
 
+  /** True while `key`'s spec is gone and its deletion waits (grace period or paused): it must not be created or started. */
+  isPendingDeletion(key: string): boolean {
+    return this.pending.has(key);
+  }
+
   /** A person confirmed: everything pending is marked deleting now. Returns how many. */
   confirmDeletions(): number {
     const keys = [...this.pending.keys()];

@@ -10,6 +10,7 @@ import { CONFIRM_DELETIONS } from '../../src/controllers/manager.js';
 import { submitSimRequest } from '../../src/providers/sim/sim-world.js';
 import { makeLab, readyStatus, startSim, vmDoc, waitReady, type Lab, type SimLab } from '../fixtures/lab.js';
 import { holdsFor, waitFor } from '../fixtures/wait-for.js';
+import { runCli } from '../fixtures/cli.js';
 
 let lab: Lab | undefined;
 let sim: SimLab | undefined;
@@ -215,6 +216,38 @@ describe('VirtualMachine on the sim host', () => {
     // The poll queued before the deletion still runs once; nothing of c stays in memory after it.
     await holdsFor(() => sim!.manager.reconcileInfo('VirtualMachine/c').lastReconcile === null, 1_000, 'no last reconcile kept for c');
   });
+
+  it.each([
+    ['stopped', 'kill'],
+    ['deleted', 'delete'],
+  ] as const)('never creates or starts a VM whose spec was removed while up was down (its VM %s meanwhile): it is only deleted', async (_what, op) => {
+    lab = makeLab({ 'a.yaml': vmDoc('a'), 'b.yaml': vmDoc('b'), 'c.yaml': vmDoc('c'), 'd.yaml': vmDoc('d') });
+    sim = await startSim(lab);
+    await waitReady(sim.manager, ['a', 'b', 'c', 'd']);
+    await sim.stop();
+    lab.remove('d.yaml');
+    new SimVmProvider(lab.stateDir, { scale: 0 }).apply({ op, name: 'd' });
+    sim = await startSim(lab, { graceMs: 1_000 });
+    await waitFor(() => !sim!.manager.store.get('VirtualMachine', 'd'), 10_000, 'd forgotten');
+    expect(sim.provider.calls.create).toBe(0);
+    expect(sim.provider.calls.start).toBe(0);
+    expect(sim.provider.vm('d')).toBeUndefined();
+  });
+
+  it('`hostplane delete` of the only VM deletes it, while removing its file by hand pauses deletion', async () => {
+    lab = makeLab({ 'a.yaml': vmDoc('a') });
+    sim = await startSim(lab);
+    await waitReady(sim.manager, ['a']);
+    const del = await runCli(['delete', 'vm/a', '--specs', lab.specsDir, '--state', lab.stateDir.root]);
+    expect(del.code).toBe(0);
+    await waitFor(() => !sim!.provider.vm('a') && !sim!.manager.store.get('VirtualMachine', 'a'), 10_000, 'a deleted');
+    expect(sim.manager.source.status().deletionPaused).toBeUndefined();
+    lab.write('b.yaml', vmDoc('b'));
+    await waitReady(sim.manager, ['b']);
+    lab.remove('b.yaml');
+    await waitFor(() => sim!.manager.source.status().deletionPaused, 5_000, 'deletion paused');
+    await holdsFor(() => sim!.provider.vm('b')?.state === 'running', 500, 'b kept');
+  }, 30_000);
 
   it('treats a file renamed within the grace period as a move, not a delete', async () => {
     lab = makeLab({ 'a.yaml': vmDoc('a'), 'b.yaml': vmDoc('b'), 'c.yaml': vmDoc('c') });
