@@ -29,6 +29,15 @@ export async function applyFile(view: LabView, specsDir: string, file: string): 
     if (seen.has(key)) return { lines: [], errors: [`${label}: ${key} appears twice; nothing was applied`] };
     seen.add(key);
   }
+  // An object whose file does not parse has no known place: writing it to a new file would make a
+  // second definition, ignored once the first file is fixed. Refuse, as the API does (409).
+  for (const doc of raw) {
+    const kind = doc.kind as Kind;
+    const name = String((doc.metadata as { name?: unknown } | undefined)?.name);
+    if (view.store.sourceOf(kind, name)) continue;
+    const broken = brokenFileDefining(view, kind, name);
+    if (broken) return { lines: [], errors: [`${broken.error.file}:${broken.error.line}:${broken.error.col}: cannot edit the file, it does not parse (${broken.error.message}); fix it first (${kind}/${name} may be defined there)`] };
+  }
   const { applyObjects } = await import('../controllers/spec-files.js');
   const items = raw.map((doc) => {
     const kind = doc.kind as Kind;
@@ -46,6 +55,15 @@ export async function applyFile(view: LabView, specsDir: string, file: string): 
     return `${singular}/${obj.metadata.name} ${verb} (${res.file})`;
   });
   return { lines, errors: [] };
+}
+
+/** A spec file that does not parse and may define `kind/name`: one naming it, or any when the state dir knows the object. */
+function brokenFileDefining(view: LabView, kind: Kind, name: string): LabView['unparsedFiles'][number] | undefined {
+  const files = view.unparsedFiles ?? [];
+  const mentions = new RegExp(`^\\s*name:\\s*["']?${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}["']?\\s*(#.*)?$`, 'm');
+  const named = files.find((f) => f.text !== undefined && mentions.test(f.text));
+  if (named) return named;
+  return view.store.get(kind, name) ? files[0] : undefined;
 }
 
 export async function deleteFromSpecs(view: LabView, specsDir: string, kind: Kind, name: string): Promise<string> {

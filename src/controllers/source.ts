@@ -170,6 +170,16 @@ export class SpecSource {
     return [...this.pending.keys()].sort();
   }
 
+  /** Files that do not parse now: their first error, and their text when it could be read. */
+  unparsedFiles(): { file: string; error: SpecError; text?: string }[] {
+    const out: { file: string; error: SpecError; text?: string }[] = [];
+    for (const [file, st] of this.files) {
+      if (st.parsed.syntaxOk || !st.parsed.errors.length) continue;
+      out.push({ file, error: st.parsed.errors[0], ...(st.text !== undefined ? { text: st.text } : {}) });
+    }
+    return out.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+  }
+
   /** True while `key`'s spec is gone and its deletion waits (grace period or paused): it must not be created or started. */
   isPendingDeletion(key: string): boolean {
     return this.pending.has(key);

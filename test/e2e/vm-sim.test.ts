@@ -424,7 +424,8 @@ describe('VirtualMachine ownership and safety', () => {
   });
 
   it('never adopts a VM that appears after its create failed: it stalls on NameConflict and leaves it alone', async () => {
-    lab = makeLab({ 'a.yaml': vmDoc('a') });
+    // A second VM: removing the only spec would pause deletion (deleting every object needs confirming).
+    lab = makeLab({ 'a.yaml': vmDoc('a'), 'keep.yaml': vmDoc('keep') });
     submitSimRequest(lab.stateDir, { op: 'fail', command: 'create', name: 'a', times: 1, message: 'injected: clone failed' });
     sim = await startSim(lab);
     await waitFor(() => getCondition(sim!.manager.store.get('VirtualMachine', 'a')!.status?.conditions, 'Created')?.reason === 'CreateFailed', 5_000, 'the failed create');
