@@ -343,6 +343,23 @@ describe('VirtualMachine on the sim host', () => {
     expect(getCondition(sim.manager.store.get('VirtualMachine', 'a')!.status?.conditions, 'Stalled')).toBeUndefined();
   });
 
+  it('reports a corrupted VM record as unreadable, with how to repair it, not as a NameConflict', async () => {
+    lab = makeLab({ 'a.yaml': vmDoc('a'), 'b.yaml': vmDoc('b') });
+    sim = await startSim(lab);
+    await waitReady(sim.manager, ['a', 'b']);
+    await sim.stop();
+    writeFileSync(lab.stateDir.path('vms', 'a.json'), '{"providerName": "a", "provider": "si');
+    sim = await startSim(lab);
+    await waitFor(() => getCondition(sim!.manager.store.get('VirtualMachine', 'a')!.status?.conditions, 'Stalled')?.status === 'True', 5_000, 'a stalled');
+    const stalled = getCondition(sim.manager.store.get('VirtualMachine', 'a')!.status?.conditions, 'Stalled')!;
+    expect(stalled.reason).toBe('RecordUnreadable');
+    expect(stalled.message).toMatch(/vms\/a\.json.*unreadable/);
+    expect(stalled.message).toMatch(/to repair/i);
+    await sim.manager.idle();
+    expect(sim.provider.calls.create + sim.provider.calls.stop + sim.provider.calls.delete + sim.provider.calls.configure).toBe(0);
+    expect(sim.provider.vm('a')?.state).toBe('running');
+  });
+
   it('adopts the VM of an interrupted create instead of making a second one', async () => {
     lab = makeLab({ 'a.yaml': vmDoc('a') });
     // The state a crash between "create pending" and "created" leaves behind.
