@@ -247,7 +247,9 @@ export class Manager {
     const changed = this.lastSignature.get(key) !== sig;
     this.lastSignature.set(key, sig);
     if (e.type === 'ADDED' || changed) this.controllerFor(obj.kind).enqueue(key);
-    else this.enqueueChildren(key);
+    // Children look again when a parent appears (a dangling reference resolves), changes its spec
+    // (a dependsOn cycle may form or break) or its status.
+    this.enqueueChildren(key);
   }
 
   private enqueueChildren(parentKey: string): void {
