@@ -11,6 +11,7 @@ import { EventRecorder, redact, type HostEvent } from './events.js';
 import { Registry, providerCommandMetrics } from './metrics.js';
 import { SpecSource } from './source.js';
 import { StateDirDeletionIntents } from './deletion-guard.js';
+import { StateWriteRetry } from './state-write-retry.js';
 import { StateDir } from './state-dir.js';
 import { ObjectStore, StateDirPersistence, type WatchEvent } from './store.js';
 import { LOW_PRIORITY } from './workqueue.js';
@@ -58,6 +59,8 @@ export interface ManagerOptions {
   /** How old one batched provider list may be and still serve a reconcile. */
   observeMaxAgeMs?: number;
   capacity?: Partial<CapacityConfig>;
+  /** Back-off of retried state-dir writes after one failed (a full disk): default 1 s doubling to 60 s. */
+  stateWriteRetry?: { initialMs?: number; maxMs?: number };
   /** Called as a reconcile begins (the bench measures edit → reconcile latency with it). */
   onReconcileStart?: (key: string) => void;
 }
@@ -71,6 +74,7 @@ export class Manager {
   readonly secrets: SecretStore;
   readonly controllers = new Map<Kind, Controller>();
   readonly source: SpecSource;
+  private readonly stateWrites: StateWriteRetry;
   private readonly deps = new DependencyIndex();
   private readonly lastSignature = new Map<string, string>();
   private unwatch?: () => void;
@@ -80,9 +84,20 @@ export class Manager {
   constructor(readonly opts: ManagerOptions) {
     const dir = opts.stateDir;
     this.registry = opts.registry ?? loadSchemaRegistry();
-    this.store = new ObjectStore(new StateDirPersistence(dir));
+    // A failed status write (full disk) goes to stateWrites, which reports and retries it.
+    this.store = new ObjectStore(new StateDirPersistence(dir), { onPersistError: (err, key) => this.stateWrites.failed(err, key) });
     this.events = new EventRecorder({
       persistence: { load: () => dir.readJson<HostEvent[]>('events.json') ?? [], save: (events) => dir.writeJson('events.json', events) },
+      onSaveError: (err) => opts.log.warn(`cannot save events.json: ${(err as Error).message}`),
+    });
+    this.stateWrites = new StateWriteRetry({
+      dir,
+      flush: () => this.store.flushUnsaved(),
+      pending: () => this.store.unsavedCount(),
+      events: this.events,
+      metrics: this.metrics,
+      log: opts.log,
+      ...opts.stateWriteRetry,
     });
     this.secrets = new SecretStore(dir);
     this.capacity = new HostCapacity({ ...hostCapacityDefaults(), ...opts.capacity });
@@ -146,6 +161,7 @@ export class Manager {
     this.opts.stateDir.acquireLock();
     try {
       this.store.restore();
+      this.stateWrites.start();
       this.seedCapacity();
       // A confirmation belongs to a pause a running process reported; one left over from before must not
       // skip the grace period and the mass-deletion pause of this run.
@@ -175,10 +191,16 @@ export class Manager {
   async stop(timeoutMs = 20_000): Promise<void> {
     clearInterval(this.requestTimer);
     this.resyncTimer?.clear();
+    this.stateWrites.stop();
+    this.store.flushUnsaved(); // one last try for what a full disk held back
     this.unwatch?.();
     await this.source.stop();
     await Promise.all([...this.controllers.values()].map((c) => c.stop(timeoutMs)));
-    this.events.flush();
+    try {
+      this.events.flush();
+    } catch (err) {
+      this.opts.log.warn(`cannot save events.json on the way out: ${(err as Error).message}`);
+    }
     await this.opts.guest.close();
     this.opts.stateDir.releaseLock();
   }
