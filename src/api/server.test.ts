@@ -726,3 +726,40 @@ describe('bad input gets a clear 4xx, never a 500 (issue 14 items 5, 6)', () => 
     expect(pulled).toBeLessThan(4 * 1024 * 1024 + 4 * chunk.length);
   });
 });
+
+describe('request body limit over a real socket (issue 14 item 6)', () => {
+  it('answers 413 to a chunked upload and stops reading it, long before the client is done', async () => {
+    const f = fixture();
+    const served = await serveApi(f.ctx, { listen: '127.0.0.1:0' });
+    try {
+      const { request } = await import('node:http');
+      const url = new URL('/api/v1/apply', served.url);
+      const total = 64 * 1024 * 1024;
+      const chunk = Buffer.alloc(64 * 1024, 0x61);
+      let sent = 0;
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'content-type': 'application/yaml', 'transfer-encoding': 'chunked' } });
+        let answered = false;
+        req.on('response', (res) => {
+          answered = true;
+          res.resume();
+          resolve(res.statusCode ?? 0);
+          req.destroy();
+        });
+        req.on('error', (err) => (answered ? undefined : reject(err)));
+        const pump = () => {
+          while (!answered && sent < total) {
+            sent += chunk.length;
+            if (!req.write(chunk)) return void req.once('drain', pump);
+          }
+          if (!answered) req.end();
+        };
+        pump();
+      });
+      expect(status).toBe(413);
+      expect(sent).toBeLessThan(total / 2);
+    } finally {
+      await served.close();
+    }
+  });
+});
