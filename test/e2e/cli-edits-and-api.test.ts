@@ -202,3 +202,19 @@ describe('hostplane apply -f when the object\'s file does not parse (issue 14 it
   }, 30_000);
 });
 
+describe('spec files above the 1 MiB limit (issue 14 item 7)', () => {
+  it('get names the file and keeps working; apply -f refuses the file whole', async () => {
+    lab = makeLab({ 'lab.yaml': COMMENTED, 'big.yaml': `${vmDoc('huge')}# ${'x'.repeat(1024 * 1024 + 100)}\n` });
+    const l = lab;
+    const args = ['--specs', l.specsDir, '--state', l.stateDir.root];
+    const got = await runCli(['get', 'vms', ...args]);
+    expect(got.code).toBe(0);
+    expect(got.stdout).toMatch(/big\.yaml.*above the 1 MiB limit for spec files/);
+    expect(got.stdout).toMatch(/web/);
+    expect(got.stdout).not.toMatch(/huge/);
+    const applied = await runCli(['apply', '-f', join(l.specsDir, 'big.yaml'), ...args]);
+    expect(applied.code).toBe(1);
+    expect(applied.stderr).toMatch(/big\.yaml is 1\.0 MiB, above the 1 MiB limit/);
+  }, 30_000);
+});
+
