@@ -33,8 +33,8 @@ import type { Logger } from '../reconcilers/deps.js';
 /** Request file a CLI drops into the state dir to confirm a paused mass deletion. */
 export const CONFIRM_DELETIONS = 'requests/confirm-deletions';
 
-/** How often an object waiting for deletion is looked at again (its spec may come back). */
-const PENDING_DELETION_RECHECK_MS = 500;
+/** A safety net only: the source tells when a spec comes back (onPendingCleared). */
+const PENDING_DELETION_RECHECK_MS = 30_000;
 
 export interface ManagerOptions {
   specsDir: string;
@@ -101,7 +101,11 @@ export class Manager {
     });
     this.secrets = new SecretStore(dir);
     this.capacity = new HostCapacity({ ...hostCapacityDefaults(), ...opts.capacity });
-    this.source = new SpecSource({ specsDir: opts.specsDir, store: this.store, registry: this.registry, events: this.events, graceMs: opts.graceMs ?? 3_000, deletionIntents: new StateDirDeletionIntents(dir) });
+    this.source = new SpecSource({ specsDir: opts.specsDir, store: this.store, registry: this.registry, events: this.events, graceMs: opts.graceMs ?? 3_000,
+      deletionIntents: new StateDirDeletionIntents(dir),
+      // Its spec came back: reconcile what heldWhilePendingDeletion left alone.
+      onPendingCleared: (key) => this.controllers.get(parseObjectKey(key).kind as Kind)?.enqueue(key),
+    });
 
     const providerMetrics = providerCommandMetrics(this.metrics);
     const commandLog = new VmCommandLog(dir, (text) => redact(text, this.secrets.values()));
@@ -146,7 +150,7 @@ export class Manager {
   /**
    * An object whose spec is gone but whose deletion still waits (grace period, paused guard) is
    * left alone: reconciling it would create or start what is about to be deleted (a spec removed
-   * while `up` was down). Looked at again shortly: the spec may come back, or deletion begin.
+   * while `up` was down). Looked at again when the spec comes back or deletion begins.
    */
   private heldWhilePendingDeletion(reconcile: Reconciler): Reconciler {
     return async (key, ctx) => {

@@ -42,6 +42,8 @@ export interface SpecSourceOptions {
   deletionIntents?: DeletionIntents;
   /** Largest spec file read (default MAX_SPEC_FILE_BYTES, 1 MiB). */
   maxFileBytes?: number;
+  /** A key stopped waiting for deletion because its spec came back (the manager reconciles it again). */
+  onPendingCleared?: (key: string) => void;
   logger?: SourceLogger;
   /** Quiet time per file before it is re-read (editors write in several steps). */
   debounceMs?: number;
@@ -92,6 +94,7 @@ export class SpecSource {
   private readonly confirmHint: string;
   private readonly intents?: DeletionIntents;
   private readonly maxFileBytes?: number;
+  private readonly onPendingCleared?: (key: string) => void;
 
   private readonly files = new Map<string, FileState>();
   private readonly claimants = new Map<string, Map<string, number>>();
@@ -121,6 +124,7 @@ export class SpecSource {
     this.massDeleteMinObjects = opts.massDeleteMinObjects ?? DEFAULT_MASS_DELETION.minObjects;
     this.intents = opts.deletionIntents;
     this.maxFileBytes = opts.maxFileBytes;
+    this.onPendingCleared = opts.onPendingCleared;
     this.debounceMs = opts.debounceMs ?? 50;
     this.rootCheckMs = opts.rootCheckMs ?? 1000;
     this.confirmHint = opts.confirmHint ?? 'run `hostplane confirm-deletions`';
@@ -470,7 +474,7 @@ export class SpecSource {
       for (const f of this.claimants.get(key)?.keys() ?? []) errorFiles.add(f);
       const owner = this.ownerOf(key);
       if (owner) {
-        this.pending.delete(key);
+        if (this.pending.delete(key)) this.pendingCleared(key);
         const doc = this.files.get(owner)?.docs.get(key);
         if (doc?.input) this.store.applySpec(doc.input, { file: owner, line: doc.position.line, col: doc.position.col });
       } else {
@@ -530,7 +534,10 @@ export class SpecSource {
   private evaluateDeletions(): void {
     for (const key of [...this.pending.keys()]) {
       const o = this.store.getByKey(key);
-      if (!o || o.metadata.deletionTimestamp || this.claimants.has(key)) this.pending.delete(key);
+      if (!o || o.metadata.deletionTimestamp || this.claimants.has(key)) {
+        this.pending.delete(key);
+        if (o && !o.metadata.deletionTimestamp) this.pendingCleared(key);
+      }
     }
     if (this.paused) {
       const reason = this.pending.size ? this.guardReason() : undefined;
@@ -594,6 +601,14 @@ export class SpecSource {
       }
       this.evaluateDeletions();
     }, Math.max(0, next - Date.now()) + 1);
+  }
+
+  private pendingCleared(key: string): void {
+    try {
+      this.onPendingCleared?.(key);
+    } catch (err) {
+      this.logger?.warn?.(`pending-cleared listener failed: ${(err as Error).message}`);
+    }
   }
 
   private isIntended(key: string): boolean {

@@ -234,6 +234,23 @@ describe('VirtualMachine on the sim host', () => {
     expect(sim.provider.vm('d')).toBeUndefined();
   });
 
+  it('a VM held while its deletion waits is reconciled again as soon as its spec comes back', async () => {
+    lab = makeLab({ 'a.yaml': vmDoc('a'), 'b.yaml': vmDoc('b'), 'c.yaml': vmDoc('c') });
+    sim = await startSim(lab);
+    await waitReady(sim.manager, ['a', 'b', 'c']);
+    await sim.stop();
+    const text = readFileSync(join(lab.specsDir, 'c.yaml'), 'utf8');
+    lab.remove('c.yaml');
+    new SimVmProvider(lab.stateDir, { scale: 0 }).apply({ op: 'kill', name: 'c' });
+    sim = await startSim(lab, { graceMs: 60_000 });
+    await waitFor(() => sim!.manager.source.isPendingDeletion('VirtualMachine/c'), 5_000, 'c pending deletion');
+    await sim.manager.idle();
+    expect(sim.provider.calls.start).toBe(0);
+    lab.write('c.yaml', text);
+    await waitFor(() => sim!.provider.vm('c')?.state === 'running', 5_000, 'c started once its spec is back');
+    expect(sim.manager.store.get('VirtualMachine', 'c')!.metadata.deletionTimestamp).toBeUndefined();
+  });
+
   it('`hostplane delete` of the only VM deletes it, while removing its file by hand pauses deletion', async () => {
     lab = makeLab({ 'a.yaml': vmDoc('a') });
     sim = await startSim(lab);
