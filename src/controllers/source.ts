@@ -101,6 +101,7 @@ export class SpecSource {
   private readonly seenClaimed = new Set<string>();
   private readonly pending = new Map<string, number>(); // key → due time (ms)
   private readonly reported = new Map<string, Set<string>>(); // file → error identities already told as events
+  private readonly skippedSpecial = new Set<string>(); // FIFOs, sockets, devices named like spec files
   private readonly debounces = new Map<string, NodeJS.Timeout>();
   private readonly settles = new Map<string, NodeJS.Timeout>();
   private seq = 0;
@@ -385,8 +386,8 @@ export class SpecSource {
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'EISDIR' || code === 'ENOTDIR' || err instanceof NotRegularFileError) {
-        if (err instanceof NotRegularFileError && !this.reported.has(`special:${rel}`)) {
-          this.reported.set(`special:${rel}`, new Set());
+        if (err instanceof NotRegularFileError && !this.skippedSpecial.has(rel)) {
+          this.skippedSpecial.add(rel); // told once per path
           this.logger?.warn?.(`skipping ${err.message}`);
         }
         if (!this.files.has(rel)) return false;
