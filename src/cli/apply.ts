@@ -5,6 +5,7 @@ import { parseAllDocuments } from 'yaml';
 import type { Kind } from '../api/types.js';
 import { formatSpecError, parseSpecFile } from '../controllers/spec-parse.js';
 import type { LabView } from './view.js';
+import { readSpecText } from '../controllers/spec-read.js';
 
 export interface ApplyOutcome {
   lines: string[];
@@ -13,7 +14,8 @@ export interface ApplyOutcome {
 
 /** Validates every document first; writes nothing unless all are valid and every edit can be made (like kubectl's dry pass). */
 export async function applyFile(view: LabView, specsDir: string, file: string): Promise<ApplyOutcome> {
-  const text = file === '-' ? readFileSync(0, 'utf8') : readFileSync(file, 'utf8');
+  // A spec file is read bounded and non-blocking, like `up` reads the specs directory.
+  const text = file === '-' ? readFileSync(0, 'utf8') : readSpecText(file, { label: file });
   const label = file === '-' ? '<stdin>' : file;
   const parsed = parseSpecFile(label, text, view.registry);
   if (parsed.errors.length) return { lines: [], errors: parsed.errors.map(formatSpecError) };
@@ -26,6 +28,15 @@ export async function applyFile(view: LabView, specsDir: string, file: string): 
     const key = `${String(doc.kind)}/${String((doc.metadata as { name?: unknown } | undefined)?.name)}`;
     if (seen.has(key)) return { lines: [], errors: [`${label}: ${key} appears twice; nothing was applied`] };
     seen.add(key);
+  }
+  // An object whose file does not parse has no known place: writing it to a new file would make a
+  // second definition, ignored once the first file is fixed. Refuse, as the API does (409).
+  for (const doc of raw) {
+    const kind = doc.kind as Kind;
+    const name = String((doc.metadata as { name?: unknown } | undefined)?.name);
+    if (view.store.sourceOf(kind, name)) continue;
+    const broken = brokenFileDefining(view, kind, name);
+    if (broken) return { lines: [], errors: [`${broken.error.file}:${broken.error.line}:${broken.error.col}: cannot edit the file, it does not parse (${broken.error.message}); fix it first (${kind}/${name} may be defined there)`] };
   }
   const { applyObjects } = await import('../spec-edit/spec-files.js');
   const items = raw.map((doc) => {
@@ -46,10 +57,22 @@ export async function applyFile(view: LabView, specsDir: string, file: string): 
   return { lines, errors: [] };
 }
 
+/** A spec file that does not parse and may define `kind/name`: one naming it, or any when the state dir knows the object. */
+function brokenFileDefining(view: LabView, kind: Kind, name: string): LabView['unparsedFiles'][number] | undefined {
+  const files = view.unparsedFiles ?? [];
+  const mentions = new RegExp(`^\\s*name:\\s*["']?${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}["']?\\s*(#.*)?$`, 'm');
+  const named = files.find((f) => f.text !== undefined && mentions.test(f.text));
+  if (named) return named;
+  return view.store.get(kind, name) ? files[0] : undefined;
+}
+
 export async function deleteFromSpecs(view: LabView, specsDir: string, kind: Kind, name: string): Promise<string> {
   const source = view.store.sourceOf(kind, name);
   if (!source) throw new Error(`${kind} "${name}" has no document in the specs directory`);
   const { deleteObject } = await import('../spec-edit/spec-files.js');
+  const { recordDeletionIntent } = await import('../controllers/deletion-guard.js');
+  // Asked for by name: `up`'s mass-deletion guard must not hold it back (announced before the edit).
+  recordDeletionIntent(view.stateDir, `${kind}/${name}`);
   const res = deleteObject(specsDir, source.file, kind, name);
   const singular = view.registry.resolveKind(kind)?.singular ?? kind.toLowerCase();
   return `${singular}/${name} deleted from ${res.file}${res.fileRemoved ? ' (the file held nothing else and was removed)' : ''}; hostplane removes what it created after the grace period`;

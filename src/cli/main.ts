@@ -20,6 +20,7 @@ import { followLogs, printLogs, type LogFile } from './follow.js';
 import { parseListen } from '../server/server.js';
 import { up, type UpOptions } from '../app/up.js';
 import { EXIT } from '../app/exit-codes.js';
+import { readStateHealth } from '../controllers/state-write-retry.js';
 import { applyFile, deleteFromSpecs } from './apply.js';
 import { completionScript, complete, SHELLS, type Shell } from './completion.js';
 
@@ -454,6 +455,10 @@ async function get(view: LabView, words: string[], output: string | undefined, o
   const sourceEvents = view.events().filter((e) => e.object === 'File/.');
   const lastSource = sourceEvents[sourceEvents.length - 1];
   if (view.upPid && lastSource?.reason === 'DeletionPaused') out(paint.yellow(`\nWARNING: ${lastSource.message}`));
+  const health = view.upPid ? readStateHealth(view.stateDir) : undefined;
+  if (health && !health.ok) {
+    out(paint.yellow(`\nWARNING: StateWriteFailed: the running hostplane (pid ${view.upPid}) cannot write its state dir since ${health.since ?? '?'} (${health.error ?? 'unknown error'}); ${health.pending ?? 0} object(s) are newer in memory than shown here. It retries by itself; free some space.`));
+  }
   const errs = view.store.specErrors().filter((e) => !e.object || e.object.startsWith(info.kind + '/'));
   if (errs.length) out(paint.red(`\n${errs.length} spec error(s):\n`) + errs.map((e) => `  ${formatSpecError(e)}`).join('\n'));
   return EXIT.ok;

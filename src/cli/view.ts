@@ -12,6 +12,8 @@ export interface LabView {
   registry: SchemaRegistry;
   stateDir: StateDir;
   events(): HostEvent[];
+  /** Spec files that do not parse now (an object they define cannot be told apart from a new one). */
+  unparsedFiles: ReturnType<SpecSource['unparsedFiles']>;
   /** pid of a running `hostplane up` on this state dir, if any. */
   upPid?: number;
 }
@@ -33,5 +35,5 @@ export async function openView(specsDir: string, stateDirPath: string, registry:
       alive = false;
     }
   }
-  return { store, registry, stateDir, events: () => stateDir.readJson<HostEvent[]>('events.json') ?? [], ...(alive ? { upPid: pid } : {}) };
+  return { store, registry, stateDir, unparsedFiles: source.unparsedFiles(), events: () => stateDir.readJson<HostEvent[]>('events.json') ?? [], ...(alive ? { upPid: pid } : {}) };
 }

@@ -25,6 +25,8 @@ export interface KindRuntime {
   capacity: HostCapacity;
   /** Blanks every secret value handed out so far (for logs the kind writes itself). */
   redact(text: string): string;
+  /** The reference rules of any kind (its module's `references`), for checks that follow references across kinds. */
+  referenceRules(kind: string): readonly ReferenceRule[];
 }
 
 /** One log file of an object, as `hostplane logs` and the API list it. */

@@ -6,11 +6,13 @@ import { objectKey, parseObjectKey } from '../api/types.js';
 import { parentsOf } from '../api/references.js';
 import { loadSchemaRegistry, type SchemaRegistry } from '../api/schema.js';
 import { HostCapacity, hostCapacityDefaults, type CapacityConfig } from './host-capacity.js';
-import { Controller, addJitter, type LastResult, type Reconciler } from './controller.js';
+import { Controller, addJitter, requeueAfter, type LastResult, type Reconciler } from './controller.js';
 import { DependencyIndex } from './dependency-index.js';
 import { EventRecorder, redact, type HostEvent } from './events.js';
 import { Registry } from './metrics.js';
 import { SpecSource } from './source.js';
+import { StateDirDeletionIntents } from './deletion-guard.js';
+import { StateWriteRetry } from './state-write-retry.js';
 import { StateDir } from './state-dir.js';
 import { ObjectStore, StateDirPersistence, type WatchEvent } from './store.js';
 import { LOW_PRIORITY } from './workqueue.js';
@@ -20,6 +22,9 @@ import type { Logger } from './sinks.js';
 
 /** Request file a CLI drops into the state dir to confirm a paused mass deletion. */
 export const CONFIRM_DELETIONS = 'requests/confirm-deletions';
+
+/** A safety net only: the source tells when a spec comes back (onPendingCleared). */
+const PENDING_DELETION_RECHECK_MS = 30_000;
 
 export interface ManagerOptions<Ports = unknown> {
   specsDir: string;
@@ -46,6 +51,8 @@ export interface ManagerOptions<Ports = unknown> {
   secretValues?: () => string[];
   /** Runs last in stop(), after every reconcile finished (close pooled connections). */
   onStopped?: () => Promise<void>;
+  /** Back-off of retried state-dir writes after one failed (a full disk): default 1 s doubling to 60 s. */
+  stateWriteRetry?: { initialMs?: number; maxMs?: number };
   /** Called as a reconcile begins (the bench measures edit → reconcile latency with it). */
   onReconcileStart?: (key: string) => void;
 }
@@ -60,6 +67,7 @@ export class Manager<Ports = unknown> {
   readonly source: SpecSource;
   private readonly runtime: KindRuntime;
   private readonly modules = new Map<Kind, KindModule<Ports>>();
+  private readonly stateWrites: StateWriteRetry;
   private readonly deps = new DependencyIndex();
   private readonly lastSignature = new Map<string, string>();
   private unwatch?: () => void;
@@ -69,12 +77,27 @@ export class Manager<Ports = unknown> {
   constructor(readonly opts: ManagerOptions<Ports>) {
     const dir = opts.stateDir;
     this.registry = opts.registry ?? loadSchemaRegistry();
-    this.store = new ObjectStore(new StateDirPersistence(dir));
+    // A failed status write (full disk) goes to stateWrites, which reports and retries it.
+    this.store = new ObjectStore(new StateDirPersistence(dir), { onPersistError: (err, key) => this.stateWrites.failed(err, key) });
     this.events = new EventRecorder({
       persistence: { load: () => dir.readJson<HostEvent[]>('events.json') ?? [], save: (events) => dir.writeJson('events.json', events) },
+      onSaveError: (err) => opts.log.warn(`cannot save events.json: ${(err as Error).message}`),
+    });
+    this.stateWrites = new StateWriteRetry({
+      dir,
+      flush: () => this.store.flushUnsaved(),
+      pending: () => this.store.unsavedCount(),
+      events: this.events,
+      metrics: this.metrics,
+      log: opts.log,
+      ...opts.stateWriteRetry,
     });
     this.capacity = new HostCapacity({ ...hostCapacityDefaults(), ...opts.capacity });
-    this.source = new SpecSource({ specsDir: opts.specsDir, store: this.store, registry: this.registry, events: this.events, graceMs: opts.graceMs ?? 3_000 });
+    this.source = new SpecSource({ specsDir: opts.specsDir, store: this.store, registry: this.registry, events: this.events, graceMs: opts.graceMs ?? 3_000,
+      deletionIntents: new StateDirDeletionIntents(dir),
+      // Its spec came back: reconcile what heldWhilePendingDeletion left alone.
+      onPendingCleared: (key) => this.controllers.get(parseObjectKey(key).kind as Kind)?.enqueue(key),
+    });
     this.runtime = {
       store: this.store,
       events: this.events,
@@ -84,6 +107,7 @@ export class Manager<Ports = unknown> {
       stateDir: dir,
       capacity: this.capacity,
       redact: (text) => redact(text, opts.secretValues?.() ?? []),
+      referenceRules: (kind) => this.modules.get(kind as Kind)?.references ?? [],
     };
     for (const info of this.registry.kinds()) {
       const module = opts.kinds.find((m) => m.kind === info.kind);
@@ -96,7 +120,7 @@ export class Manager<Ports = unknown> {
           name: info.kind,
           workers: module.workers(opts.workers),
           metrics: this.metrics,
-          reconcile: withStartHook(reconcile, opts.onReconcileStart),
+          reconcile: withStartHook(this.heldWhilePendingDeletion(reconcile), opts.onReconcileStart),
           exists: (key) => this.store.getByKey(key) !== undefined,
           logger: { info: () => {}, warn: (m) => opts.log.warn(m), error: (m) => opts.log.warn(m) },
         }),
@@ -104,11 +128,25 @@ export class Manager<Ports = unknown> {
     }
   }
 
+  /**
+   * An object whose spec is gone but whose deletion still waits (grace period, paused guard) is
+   * left alone: reconciling it would create or start what is about to be deleted (a spec removed
+   * while `up` was down). Looked at again when the spec comes back or deletion begins.
+   */
+  private heldWhilePendingDeletion(reconcile: Reconciler): Reconciler {
+    return async (key, ctx) => {
+      const obj = this.store.getByKey(key);
+      if (obj && !obj.metadata.deletionTimestamp && this.source.isPendingDeletion(key)) return requeueAfter(PENDING_DELETION_RECHECK_MS);
+      return reconcile(key, ctx);
+    };
+  }
+
   /** Takes the lock, restores what the last run knew, scans the specs, starts the controllers. */
   async start(): Promise<void> {
     this.opts.stateDir.acquireLock();
     try {
       this.store.restore();
+      this.stateWrites.start();
       for (const m of this.modules.values()) m.restore?.(this.runtime);
       // A confirmation belongs to a pause a running process reported; one left over from before must not
       // skip the grace period and the mass-deletion pause of this run.
@@ -138,10 +176,16 @@ export class Manager<Ports = unknown> {
   async stop(timeoutMs = 20_000): Promise<void> {
     clearInterval(this.requestTimer);
     this.resyncTimer?.clear();
+    this.stateWrites.stop();
+    this.store.flushUnsaved(); // one last try for what a full disk held back
     this.unwatch?.();
     await this.source.stop();
     await Promise.all([...this.controllers.values()].map((c) => c.stop(timeoutMs)));
-    this.events.flush();
+    try {
+      this.events.flush();
+    } catch (err) {
+      this.opts.log.warn(`cannot save events.json on the way out: ${(err as Error).message}`);
+    }
     await this.opts.onStopped?.();
     this.opts.stateDir.releaseLock();
   }
@@ -210,7 +254,9 @@ export class Manager<Ports = unknown> {
     const changed = this.lastSignature.get(key) !== sig;
     this.lastSignature.set(key, sig);
     if (e.type === 'ADDED' || changed) this.controllerFor(obj.kind).enqueue(key);
-    else this.enqueueChildren(key);
+    // Children look again when a parent appears (a dangling reference resolves), changes its spec
+    // (a dependsOn cycle may form or break) or its status.
+    this.enqueueChildren(key);
   }
 
   private enqueueChildren(parentKey: string): void {

@@ -417,3 +417,85 @@ spec:
     await holdsFor(() => l.spec('dev-master')?.cpu === 2 && !l.deleting('dev-master'), 300, 'last valid spec kept');
   });
 });
+
+describe('SpecSource: deletion safety for small labs and half-written files (issue 14 item 1)', () => {
+  it.each([
+    ['0 bytes', ''],
+    ['only whitespace', '\n  \n'],
+  ])('a file emptied to %s keeps its objects like a file that stops parsing, and warns', async (_what, text) => {
+    const l = lab({ files: { 'ab.yaml': `${vmYaml('a')}---\n${vmYaml('b')}`, 'c.yaml': vmYaml('c'), 'd.yaml': vmYaml('d'), 'e.yaml': vmYaml('e'), 'f.yaml': vmYaml('f') } });
+    await l.src.start();
+    l.write('ab.yaml', text);
+    await waitFor(() => l.events.some((e) => e.reason === 'SpecInvalid' && /ab\.yaml.*empty/.test(e.message)), 3000, 'a warning about the empty file');
+    await holdsFor(() => !l.deleting('a') && !l.deleting('b') && l.src.pendingDeletions().length === 0, 400, 'a and b kept');
+    l.write('ab.yaml', vmYaml('a', 'cpu: 3'));
+    await waitFor(() => l.spec('a')?.cpu === 3, 3000, 'the file parses again');
+    await waitFor(() => l.deleting('b'), 3000, 'b deleted once the file is known not to define it');
+  });
+
+  it.each([
+    ['every object of a small lab (3 of 3)', ['a', 'b', 'c'], ['a', 'b', 'c']],
+    ['the only object (1 of 1)', ['a'], ['a']],
+    ['more than half, two of three', ['a', 'b', 'c'], ['a', 'b']],
+  ])('pauses deletion when a change would delete %s', async (_what, names, removed) => {
+    const files: Record<string, string> = {};
+    for (const n of names) files[`${n}.yaml`] = vmYaml(n);
+    const l = lab({ files });
+    await l.src.start();
+    for (const n of removed) l.rm(`${n}.yaml`);
+    await waitFor(() => l.src.status().deletionPaused, 3000, 'deletion paused');
+    expect(l.src.status().deletionPaused?.count).toBe(removed.length);
+    expect(l.events.find((e) => e.reason === 'DeletionPaused')?.message).toMatch(/confirm-deletions/);
+    await holdsFor(() => l.store.list().every((o) => !o.metadata.deletionTimestamp), 300, 'nothing deleted');
+    expect(l.src.confirmDeletions()).toBe(removed.length);
+  });
+
+  it('removing one document of three from a file that still parses deletes it after the grace period', async () => {
+    const l = lab({ files: { 'lab.yaml': `${vmYaml('a')}---\n${vmYaml('b')}---\n${vmYaml('c')}` } });
+    await l.src.start();
+    l.write('lab.yaml', `${vmYaml('a')}---\n${vmYaml('c')}`);
+    await waitFor(() => l.deleting('b'), 3000, 'b deleted');
+    expect(l.src.status().deletionPaused).toBeUndefined();
+  });
+
+  it('starting on an empty specs directory against a state dir that holds objects pauses deletion', async () => {
+    const l = lab({ persistence: remembered(['a', 'b', 'c']) });
+    l.store.restore();
+    await l.src.start();
+    await waitFor(() => l.src.status().deletionPaused, 3000, 'paused');
+    expect(l.src.status().deletionPaused?.reason).toMatch(/all 3 objects/);
+    await holdsFor(() => l.store.list().every((o) => !o.metadata.deletionTimestamp), 300, 'nothing deleted');
+  });
+
+  it('a deletion announced by `hostplane delete` goes ahead even when it removes the only object', async () => {
+    const intended = new Set<string>();
+    const l = lab({ files: { 'a.yaml': vmYaml('a') }, deletionIntents: { intended: (k) => intended.has(k), done: (k) => intended.delete(k) } });
+    await l.src.start();
+    intended.add('VirtualMachine/a');
+    l.rm('a.yaml');
+    await waitFor(() => l.deleting('a'), 3000, 'a deleted');
+    expect(l.src.status().deletionPaused).toBeUndefined();
+    expect(intended.size).toBe(0);
+  });
+});
+
+describe('SpecSource: files that are too large or not regular files (issue 14 items 7, 8)', () => {
+  it('refuses a spec file above the 1 MiB limit with an error naming the file, keeping its objects', async () => {
+    const l = lab({ files: { 'big.yaml': vmYaml('a'), 'b.yaml': vmYaml('b'), 'c.yaml': vmYaml('c') } });
+    await l.src.start();
+    l.write('big.yaml', `${vmYaml('a', 'cpu: 3')}# ${'x'.repeat(1024 * 1024 + 16)}\n`);
+    await waitFor(() => l.store.specErrors().some((e) => e.file === 'big.yaml'), 3000, 'size error');
+    expect(l.store.specErrors().find((e) => e.file === 'big.yaml')?.message).toMatch(/big\.yaml is 1\.0 MiB, above the 1 MiB limit for spec files/);
+    await holdsFor(() => !l.deleting('a') && l.spec('a')?.cpu === 2, 300, 'a kept with its last valid spec');
+  });
+
+  it('a FIFO created in the specs dir while watching is skipped and does not hang the source', async () => {
+    const l = lab({ files: { 'a.yaml': vmYaml('a') } });
+    await l.src.start();
+    const { execFileSync } = await import('node:child_process');
+    execFileSync('mkfifo', [join(l.dir, 'pipe.yaml')]);
+    l.write('a.yaml', vmYaml('a', 'cpu: 4'));
+    await waitFor(() => l.spec('a')?.cpu === 4, 3000, 'the edit next to the FIFO applied');
+    await holdsFor(() => !l.deleting('a'), 200, 'a kept');
+  });
+});

@@ -6,7 +6,7 @@
 //  - the first file to define a kind/name keeps it; duplicates are reported with both locations;
 //  - a vanished document is deleted only after a grace period (a move is not a delete);
 //  - a scan that would delete most objects at once, or a missing specs directory, pauses deletion.
-import { readFileSync, readdirSync, statSync, type Stats } from 'node:fs';
+import { readdirSync, statSync, type Stats } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import type { SpecError } from '../api/types.js';
@@ -14,6 +14,8 @@ export { isIgnoredName, isSpecPath } from './spec-parse.js';
 import { parseObjectKey } from '../api/types.js';
 import type { ObjectStore } from './store.js';
 import { setLongTimeout } from './clock.js';
+import { DEFAULT_MASS_DELETION, massDeletionReason, type DeletionIntents } from './deletion-guard.js';
+import { NotRegularFileError, SpecFileTooLargeError, readSpecText } from './spec-read.js';
 import { YAML_FILE, formatSpecError, isIgnoredName, isSpecPath, parseSpecFile, type LineCol, type ParsedSpecFile, type SpecDocument, type SpecValidator } from './spec-parse.js';
 
 import type { EventSink } from './sinks.js';
@@ -33,8 +35,14 @@ export interface SpecSourceOptions {
   graceMs?: number;
   /** Pending deletions above this fraction of all objects pause deletion… */
   massDeleteFraction?: number;
-  /** …when they are at least this many. */
+  /** …when they are at least this many (deleting every object pauses whatever the count). */
   massDeleteMinObjects?: number;
+  /** Deletions a person asked for by name (`hostplane delete`): the mass-deletion guard lets them through. */
+  deletionIntents?: DeletionIntents;
+  /** Largest spec file read (default MAX_SPEC_FILE_BYTES, 1 MiB). */
+  maxFileBytes?: number;
+  /** A key stopped waiting for deletion because its spec came back (the manager reconciles it again). */
+  onPendingCleared?: (key: string) => void;
   logger?: SourceLogger;
   /** Quiet time per file before it is re-read (editors write in several steps). */
   debounceMs?: number;
@@ -83,12 +91,16 @@ export class SpecSource {
   private readonly debounceMs: number;
   private readonly rootCheckMs: number;
   private readonly confirmHint: string;
+  private readonly intents?: DeletionIntents;
+  private readonly maxFileBytes?: number;
+  private readonly onPendingCleared?: (key: string) => void;
 
   private readonly files = new Map<string, FileState>();
   private readonly claimants = new Map<string, Map<string, number>>();
   private readonly seenClaimed = new Set<string>();
   private readonly pending = new Map<string, number>(); // key → due time (ms)
   private readonly reported = new Map<string, Set<string>>(); // file → error identities already told as events
+  private readonly skippedSpecial = new Set<string>(); // FIFOs, sockets, devices named like spec files
   private readonly debounces = new Map<string, NodeJS.Timeout>();
   private readonly settles = new Map<string, NodeJS.Timeout>();
   private seq = 0;
@@ -108,8 +120,11 @@ export class SpecSource {
     this.events = opts.events;
     this.logger = opts.logger;
     this.graceMs = opts.graceMs ?? 3000;
-    this.massDeleteFraction = opts.massDeleteFraction ?? 0.5;
-    this.massDeleteMinObjects = opts.massDeleteMinObjects ?? 4;
+    this.massDeleteFraction = opts.massDeleteFraction ?? DEFAULT_MASS_DELETION.fraction;
+    this.massDeleteMinObjects = opts.massDeleteMinObjects ?? DEFAULT_MASS_DELETION.minObjects;
+    this.intents = opts.deletionIntents;
+    this.maxFileBytes = opts.maxFileBytes;
+    this.onPendingCleared = opts.onPendingCleared;
     this.debounceMs = opts.debounceMs ?? 50;
     this.rootCheckMs = opts.rootCheckMs ?? 1000;
     this.confirmHint = opts.confirmHint ?? 'run `hostplane confirm-deletions`';
@@ -157,6 +172,21 @@ export class SpecSource {
   /** Keys waiting for their grace period (or for confirmation while deletion is paused). */
   pendingDeletions(): string[] {
     return [...this.pending.keys()].sort();
+  }
+
+  /** Files that do not parse now: their first error, and their text when it could be read. */
+  unparsedFiles(): { file: string; error: SpecError; text?: string }[] {
+    const out: { file: string; error: SpecError; text?: string }[] = [];
+    for (const [file, st] of this.files) {
+      if (st.parsed.syntaxOk || !st.parsed.errors.length) continue;
+      out.push({ file, error: st.parsed.errors[0], ...(st.text !== undefined ? { text: st.text } : {}) });
+    }
+    return out.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+  }
+
+  /** True while `key`'s spec is gone and its deletion waits (grace period or paused): it must not be created or started. */
+  isPendingDeletion(key: string): boolean {
+    return this.pending.has(key);
   }
 
   /** A person confirmed: everything pending is marked deleting now. Returns how many. */
@@ -350,21 +380,31 @@ export class SpecSource {
   private readFile(rel: string, dirty: Set<string>): boolean {
     let text: string;
     try {
-      text = readFileSync(join(this.specsDir, rel), 'utf8');
+      // Non-blocking and bounded: a FIFO must not hang us, a huge file must not be read whole.
+      text = readSpecText(join(this.specsDir, rel), { label: rel, ...(this.maxFileBytes !== undefined ? { maxBytes: this.maxFileBytes } : {}) });
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'EISDIR' || code === 'ENOTDIR') {
+      if (code === 'ENOENT' || code === 'EISDIR' || code === 'ENOTDIR' || err instanceof NotRegularFileError) {
+        if (err instanceof NotRegularFileError && !this.skippedSpecial.has(rel)) {
+          this.skippedSpecial.add(rel); // told once per path
+          this.logger?.warn?.(`skipping ${err.message}`);
+        }
         if (!this.files.has(rel)) return false;
         this.dropFile(rel, dirty);
         return true;
       }
-      // Exists but cannot be read (permissions, I/O): like a file that does not parse.
-      const parsed: ParsedSpecFile = { file: rel, syntaxOk: false, documents: [], errors: [{ file: rel, line: 1, col: 1, field: '', message: `cannot read file: ${(err as Error).message}` }] };
+      // Exists but cannot be read (permissions, I/O, too large): like a file that does not parse.
+      const message = err instanceof SpecFileTooLargeError ? `${err.message}; keeping the objects it defined` : `cannot read file: ${(err as Error).message}`;
+      const parsed: ParsedSpecFile = { file: rel, syntaxOk: false, documents: [], errors: [{ file: rel, line: 1, col: 1, field: '', message }] };
       this.setFile(rel, parsed, dirty, undefined);
       return true;
     }
     if (this.files.get(rel)?.text === text) return false;
-    this.setFile(rel, parseSpecFile(rel, text, this.registry), dirty, text);
+    // An empty file is what a truncated write or a half-finished checkout leaves: not a deletion.
+    const parsed: ParsedSpecFile = text.trim() === ''
+      ? { file: rel, syntaxOk: false, documents: [], errors: [{ file: rel, line: 1, col: 1, field: '', message: `the file is empty (${text.length} bytes): keeping the objects it defined; delete the file to delete them` }] }
+      : parseSpecFile(rel, text, this.registry);
+    this.setFile(rel, parsed, dirty, text);
     return true;
   }
 
@@ -434,7 +474,7 @@ export class SpecSource {
       for (const f of this.claimants.get(key)?.keys() ?? []) errorFiles.add(f);
       const owner = this.ownerOf(key);
       if (owner) {
-        this.pending.delete(key);
+        if (this.pending.delete(key)) this.pendingCleared(key);
         const doc = this.files.get(owner)?.docs.get(key);
         if (doc?.input) this.store.applySpec(doc.input, { file: owner, line: doc.position.line, col: doc.position.col });
       } else {
@@ -481,21 +521,23 @@ export class SpecSource {
 
   private guardReason(): string | undefined {
     if (this.dirProblem) return this.dirProblem;
-    const count = this.pending.size;
-    if (count < this.massDeleteMinObjects) return undefined;
+    // Deletions a person asked for by name are not a mass deletion: leave them out of the count.
+    let count = 0;
+    for (const key of this.pending.keys()) if (!this.isIntended(key)) count++;
+    if (count === 0) return undefined;
     let total = 0;
-    for (const o of this.store.list()) if (!o.metadata.deletionTimestamp) total++;
-    if (count > this.massDeleteFraction * total) {
-      return `${count} of ${total} objects would be deleted at once (more than ${Math.round(this.massDeleteFraction * 100)}%); this looks like a half-finished checkout or a wrong directory`;
-    }
-    return undefined;
+    for (const o of this.store.list()) if (!o.metadata.deletionTimestamp && !this.isIntended(`${o.kind}/${o.metadata.name}`)) total++;
+    return massDeletionReason(count, total, { fraction: this.massDeleteFraction, minObjects: this.massDeleteMinObjects });
   }
 
   /** Marks due deletions, unless the guard pauses them. Re-arms the timer for the next due one. */
   private evaluateDeletions(): void {
     for (const key of [...this.pending.keys()]) {
       const o = this.store.getByKey(key);
-      if (!o || o.metadata.deletionTimestamp || this.claimants.has(key)) this.pending.delete(key);
+      if (!o || o.metadata.deletionTimestamp || this.claimants.has(key)) {
+        this.pending.delete(key);
+        if (o && !o.metadata.deletionTimestamp) this.pendingCleared(key);
+      }
     }
     if (this.paused) {
       const reason = this.pending.size ? this.guardReason() : undefined;
@@ -561,9 +603,32 @@ export class SpecSource {
     }, Math.max(0, next - Date.now()) + 1);
   }
 
+  private pendingCleared(key: string): void {
+    try {
+      this.onPendingCleared?.(key);
+    } catch (err) {
+      this.logger?.warn?.(`pending-cleared listener failed: ${(err as Error).message}`);
+    }
+  }
+
+  private isIntended(key: string): boolean {
+    try {
+      return this.intents?.intended(key) ?? false;
+    } catch {
+      return false;
+    }
+  }
+
   private markDeleting(key: string, why: string): boolean {
     const { kind, name } = parseObjectKey(key);
     const ok = this.store.markDeleting(kind, name);
+    if (ok && this.intents?.done) {
+      try {
+        this.intents.done(key);
+      } catch (err) {
+        this.logger?.warn?.(`cannot clear the deletion request of ${key}: ${(err as Error).message}`);
+      }
+    }
     if (ok) this.record(key, 'Normal', 'SpecRemoved', `marked for deletion: ${why}`);
     return ok;
   }

@@ -98,3 +98,26 @@ describe('StateDir files', () => {
     rmSync(dir.root, { recursive: true, force: true });
   });
 });
+
+describe('StateDir writes on a full disk (issue 14 item 3)', () => {
+  it('a failed write (ENOSPC) throws, keeps the old file and leaves no temp file behind', async () => {
+    const root = tmp();
+    try {
+      let full = false;
+      const dir = new StateDir(root, {
+        rawWrite: (fd, data, write) => {
+          if (full) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+          write(fd, data);
+        },
+      });
+      dir.writeJson('objects/x.json', { v: 1 });
+      full = true;
+      expect(() => dir.writeJson('objects/x.json', { v: 2 })).toThrow(/ENOSPC/);
+      expect(dir.readJson('objects/x.json')).toEqual({ v: 1 });
+      const { readdirSync } = await import('node:fs');
+      expect(readdirSync(join(root, 'objects'))).toEqual(['x.json']);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});

@@ -23,12 +23,24 @@ function processAlive(pid: number): boolean {
 /** Roots locked by this process: a second owner inside one process is refused too. */
 const lockedHere = new Set<string>();
 
+/**
+ * Writes `data` to an open temp file; `write` is the real one (writeSync). Injected by tests to
+ * simulate a full disk (ENOSPC) without filling one.
+ */
+export type RawWrite = (fd: number, data: Buffer, write: (fd: number, data: Buffer) => void) => void;
+
+export interface StateDirOptions {
+  rawWrite?: RawWrite;
+}
+
 export class StateDir {
   readonly root: string;
   private locked = false;
+  private readonly rawWrite?: RawWrite;
 
-  constructor(root: string) {
+  constructor(root: string, opts: StateDirOptions = {}) {
     this.root = resolve(root);
+    this.rawWrite = opts.rawWrite;
   }
 
   /** Absolute path of a file inside the state dir; refuses paths that would escape it. */
@@ -131,7 +143,7 @@ export class StateDir {
 
   /** `durable` adds an fsync: needed for intent records that must survive a power loss, not for status. */
   writeJson(rel: string, data: unknown, opts: { mode?: number; durable?: boolean } = {}): void {
-    writeFileAtomic(this.path(rel), JSON.stringify(data, null, 2) + '\n', opts.mode ?? 0o644, opts.durable ?? false);
+    writeFileAtomic(this.path(rel), JSON.stringify(data, null, 2) + '\n', opts.mode ?? 0o644, opts.durable ?? false, this.rawWrite);
   }
 
   remove(rel: string): void {
@@ -160,11 +172,17 @@ export class StateDir {
  * temp file + rename: readers, and a process killed with -9, see the old or the new file, never a
  * torn one. `durable` adds an fsync so the new content also survives a power loss.
  */
-export function writeFileAtomic(file: string, content: string | Buffer, mode = 0o644, durable = false): void {
+export function writeFileAtomic(file: string, content: string | Buffer, mode = 0o644, durable = false, rawWrite?: RawWrite): void {
   mkdirSync(dirname(file), { recursive: true });
   const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  writeFileAtomicRaw(tmp, content, mode, durable);
-  renameSync(tmp, file);
+  try {
+    writeFileAtomicRaw(tmp, content, mode, durable, rawWrite);
+    renameSync(tmp, file);
+  } catch (err) {
+    // A full disk (ENOSPC) or any failed write must not leave a half-written temp file behind.
+    rmSync(tmp, { force: true });
+    throw err;
+  }
   if (durable) fsyncDir(dirname(file)); // the rename itself must survive a power loss too
 }
 
@@ -181,11 +199,17 @@ function fsyncDir(dir: string): void {
   }
 }
 
-function writeFileAtomicRaw(file: string, content: string | Buffer, mode: number, sync: boolean): void {
+function writeAll(fd: number, buf: Buffer): void {
+  let off = 0;
+  while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+}
+
+function writeFileAtomicRaw(file: string, content: string | Buffer, mode: number, sync: boolean, rawWrite?: RawWrite): void {
   const fd = openSync(file, 'wx', mode);
   try {
     const buf = typeof content === 'string' ? Buffer.from(content) : content;
-    writeSync(fd, buf, 0, buf.length);
+    if (rawWrite) rawWrite(fd, buf, writeAll);
+    else writeAll(fd, buf);
     if (sync) fsyncSync(fd);
   } finally {
     closeSync(fd);

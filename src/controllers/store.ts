@@ -101,6 +101,12 @@ export type ApplyOutcome = 'created' | 'updated' | 'unchanged';
 export interface StoreOptions {
   historySize?: number;
   now?: () => Date;
+  /**
+   * A save or delete in the persistence failed (a full state disk). The change stays in memory and
+   * is written by `flushUnsaved()`; the store never throws it at the caller (a watcher callback, a
+   * file event) where it would go uncaught.
+   */
+  onPersistError?: (err: unknown, key: string) => void;
   /** First resourceVersion; defaults to a time-based value so a watcher's RV from an earlier process is never mistaken for a current one. */
   initialResourceVersion?: number;
 }
@@ -114,11 +120,56 @@ export class ObjectStore {
   private rv: number;
   private readonly historySize: number;
   private readonly now: () => Date;
+  private readonly onPersistError?: (err: unknown, key: string) => void;
+  /** Keys whose latest record (or deletion) is not on disk yet: true = save, false = delete. */
+  private readonly unsaved = new Map<string, boolean>();
 
   constructor(private readonly persistence: StorePersistence = new MemoryPersistence(), opts: StoreOptions = {}) {
     this.historySize = opts.historySize ?? 10_000;
     this.now = opts.now ?? (() => new Date());
     this.rv = opts.initialResourceVersion ?? Date.now() * 1000;
+    this.onPersistError = opts.onPersistError;
+  }
+
+  /** How many objects have changes not yet on disk (their save failed). */
+  unsavedCount(): number {
+    return this.unsaved.size;
+  }
+
+  /** Writes every change whose save failed earlier. Returns how many are still not on disk, and the last error. */
+  flushUnsaved(): { pending: number; error?: unknown } {
+    let error: unknown;
+    for (const [key, save] of [...this.unsaved]) {
+      const entry = this.entries.get(key);
+      try {
+        if (save && entry) this.persistence.save(this.recordOf(entry));
+        else if (!entry) {
+          const [kind, ...rest] = key.split('/');
+          this.persistence.delete(kind as Kind, rest.join('/'));
+        }
+        this.unsaved.delete(key);
+      } catch (err) {
+        error = err;
+      }
+    }
+    return { pending: this.unsaved.size, ...(error !== undefined ? { error } : {}) };
+  }
+
+  private persist(key: string, fn: () => void, save: boolean): void {
+    try {
+      fn();
+      this.unsaved.delete(key);
+    } catch (err) {
+      this.unsaved.set(key, save);
+      if (this.onPersistError) this.onPersistError(err, key);
+      else throw err;
+    }
+  }
+
+  private recordOf(entry: Entry): ObjectRecord {
+    const object = entry.object;
+    const { resourceVersion: _rv, ...metadata } = object.metadata;
+    return { apiVersion: object.apiVersion, kind: object.kind, metadata, spec: object.spec, specHash: entry.specHash, status: object.status };
   }
 
   /** Loads what the last run knew. Objects whose spec is gone from disk are found by the source after its first scan. */
@@ -211,7 +262,7 @@ export class ObjectStore {
     const entry = this.entries.get(key);
     if (!entry) return false;
     this.entries.delete(key);
-    this.persistence.delete(kind, name);
+    this.persist(key, () => this.persistence.delete(kind, name), false);
     this.emit({ type: 'DELETED', object: entry.object, resourceVersion: ++this.rv });
     if (entry.pendingRecreate) this.applySpec(entry.pendingRecreate.input, entry.pendingRecreate.source);
     return true;
@@ -273,10 +324,7 @@ export class ObjectStore {
     const object = freeze({ ...entry.object, metadata: { ...entry.object.metadata, resourceVersion: String(rv) } });
     const next = { ...entry, object };
     this.entries.set(key, next);
-    if (persist) {
-      const { resourceVersion: _rv, ...metadata } = object.metadata;
-      this.persistence.save({ apiVersion: object.apiVersion, kind: object.kind, metadata, spec: object.spec, specHash: entry.specHash, status: object.status });
-    }
+    if (persist) this.persist(key, () => this.persistence.save(this.recordOf(next)), true);
     this.emit({ type, object, resourceVersion: rv });
   }
 

@@ -675,3 +675,91 @@ describe('watch stream (SSE over a real socket)', () => {
     await expect(s.until(() => false, 3000)).rejects.toThrow(/stream ended/);
   });
 });
+
+describe('bad input gets a clear 4xx, never a 500 (issue 14 items 5, 6)', () => {
+  let f: Fixture;
+  let app: ReturnType<typeof createApi>;
+  beforeEach(() => {
+    f = fixture();
+    seed(f);
+    app = createApi(f.ctx, { requireToken: false, uiDir: join(f.root, 'ui') });
+  });
+
+  const aliasBomb = ['a: &a ["x","x","x","x","x","x","x","x","x","x"]', ...Array.from({ length: 8 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(10).fill(`*${String.fromCharCode(97 + i)}`).join(',')}]`)].join('\n');
+  it.each([
+    ['null JSON', 'null', 'application/json', 400, /document 1 .*must be a mapping/],
+    ['a JSON number', '42', 'application/json', 400, /must be a mapping/],
+    ['a JSON array holding null', '[null]', 'application/json', 400, /must be a mapping/],
+    ['deeply nested JSON', '['.repeat(100_000) + ']'.repeat(100_000), 'application/json', 400, /nested too deeply/],
+    ['deeply nested JSON object', '{"a":'.repeat(50_000) + '1' + '}'.repeat(50_000), 'application/json', 400, /nested too deeply/],
+    ['deeply nested flow YAML', 'a: ' + '['.repeat(50_000) + ']'.repeat(50_000), 'application/yaml', 400, /nested too deeply|not valid YAML/],
+    ['deeply nested block YAML', '- '.repeat(30_000) + 'x\n', 'application/yaml', 400, /nested too deeply|not valid YAML/],
+    ['deeply nested YAML maps', Array.from({ length: 300 }, (_, i) => `${' '.repeat(i)}k:`).join('\n') + ' 1\n', 'application/yaml', 400, /nested too deeply/],
+    ['a YAML alias bomb', aliasBomb, 'application/yaml', 400, /alias/],
+  ])('POST /api/v1/apply with %s answers a 4xx with a message', async (_what, text, type, code, message) => {
+    const res = await app.request('/api/v1/apply', { method: 'POST', body: text, headers: { 'content-type': type } });
+    const b = await body(res);
+    expect(res.status).toBe(code);
+    expect(b.error.message).toMatch(message);
+  });
+
+  it('answers 414 for a 5,000-character ?file=', async () => {
+    const res = await app.request(`/api/v1/apply?file=${'a'.repeat(5_000)}.yaml`, { method: 'POST', body: `apiVersion: ${API_VERSION}\nkind: VirtualMachine\nmetadata: {name: x}\nspec: {cpu: 1}\n`, headers: { 'content-type': 'application/yaml' } });
+    expect(res.status).toBe(414);
+    expect((await body(res)).error.message).toMatch(/file.*5005 characters.*limit/);
+  });
+
+  it('stops reading a chunked body at the 4 MiB limit and answers 413 (an 8 MiB stream is not read whole)', async () => {
+    const chunk = new Uint8Array(64 * 1024).fill(0x61);
+    const total = 8 * 1024 * 1024;
+    let pulled = 0;
+    const stream = new ReadableStream<Uint8Array>({
+      pull(ctrl) {
+        if (pulled >= total) return ctrl.close();
+        pulled += chunk.length;
+        ctrl.enqueue(chunk);
+      },
+    });
+    const res = await app.request('/api/v1/apply', { method: 'POST', body: stream, headers: { 'content-type': 'application/yaml' }, duplex: 'half' } as RequestInit);
+    expect(res.status).toBe(413);
+    expect((await body(res)).error.message).toMatch(/limit is 4194304 bytes/);
+    expect(pulled).toBeLessThan(4 * 1024 * 1024 + 4 * chunk.length);
+  });
+});
+
+describe('request body limit over a real socket (issue 14 item 6)', () => {
+  it('answers 413 to a chunked upload and stops reading it, long before the client is done', async () => {
+    const f = fixture();
+    const served = await serveApi(f.ctx, { listen: '127.0.0.1:0' });
+    try {
+      const { request } = await import('node:http');
+      const url = new URL('/api/v1/apply', served.url);
+      const total = 64 * 1024 * 1024;
+      const chunk = Buffer.alloc(64 * 1024, 0x61);
+      let sent = 0;
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'content-type': 'application/yaml', 'transfer-encoding': 'chunked' } });
+        let answered = false;
+        req.on('response', (res) => {
+          answered = true;
+          res.resume();
+          resolve(res.statusCode ?? 0);
+          req.destroy();
+        });
+        req.on('error', (err) => (answered ? undefined : reject(err)));
+        const pump = () => {
+          while (!answered && sent < total) {
+            sent += chunk.length;
+            if (!req.write(chunk)) return void req.once('drain', pump);
+          }
+          if (!answered) req.end();
+        };
+        pump();
+      });
+      expect(status).toBe(413);
+      expect(sent).toBeLessThan(total / 2);
+    } finally {
+      await served.close();
+    }
+  });
+});

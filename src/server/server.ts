@@ -15,11 +15,13 @@ import type { HostObject, Kind, ReconcileInfo, SpecError } from '../api/types.js
 import { objectKey } from '../api/types.js';
 import type { ObjectStore } from '../controllers/store.js';
 import { StateDir, writeFileAtomic } from '../controllers/state-dir.js';
+import { recordDeletionIntent } from '../controllers/deletion-guard.js';
 import { SpecEditError, SpecPathError, applyObjects, deleteObject, setSpecField, type ApplyObjectInput } from '../spec-edit/spec-files.js';
 import { Redactor, findRedactedPlaceholders } from './redact.js';
 import { openWatch, type WatchHandle, type WatchHostEvent } from './watch.js';
 import { defaultUiDir, staticResponse } from './static.js';
 import type { KindModule } from '../controllers/kind-module.js';
+import { RequestLimitError, checkDepth, checkFileParam, isStackOverflow, readBodyBounded } from './body-limits.js';
 
 /** A printer column as the CRD declares it (`additionalPrinterColumns`). */
 export interface ApiPrinterColumn {
@@ -247,6 +249,8 @@ export function createApi(ctx: ApiContext, opts: ApiOptions): Hono {
 
   app.onError((err, c) => {
     if (err instanceof ApiError) return json(c, errorBody(err.code, err.message, err.details), err.status);
+    if (err instanceof RequestLimitError) return json(c, errorBody(err.code, err.message), err.status);
+    if (isStackOverflow(err)) return json(c, errorBody('BadRequest', 'the request is nested too deeply to process'), 400);
     const message = err instanceof Error ? err.message : String(err);
     if (err instanceof SpecPathError) return json(c, errorBody('PathOutsideSpecs', message), 400);
     if (err instanceof SpecEditError) return json(c, errorBody('SpecEditFailed', message), 409);
@@ -350,12 +354,13 @@ export function createApi(ctx: ApiContext, opts: ApiOptions): Hono {
 
   // --- apply ---------------------------------------------------------------------------------
   app.post(`${API_PREFIX}/apply`, async (c) => {
-    const len = Number(c.req.header('content-length') ?? '0');
-    if (len > maxBody) throw new ApiError(413, 'TooLarge', `the body is ${len} bytes; the limit is ${maxBody}`);
-    const text = await c.req.text();
-    if (text.length > maxBody) throw new ApiError(413, 'TooLarge', `the body is ${text.length} bytes; the limit is ${maxBody}`);
-    const docs = parseBody(text, c.req.header('content-type') ?? '');
     const fileParam = c.req.query('file');
+    checkFileParam(fileParam);
+    const len = Number(c.req.header('content-length') ?? '0');
+    if (len > maxBody) throw new ApiError(413, 'TooLarge', `the body is ${len} bytes; the limit is ${maxBody} bytes`);
+    // Streamed and cut off at the limit: a chunked body has no length to check up front.
+    const text = await readBodyBounded(c.req.raw.body, maxBody);
+    const docs = parseBody(text, c.req.header('content-type') ?? '');
     const file = fileParam ? safeSpecPath(ctx.specsDir, fileParam) : undefined;
 
     // Validate everything before writing anything: an apply is all or nothing.
@@ -443,6 +448,8 @@ export function createApi(ctx: ApiContext, opts: ApiOptions): Hono {
   app.delete(`${API_PREFIX}/:plural/:name`, async (c) => {
     const { r, obj } = mustGet(c.req.param('plural'), c.req.param('name'));
     const src = mustSource(r, obj.metadata.name);
+    // Asked for by name: the mass-deletion guard must not hold it back (announced before the edit).
+    recordDeletionIntent(ctx.stateDir, objectKey(r.kind, obj.metadata.name));
     deleteObject(ctx.specsDir, src.file, r.kind, obj.metadata.name);
     return json(c, status(202, `${r.kind}/${obj.metadata.name} removed from ${src.file}; hostplane tears it down next`, { file: src.file }), 202);
   });
@@ -516,11 +523,19 @@ function parseBody(text: string, contentType: string): unknown[] {
     try {
       parsed = JSON.parse(text);
     } catch (err) {
+      if (isStackOverflow(err)) throw new ApiError(400, 'BadRequest', 'the body is nested too deeply to parse');
       throw new ApiError(400, 'BadRequest', `the body is not valid JSON: ${(err as Error).message}`);
     }
+    checkDepth(parsed);
     docs = Array.isArray(parsed) ? parsed : parsed && typeof parsed === 'object' && (parsed as { kind?: string }).kind === 'List' ? ((parsed as { items?: unknown[] }).items ?? []) : [parsed];
   } else {
-    const parsed = parseAllDocuments(text);
+    let parsed: ReturnType<typeof parseAllDocuments>;
+    try {
+      parsed = parseAllDocuments(text);
+    } catch (err) {
+      if (isStackOverflow(err)) throw new ApiError(400, 'BadRequest', 'the body is nested too deeply to parse');
+      throw new ApiError(400, 'BadRequest', `the body is not valid YAML: ${(err as Error).message}`);
+    }
     const list = Array.isArray(parsed) ? parsed : [parsed];
     docs = [];
     for (const d of list) {
@@ -529,11 +544,24 @@ function parseBody(text: string, contentType: string): unknown[] {
         const pos = e.linePos?.[0];
         throw new ApiError(400, 'BadRequest', `the body is not valid YAML${pos ? ` at line ${pos.line}, column ${pos.col}` : ''}: ${e.message.split('\n')[0]}`);
       }
-      const v = d.toJS();
+      let v: unknown;
+      try {
+        // Aliases are expanded here: a "billion laughs" document must stop early, not fill memory.
+        v = d.toJS({ maxAliasCount: 100 });
+      } catch (err) {
+        if (isStackOverflow(err)) throw new ApiError(400, 'BadRequest', 'the body is nested too deeply to parse');
+        throw new ApiError(400, 'BadRequest', `the body cannot be read as YAML: ${(err as Error).message} (YAML aliases are limited to 100 uses)`);
+      }
+      checkDepth(v);
       if (v !== null && v !== undefined) docs.push(v);
     }
   }
   if (!docs.length) throw new ApiError(400, 'BadRequest', 'the body holds no documents');
+  docs.forEach((d, i) => {
+    if (typeof d !== 'object' || d === null || Array.isArray(d)) {
+      throw new ApiError(400, 'BadRequest', `document ${i + 1} is ${d === null ? 'null' : Array.isArray(d) ? 'a list' : `a ${typeof d}`}; each document must be a mapping with apiVersion, kind, metadata and spec`);
+    }
+  });
   return docs;
 }
 

@@ -7,6 +7,7 @@
 // style the document already uses. Every write is atomic (temp file + rename). A batch apply
 // (applyObjects) computes every file's new text first and writes only when all of them succeeded.
 import { existsSync, lstatSync, readFileSync, realpathSync, statSync, unlinkSync } from 'node:fs';
+import { readSpecText } from '../controllers/spec-read.js';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import {
   CST,
@@ -140,7 +141,7 @@ interface FileText {
 function readSpecFile(specsDir: string, file: string): FileText {
   const { real, rel } = resolveSpecPath(specsDir, file);
   try {
-    const text = readFileSync(real, 'utf8');
+    const text = readSpecText(real, { label: rel });
     return { rel, real, mode: statSync(real).mode & 0o777, text };
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { rel, real, mode: 0o644, text: undefined };

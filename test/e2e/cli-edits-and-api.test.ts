@@ -176,3 +176,45 @@ describe('hostplane apply -f and delete', () => {
     expect((await runCli(['delete', 'vm/db', ...args])).code).toBe(4);
   }, 60_000);
 });
+
+describe('hostplane apply -f when the object\'s file does not parse (issue 14 item 2)', () => {
+  it.each([
+    ['while up has never seen it parse (state dir empty)', false],
+    ['after up knew the object (state dir remembers it)', true],
+  ])('refuses with exit 1 and the API\'s message, writing no second definition: %s', async (_what, remembered) => {
+    lab = makeLab({ 'lab.yaml': COMMENTED });
+    const l = lab;
+    const args = ['--specs', l.specsDir, '--state', l.stateDir.root];
+    const { writeFileSync, readdirSync } = await import('node:fs');
+    if (remembered) {
+      const store = new ObjectStore(new StateDirPersistence(l.stateDir));
+      store.applySpec({ apiVersion: 'hostplane.dev/v1alpha1', kind: 'VirtualMachine', metadata: { name: 'web' }, spec: { image: 'ghcr.io/cirruslabs/ubuntu:latest', cpu: 2, memory: '2Gi' } });
+    }
+    const broken = COMMENTED.replace('cpu: 2       # two cores', 'cpu: [2       # two cores');
+    writeFileSync(join(l.specsDir, 'lab.yaml'), broken);
+    const input = join(l.root, 'input.yaml');
+    writeFileSync(input, COMMENTED.split('---\n')[0].replace('cpu: 2', 'cpu: 4'));
+    const res = await runCli(['apply', '-f', input, ...args]);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/lab\.yaml:\d+:\d+: cannot edit the file, it does not parse/);
+    expect(readFileSync(join(l.specsDir, 'lab.yaml'), 'utf8')).toBe(broken);
+    expect(readdirSync(l.specsDir)).toEqual(['lab.yaml']);
+  }, 30_000);
+});
+
+describe('spec files above the 1 MiB limit (issue 14 item 7)', () => {
+  it('get names the file and keeps working; apply -f refuses the file whole', async () => {
+    lab = makeLab({ 'lab.yaml': COMMENTED, 'big.yaml': `${vmDoc('huge')}# ${'x'.repeat(1024 * 1024 + 100)}\n` });
+    const l = lab;
+    const args = ['--specs', l.specsDir, '--state', l.stateDir.root];
+    const got = await runCli(['get', 'vms', ...args]);
+    expect(got.code).toBe(0);
+    expect(got.stdout).toMatch(/big\.yaml.*above the 1 MiB limit for spec files/);
+    expect(got.stdout).toMatch(/web/);
+    expect(got.stdout).not.toMatch(/huge/);
+    const applied = await runCli(['apply', '-f', join(l.specsDir, 'big.yaml'), ...args]);
+    expect(applied.code).toBe(1);
+    expect(applied.stderr).toMatch(/big\.yaml is 1\.0 MiB, above the 1 MiB limit/);
+  }, 30_000);
+});
+

@@ -10,6 +10,7 @@ import { CONFIRM_DELETIONS } from '../../src/controllers/manager.js';
 import { submitSimRequest } from '../../src/sim/host/sim-world.js';
 import { makeLab, readyStatus, startSim, vmDoc, waitReady, type Lab, type SimLab } from '../fixtures/lab.js';
 import { holdsFor, waitFor } from '../fixtures/wait-for.js';
+import { runCli } from '../fixtures/cli.js';
 
 let lab: Lab | undefined;
 let sim: SimLab | undefined;
@@ -216,6 +217,55 @@ describe('VirtualMachine on the sim host', () => {
     await holdsFor(() => sim!.manager.reconcileInfo('VirtualMachine/c').lastReconcile === null, 1_000, 'no last reconcile kept for c');
   });
 
+  it.each([
+    ['stopped', 'kill'],
+    ['deleted', 'delete'],
+  ] as const)('never creates or starts a VM whose spec was removed while up was down (its VM %s meanwhile): it is only deleted', async (_what, op) => {
+    lab = makeLab({ 'a.yaml': vmDoc('a'), 'b.yaml': vmDoc('b'), 'c.yaml': vmDoc('c'), 'd.yaml': vmDoc('d') });
+    sim = await startSim(lab);
+    await waitReady(sim.manager, ['a', 'b', 'c', 'd']);
+    await sim.stop();
+    lab.remove('d.yaml');
+    new SimVmProvider(lab.stateDir, { scale: 0 }).apply({ op, name: 'd' });
+    sim = await startSim(lab, { graceMs: 1_000 });
+    await waitFor(() => !sim!.manager.store.get('VirtualMachine', 'd'), 10_000, 'd forgotten');
+    expect(sim.provider.calls.create).toBe(0);
+    expect(sim.provider.calls.start).toBe(0);
+    expect(sim.provider.vm('d')).toBeUndefined();
+  });
+
+  it('a VM held while its deletion waits is reconciled again as soon as its spec comes back', async () => {
+    lab = makeLab({ 'a.yaml': vmDoc('a'), 'b.yaml': vmDoc('b'), 'c.yaml': vmDoc('c') });
+    sim = await startSim(lab);
+    await waitReady(sim.manager, ['a', 'b', 'c']);
+    await sim.stop();
+    const text = readFileSync(join(lab.specsDir, 'c.yaml'), 'utf8');
+    lab.remove('c.yaml');
+    new SimVmProvider(lab.stateDir, { scale: 0 }).apply({ op: 'kill', name: 'c' });
+    sim = await startSim(lab, { graceMs: 60_000 });
+    await waitFor(() => sim!.manager.source.isPendingDeletion('VirtualMachine/c'), 5_000, 'c pending deletion');
+    await sim.manager.idle();
+    expect(sim.provider.calls.start).toBe(0);
+    lab.write('c.yaml', text);
+    await waitFor(() => sim!.provider.vm('c')?.state === 'running', 5_000, 'c started once its spec is back');
+    expect(sim.manager.store.get('VirtualMachine', 'c')!.metadata.deletionTimestamp).toBeUndefined();
+  });
+
+  it('`hostplane delete` of the only VM deletes it, while removing its file by hand pauses deletion', async () => {
+    lab = makeLab({ 'a.yaml': vmDoc('a') });
+    sim = await startSim(lab);
+    await waitReady(sim.manager, ['a']);
+    const del = await runCli(['delete', 'vm/a', '--specs', lab.specsDir, '--state', lab.stateDir.root]);
+    expect(del.code).toBe(0);
+    await waitFor(() => !sim!.provider.vm('a') && !sim!.manager.store.get('VirtualMachine', 'a'), 10_000, 'a deleted');
+    expect(sim.manager.source.status().deletionPaused).toBeUndefined();
+    lab.write('b.yaml', vmDoc('b'));
+    await waitReady(sim.manager, ['b']);
+    lab.remove('b.yaml');
+    await waitFor(() => sim!.manager.source.status().deletionPaused, 5_000, 'deletion paused');
+    await holdsFor(() => sim!.provider.vm('b')?.state === 'running', 500, 'b kept');
+  }, 30_000);
+
   it('treats a file renamed within the grace period as a move, not a delete', async () => {
     lab = makeLab({ 'a.yaml': vmDoc('a'), 'b.yaml': vmDoc('b'), 'c.yaml': vmDoc('c') });
     sim = await startSim(lab, { graceMs: 1_500 });
@@ -310,6 +360,23 @@ describe('VirtualMachine on the sim host', () => {
     expect(getCondition(sim.manager.store.get('VirtualMachine', 'a')!.status?.conditions, 'Stalled')).toBeUndefined();
   });
 
+  it('reports a corrupted VM record as unreadable, with how to repair it, not as a NameConflict', async () => {
+    lab = makeLab({ 'a.yaml': vmDoc('a'), 'b.yaml': vmDoc('b') });
+    sim = await startSim(lab);
+    await waitReady(sim.manager, ['a', 'b']);
+    await sim.stop();
+    writeFileSync(lab.stateDir.path('vms', 'a.json'), '{"providerName": "a", "provider": "si');
+    sim = await startSim(lab);
+    await waitFor(() => getCondition(sim!.manager.store.get('VirtualMachine', 'a')!.status?.conditions, 'Stalled')?.status === 'True', 5_000, 'a stalled');
+    const stalled = getCondition(sim.manager.store.get('VirtualMachine', 'a')!.status?.conditions, 'Stalled')!;
+    expect(stalled.reason).toBe('RecordUnreadable');
+    expect(stalled.message).toMatch(/vms\/a\.json.*unreadable/);
+    expect(stalled.message).toMatch(/to repair/i);
+    await sim.manager.idle();
+    expect(sim.provider.calls.create + sim.provider.calls.stop + sim.provider.calls.delete + sim.provider.calls.configure).toBe(0);
+    expect(sim.provider.vm('a')?.state).toBe('running');
+  });
+
   it('adopts the VM of an interrupted create instead of making a second one', async () => {
     lab = makeLab({ 'a.yaml': vmDoc('a') });
     // The state a crash between "create pending" and "created" leaves behind.
@@ -391,7 +458,8 @@ describe('VirtualMachine ownership and safety', () => {
   });
 
   it('never adopts a VM that appears after its create failed: it stalls on NameConflict and leaves it alone', async () => {
-    lab = makeLab({ 'a.yaml': vmDoc('a') });
+    // A second VM: removing the only spec would pause deletion (deleting every object needs confirming).
+    lab = makeLab({ 'a.yaml': vmDoc('a'), 'keep.yaml': vmDoc('keep') });
     submitSimRequest(lab.stateDir, { op: 'fail', command: 'create', name: 'a', times: 1, message: 'injected: clone failed' });
     sim = await startSim(lab);
     await waitFor(() => getCondition(sim!.manager.store.get('VirtualMachine', 'a')!.status?.conditions, 'Created')?.reason === 'CreateFailed', 5_000, 'the failed create');

@@ -14,5 +14,5 @@ export const clusterModule: KindModule = {
   ],
   conditions: CLUSTER_CONDITION_REASONS,
   workers: () => 1,
-  createReconciler: (rt) => createPendingReconciler(rt.store, () => new Date(rt.clock.now())),
+  createReconciler: (rt) => createPendingReconciler(rt.store, rt.referenceRules, () => new Date(rt.clock.now())),
 };

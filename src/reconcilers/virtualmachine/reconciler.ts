@@ -18,7 +18,7 @@ export class VmReconcileError extends Error {
 }
 
 /** Terminal reasons whose cause lives outside the spec, so a spec edit is not the only fix. */
-const RECHECKED = new Set(['NameConflict', 'InvalidSecret']);
+const RECHECKED = new Set(['NameConflict', 'InvalidSecret', 'RecordUnreadable']);
 
 export function createVmReconciler(deps: VmDeps) {
   return async function reconcileVm(key: string, ctx?: { signal: AbortSignal }): Promise<ReconcileResult> {

@@ -1,5 +1,6 @@
 // Ownership and crash-safety records for VMs (Crossplane's create-pending pattern).
 // Intent is written durably BEFORE a VM is created; only VMs with a record are ever touched.
+import { readFileSync } from 'node:fs';
 import type { StateDir } from '../../controllers/state-dir.js';
 
 export interface VmRecord {
@@ -25,6 +26,8 @@ export interface VmRecord {
 export class VmRecords {
   /** Write-through cache: one process owns the state dir (its lock), so the files change only through us. */
   private cache?: Map<string, VmRecord>;
+  /** Records that exist but cannot be read (damaged JSON, missing fields): name → why. */
+  private readonly damaged = new Map<string, string>();
 
   constructor(private readonly dir: StateDir) {}
 
@@ -32,10 +35,21 @@ export class VmRecords {
     return this.loaded().get(name);
   }
 
+  /**
+   * Why the record of `name` exists but cannot be read, with its path, or undefined. Such a VM may
+   * well be ours: it must be reported as a damaged record, never as someone else's VM.
+   */
+  unreadable(name: string): { path: string; why: string } | undefined {
+    this.loaded();
+    const why = this.damaged.get(name);
+    return why === undefined ? undefined : { path: this.dir.path(this.file(name)), why };
+  }
+
   markCreatePending(name: string, rec: Omit<VmRecord, 'phase' | 'requestedAt'>): VmRecord {
     const r: VmRecord = { ...rec, phase: 'CreatePending', requestedAt: new Date().toISOString() };
     this.dir.writeJson(this.file(name), r, { durable: true });
     this.loaded().set(name, r);
+    this.damaged.delete(name);
     return r;
   }
 
@@ -68,6 +82,7 @@ export class VmRecords {
   remove(name: string): void {
     this.dir.remove(this.file(name));
     this.loaded().delete(name);
+    this.damaged.delete(name);
   }
 
   all(): VmRecord[] {
@@ -79,8 +94,20 @@ export class VmRecords {
       this.cache = new Map();
       for (const f of this.dir.list('vms')) {
         if (!f.endsWith('.json')) continue;
-        const r = this.dir.readJson<VmRecord>(`vms/${f}`);
-        if (r) this.cache.set(f.slice(0, -'.json'.length), r);
+        const name = f.slice(0, -'.json'.length);
+        let r: VmRecord;
+        try {
+          r = JSON.parse(readFileSync(this.dir.path(`vms/${f}`), 'utf8')) as VmRecord;
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+          this.damaged.set(name, (err as Error).message);
+          continue;
+        }
+        if (!r || typeof r !== 'object' || typeof r.providerName !== 'string' || typeof r.provider !== 'string' || (r.phase !== 'CreatePending' && r.phase !== 'Created')) {
+          this.damaged.set(name, 'it lacks providerName, provider or phase');
+          continue;
+        }
+        this.cache.set(name, r);
       }
     }
     return this.cache;

@@ -79,6 +79,13 @@ export const observe: Step<VmScope> = {
   name: 'observe',
   async run(s) {
     s.observed = await provider(s, 'observe', () => s.deps.observer.get(name(s)));
+    const damaged = s.deps.records.unreadable(name(s));
+    if (s.observed && damaged) {
+      throw new TerminalError(
+        'RecordUnreadable',
+        `hostplane's record of VM "${name(s)}" (${damaged.path}) is unreadable (${damaged.why}), so it cannot tell whether it created this VM and leaves it untouched. To repair: restore that file from a backup; or move it aside (mv ${damaged.path} ${damaged.path}.broken) and delete the VM yourself so hostplane creates it again`,
+      );
+    }
     s.record = ownRecord(s);
     if (s.record && s.record.objectUid !== s.object.metadata.uid) {
       // A record of an earlier object with this name: the VM is still ours to manage.
