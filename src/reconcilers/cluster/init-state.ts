@@ -61,8 +61,11 @@ export type InitAction =
   /** Leave the node alone and tell a person. */
   | 'report';
 
-/** ControlPlaneInitialized reasons (crds/cluster.yaml). */
-export type InitReason = 'Initialized' | 'Initializing' | 'PartialInit' | 'ForeignControlPlane' | 'Reinitializing' | 'ControlPlaneLost';
+/** ControlPlaneInitialized reasons this decision produces (all listed in crds/cluster.yaml). */
+export const INIT_REASONS = ['Initialized', 'Initializing', 'PartialInit', 'ForeignControlPlane', 'Reinitializing', 'ControlPlaneLost'] as const;
+export type InitReason = (typeof INIT_REASONS)[number];
+/** Stalled reasons this decision produces. */
+export const INIT_STALLED_REASONS = ['ReinitRequired', 'ForeignControlPlane'] as const;
 
 export interface InitDecision {
   state: InitState;
@@ -72,7 +75,7 @@ export interface InitDecision {
   reason: InitReason;
   message: string;
   /** Stalled=True with this reason when progress needs a person. */
-  stalled?: 'ReinitRequired' | 'ForeignControlPlane';
+  stalled?: (typeof INIT_STALLED_REASONS)[number];
   /** A Warning event the runtime must record (reinit announced, foreign node reported). */
   warning?: string;
 }
