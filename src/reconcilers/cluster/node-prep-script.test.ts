@@ -69,3 +69,22 @@ describe('node preparation steps', () => {
     expect(r2.status).toBe(1); // the work did not make the probe true
   });
 });
+
+describe('containerd step on a node that already has a config', () => {
+  it('keeps an existing config and only flips SystemdCgroup (run against a temp copy)', async () => {
+    const { mkdtempSync, writeFileSync, readFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'containerd-'));
+    const cfg = join(dir, 'config.toml');
+    writeFileSync(cfg, 'version = 2\n# tuned by the image\n[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]\n  SystemdCgroup = false\n');
+    const step = renderNodePrepSteps({ kubernetesVersion: '1.31' }).find((s) => s.name === 'containerd')!;
+    // only the config lines, pointed at the temp file (no package install, no systemctl)
+    const lines = step.script.split('\n').filter((l) => l.includes('/etc/containerd/config.toml') && !l.startsWith('mkdir')).map((l) => l.split('/etc/containerd/config.toml').join(cfg));
+    const r = spawnSync('bash', ['-e'], { input: lines.join('\n'), encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const out = readFileSync(cfg, 'utf8');
+    expect(out).toContain('# tuned by the image');
+    expect(out).toMatch(/SystemdCgroup = true/);
+  });
+});

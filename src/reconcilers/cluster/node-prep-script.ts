@@ -92,7 +92,8 @@ export function renderNodePrepSteps(opts: NodePrepOptions): PrepStep[] {
         'export DEBIAN_FRONTEND=noninteractive',
         'command -v containerd >/dev/null || { apt-get update -q && apt-get install -y -q containerd; }',
         'mkdir -p /etc/containerd',
-        `containerd config default > ${CONTAINERD_CONFIG}`,
+        // keep an existing config (a golden image's tuning); write the default only when it lacks the runc cgroup setting
+        `grep -q 'SystemdCgroup' ${CONTAINERD_CONFIG} 2>/dev/null || containerd config default > ${CONTAINERD_CONFIG}`,
         // runc must use the systemd cgroup driver, as kubeadm configures the kubelet (§2.1)
         `sed -ri 's/^([[:space:]]*SystemdCgroup[[:space:]]*=[[:space:]]*)false/\\1true/' ${CONTAINERD_CONFIG}`,
         `grep -Eq '^[[:space:]]*SystemdCgroup[[:space:]]*=[[:space:]]*true' ${CONTAINERD_CONFIG}`,
