@@ -17,6 +17,7 @@ describe('Cluster condition vocabulary', () => {
     ['Stalled', ['UpgradeRefused']],
     ['WorkersJoined', ['WaitingForVMs', 'Draining', 'Joining']],
     ['Ready', ['Upgrading', 'Stopping', 'Starting', 'StoppedAsDesired']],
+    ['NodeAddressesStable', ['Stable', 'NodeAddressChanged', 'RepairingAddress']],
   ])('%s lists %o', (type, reasons) => {
     for (const r of reasons) expect(vocabulary(type)).toContain(r);
   });
