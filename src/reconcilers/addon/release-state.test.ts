@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { decideRelease, recordAttempt, splitChart, type DesiredRelease, type HelmHistoryEntry, type ReleaseFacts, type ReleaseRecord } from './release-state.js';
 import { withAddonDefaults, type AddonSpec } from './spec-types.js';
 
-const ID = 'addon/platform-kube-prometheus-stack';
+const ID = 'platform-kube-prometheus-stack';
 const D1 = 'sha256:d1';
 const D2 = 'sha256:d2';
 const h = (revision: number, status: string, chart = 'kube-prometheus-stack-66.3.1'): HelmHistoryEntry => ({ revision, updated: '2026-12-06T04:00:00Z', status, chart, app_version: 'v0.78.2', description: '' });
@@ -55,7 +55,7 @@ describe('release state and next action', () => {
     ['RetryOnFailure inside retryInterval: wait', deployed({ history: [h(3, 'failed')] }), { upgrade: { strategy: { name: 'RetryOnFailure', retryInterval: '5m' } } } as never, attempted('upgrade', 4, { sinceLastFailureMs: 60_000 }), 'Failed', 'wait'],
     ['RetryOnFailure after retryInterval: upgrade in place, no remediation', deployed({ history: [h(3, 'failed')] }), { upgrade: { strategy: { name: 'RetryOnFailure', retryInterval: '5m' } } } as never, attempted('upgrade', 4, { sinceLastFailureMs: 600_000 }), 'Failed', 'upgrade'],
     ['a release hostplane did not install: NameConflict, never touched', deployed({ ownerLabel: undefined }), {}, {}, 'NotOwned', 'stall:NameConflict'],
-    ['a release of another Addon: NameConflict', deployed({ ownerLabel: 'addon/other' }), {}, {}, 'NotOwned', 'stall:NameConflict'],
+    ['a release of another Addon: NameConflict', deployed({ ownerLabel: 'other-addon' }), {}, {}, 'NotOwned', 'stall:NameConflict'],
     ['a foreign release with adopt: upgrade with --take-ownership', deployed({ ownerLabel: undefined }), { adopt: true }, {}, 'NotOwned', 'upgrade:take-ownership'],
     ['tests enabled and not run: test', deployed(), { test: { enable: true, ignoreFailures: false } }, {}, 'Untested', 'test'],
     ['tests failed: remediate like a failed upgrade', deployed({ testResult: 'failed' }), { test: { enable: true, ignoreFailures: false }, ...upgradeRetries(1) }, attempted('upgrade', 0), 'Failed', 'rollback:1'],

@@ -19,7 +19,7 @@ export interface HelmHistoryEntry {
   description?: string;
 }
 
-/** The label hostplane puts on its releases (helm --labels), naming the Addon. */
+/** The label hostplane puts on its releases (helm --labels); its value is the Addon name (a valid label value, no "/"). */
 export const OWNER_LABEL = 'hostplane.dev/addon';
 
 export interface ReleaseFacts {
@@ -38,7 +38,7 @@ export interface ReleaseFacts {
 }
 
 export interface DesiredRelease {
-  /** "addon/NAME" */
+  /** The Addon name, as OWNER_LABEL carries it. */
   identity: string;
   chartName: string;
   chartVersion: string;
