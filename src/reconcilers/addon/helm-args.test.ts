@@ -1,3 +1,6 @@
+// Flags checked by hand against `helm upgrade|rollback|uninstall|list --help` of helm 3.17.3 and 4.1.4 (the
+// bundled lambda-layer-kubectl-v31 and -v35 binaries): --labels, --take-ownership, --skip-crds, --history-max and
+// --cleanup-on-fail exist in both; --wait takes a strategy and --force-replace replaces --force on 4; list -a is 3 only.
 import { describe, expect, it } from 'vitest';
 import { historyArgs, listArgs, rollbackArgs, statusArgs, testArgs, uninstallArgs, upgradeInstallArgs } from './helm-args.js';
 import { withAddonDefaults } from './spec-types.js';
