@@ -20,12 +20,17 @@ describe('helm error classification', () => {
     expect(e.message).toMatch(msg);
   });
 
-  it('names the values a chart schema rejected (seed 003 BUG-006, helm 3 wording)', () => {
+  it('names the values a chart schema rejected (seed 003 BUG-006; helm 3.17.3 wording, as `helm template` prints it)', () => {
     const e = classifyHelmError('upgrade', "Error: UPGRADE FAILED: values don't meet the specifications of the schema(s) in the following chart(s):\njenkins:\n- controller: Additional property adminPassword is not allowed\n", 'jenkins@5.7.15');
     expect(e.kind).toBe('SchemaRejected');
     expect(e.retryable).toBe(false);
     expect(e.rejected).toEqual(['controller: Additional property adminPassword is not allowed']);
     expect(e.message).toBe('The chart jenkins@5.7.15 rejected the values: controller: Additional property adminPassword is not allowed. Fix the values file or inline values (a renamed chart value?)');
+  });
+
+  it('names the rejected value in helm 4 wording too (captured from `helm template` of 4.1.4 with a values.schema.json)', () => {
+    const e = classifyHelmError('install', "Error: INSTALLATION FAILED: values don't meet the specifications of the schema(s) in the following chart(s):\njenkins:\n- at '/controller': additional properties 'adminPassword' not allowed\n");
+    expect(e.rejected).toEqual(["at '/controller': additional properties 'adminPassword' not allowed"]);
   });
 
   it('lists the resources the helm 4 watcher found not ready', () => {
