@@ -27,7 +27,7 @@ export interface ReleaseFacts {
   history: readonly HelmHistoryEntry[];
   /** OWNER_LABEL of the latest release (from its storage Secret or `helm get metadata`), undefined if absent. */
   ownerLabel?: string;
-  /** Digest (values.ts configDigest) of the latest release's stored user values (`helm status -o json` .config). */
+  /** configDigest (values.ts) of the latest release's stored user values: `helm status -o json` .config, null/absent taken as {}. */
   deployedConfigDigest?: string;
   /** Test result of the latest revision, if tests ran. */
   testResult?: 'passed' | 'failed';
