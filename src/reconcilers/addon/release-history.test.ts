@@ -3,7 +3,7 @@ import { actionOf, buildHistory } from './release-history.js';
 import type { HelmHistoryEntry } from './release-state.js';
 
 // Shaped like `helm history NAME -o json` (reference §2.2): revision int, updated, status, chart, app_version, description.
-const h = (revision: number, status: string, description: string, chart = 'jenkins-5.7.15'): HelmHistoryEntry => ({ revision, updated: `2026-12-06 04:0${revision}:00.123456 +0000 UTC`, status, chart, app_version: '2.479.2', description });
+const h = (revision: number, status: string, description: string, chart = 'jenkins-5.7.15'): HelmHistoryEntry => ({ revision, updated: `2026-12-06T04:0${revision}:00.123456789Z`, status, chart, app_version: '2.479.2', description });
 
 describe('release history in status', () => {
   it.each([
@@ -26,7 +26,11 @@ describe('release history in status', () => {
       [3, 'failed', 'upgrade', undefined],
       [2, 'superseded', 'upgrade', 'sha256:aa'],
     ]);
-    expect(s[0]).toMatchObject({ chartName: 'jenkins', chartVersion: '5.7.15', appVersion: '2.479.2', deployedAt: '2026-12-06T04:04:00.000Z' });
+    expect(s[0]).toMatchObject({ chartName: 'jenkins', chartVersion: '5.7.15', appVersion: '2.479.2', deployedAt: '2026-12-06T04:04:00.123Z' });
+  });
+
+  it('also reads the Go time layout helm prints elsewhere', () => {
+    expect(buildHistory([{ ...h(1, 'deployed', 'Install complete'), updated: '2026-12-06 05:00:00.5 +0100 CET' }])[0]!.deployedAt).toBe('2026-12-06T04:00:00.000Z');
   });
 
   it('a first install is one entry; the bound is kept', () => {
