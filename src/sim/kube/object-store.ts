@@ -144,3 +144,32 @@ export interface PodLogSource {
     follow(onChunk: (chunk: string) => void, onEnd: () => void): () => void;
   };
 }
+
+/**
+ * Resource usage for metrics.k8s.io/v1beta1 (what metrics-server would report). The simulated
+ * control plane supplies it; the API server serves it only once an APIService named
+ * v1beta1.metrics.k8s.io is Available, as the real aggregator does. Quantities are Kubernetes
+ * strings ("250m", "128Mi").
+ */
+export interface NodeMetricsSample {
+  name: string;
+  /** RFC 3339 */
+  timestamp: string;
+  /** e.g. "10s" */
+  window: string;
+  usage: { cpu: string; memory: string };
+}
+
+export interface PodMetricsSample {
+  namespace: string;
+  name: string;
+  timestamp: string;
+  window: string;
+  containers: { name: string; usage: { cpu: string; memory: string } }[];
+}
+
+export interface MetricsSource {
+  nodes(): NodeMetricsSample[];
+  /** undefined = every namespace. */
+  pods(namespace?: string): PodMetricsSample[];
+}
