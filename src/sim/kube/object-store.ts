@@ -126,6 +126,12 @@ export interface ObjectStore {
   delete(res: ResourceRef, namespace: string | undefined, name: string, opts?: DeleteOptions): KubeObject | undefined;
   /** Returns the function that stops the watch. */
   watch(res: ResourceRef, opts: WatchOptions, onEvent: (event: WatchEvent) => void): () => void;
+  /**
+   * Optional: what POST pods/{name}/binding does — set an unbound pod's spec.nodeName (409 if it
+   * is already bound). The simulated scheduler uses it when present; without it, it updates the
+   * pod with spec.nodeName set, which a store enforcing pod-spec immutability must then allow.
+   */
+  bind?(namespace: string, podName: string, nodeName: string): KubeObject;
 }
 
 /** Pod logs come from the kubelet that runs the pod (the simulated control plane supplies them). */
