@@ -6,11 +6,15 @@ import { DaemonSetController } from './daemonset.js';
 import { DeploymentController } from './deployment.js';
 import type { Env } from './env.js';
 import { EventRecorder } from './events.js';
+import { EndpointsController } from './endpoints.js';
+import { HpaController } from './hpa.js';
 import { JobController } from './job.js';
 import { SimKubelet, type NodeSpec } from './kubelet.js';
 import { LogBook } from './logs.js';
 import { NodeLifecycleController } from './node-lifecycle.js';
 import { SimMetrics } from './metrics.js';
+import { PdbController } from './pdb.js';
+import { PvController } from './pv-provisioner.js';
 import { ReplicaSetController } from './replicaset.js';
 import { InformerHub, SeededRandom, type QueueStats } from './runtime.js';
 import { Scheduler } from './scheduler.js';
@@ -53,6 +57,7 @@ export function startControlPlane(store: ObjectStore, opts: ControlPlaneOptions)
   const env: Env = { store, clock, hub, rand, logs, events: new EventRecorder(store, clock, rand), workload: opts.workload ?? new DefaultWorkload(), queues: [] };
   const kubelets = new Map<string, { kubelet: SimKubelet; spec: NodeSpec; index: number }>();
   let nextIndex = 0;
+  const metrics = new SimMetrics(clock, () => [...kubelets.values()].map((k) => k.kubelet));
 
   const components = [
     new Scheduler(env),
@@ -62,6 +67,10 @@ export function startControlPlane(store: ObjectStore, opts: ControlPlaneOptions)
     new StatefulSetController(env),
     new JobController(env),
     new NodeLifecycleController(env),
+    new EndpointsController(env),
+    new PdbController(env),
+    new PvController(env),
+    new HpaController(env, metrics),
   ];
   for (const c of components) c.start();
   hub.start(Object.values(R));
@@ -74,7 +83,7 @@ export function startControlPlane(store: ObjectStore, opts: ControlPlaneOptions)
 
   return {
     logs,
-    metrics: new SimMetrics(clock, () => [...kubelets.values()].map((k) => k.kubelet)),
+    metrics,
     addNode(spec) {
       if (kubelets.has(spec.name)) throw new Error(`node ${spec.name} already exists in this simulated cluster`);
       startKubelet(spec, nextIndex++);
