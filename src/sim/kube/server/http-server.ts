@@ -146,7 +146,7 @@ export class KubeApiServer {
     const started = Date.now();
     const url = new URL(req.url ?? '/', 'https://sim');
     const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
-    res.on('finish', () => this.opts.log?.(`${req.method} ${req.url} ${res.statusCode} ${Date.now() - started}ms ${req.headers['user-agent'] ?? ''}`));
+    res.on('finish', () => this.opts.log?.(`${req.method} ${req.url} ${res.statusCode} ${Date.now() - started}ms ${req.headers['content-type'] ? `[${req.headers['content-type']}] ` : ''}${req.headers['user-agent'] ?? ''}`));
     try {
       if (!PUBLIC_PATHS.has(path) && !this.authenticated(req)) throw new KubeStatusError(401, 'Unauthorized', 'Unauthorized');
       await this.route(req, res, url, path);
@@ -502,6 +502,7 @@ export class KubeApiServer {
       stop();
       return;
     }
+    this.opts.log?.(`GET ${req.url} 200 watch started ${req.headers['user-agent'] ?? ''}`);
     if (initial) bookmark({ annotations: { 'k8s.io/initial-events-end': 'true' } });
     if (timeoutS > 0) timers.push(setTimeout(stop, timeoutS * 1000));
     if (bookmarks) {
