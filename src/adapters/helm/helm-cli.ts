@@ -40,6 +40,11 @@ export interface HelmCliOptions {
   graceMs?: number;
   /** Extra environment (e.g. HELM_DRIVER). */
   env?: Record<string, string>;
+  /**
+   * Signal sent when a call's AbortSignal fires. SIGTERM (default) lets helm mark the release
+   * failed; SIGKILL leaves it pending-* as a crashed helm does (tests of the unlock path).
+   */
+  abortKillSignal?: 'SIGTERM' | 'SIGKILL';
 }
 
 interface RunResult {
@@ -88,6 +93,7 @@ export class HelmCli implements HelmPort {
       env: this.env(),
       timeout: killAfter,
       cancelSignal: ctx.signal,
+      killSignal: this.opts.abortKillSignal ?? 'SIGTERM',
       stdin: 'ignore',
       stripFinalNewline: false,
       maxBuffer: 256 * 1024 * 1024,
