@@ -13,8 +13,8 @@ const isObj = (v: Json): v is Obj => v !== null && typeof v === 'object' && !Arr
 const SEP = '\u0001';
 export type FieldSet = Set<string>;
 
-/** metadata fields the server owns: never part of a field set. */
-const SERVER_META = new Set(['managedFields', 'resourceVersion', 'generation', 'uid', 'creationTimestamp', 'selfLink', 'deletionTimestamp', 'deletionGracePeriodSeconds']);
+/** metadata fields the server owns, and the object's identity (name, namespace): never part of a field set. */
+const SERVER_META = new Set(['name', 'namespace', 'managedFields', 'resourceVersion', 'generation', 'uid', 'creationTimestamp', 'selfLink', 'deletionTimestamp', 'deletionGracePeriodSeconds']);
 
 function itemKey(field: string, item: Json, all: Json[]): string | undefined {
   if (!isObj(item)) return undefined;
@@ -27,7 +27,8 @@ function walk(v: Json, path: string[], field: string, out: FieldSet, atomicLists
   if (isObj(v)) {
     const keys = Object.keys(v).filter((k) => !(path.length === 1 && path[0] === 'f:metadata' && SERVER_META.has(k)));
     if (keys.length === 0) {
-      if (path.length) out.add(path.join(SEP));
+      // An empty map is a value; metadata holding only server fields and identity is nothing.
+      if (path.length && Object.keys(v).length === 0) out.add(path.join(SEP));
       return;
     }
     for (const k of keys) walk(v[k], [...path, `f:${k}`], k, out, atomicLists);
