@@ -123,6 +123,7 @@ export type HelmErrorKind =
   | 'RepoUnreachable' // the repository or registry cannot be reached
   | 'KubeUnreachable' // the cluster API cannot be reached
   | 'OwnershipConflict' // object exists and is owned by another release / not by helm
+  | 'InvalidObject' // the API server rejected a rendered object (422 "is invalid")
   | 'Aborted' // the process was stopped (signal)
   | 'Unknown';
 

@@ -17,6 +17,7 @@ const RULES: Rule[] = [
   { kind: 'NoDeployedReleases', re: /has no deployed releases/ },
   { kind: 'NameInUse', re: /cannot re-?use a name that is still in use/ },
   { kind: 'Timeout', re: /context deadline exceeded|timed out waiting for the condition|not ready\. status:/ },
+  { kind: 'InvalidObject', re: /" is invalid: / },
   { kind: 'OwnershipConflict', re: /exists and cannot be imported into the current release|invalid ownership metadata/ },
   { kind: 'ChartNotFound', re: /chart ".*" (version ".*" )?not found|path ".*" not found|FetchReference" on source: .*(: not found|manifest unknown)|manifest unknown|no chart version found|no chart name found|Chart\.yaml file is missing|failed to download "/ },
   { kind: 'RepoUnreachable', re: /is not a valid chart repository or cannot be reached|failed to do request|failed to perform "FetchReference"/ },
@@ -65,6 +66,16 @@ function templateValuePath(text: string): string | undefined {
   return /`([A-Za-z0-9_.-]+)`/.exec(text)?.[1];
 }
 
+/** helm's multi-line errors ("2 errors occurred:\n\t* …") on one line, bounded. */
+function oneLine(text: string, max: number): string {
+  const t = text
+    .split('\n')
+    .map((l) => l.replace(/^\s*\*\s*/, '').trim())
+    .filter(Boolean)
+    .join('; ');
+  return t.length > max ? `${t.slice(0, max)}…` : t;
+}
+
 function describe(kind: HelmErrorKind, text: string, ctx: { command: string; release?: string; namespace?: string }, valuePath?: string): string {
   const rel = ctx.release ? `${ctx.namespace ? `${ctx.namespace}/` : ''}${ctx.release}` : '';
   const first = text.split('\n')[0];
@@ -89,10 +100,12 @@ function describe(kind: HelmErrorKind, text: string, ctx: { command: string; rel
       return `chart repository unreachable: ${first}`;
     case 'KubeUnreachable':
       return `cluster API unreachable (check the cluster is running and its kubeconfig): ${first}`;
+    case 'InvalidObject':
+      return `the cluster rejected an object of release ${rel}: ${oneLine(text, 600)}`;
     case 'OwnershipConflict':
       return `an object of release ${rel} already exists and belongs to something else: ${first}`;
     default:
-      return `helm ${ctx.command}${rel ? ` ${rel}` : ''} failed: ${first}`;
+      return `helm ${ctx.command}${rel ? ` ${rel}` : ''} failed: ${oneLine(text, 600)}`;
   }
 }
 

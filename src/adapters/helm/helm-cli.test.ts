@@ -196,9 +196,15 @@ describe('classify (texts from reference §2.3)', () => {
     ['Error: Kubernetes cluster unreachable: Get "https://127.0.0.1:1/version": dial tcp 127.0.0.1:1: connect: connection refused', 'KubeUnreachable'],
     ['Error: INSTALLATION FAILED: Post "https://127.0.0.1:6443/api/v1/namespaces": dial tcp 127.0.0.1:6443: connect: connection refused', 'KubeUnreachable'],
     ['Error: INSTALLATION FAILED: Unable to continue with install: Service "x" in namespace "y" exists and cannot be imported into the current release: invalid ownership metadata', 'OwnershipConflict'],
+    ['Error: UPGRADE FAILED: 2 errors occurred:\n\t* ClusterRole.rbac.authorization.k8s.io "system:x" is invalid: metadata.name: Invalid value', 'InvalidObject'],
     ['Error: something new', 'Unknown'],
   ])('%s → %s', (stderr, kind) => {
     expect(classify(`WARNING: noise\n${stderr}\n`, { command: 'upgrade', release: 'r', namespace: 'ns' }).kind).toBe(kind);
+  });
+
+  it('keeps every line of a multi-error message', () => {
+    const e = classify('Error: INSTALLATION FAILED: 2 errors occurred:\n\t* first bad thing\n\t* second bad thing\n', { command: 'install', release: 'r', namespace: 'ns' });
+    expect(e.message).toBe('helm install ns/r failed: INSTALLATION FAILED: 2 errors occurred:; first bad thing; second bad thing');
   });
 
   it('explains a locked release in words a person can act on', () => {
