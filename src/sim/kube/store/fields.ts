@@ -23,33 +23,38 @@ function itemKey(field: string, item: Json, all: Json[]): string | undefined {
   return `k:${JSON.stringify({ [rule.mergeKey]: item[rule.mergeKey] })}`;
 }
 
-function walk(v: Json, path: string[], field: string, out: FieldSet, atomicLists: boolean): void {
+// `path` is the joined path so far ('' at the root); joining as we go keeps allocation low.
+const join2 = (path: string, seg: string) => (path ? path + SEP + seg : seg);
+
+function walk(v: Json, path: string, field: string, out: FieldSet, atomicLists: boolean): void {
   if (isObj(v)) {
-    const keys = Object.keys(v).filter((k) => !(path.length === 1 && path[0] === 'f:metadata' && SERVER_META.has(k)));
-    if (keys.length === 0) {
-      // An empty map is a value; metadata holding only server fields and identity is nothing.
-      if (path.length && Object.keys(v).length === 0) out.add(path.join(SEP));
-      return;
+    const inMeta = path === 'f:metadata';
+    let any = false;
+    for (const k in v) {
+      if (inMeta && SERVER_META.has(k)) continue;
+      any = true;
+      walk(v[k], join2(path, `f:${k}`), k, out, atomicLists);
     }
-    for (const k of keys) walk(v[k], [...path, `f:${k}`], k, out, atomicLists);
+    // An empty map is a value; metadata holding only server fields and identity is nothing.
+    if (!any && path && Object.keys(v).length === 0) out.add(path);
     return;
   }
   if (Array.isArray(v) && !atomicLists && v.length) {
     if (isPrimitiveSet(field) && v.every((x) => typeof x === 'string')) {
-      for (const x of v) out.add([...path, `v:${JSON.stringify(x)}`].join(SEP));
+      for (const x of v) out.add(join2(path, `v:${JSON.stringify(x)}`));
       return;
     }
     const keys = v.map((x) => itemKey(field, x, v));
     if (keys.every((k) => k !== undefined)) {
       v.forEach((x, i) => {
-        const p = [...path, keys[i]!];
-        out.add(p.join(SEP));
+        const p = join2(path, keys[i]!);
+        out.add(p);
         walk(x, p, '', out, atomicLists);
       });
       return;
     }
   }
-  out.add(path.join(SEP));
+  out.add(path);
 }
 
 /** The fields an object sets (apiVersion/kind and server-owned metadata excluded). */
@@ -59,7 +64,7 @@ export function fieldSetOf(obj: Json, opts: { atomicLists?: boolean } = {}): Fie
   const body = { ...obj };
   delete body.apiVersion;
   delete body.kind;
-  walk(body, [], '', out, opts.atomicLists ?? false);
+  walk(body, '', '', out, opts.atomicLists ?? false);
   return out;
 }
 

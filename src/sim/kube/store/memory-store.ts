@@ -344,7 +344,7 @@ export class MemoryStore implements ObjectStore {
   create(res: ResourceRef, input: KubeObject, opts: WriteOptions = {}): KubeObject {
     const d = this.def(res);
     if (!input || typeof input !== 'object' || !input.metadata || typeof input.metadata !== 'object') throw badRequest('the object has no metadata');
-    const sent = clone(input);
+    const sent = input; // read only: what the writer sent, for field ownership
     const obj = clone(input) as KubeObject;
     this.stamp(d, obj);
     const meta = obj.metadata;
