@@ -139,11 +139,13 @@ export class Scheduler {
     const volumeProblem = this.volumeProblem(pod);
     const reasons = new Map<string, number>();
     const feasible: { node: Obj; score: number }[] = [];
+    if (volumeProblem && nodes.length) {
+      // VolumeBinding fails in PreFilter: the message names the problem once, without node counts.
+      const n = nodes.length;
+      this.unschedulable(pod, key, `0/${n} nodes are available: ${volumeProblem}. preemption: 0/${n} nodes are available: ${n} Preemption is not helpful for scheduling.`);
+      return;
+    }
     for (const node of nodes) {
-      if (volumeProblem?.perNode) {
-        reasons.set(volumeProblem.perNode, (reasons.get(volumeProblem.perNode) ?? 0) + 1);
-        continue;
-      }
       const use = nodeUse(pods, node.metadata.name ?? '');
       const fit = fitsNode(pod, node, use);
       if (!fit.fits) {
@@ -155,10 +157,6 @@ export class Scheduler {
       const cpuFree = 1 - (use.cpuMilli + req.cpuMilli) / Math.max(1, milliCpu(alloc.cpu ?? '1'));
       const memFree = 1 - (use.memory + req.memory) / Math.max(1, parseQuantity(alloc.memory ?? '1'));
       feasible.push({ node, score: (cpuFree + memFree) / 2 });
-    }
-    if (volumeProblem?.global) {
-      this.unschedulable(pod, key, volumeProblem.global);
-      return;
     }
     if (!feasible.length) {
       this.unschedulable(pod, key, failedSchedulingMessage(nodes.length, reasons, [...reasons.keys()].some((r) => r.startsWith('Insufficient'))));
@@ -173,16 +171,16 @@ export class Scheduler {
   }
 
   /** PVC checks (VolumeBinding): a missing claim or an unbound Immediate claim blocks scheduling. */
-  private volumeProblem(pod: Obj): { global?: string; perNode?: string } | undefined {
+  private volumeProblem(pod: Obj): string | undefined {
     for (const v of pod.spec?.volumes ?? []) {
       const claim = v.persistentVolumeClaim?.claimName;
       if (!claim) continue;
       const pvc = this.env.store.get(R.pvcs, pod.metadata.namespace, claim) as Obj | undefined;
-      if (!pvc) return { global: `persistentvolumeclaim "${claim}" not found` };
+      if (!pvc) return `persistentvolumeclaim "${claim}" not found`;
       if (pvc.status?.phase === 'Bound') continue;
       const cls = pvc.spec?.storageClassName ? (this.env.store.get(R.storageclasses, undefined, pvc.spec.storageClassName) as Obj | undefined) : undefined;
       if (cls?.volumeBindingMode === 'WaitForFirstConsumer') continue;
-      return { perNode: 'pod has unbound immediate PersistentVolumeClaims' };
+      return 'pod has unbound immediate PersistentVolumeClaims';
     }
     return undefined;
   }
