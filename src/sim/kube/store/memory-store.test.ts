@@ -126,6 +126,39 @@ describe('MemoryStore', () => {
     expect(s.get(nss, undefined, 'demo')).toBeUndefined();
   });
 
+  it('Foreground deletion waits for dependents; Orphan strips their ownerReferences', () => {
+    const s = newStore();
+    const d = s.create(deploys, deployment('web'));
+    const owner = { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', uid: d.metadata.uid!, controller: true, blockOwnerDeletion: true };
+    s.create(rsets, { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'web-1', namespace: 'default', ownerReferences: [owner], finalizers: ['hold'] }, spec: { selector: { matchLabels: { a: 'b' } } } });
+    const seen: string[] = [];
+    s.watch(deploys, { namespace: 'default', resourceVersion: s.currentResourceVersion() }, (e) => seen.push(`${e.type} ${e.object.metadata.finalizers?.join(',') ?? ''}`));
+    const pending = s.delete(deploys, 'default', 'web', { propagationPolicy: 'Foreground' })!;
+    expect(pending.metadata.finalizers).toEqual(['foregroundDeletion']);
+    expect(s.get(rsets, 'default', 'web-1')!.metadata.deletionTimestamp).toBeTruthy();
+    s.patch(rsets, 'default', 'web-1', 'merge', { metadata: { finalizers: null } });
+    expect(s.get(rsets, 'default', 'web-1')).toBeUndefined();
+    expect(s.get(deploys, 'default', 'web')).toBeUndefined();
+    expect(seen).toEqual(['MODIFIED foregroundDeletion', 'MODIFIED ', 'DELETED ']);
+
+    const d2 = s.create(deploys, deployment('api'));
+    s.create(rsets, { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'api-1', namespace: 'default', ownerReferences: [{ ...owner, name: 'api', uid: d2.metadata.uid! }] }, spec: { selector: { matchLabels: { a: 'b' } } } });
+    s.delete(deploys, 'default', 'api', { propagationPolicy: 'Orphan' });
+    const orphan = s.get(rsets, 'default', 'api-1')!;
+    expect(orphan.metadata.ownerReferences).toBeUndefined();
+  });
+
+  it('a watch with a label selector sees an object leave and enter the selection as DELETED/ADDED', () => {
+    const s = newStore();
+    s.create(cms, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', namespace: 'default', labels: { on: 'yes' } } });
+    const seen: string[] = [];
+    s.watch(cms, { namespace: 'default', labelSelector: 'on=yes', resourceVersion: s.currentResourceVersion() }, (e) => seen.push(`${e.type} ${e.object.metadata.name}`));
+    s.patch(cms, 'default', 'a', 'merge', { metadata: { labels: { on: 'no' } } });
+    s.patch(cms, 'default', 'a', 'merge', { metadata: { labels: { on: 'yes' } } });
+    s.patch(cms, 'default', 'a', 'merge', { data: { x: '1' } });
+    expect(seen).toEqual(['DELETED a', 'ADDED a', 'MODIFIED a']);
+  });
+
   it('pages a list with limit/continue and filters by label and field selectors', () => {
     const s = newStore();
     for (let i = 0; i < 7; i++) s.create(cms, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `c${i}`, namespace: 'default', labels: { n: String(i % 2) } } });
