@@ -116,6 +116,14 @@ describe.each([3, 4] as const)('helm %i against the simulated API server', (majo
     expect((await kube.get({ apiVersion: 'v1', kind: 'ConfigMap', name: 'demo-config', namespace: ns }))?.data).toEqual({ message: 'one' });
   });
 
+  it('runs helm test: the hook pod Succeeded; a failing test pod gives ok=false', async () => {
+    expect(await helm.test(t(), { timeoutMs: 60_000 })).toEqual({ ok: true, hooks: { 'demo-test': 'Succeeded' } });
+    const failing = { ...t(), release: 'demo-fail' };
+    await helm.upgradeInstall(failing, { path: DEMO }, { values: { testExitCode: 1 }, wait: true, timeoutMs: 60_000 });
+    expect(await helm.test(failing, { timeoutMs: 60_000 })).toEqual({ ok: false, hooks: { 'demo-fail-test': 'Failed' } });
+    expect(await helm.uninstall(failing)).toEqual({ existed: true });
+  });
+
   it('classifies a value the chart schema rejects, leaving the release as it was', async () => {
     const err = await helm.upgradeInstall(t(), { path: DEMO }, { values: { replicas: 'lots' } }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(HelmError);
