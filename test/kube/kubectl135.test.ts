@@ -33,3 +33,29 @@ describe('kubectl 1.35.2 protobuf create bodies', () => {
     expect(sim.requests.some((l) => l.startsWith('POST /apis/apps/v1/namespaces/pb/deployments') && l.includes(' 415 '))).toBe(true);
   });
 });
+
+describe('kubectl 1.35.2 wait (WatchList: sendInitialEvents, initial-events-end bookmark)', () => {
+  let sim: SimEnv;
+  let bin: string;
+  beforeAll(async () => {
+    bin = (await testBinaries()).kubectl135;
+    sim = await startSimEnv({ host: '127.0.0.13', controlPlane: false });
+  });
+  afterAll(async () => {
+    await sim?.stop();
+  });
+
+  it('waits for a jsonpath value set after it started, and sees the namespace bootstrap objects', async () => {
+    sim.cluster.store.create({ group: '', version: 'v1', resource: 'configmaps' }, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'flag', namespace: 'default' }, data: { state: 'pending' } });
+    const w = sim.start(bin, ['wait', '--for=jsonpath={.data.state}=done', 'configmap/flag', '-n', 'default', '--timeout=20s']);
+    await sim.waitForRequest(/^GET \/api\/v1\/namespaces\/default\/configmaps\?.*sendInitialEvents=true.* 200 watch started/);
+    sim.cluster.store.patch({ group: '', version: 'v1', resource: 'configmaps' }, 'default', 'flag', 'merge', { data: { state: 'done' } });
+    const out = await w.waitFor(/condition met/);
+    await w.stop();
+    expect(out).toContain('configmap/flag condition met');
+    const sa = await sim.run(bin, ['get', 'serviceaccount', 'default', '-n', 'default', '-o', 'name']);
+    expect(sa.stdout.trim()).toBe('serviceaccount/default');
+    const ca = await sim.run(bin, ['get', 'configmap', 'kube-root-ca.crt', '-n', 'default', '-o', 'jsonpath={.data.ca\\.crt}']);
+    expect(ca.stdout).toBe(sim.cluster.pki.ca.certPem);
+  });
+});

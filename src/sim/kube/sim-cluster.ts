@@ -10,6 +10,7 @@ import { startControlPlane, type ControlPlane, type NodeSpec, type WorkloadModel
 import { kubeconfigYaml } from './kubeconfig.js';
 import { KubeApiServer } from './server/http-server.js';
 import { createClusterPki, serverSansFor, type ClusterPki, type KeyPair } from './server/pki.js';
+import type { KubeObject } from './object-store.js';
 import { MemoryStore, type StoreSnapshot } from './store/memory-store.js';
 
 export interface SimClusterOptions {
@@ -67,6 +68,7 @@ export class SimCluster {
   url = '';
   private timer?: ReturnType<typeof setTimeout>;
   private unsubscribe?: () => void;
+  private stopBootstrap?: () => void;
   private stopped = false;
 
   private constructor(
@@ -89,6 +91,33 @@ export class SimCluster {
       for (const n of opts.nodes ?? []) this.controlPlane.addNode(n);
     }
     if (opts.stateDir) this.unsubscribe = this.store.onChange(() => this.schedulePersist());
+    this.stopBootstrap = this.bootstrapNamespaces();
+  }
+
+  /**
+   * What kube-controller-manager puts into every namespace: the `default` ServiceAccount and the
+   * `kube-root-ca.crt` ConfigMap (the cluster CA, which in-cluster clients and charts mount).
+   */
+  private bootstrapNamespaces(): () => void {
+    const sa = { group: '', version: 'v1', resource: 'serviceaccounts' };
+    const cm = { group: '', version: 'v1', resource: 'configmaps' };
+    const ensure = (ns: string) => {
+      const ops: [typeof sa, KubeObject][] = [
+        [sa, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: ns } }],
+        [cm, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kube-root-ca.crt', namespace: ns, annotations: { 'kubernetes.io/description': "Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints such as the internal service IP or kubernetes.default.svc. No other usage is guaranteed across distributions of Kubernetes clusters." } }, data: { 'ca.crt': this.pki.ca.certPem } }],
+      ];
+      for (const [res, obj] of ops) {
+        if (this.store.get(res, ns, obj.metadata.name!)) continue;
+        try {
+          this.store.create(res, obj, { fieldManager: 'kube-controller-manager' });
+        } catch {
+          /* namespace terminating or quota reached: a real controller would retry; nothing to do here */
+        }
+      }
+    };
+    return this.store.watch({ group: '', version: 'v1', resource: 'namespaces' }, {}, (e) => {
+      if ((e.type === 'ADDED' || e.type === 'MODIFIED') && !e.object.metadata.deletionTimestamp) ensure(e.object.metadata.name!);
+    });
   }
 
   static async start(opts: SimClusterOptions = {}): Promise<SimCluster> {
@@ -136,6 +165,7 @@ export class SimCluster {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     this.unsubscribe?.();
+    this.stopBootstrap?.();
     this.controlPlane?.stop();
     await this.server.close();
     this.persistNow();
