@@ -142,6 +142,15 @@ describe.each([3, 4] as const)('helm %i against the simulated API server', (majo
     expect(await helm.status(target)).toBeUndefined();
   });
 
+  it('classifies a --wait that runs out of time as Timeout, the release marked failed', async () => {
+    const slow = { ...t(), release: 'demo-slow' };
+    const err = await helm.upgradeInstall(slow, { path: DEMO }, { values: { nodeSelector: { 'no-such': 'node' } }, wait: true, timeoutMs: 2_000, createNamespace: true }).catch((e: unknown) => e);
+    expect(err, (err as Error).message).toMatchObject({ kind: 'Timeout', retryable: true });
+    expect((err as HelmError).stderr).toMatch(/context deadline exceeded/);
+    expect((await helm.status(slow))?.info.status).toBe('failed');
+    expect(await helm.uninstall(slow)).toEqual({ existed: true });
+  });
+
   it('detects a release left pending-upgrade by a killed helm as Locked', async () => {
     const ac = new AbortController();
     // Pods that never schedule keep helm waiting; it is killed (SIGKILL) once the pending revision is stored.
