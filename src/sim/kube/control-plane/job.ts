@@ -58,9 +58,6 @@ export class JobController {
     let c = this.counted.get(uid);
     if (!c) {
       c = { succeeded: new Set(), failed: new Set(), lastFailure: 0 };
-      // Resume counts a restarted controller had written.
-      for (let i = 0; i < (job.status?.succeeded ?? 0); i++) c.succeeded.add(`#${i}`);
-      for (let i = 0; i < (job.status?.failed ?? 0); i++) c.failed.add(`#${i}`);
       this.counted.set(uid, c);
     }
     const completions: number = job.spec?.completions ?? 1;
@@ -78,8 +75,9 @@ export class JobController {
     const restarts = job.spec?.template?.spec?.restartPolicy === 'OnFailure'
       ? active.reduce((n, p) => n + (p.status?.containerStatuses ?? []).reduce((m: number, s: { restartCount?: number }) => m + (s.restartCount ?? 0), 0), 0)
       : 0;
-    const succeeded = c.succeeded.size;
-    const failed = c.failed.size;
+    // Counts only grow; after a restart the written status carries what deleted pods contributed.
+    const succeeded = Math.max(c.succeeded.size, job.status?.succeeded ?? 0);
+    const failed = Math.max(c.failed.size, job.status?.failed ?? 0);
     let conds: Condition[] = clone(job.status?.conditions ?? []);
     const startTime = job.status?.startTime ?? (job.spec?.suspend ? undefined : rfc3339(now));
     let completionTime: string | undefined;

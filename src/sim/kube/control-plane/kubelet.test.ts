@@ -55,6 +55,10 @@ describe('sim kubelet', () => {
     // After the default 300 s toleration the pods are evicted; replacements have nowhere to go.
     sim.clock.advance(301_000);
     expect(sim.events('TaintManagerEviction')).toHaveLength(2);
+    // The VM comes back: the kubelet reports Ready again, the taints go, the Deployment recovers.
+    sim.cp.startNode('worker1');
+    sim.until(() => nodeReady(sim!.get('nodes', undefined, 'worker1')) === 'True' && sim!.get('deployments', 'default', 'web')?.status?.availableReplicas === 2, 60_000);
+    expect(sim.get('nodes', undefined, 'worker1')!.spec.taints ?? []).toEqual([]);
   });
 
   it('runs pods Pending → Running with container statuses and pod conditions', () => {

@@ -21,7 +21,10 @@ export class InformerHub {
     const list = this.handlers.get(k) ?? [];
     list.push(h);
     this.handlers.set(k, list);
-    if (this.started.size) this.startOne(k, res);
+    if (this.started.has(k)) {
+      // A late handler (a kubelet added after start) sees what exists, as a new informer would.
+      for (const o of this.store.list(res).items) h({ type: 'ADDED', object: o });
+    } else if (this.started.size) this.startOne(k, res);
   }
 
   private resources = new Map<string, ResourceRef>();
