@@ -125,6 +125,18 @@ describe('kubectl 1.31.9 against the simulated cluster', () => {
     expect(j.status.conditions.some((x: Obj) => x.type === 'Complete' && x.status === 'True')).toBe(true);
   });
 
+  it('server-side field validation: a typo is refused under Strict, warned under --validate=warn, ignored with --validate=false', async () => {
+    const typo = `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: typo, namespace: default}\nspec:\n  replica: 2\n  selector: {matchLabels: {app: typo}}\n  template:\n    metadata: {labels: {app: typo}}\n    spec:\n      containers: [{name: c, image: nginx, imagePullPolice: Always}]\n`;
+    const strict = await sim.run(kubectlPath, ['apply', '-f', '-'], { input: typo });
+    expect(strict.code).toBe(1);
+    expect(strict.stderr).toContain('Deployment in version "v1" cannot be handled as a Deployment: strict decoding error: unknown field "spec.replica", unknown field "spec.template.spec.containers[0].imagePullPolice"');
+    expect(sim.cluster.store.get(deployments, 'default', 'typo')).toBeUndefined();
+    const warn = await sim.run(kubectlPath, ['apply', '--validate=warn', '-f', '-'], { input: typo });
+    expect(warn.code).toBe(0);
+    expect(warn.stderr).toContain('Warning: unknown field "spec.replica"');
+    expect(sim.cluster.store.get(deployments, 'default', 'typo')).toBeDefined();
+  });
+
   it('delete ns demo removes the namespace and everything in it', async () => {
     const r = await kubectl('delete', 'ns', 'demo', '--timeout=20s');
     expect(r.stdout).toContain('namespace "demo" deleted');

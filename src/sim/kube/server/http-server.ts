@@ -16,6 +16,7 @@ import type { ClusterPki } from './pki.js';
 import { userFromCert } from './pki.js';
 import { decodeProtobufDeleteOptions, decodeProtobufObject } from './proto.js';
 import { toTable } from './tables.js';
+import { strictDecodingMessage, unknownFields } from './field-validation.js';
 
 type Obj = Record<string, any>;
 
@@ -362,6 +363,7 @@ export class KubeApiServer {
         body.metadata.namespace = namespace;
       }
       if (body.kind && body.kind !== def.kind) throw badRequest(`the ${def.resource} endpoint creates ${def.kind} objects; the body is a ${body.kind}`);
+      this.validateFields(res, q, def, body);
       const created = store.create(ref, body, { fieldManager, dryRun });
       return this.json(res, 201, created);
     }
@@ -387,6 +389,7 @@ export class KubeApiServer {
         const out = store.update(ref, { ...cur, spec: { ...(cur.spec as Obj), finalizers: (body.spec as Obj | undefined)?.finalizers ?? [] } }, { fieldManager, dryRun });
         return this.json(res, 200, out);
       }
+      if (sub !== 'scale') this.validateFields(res, q, def, body);
       const out = store.update(ref, body, { fieldManager, dryRun, subresource: sub as 'status' | 'scale' | undefined });
       return this.json(res, 200, out);
     }
@@ -402,6 +405,7 @@ export class KubeApiServer {
       const type = types[ct];
       if (!type) throw unsupportedMediaType(`the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml${def.crd ? '' : ', application/strategic-merge-patch+json'}`);
       const body = await this.bodyObject(req);
+      if (type !== 'json' && sub !== 'scale') this.validateFields(res, q, def, body);
       const existed = type === 'apply' ? store.get(ref, namespace, name) !== undefined : true;
       const force = q.get('force') === 'true';
       const out = store.patch(ref, namespace, name, type, body, { fieldManager: q.get('fieldManager') ?? (type === 'apply' ? undefined : fieldManager), force, dryRun, subresource: sub as 'status' | 'scale' | undefined });
@@ -416,6 +420,16 @@ export class KubeApiServer {
       return this.json(res, 200, status(200, '', '', { name, group: def.group, kind: def.resource, uid: cur.metadata.uid }));
     }
     throw methodNotAllowed(`${method} is not supported`);
+  }
+
+  /** fieldValidation: Strict → 400 for unknown fields; Warn (default) → Warning headers; Ignore → nothing. */
+  private validateFields(res: ServerResponse, q: URLSearchParams, def: ResourceDef, body: unknown): void {
+    const mode = q.get('fieldValidation') ?? 'Warn';
+    if (mode === 'Ignore') return;
+    const unknown = unknownFields(def, body, this.crdOf(def));
+    if (!unknown.length) return;
+    if (mode === 'Strict') throw badRequest(strictDecodingMessage(def, unknown));
+    res.setHeader('Warning', unknown.map((f) => `299 - "unknown field \\"${f}\\""`));
   }
 
   private async deleteOptions(req: IncomingMessage, q: URLSearchParams): Promise<DeleteOptions> {
