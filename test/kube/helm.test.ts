@@ -123,9 +123,10 @@ describe('helm against the simulated cluster', () => {
       });
 
       it('upgrades with changed values, keeps history and reports status as JSON', async () => {
-        const r = await helm('upgrade', rel, chart, '-n', ns, '--set', 'replicas=3', '--set', 'color=green');
+        const r = await helm('upgrade', rel, chart, '-n', ns, '--set', 'replicas=3', '--set', 'color=green', '--wait', '--timeout', '20s');
         expect(r.stdout).toContain(`Release "${rel}" has been upgraded. Happy Helming!`);
         expect(web()!.spec.replicas).toBe(3);
+        expect(web()!.status.readyReplicas).toBe(3); // --wait returned only once the pods were ready
         expect(widget()!.spec.color).toBe('green');
         expect(Object.fromEntries(releaseSecrets().map((s) => [s.metadata.labels!.version, s.metadata.labels!.status]))).toEqual({ '1': 'superseded', '2': 'deployed' });
 
@@ -149,6 +150,14 @@ describe('helm against the simulated cluster', () => {
         expect(widget()!.spec.color).toBe('blue');
         const l = await helm('list', '-n', ns);
         expect(l.stdout).toMatch(new RegExp(`^${rel}\\s+${ns}\\s+3\\s+.*deployed\\s+demo-0\\.1\\.0\\s+1\\.0`, 'm'));
+      });
+
+      it('refuses a custom resource the CRD schema rejects, with the API server\'s message', async () => {
+        const r = await helm('upgrade', rel, chart, '-n', ns, '--set', 'color=purple');
+        expect(r.code).toBe(1);
+        expect(r.stderr).toContain(`Widget.example.com "${rel}-widget" is invalid`);
+        expect(r.stderr).toContain('spec.color');
+        expect(widget()!.spec.color).toBe('blue');
       });
 
       it('upgrade --install --wait --timeout fails with helm\'s own message when pods never become ready', async () => {
