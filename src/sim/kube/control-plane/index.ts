@@ -2,6 +2,7 @@
 // kubelet per node, all acting through the ObjectStore on one injected clock.
 import type { Clock } from '../../../controllers/clock.js';
 import type { MetricsSource, ObjectStore, PodLogSource } from '../object-store.js';
+import { CronJobController } from './cronjob.js';
 import { DaemonSetController } from './daemonset.js';
 import { DeploymentController } from './deployment.js';
 import type { Env } from './env.js';
@@ -66,6 +67,7 @@ export function startControlPlane(store: ObjectStore, opts: ControlPlaneOptions)
     new DaemonSetController(env),
     new StatefulSetController(env),
     new JobController(env),
+    new CronJobController(env),
     new NodeLifecycleController(env),
     new EndpointsController(env),
     new PdbController(env),
