@@ -300,11 +300,13 @@ export class KubeApiServer {
     let resource: string;
     let name: string | undefined;
     let sub: string | undefined;
-    const nsd = rest[0] === 'namespaces' && rest.length >= 3 ? reg.find({ group, version, resource: rest[2] }) : undefined;
-    if (nsd?.namespaced) [namespace, resource, name, sub] = [rest[1], rest[2], rest[3], rest[4]];
+    // /namespaces/<ns>/<resource>/… unless it is a Namespace's own subresource (/namespaces/<name>/status|finalize).
+    const namespacedForm = rest[0] === 'namespaces' && rest.length >= 3 && !(group === '' && (rest[2] === 'status' || rest[2] === 'finalize'));
+    if (namespacedForm) [namespace, resource, name, sub] = [rest[1], rest[2], rest[3], rest[4]];
     else [resource, name, sub] = [rest[0], rest[1], rest[2]];
     if (rest.length > (namespace !== undefined ? 5 : 3)) throw new KubeStatusError(404, 'NotFound', 'the server could not find the requested resource');
     const def = reg.find({ group, version, resource });
+    if (def && namespace !== undefined && !def.namespaced) throw new KubeStatusError(404, 'NotFound', `the server could not find the requested resource: ${resource} are cluster-scoped`);
     if (!def) throw new KubeStatusError(404, 'NotFound', `the server could not find the requested resource (${group ? resource + '.' + group : resource})`, { group, kind: resource });
     if (sub && !def.subresources.includes(sub)) throw new KubeStatusError(404, 'NotFound', `the server could not find the requested resource (${resource}/${sub})`);
     if (def.namespaced && name !== undefined && namespace === undefined) throw new KubeStatusError(404, 'NotFound', `the server could not find the requested resource: ${resource} are namespaced; the path needs /namespaces/<ns>/`);
