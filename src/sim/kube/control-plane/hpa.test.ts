@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../object-store.js';
-import { deployment, makeSim, type Sim } from './testing/harness.js';
+import { deployment, makeSim, metricsApi, type Sim } from './testing/harness.js';
 import { SharedLoad } from './testing/load-model.js';
 import type { Obj } from './util.js';
 
@@ -28,6 +28,7 @@ describe('HPA controller', () => {
     sim = makeSim({ workload: load, nodeCpu: 4 });
     sim.apply('deployments', deployment('web', 1));
     sim.until(() => sim!.get('deployments', 'default', 'web')?.status?.availableReplicas === 1);
+    sim.apply('apiservices', metricsApi());
     sim.apply('hpas', hpa());
     const sizes: number[] = [];
     sim.until(() => {
@@ -60,6 +61,7 @@ describe('HPA controller', () => {
     const d = deployment('web', 1) as unknown as { spec: { template: { spec: { containers: { resources?: unknown }[] } } } };
     delete d.spec.template.spec.containers[0].resources;
     sim.apply('deployments', d as unknown as KubeObject);
+    sim.apply('apiservices', metricsApi());
     sim.apply('hpas', hpa());
     sim.until(() => sim!.get('deployments', 'default', 'web')?.status?.availableReplicas === 1);
     sim.clock.advance(16_000);
@@ -67,6 +69,22 @@ describe('HPA controller', () => {
     const active = h.status.conditions.find((c: { type: string }) => c.type === 'ScalingActive');
     expect(active).toMatchObject({ status: 'False', reason: 'FailedGetResourceMetric' });
     expect(active.message).toMatch(/^the HPA was unable to compute the replica count: failed to get cpu utilization: missing request for cpu in container web of Pod web-/);
+  });
+
+  it('shows FailedGetResourceMetric until the metrics API (metrics-server\'s APIService) is Available', () => {
+    sim = makeSim({ workload: new SharedLoad('web', 300) });
+    sim.apply('deployments', deployment('web', 1));
+    sim.apply('hpas', hpa());
+    sim.until(() => sim!.get('deployments', 'default', 'web')?.status?.availableReplicas === 1);
+    sim.clock.advance(16_000);
+    const active = () => sim!.get('hpas', 'default', 'web')!.status.conditions.find((c: { type: string }) => c.type === 'ScalingActive');
+    expect(active()).toMatchObject({ status: 'False', reason: 'FailedGetResourceMetric' });
+    expect(active().message).toBe('the HPA was unable to compute the replica count: failed to get cpu utilization: unable to get metrics for resource cpu: unable to fetch metrics from resource metrics API: the server could not find the requested resource (get pods.metrics.k8s.io)');
+    expect(sim.get('hpas', 'default', 'web')!.status.currentMetrics).toBeUndefined();
+    expect(sim.get('deployments', 'default', 'web')!.spec.replicas).toBe(1);
+    sim.apply('apiservices', metricsApi());
+    sim.until(() => sim!.get('deployments', 'default', 'web')!.spec.replicas > 1, 60_000);
+    expect(active()).toMatchObject({ status: 'True', reason: 'ValidMetricFound' });
   });
 
   it('raises a target below minReplicas at once', () => {

@@ -161,6 +161,15 @@ export class HpaController {
         memory: m.containers.reduce((n, c) => n + parseQuantity(c.usage.memory), 0),
       });
     }
+    // The resource metrics API exists only through metrics-server's APIService, as on a real cluster.
+    const api = this.env.store.get(R.apiservices, undefined, 'v1beta1.metrics.k8s.io') as Obj | undefined;
+    const apiAvailable = getCondition(api?.status?.conditions, 'Available')?.status === 'True';
+    if (!apiAvailable) {
+      const r = specs.find((s) => s.type === 'Resource' || s.type === 'ContainerResource');
+      const rname = (r?.resource ?? r?.containerResource)?.name ?? 'cpu';
+      const why = api ? 'the server is currently unable to handle the request' : 'the server could not find the requested resource';
+      return { reason: 'FailedGetResourceMetric', error: `the HPA was unable to compute the replica count: failed to get ${rname} utilization: unable to get metrics for resource ${rname}: unable to fetch metrics from resource metrics API: ${why} (get pods.metrics.k8s.io)` };
+    }
     let best: { replicas: number; metricName: string } | undefined;
     const statuses: Json[] = [];
     for (const spec of specs) {

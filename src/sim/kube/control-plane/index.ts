@@ -75,7 +75,7 @@ export function startControlPlane(store: ObjectStore, opts: ControlPlaneOptions)
     new HpaController(env, metrics),
   ];
   for (const c of components) c.start();
-  hub.start(Object.values(R));
+  hub.start(Object.values(R).filter((r) => r !== R.apiservices));
 
   const startKubelet = (spec: NodeSpec, index: number) => {
     const kubelet = new SimKubelet(env, spec, index);

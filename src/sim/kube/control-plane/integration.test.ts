@@ -25,7 +25,12 @@ describe('simulated control plane, end to end', () => {
     });
     sim.until(() => cond(sim!.get('jobs', 'default', 'migrate'), 'Complete') === 'True', 60_000);
 
-    // 3. An HPA scales up under high CPU (300m shared by 3 pods requesting 100m = 100 % vs 50 %).
+    // 3. metrics-server (a Deployment, its Service and the APIService the aggregator checks), then
+    //    an HPA scales up under high CPU (300m shared by 3 pods requesting 100m = 100 % vs 50 %).
+    sim.apply('deployments', { ...deployment('metrics-server', 1, { labels: { 'k8s-app': 'metrics-server' } }), metadata: { name: 'metrics-server', namespace: 'kube-system' } });
+    sim.apply('services', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'metrics-server', namespace: 'kube-system' }, spec: { selector: { 'k8s-app': 'metrics-server' }, ports: [{ name: 'https', port: 443, targetPort: 'http' }] } });
+    sim.apply('apiservices', { apiVersion: 'apiregistration.k8s.io/v1', kind: 'APIService', metadata: { name: 'v1beta1.metrics.k8s.io' }, spec: { group: 'metrics.k8s.io', version: 'v1beta1', service: { name: 'metrics-server', namespace: 'kube-system' }, groupPriorityMinimum: 100, versionPriority: 100, insecureSkipTLSVerify: true } });
+    sim.until(() => cond(sim!.get('apiservices', undefined, 'v1beta1.metrics.k8s.io'), 'Available') === 'True', 30_000);
     sim.apply('hpas', {
       apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'web', namespace: 'default' },
       spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' }, minReplicas: 1, maxReplicas: 10, metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 50 } } }] },

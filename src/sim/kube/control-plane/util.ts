@@ -28,6 +28,7 @@ export const R = {
   leases: { group: 'coordination.k8s.io', version: 'v1', resource: 'leases' },
   storageclasses: { group: 'storage.k8s.io', version: 'v1', resource: 'storageclasses' },
   endpointslices: { group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices' },
+  apiservices: { group: 'apiregistration.k8s.io', version: 'v1', resource: 'apiservices' },
 } satisfies Record<string, ResourceRef>;
 
 export function nsName(o: KubeObject): string {

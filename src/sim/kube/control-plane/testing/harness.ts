@@ -56,6 +56,11 @@ export function makeSim(opts: { workload?: WorkloadModel; seed?: number; nodes?:
   return sim;
 }
 
+/** A local APIService for metrics.k8s.io (always Available), standing in for metrics-server. */
+export function metricsApi(): KubeObject {
+  return { apiVersion: 'apiregistration.k8s.io/v1', kind: 'APIService', metadata: { name: 'v1beta1.metrics.k8s.io' }, spec: { group: 'metrics.k8s.io', version: 'v1beta1', groupPriorityMinimum: 100, versionPriority: 100 } };
+}
+
 export function cniDaemonSet(): KubeObject {
   return {
     apiVersion: 'apps/v1',
