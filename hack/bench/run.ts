@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 const script = fileURLToPath(new URL('./scenarios.ts', import.meta.url));
 const qemuScript = fileURLToPath(new URL('./qemu.ts', import.meta.url));
 const apiScript = fileURLToPath(new URL('./api.ts', import.meta.url));
+const kubeScript = fileURLToPath(new URL('./kube.ts', import.meta.url));
 const quick = process.argv.includes('--quick');
 
 function run(name: string, ...args: number[]): unknown {
@@ -33,6 +34,10 @@ const result = {
     : runScript(qemuScript, 'bootToSsh', quick ? 1 : 3),
   apiList: runScript(apiScript, 'listObjects', quick ? 1_000 : 10_000, quick ? 10 : 30),
   watchFanout: runScript(apiScript, 'watchFanout', 100, quick ? 20 : 100),
+  // The simulated Kubernetes API server (hack/bench/kube.ts).
+  kubeCreates: runScript(kubeScript, 'kubeCreates', quick ? 500 : 2_000),
+  kubeWatch: runScript(kubeScript, 'kubeWatch', 50, quick ? 50 : 200),
+  kubeRss: runScript(kubeScript, 'kubeRss', 2_000),
   benchSeconds: 0,
 };
 result.benchSeconds = Math.round((Date.now() - started) / 1000);

@@ -126,6 +126,12 @@ export interface ObjectStore {
   delete(res: ResourceRef, namespace: string | undefined, name: string, opts?: DeleteOptions): KubeObject | undefined;
   /** Returns the function that stops the watch. */
   watch(res: ResourceRef, opts: WatchOptions, onEvent: (event: WatchEvent) => void): () => void;
+  /**
+   * Optional: what POST pods/{name}/binding does — set an unbound pod's spec.nodeName (409 if it
+   * is already bound). The simulated scheduler uses it when present; without it, it updates the
+   * pod with spec.nodeName set, which a store enforcing pod-spec immutability must then allow.
+   */
+  bind?(namespace: string, podName: string, nodeName: string): KubeObject;
 }
 
 /** Pod logs come from the kubelet that runs the pod (the simulated control plane supplies them). */
@@ -143,4 +149,33 @@ export interface PodLogSource {
     text: string;
     follow(onChunk: (chunk: string) => void, onEnd: () => void): () => void;
   };
+}
+
+/**
+ * Resource usage for metrics.k8s.io/v1beta1 (what metrics-server would report). The simulated
+ * control plane supplies it; the API server serves it only once an APIService named
+ * v1beta1.metrics.k8s.io is Available, as the real aggregator does. Quantities are Kubernetes
+ * strings ("250m", "128Mi").
+ */
+export interface NodeMetricsSample {
+  name: string;
+  /** RFC 3339 */
+  timestamp: string;
+  /** e.g. "10s" */
+  window: string;
+  usage: { cpu: string; memory: string };
+}
+
+export interface PodMetricsSample {
+  namespace: string;
+  name: string;
+  timestamp: string;
+  window: string;
+  containers: { name: string; usage: { cpu: string; memory: string } }[];
+}
+
+export interface MetricsSource {
+  nodes(): NodeMetricsSample[];
+  /** undefined = every namespace. */
+  pods(namespace?: string): PodMetricsSample[];
 }

@@ -1,0 +1,103 @@
+// What a container "does" in the simulation. The kubelet asks the model when a container starts;
+// the model answers through a handle (print, exit, readiness) on the shared clock, and reports
+// CPU/memory usage that metrics.k8s.io and the HPA read. The default model is deliberately dull:
+// long-running containers idle until deleted, a Job's container exits 0 after a short time.
+// The LoadTest work plugs in richer models (web servers with capacity and latency, k6 and
+// stress-ng pods printing their real output) by implementing or wrapping this interface.
+import type { Clock } from '../../../controllers/clock.js';
+import type { Obj, Json } from './util.js';
+
+export interface ContainerContext {
+  pod: Obj;
+  /** The container's spec (containers[] or initContainers[] entry). */
+  container: Json;
+  init: boolean;
+  nodeName: string;
+  /** 0 for the first start, then 1, 2, … as the kubelet restarts it. */
+  restartCount: number;
+  clock: Clock;
+}
+
+export interface ContainerHandle {
+  /** Append to the container's log (a trailing newline is added per line if missing). */
+  log(text: string, stream?: 'stdout' | 'stderr'): void;
+  /** The main process ended with this exit code (the kubelet then applies restartPolicy). */
+  exit(code: number, reason?: string): void;
+  /** Readiness as a readiness probe would report it. */
+  setReady(ready: boolean): void;
+  /** True once the container was stopped or exited; timers the model set should stop then. */
+  readonly stopped: boolean;
+}
+
+export interface RunningContainer {
+  /** The kubelet is killing the container (pod deleted, node removed). */
+  stop?(): void;
+}
+
+export interface UsageSample {
+  /** millicores */
+  cpuMilli: number;
+  memoryBytes: number;
+}
+
+export interface WorkloadModel {
+  /** Time from the kubelet accepting the pod to the container running (image present, create, start). */
+  startDelayMs?(ctx: ContainerContext): number;
+  /**
+   * The container started. Drive it through `handle`; return an object whose stop() is called
+   * when the kubelet kills it. Readiness starts as the kubelet derives it from the readinessProbe
+   * (ready at once without one, after initialDelaySeconds with one) unless the model calls setReady.
+   */
+  start(ctx: ContainerContext, handle: ContainerHandle): RunningContainer | void;
+  /** Usage of one running container now. */
+  usage(ctx: ContainerContext): UsageSample;
+}
+
+export const RUN_SECONDS_ANNOTATION = 'sim.hostplane.dev/run-seconds';
+export const EXIT_CODE_ANNOTATION = 'sim.hostplane.dev/exit-code';
+
+export interface DefaultWorkloadOptions {
+  /** How long a Job's container runs before exiting 0 (ms of clock). Default 5000. */
+  jobRunMs?: number;
+  /** How long an init container runs (ms). Default 500. */
+  initRunMs?: number;
+  /** Pod accepted → container running (ms). Default 1000. */
+  startDelayMs?: number;
+  /** Idle usage per container. Default 1m CPU, 8 MiB. */
+  idle?: UsageSample;
+}
+
+function ownedByJob(pod: Obj): boolean {
+  return !!pod.metadata.ownerReferences?.some((r: { kind: string }) => r.kind === 'Job') || !!pod.metadata.labels?.['batch.kubernetes.io/job-name'];
+}
+
+/**
+ * The default model. Annotations on the pod override it: `sim.hostplane.dev/run-seconds` makes any
+ * container exit after that many seconds, `sim.hostplane.dev/exit-code` sets the exit code.
+ */
+export class DefaultWorkload implements WorkloadModel {
+  constructor(private readonly opts: DefaultWorkloadOptions = {}) {}
+
+  startDelayMs(): number {
+    return this.opts.startDelayMs ?? 1000;
+  }
+
+  start(ctx: ContainerContext, handle: ContainerHandle): RunningContainer {
+    const ann = ctx.pod.metadata.annotations ?? {};
+    const override = ann[RUN_SECONDS_ANNOTATION] !== undefined ? Number(ann[RUN_SECONDS_ANNOTATION]) * 1000 : undefined;
+    const code = Number(ann[EXIT_CODE_ANNOTATION] ?? 0) || 0;
+    let runMs: number | undefined;
+    if (ctx.init) runMs = this.opts.initRunMs ?? 500;
+    else if (override !== undefined && Number.isFinite(override)) runMs = override;
+    else if (ownedByJob(ctx.pod)) runMs = this.opts.jobRunMs ?? 5000;
+    if (runMs === undefined) return {};
+    const t = ctx.clock.setTimeout(() => {
+      if (!handle.stopped) handle.exit(ctx.init ? 0 : code);
+    }, runMs);
+    return { stop: () => ctx.clock.clearTimeout(t) };
+  }
+
+  usage(): UsageSample {
+    return this.opts.idle ?? { cpuMilli: 1, memoryBytes: 8 * 1024 * 1024 };
+  }
+}
