@@ -7,7 +7,7 @@ import { parse } from 'yaml';
 
 const crd = parse(readFileSync(fileURLToPath(new URL('../../../crds/addon.yaml', import.meta.url)), 'utf8'));
 const text: string = crd.spec.versions[0].schema.openAPIV3Schema.properties.status.properties.conditions.description;
-const vocabulary = (type: string) => (new RegExp(`^- ${type}: .*Reasons: ([^\\n]*)\\.$`, 'm').exec(text)?.[1] ?? '').split(', ');
+const vocabulary = (type: string) => (new RegExp(`^- ${type}: .*Reasons: ([^\\n]*)\\.$`, 'm').exec(text)?.[1] ?? '').replace(/\s*\([^)]*\)/g, '').split(', ');
 
 describe('Addon condition vocabulary', () => {
   it.each([

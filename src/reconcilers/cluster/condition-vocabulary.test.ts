@@ -8,7 +8,7 @@ import { INIT_REASONS, INIT_STALLED_REASONS } from './init-state.js';
 
 const crd = parse(readFileSync(fileURLToPath(new URL('../../../crds/cluster.yaml', import.meta.url)), 'utf8'));
 const text: string = crd.spec.versions[0].schema.openAPIV3Schema.properties.status.properties.conditions.description;
-const vocabulary = (type: string) => (new RegExp(`^- ${type}: .*Reasons: ([^\\n]*)\\.$`, 'm').exec(text)?.[1] ?? '').split(', ');
+const vocabulary = (type: string) => (new RegExp(`^- ${type}: .*Reasons: ([^\\n]*)\\.$`, 'm').exec(text)?.[1] ?? '').replace(/\s*\([^)]*\)/g, '').split(', ');
 
 describe('Cluster condition vocabulary', () => {
   it.each([

@@ -8,7 +8,7 @@ import { classifyExit } from './exit-code.js';
 
 const crd = parse(readFileSync(fileURLToPath(new URL('../../../crds/loadtest.yaml', import.meta.url)), 'utf8'));
 const text: string = crd.spec.versions[0].schema.openAPIV3Schema.properties.status.properties.conditions.description;
-const vocabulary = (type: string) => (new RegExp(`^- ${type}: .*Reasons: ([^\\n]*)\\.$`, 'm').exec(text)?.[1] ?? '').split(', ');
+const vocabulary = (type: string) => (new RegExp(`^- ${type}: .*Reasons: ([^\\n]*)\\.$`, 'm').exec(text)?.[1] ?? '').replace(/\s*\([^)]*\)/g, '').split(', ');
 
 describe('LoadTest condition vocabulary', () => {
   it('lists every Succeeded reason the exit classification produces', () => {
