@@ -4,7 +4,8 @@
 import { Manager, type ManagerOptions } from '../controllers/manager.js';
 import { SecretStore } from '../adapters/secrets/secret-store.js';
 import type { GuestExec } from '../ports/guest-exec.js';
-import type { HostPorts } from '../ports/index.js';
+import type { HostPorts, KubernetesPorts } from '../ports/index.js';
+import { createKubernetesPorts } from './kubernetes.js';
 import type { Secrets } from '../ports/secrets.js';
 import type { VmProvider } from '../ports/vm-provider.js';
 import { KIND_MODULES } from '../reconcilers/index.js';
@@ -17,12 +18,15 @@ export interface HostManagerOptions extends Omit<ManagerOptions<HostPorts>, 'kin
   guest: GuestExec;
   /** Default: files in `<state>/secrets` and HOSTPLANE_SECRET_* variables. */
   secrets?: Secrets;
+  /** Default: client-node, the helm CLI resolved on first use, and the chart source for the provider (stand-ins on the sim host). */
+  kubernetes?: KubernetesPorts;
 }
 
 export function createHostManager(opts: HostManagerOptions): HostManager {
-  const { provider, guest, pollIntervalMs, ipWaitSeconds, stopTimeoutSeconds, crashLoop, observeMaxAgeMs, ...rest } = opts;
+  const { provider, guest, kubernetes: _kubernetes, pollIntervalMs, ipWaitSeconds, stopTimeoutSeconds, crashLoop, observeMaxAgeMs, ...rest } = opts;
   const secrets = opts.secrets ?? new SecretStore(opts.stateDir.path('secrets'));
-  const ports: HostPorts = { provider, guest, secrets };
+  const kubernetes = opts.kubernetes ?? createKubernetesPorts({ stateRoot: opts.stateDir.root, sim: provider.name === 'sim' });
+  const ports: HostPorts = { provider, guest, secrets, kubernetes };
   const vm: VmOptions = { pollIntervalMs, ipWaitSeconds, stopTimeoutSeconds, crashLoop, observeMaxAgeMs };
   const manager = new Manager<HostPorts>({
     ...rest,
