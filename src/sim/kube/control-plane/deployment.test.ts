@@ -50,6 +50,16 @@ describe('Deployment controller', () => {
     expect(rss).toHaveLength(2);
     expect(rss.map((r) => r.metadata.annotations!['deployment.kubernetes.io/revision']).sort()).toEqual(['1', '2']);
     expect(sim.list('pods', 'default').every((p) => p.spec.containers[0].image === 'nginx:1.28')).toBe(true);
+    // Undo (what `kubectl rollout undo` writes): the old ReplicaSet comes back as revision 3.
+    const d2 = sim.get('deployments', 'default', 'web')!;
+    d2.spec.template.spec.containers[0].image = 'nginx:1.27';
+    sim.store.update({ group: 'apps', version: 'v1', resource: 'deployments' }, d2);
+    sim.until(() => sim!.list('pods', 'default').filter((p) => !p.metadata.deletionTimestamp).every((p) => p.spec.containers[0].image === 'nginx:1.27') && sim!.get('deployments', 'default', 'web')!.status.availableReplicas === 4);
+    const after = sim.list('replicasets', 'default');
+    expect(after).toHaveLength(2);
+    const old = after.find((r) => r.spec.template.spec.containers[0].image === 'nginx:1.27')!;
+    expect(old.metadata.annotations!['deployment.kubernetes.io/revision']).toBe('3');
+    expect(old.spec.replicas).toBe(4);
   });
 
   it('follows spec.replicas changes written through the scale subresource', () => {

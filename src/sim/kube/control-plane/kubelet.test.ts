@@ -130,6 +130,20 @@ describe('sim kubelet', () => {
     expect(sim.cp.logs.read('default', 'talk', { container: 'b', tailLines: 2 }).text).toBe('b line 4\nb line 5\n');
   });
 
+  it('removeNode deletes the Node and its Lease; pods bound to it are garbage-collected and replaced elsewhere', () => {
+    sim = makeSim();
+    sim.cp.addNode({ name: 'worker2', ip: '192.0.2.20', cpu: 2, memoryMiB: 2048 });
+    sim.apply('deployments', deployment('web', 4));
+    sim.until(() => sim!.get('deployments', 'default', 'web')?.status?.availableReplicas === 4);
+    const onW2 = sim.list('pods').filter((p) => p.spec.nodeName === 'worker2').length; // web pods and the CNI pod
+    expect(onW2).toBeGreaterThan(1);
+    sim.cp.removeNode('worker2');
+    expect(sim.get('nodes', undefined, 'worker2')).toBeUndefined();
+    expect(sim.get('leases', 'kube-node-lease', 'worker2')).toBeUndefined();
+    sim.until(() => sim!.list('pods', 'default').every((p) => p.spec.nodeName === 'worker1') && sim!.get('deployments', 'default', 'web')?.status?.availableReplicas === 4);
+    expect(sim.events('PodGC')).toHaveLength(onW2);
+  });
+
   it('finishes graceful deletion of a pod on its node', () => {
     sim = makeSim();
     sim.apply('deployments', deployment('web', 1));

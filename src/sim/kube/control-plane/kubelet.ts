@@ -367,7 +367,7 @@ export class SimKubelet {
   }
 
   private ctx(pod: Obj, c: ContainerRt): ContainerContext {
-    return { pod, container: c.spec, init: c.init, nodeName: this.name, restartCount: c.restartCount, clock: this.env.clock };
+    return { pod, container: c.spec, init: c.init, nodeName: this.name, restartCount: c.restartCount, clock: this.env.clock, store: this.env.store };
   }
 
   private scheduleStart(rt: PodRt, pod: Obj, c: ContainerRt, extraMs: number): void {

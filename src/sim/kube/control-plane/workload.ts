@@ -5,6 +5,7 @@
 // The LoadTest work plugs in richer models (web servers with capacity and latency, k6 and
 // stress-ng pods printing their real output) by implementing or wrapping this interface.
 import type { Clock } from '../../../controllers/clock.js';
+import type { ObjectStore } from '../object-store.js';
 import type { Obj, Json } from './util.js';
 
 export interface ContainerContext {
@@ -16,6 +17,8 @@ export interface ContainerContext {
   /** 0 for the first start, then 1, 2, … as the kubelet restarts it. */
   restartCount: number;
   clock: Clock;
+  /** Read-only use intended: lets a model look at Services, Endpoints or other pods (a load generator finding its target). */
+  store: ObjectStore;
 }
 
 export interface ContainerHandle {
