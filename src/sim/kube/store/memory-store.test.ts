@@ -159,6 +159,32 @@ describe('MemoryStore', () => {
     expect(seen).toEqual(['DELETED a', 'ADDED a', 'MODIFIED a']);
   });
 
+  it('serves a CRD\'s resource at once and validates its objects: schema, CEL rules, defaults', () => {
+    const s = newStore();
+    const crds = { group: 'apiextensions.k8s.io', version: 'v1', resource: 'customresourcedefinitions' };
+    const crd = s.create(crds, {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'widgets.example.com' },
+      spec: {
+        group: 'example.com',
+        scope: 'Namespaced',
+        names: { plural: 'widgets', kind: 'Widget', shortNames: ['wd'] },
+        versions: [{ name: 'v1', served: true, storage: true, subresources: { status: {} }, schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', 'x-kubernetes-validations': [{ rule: 'self.min <= self.max', message: 'min must not exceed max' }], properties: { min: { type: 'integer' }, max: { type: 'integer' }, color: { type: 'string', default: 'blue' } } } } } } }],
+      },
+    });
+    expect((crd.status as any).conditions.map((c: any) => `${c.type}=${c.status}`)).toEqual(['NamesAccepted=True', 'Established=True']);
+    const widgets = { group: 'example.com', version: 'v1', resource: 'widgets' };
+    const w = s.create(widgets, { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w', namespace: 'default' }, spec: { min: 1, max: 2 } });
+    expect(w.spec).toEqual({ min: 1, max: 2, color: 'blue' });
+    const bad = getStatusError(() => s.create(widgets, { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'v', namespace: 'default' }, spec: { min: 3, max: 2 } }));
+    expect([bad.code, bad.reason]).toEqual([422, 'Invalid']);
+    expect(bad.message).toBe('Widget.example.com "v" is invalid: spec: Invalid value: "object": min must not exceed max');
+    expect(getStatusError(() => s.patch(widgets, 'default', 'w', 'strategic', { spec: { min: 0 } })).code).toBe(415);
+    s.delete(crds, undefined, 'widgets.example.com');
+    expect(s.registry.find(widgets)).toBeUndefined();
+  });
+
   it('pages a list with limit/continue and filters by label and field selectors', () => {
     const s = newStore();
     for (let i = 0; i < 7; i++) s.create(cms, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `c${i}`, namespace: 'default', labels: { n: String(i % 2) } } });
