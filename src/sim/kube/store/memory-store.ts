@@ -68,6 +68,18 @@ const NAME_RE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)
 const SUFFIX_CHARS = 'bcdfghjklmnpqrstvwxz2456789';
 
 const objKey = (ns: string | undefined, name: string) => `${ns ?? ''}/${name}`;
+
+/** First index whose key is >= k. */
+function lowerBound(keys: string[], k: string): number {
+  let lo = 0;
+  let hi = keys.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (keys[mid] < k) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
 const clone = <T>(v: T): T => structuredClone(v);
 
 export class MemoryStore implements ObjectStore {
@@ -85,6 +97,8 @@ export class MemoryStore implements ObjectStore {
   /** owner uid → dependents (storage key + object key). */
   private dependents = new Map<string, Set<string>>();
   private validator = new CrdValidator();
+  /** Each bucket's keys in order ("ns/name"), rebuilt after an object is added or removed. */
+  private sortedKeys = new WeakMap<Map<string, KubeObject>, string[]>();
   private changeListeners = new Set<() => void>();
   private rand: number;
   private nextClusterIP = 10;
@@ -271,9 +285,14 @@ export class MemoryStore implements ObjectStore {
     const ns = d.namespaced ? opts.namespace : undefined;
     const b = this.bucket(d);
     let keys: string[];
-    if (name !== undefined && (ns !== undefined || !d.namespaced)) keys = b.has(objKey(ns, name)) ? [objKey(ns, name)] : [];
-    else keys = [...b.keys()].sort();
     let start = 0;
+    if (name !== undefined && (ns !== undefined || !d.namespaced)) keys = b.has(objKey(ns, name)) ? [objKey(ns, name)] : [];
+    else {
+      keys = this.sortedKeys.get(b) ?? [...b.keys()].sort();
+      this.sortedKeys.set(b, keys);
+      // One namespace: start at its first key (keys sort as "ns/name"); the loop stops after its last.
+      if (ns !== undefined) start = lowerBound(keys, `${ns}/`);
+    }
     if (opts.continue) {
       let after: string;
       try {
@@ -281,15 +300,14 @@ export class MemoryStore implements ObjectStore {
       } catch {
         throw badRequest('continue key is not valid: ask for the list again without continue');
       }
-      start = keys.findIndex((k) => k > after);
-      if (start < 0) start = keys.length;
+      start = Math.max(start, lowerBound(keys, after + '\u0000'));
     }
     const items: KubeObject[] = [];
     let next: string | undefined;
     const limit = opts.limit && opts.limit > 0 ? opts.limit : Infinity;
     for (let i = start; i < keys.length; i++) {
       const o = b.get(keys[i])!;
-      if (ns !== undefined && o.metadata.namespace !== ns) continue;
+      if (ns !== undefined && o.metadata.namespace !== ns) break;
       if (!label(o.metadata.labels) || !field(o)) continue;
       if (items.length >= limit) {
         next = Buffer.from(JSON.stringify({ k: keys[i - 1] })).toString('base64url');
@@ -379,6 +397,7 @@ export class MemoryStore implements ObjectStore {
     if (opts.dryRun) return obj;
     meta.resourceVersion = String(++this.rv);
     b.set(objKey(ns, meta.name), obj);
+    this.sortedKeys.delete(b);
     this.count++;
     this.index(d, obj, true);
     if (d.kind === 'CustomResourceDefinition' && d.group === 'apiextensions.k8s.io') this.registerCrd(obj);
@@ -638,6 +657,7 @@ export class MemoryStore implements ObjectStore {
     const b = this.bucket(d);
     if (!b.has(key)) return;
     b.delete(key);
+    this.sortedKeys.delete(b);
     this.count--;
     this.index(d, o, false);
     const gone = clone(o);
@@ -754,6 +774,7 @@ export class MemoryStore implements ObjectStore {
     if (b) {
       for (const o of [...b.values()]) {
         b.delete(objKey(o.metadata.namespace, o.metadata.name!));
+        this.sortedKeys.delete(b);
         this.count--;
         this.index(def, o, false);
         const g = clone(o);
@@ -835,6 +856,7 @@ export class MemoryStore implements ObjectStore {
       const def = this.registry.find({ group, resource });
       if (!def) continue;
       this.bucket(def).set(objKey(object.metadata.namespace, object.metadata.name!), clone(object));
+      this.sortedKeys.delete(this.bucket(def));
       this.index(def, object, true);
       this.count++;
     }
