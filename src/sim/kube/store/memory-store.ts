@@ -844,6 +844,18 @@ export class MemoryStore implements ObjectStore {
     return { version: 1, resourceVersion: this.rv, nextClusterIP: this.nextClusterIP, nextNodePort: this.nextNodePort, objects: clone(objects) };
   }
 
+  /** The snapshot as JSON text, without the deep copy snapshot() makes (for writing to disk). */
+  snapshotJson(): string {
+    const objects: StoreSnapshot['objects'] = [];
+    for (const [k, b] of this.data) {
+      const i = k.indexOf('/');
+      const crd = k === 'apiextensions.k8s.io/customresourcedefinitions';
+      for (const o of b.values()) (crd ? objects.unshift.bind(objects) : objects.push.bind(objects))({ group: k.slice(0, i), resource: k.slice(i + 1), object: o });
+    }
+    const snap: StoreSnapshot = { version: 1, resourceVersion: this.rv, nextClusterIP: this.nextClusterIP, nextNodePort: this.nextNodePort, objects };
+    return JSON.stringify(snap);
+  }
+
   /** Replace everything with a snapshot (no watch events: call before anyone watches). */
   restore(s: StoreSnapshot): void {
     this.data.clear();
