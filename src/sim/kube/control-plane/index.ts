@@ -24,8 +24,8 @@ import { R } from './util.js';
 import { DefaultWorkload, type WorkloadModel } from './workload.js';
 
 export type { NodeSpec } from './kubelet.js';
-export type { WorkloadModel, ContainerContext, ContainerHandle, RunningContainer, UsageSample } from './workload.js';
-export { DefaultWorkload, RUN_SECONDS_ANNOTATION, EXIT_CODE_ANNOTATION } from './workload.js';
+export type { WorkloadModel, ContainerContext, ContainerHandle, RunningContainer, UsageSample, WorkloadRoute, DefaultWorkloadOptions } from './workload.js';
+export { DefaultWorkload, WorkloadRouter, RUN_SECONDS_ANNOTATION, EXIT_CODE_ANNOTATION } from './workload.js';
 export { ScaledClock } from './scaled-clock.js';
 
 export interface ControlPlaneOptions {

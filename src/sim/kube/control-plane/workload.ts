@@ -104,3 +104,34 @@ export class DefaultWorkload implements WorkloadModel {
     return this.opts.idle ?? { cpuMilli: 1, memoryBytes: 8 * 1024 * 1024 };
   }
 }
+
+export interface WorkloadRoute {
+  /** Which containers this model runs (e.g. by image: `(ctx) => /grafana\/k6/.test(ctx.container.image)`). */
+  match(ctx: ContainerContext): boolean;
+  model: WorkloadModel;
+}
+
+/**
+ * Several models in one cluster: the first route that matches a container runs it, the fallback
+ * runs the rest. How the LoadTest work adds k6, stress-ng and web-server models side by side.
+ */
+export class WorkloadRouter implements WorkloadModel {
+  constructor(private readonly routes: WorkloadRoute[], private readonly fallback: WorkloadModel = new DefaultWorkload()) {}
+
+  private pick(ctx: ContainerContext): WorkloadModel {
+    return this.routes.find((r) => r.match(ctx))?.model ?? this.fallback;
+  }
+
+  startDelayMs(ctx: ContainerContext): number {
+    const m = this.pick(ctx);
+    return m.startDelayMs?.(ctx) ?? 1000;
+  }
+
+  start(ctx: ContainerContext, handle: ContainerHandle): RunningContainer | void {
+    return this.pick(ctx).start(ctx, handle);
+  }
+
+  usage(ctx: ContainerContext): UsageSample {
+    return this.pick(ctx).usage(ctx);
+  }
+}
