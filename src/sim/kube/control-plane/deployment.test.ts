@@ -60,6 +60,7 @@ describe('Deployment controller', () => {
     const old = after.find((r) => r.spec.template.spec.containers[0].image === 'nginx:1.27')!;
     expect(old.metadata.annotations!['deployment.kubernetes.io/revision']).toBe('3');
     expect(old.spec.replicas).toBe(4);
+    expect(sim.get('deployments', 'default', 'web')!.metadata.annotations!['deployment.kubernetes.io/revision']).toBe('3');
   });
 
   it('follows spec.replicas changes written through the scale subresource', () => {
