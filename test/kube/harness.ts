@@ -61,7 +61,7 @@ export interface SimEnv {
   stop(): Promise<void>;
 }
 
-export async function startSimEnv(opts: { host?: string; controlPlane?: boolean; timeScale?: number; stateDir?: string } = {}): Promise<SimEnv> {
+export async function startSimEnv(opts: { host?: string; controlPlane?: boolean; timeScale?: number; stateDir?: string; /** install a CNI DaemonSet so nodes get Ready (default true) */ cni?: boolean } = {}): Promise<SimEnv> {
   const dir = mkdtempSync(join(tmpdir(), 'hostplane-kube-'));
   const requests: string[] = [];
   const withCp = opts.controlPlane !== false;
@@ -82,7 +82,7 @@ export async function startSimEnv(opts: { host?: string; controlPlane?: boolean;
       if (requests.length < 20_000) requests.push(l);
     },
   });
-  if (withCp) cluster.store.create({ group: 'apps', version: 'v1', resource: 'daemonsets' }, cniDaemonSet());
+  if (withCp && opts.cni !== false) cluster.store.create({ group: 'apps', version: 'v1', resource: 'daemonsets' }, cniDaemonSet());
   const kubeconfig = join(dir, 'kubeconfig');
   cluster.writeKubeconfig(kubeconfig);
   const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: join(dir, 'home'), KUBECONFIG: kubeconfig, HELM_CACHE_HOME: join(dir, 'helm-cache'), HELM_CONFIG_HOME: join(dir, 'helm-config'), HELM_DATA_HOME: join(dir, 'helm-data') };

@@ -45,6 +45,11 @@ describe('MemoryStore', () => {
     expect(p.metadata.name).toMatch(/^web-[a-z0-9]{5}$/);
     expect(getStatusError(() => s.create(deploys, deployment('web'))).reason).toBe('AlreadyExists');
     expect(getStatusError(() => s.create(cms, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', namespace: 'nope' } })).code).toBe(404);
+    // names as kube-apiserver checks them per resource
+    expect(s.create({ group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'clusterroles' }, { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'system:metrics-server' } }).metadata.name).toBe('system:metrics-server');
+    expect(getStatusError(() => s.create(nss, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'a.b' } })).message).toContain('RFC 1123 label');
+    expect(getStatusError(() => s.create({ group: '', version: 'v1', resource: 'services' }, { apiVersion: 'v1', kind: 'Service', metadata: { name: '1abc', namespace: 'default' } })).message).toContain('DNS-1035 label');
+    expect(getStatusError(() => s.create(cms, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'Upper', namespace: 'default' } })).message).toContain('RFC 1123 subdomain');
   });
 
   it('refuses an update with a stale resourceVersion (409) and bumps generation on spec changes only', () => {

@@ -65,6 +65,27 @@ interface Watcher {
 
 const CORE_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 const NAME_RE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+
+/** kube-apiserver's per-resource name rules: RBAC names are path segments (`system:metrics-server`), namespaces DNS labels, services DNS-1035 labels, the rest DNS subdomains. */
+function nameProblem(d: { group: string; resource: string }, name: string): string | undefined {
+  if (d.group === 'rbac.authorization.k8s.io') {
+    if (name === '.' || name === '..' || /[/%]/.test(name)) return `may not be '.' or '..' and may not contain '/' or '%'`;
+    return undefined;
+  }
+  if (!d.group && d.resource === 'namespaces') {
+    if (name.length > 63 || !DNS_LABEL.test(name)) return `a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')`;
+    return undefined;
+  }
+  if (!d.group && d.resource === 'services') {
+    if (name.length > 63 || !DNS1035_LABEL.test(name)) return `a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')`;
+    return undefined;
+  }
+  if (name.length > 253 || !NAME_RE.test(name)) return `a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`;
+  return undefined;
+}
+
 const SUFFIX_CHARS = 'bcdfghjklmnpqrstvwxz2456789';
 
 const objKey = (ns: string | undefined, name: string) => `${ns ?? ''}/${name}`;
@@ -373,7 +394,8 @@ export class MemoryStore implements ObjectStore {
       if (!meta.generateName) throw invalid(d.kind, d.group, '', [{ field: 'metadata.name', message: 'Required value: name or generateName is required', reason: 'FieldValueRequired' }]);
       meta.name = (meta.generateName + this.suffix()).slice(0, 63);
     }
-    if (meta.name.length > 253 || !NAME_RE.test(meta.name)) throw invalid(d.kind, d.group, meta.name, [{ field: 'metadata.name', message: `Invalid value: "${meta.name}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character` }]);
+    const bad = nameProblem(d, meta.name);
+    if (bad) throw invalid(d.kind, d.group, meta.name, [{ field: 'metadata.name', message: `Invalid value: "${meta.name}": ${bad}` }]);
     if (ns !== undefined) {
       const nsObj = this.data.get('/namespaces')?.get(objKey(undefined, ns));
       if (!nsObj) throw notFound('namespaces', '', ns);
