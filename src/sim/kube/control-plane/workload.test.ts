@@ -25,6 +25,30 @@ describe('workload models', () => {
     expect(m.containers[0].usage).toEqual({ cpu: '1m', memory: '8192Ki' });
   });
 
+  it('pulls an image once per node (Pulling/Pulled), then finds it present; a missing tag gives ErrImagePull then ImagePullBackOff', () => {
+    sim = makeSim({ workload: new DefaultWorkload({ unpullableImages: /:doesnotexist$/ }) });
+    sim.until(() => nodeReady(sim!.get('nodes', undefined, 'worker1')) === 'True');
+    sim.apply('pods', pod('a', 'nginx:1.27'));
+    sim.until(() => sim!.get('pods', 'default', 'a')?.status?.phase === 'Running');
+    sim.apply('pods', pod('b', 'nginx:1.27'));
+    sim.until(() => sim!.get('pods', 'default', 'b')?.status?.phase === 'Running');
+    const pulled = sim.events('Pulled').filter((e) => e.involvedObject.namespace === 'default');
+    expect(pulled.find((e) => e.involvedObject.name === 'a')!.message).toMatch(/^Successfully pulled image "nginx:1\.27" in \d+\.\d{3}s \(\d+\.\d{3}s including waiting\)\. Image size: \d+ bytes\.$/);
+    expect(pulled.find((e) => e.involvedObject.name === 'b')!.message).toBe('Container image "nginx:1.27" already present on machine');
+
+    sim.apply('pods', pod('bad', 'nginx:doesnotexist'));
+    sim.clock.advance(1500); // bound at once, pull attempted after the 1 s start delay
+    const st = () => sim!.get('pods', 'default', 'bad')!.status.containerStatuses[0].state.waiting;
+    expect(st().reason).toBe('ErrImagePull');
+    expect(st().message).toBe('rpc error: code = NotFound desc = failed to pull and unpack image "docker.io/library/nginx:doesnotexist": failed to resolve reference "docker.io/library/nginx:doesnotexist": docker.io/library/nginx:doesnotexist: not found');
+    sim.clock.advance(1000);
+    expect(st()).toMatchObject({ reason: 'ImagePullBackOff', message: expect.stringMatching(/^Back-off pulling image "nginx:doesnotexist": ErrImagePull: rpc error/) });
+    expect(sim.events('Failed').map((e) => e.message)).toEqual(expect.arrayContaining(['Error: ErrImagePull', 'Error: ImagePullBackOff']));
+    sim.clock.advance(60_000);
+    expect(sim.get('pods', 'default', 'bad')!.status.phase).toBe('Pending');
+    expect(sim.events('Failed').find((e) => e.message === 'Error: ErrImagePull')!.count).toBeGreaterThanOrEqual(3);
+  });
+
   it('a router sends matching containers to their own model (k6-like output and exit code) and the rest to the default', () => {
     const k6 = {
       startDelayMs: () => 200,

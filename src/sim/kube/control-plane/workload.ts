@@ -54,6 +54,23 @@ export interface WorkloadModel {
   start(ctx: ContainerContext, handle: ContainerHandle): RunningContainer | void;
   /** Usage of one running container now. */
   usage(ctx: ContainerContext): UsageSample;
+  /** Why pulling the container's image fails (the container runtime's error text), or undefined when it works. */
+  imagePullError?(ctx: ContainerContext): string | undefined;
+}
+
+export const IMAGE_PULL_ERROR_ANNOTATION = 'sim.hostplane.dev/image-pull-error';
+
+/** The full reference containerd resolves ("nginx" → "docker.io/library/nginx:latest"). */
+export function fullImageRef(image: string): string {
+  const first = image.split('/')[0];
+  const withRegistry = image.includes('/') ? (first.includes('.') || first.includes(':') || first === 'localhost' ? image : `docker.io/${image}`) : `docker.io/library/${image}`;
+  return /:[^/]+$/.test(withRegistry) || withRegistry.includes('@') ? withRegistry : `${withRegistry}:latest`;
+}
+
+/** containerd's message for a tag that does not exist. */
+export function imageNotFound(image: string): string {
+  const ref = fullImageRef(image);
+  return `rpc error: code = NotFound desc = failed to pull and unpack image "${ref}": failed to resolve reference "${ref}": ${ref}: not found`;
 }
 
 export const RUN_SECONDS_ANNOTATION = 'sim.hostplane.dev/run-seconds';
@@ -68,6 +85,8 @@ export interface DefaultWorkloadOptions {
   startDelayMs?: number;
   /** Idle usage per container. Default 1m CPU, 8 MiB. */
   idle?: UsageSample;
+  /** Images whose pull fails with "not found" (besides pods annotated sim.hostplane.dev/image-pull-error). */
+  unpullableImages?: RegExp;
 }
 
 function ownedByJob(pod: Obj): boolean {
@@ -103,6 +122,14 @@ export class DefaultWorkload implements WorkloadModel {
   usage(): UsageSample {
     return this.opts.idle ?? { cpuMilli: 1, memoryBytes: 8 * 1024 * 1024 };
   }
+
+  imagePullError(ctx: ContainerContext): string | undefined {
+    const image: string = ctx.container.image ?? '';
+    const ann = ctx.pod.metadata.annotations?.[IMAGE_PULL_ERROR_ANNOTATION];
+    if (ann !== undefined) return ann && ann !== 'true' ? ann : imageNotFound(image);
+    if (this.opts.unpullableImages?.test(image)) return imageNotFound(image);
+    return undefined;
+  }
 }
 
 export interface WorkloadRoute {
@@ -133,5 +160,9 @@ export class WorkloadRouter implements WorkloadModel {
 
   usage(ctx: ContainerContext): UsageSample {
     return this.pick(ctx).usage(ctx);
+  }
+
+  imagePullError(ctx: ContainerContext): string | undefined {
+    return this.pick(ctx).imagePullError?.(ctx);
   }
 }
