@@ -27,6 +27,7 @@ export type { NodeSpec } from './kubelet.js';
 export type { WorkloadModel, ContainerContext, ContainerHandle, RunningContainer, UsageSample, WorkloadRoute, DefaultWorkloadOptions } from './workload.js';
 export { DefaultWorkload, WorkloadRouter, RUN_SECONDS_ANNOTATION, EXIT_CODE_ANNOTATION, IMAGE_PULL_ERROR_ANNOTATION, imageNotFound } from './workload.js';
 export { ScaledClock } from './scaled-clock.js';
+export { kubeadmStaticPods } from './kubeadm-static-pods.js';
 
 export interface ControlPlaneOptions {
   /**

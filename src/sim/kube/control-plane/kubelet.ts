@@ -26,6 +26,11 @@ export interface NodeSpec {
   arch?: string;
   /** Default 110 (kubelet maxPods). */
   maxPods?: number;
+  /**
+   * Static pod manifests (what kubeadm writes to /etc/kubernetes/manifests): the kubelet runs them
+   * and publishes mirror pods named <name>-<node>, recreating a mirror pod that is deleted.
+   */
+  staticPods?: KubeObject[];
 }
 
 export const CNI_NOT_READY =
@@ -117,11 +122,49 @@ export class SimKubelet {
       if (pod.spec?.nodeName === this.name || this.pods.has(key)) this.queue.add(key);
       if (isCniPod(pod) && pod.spec?.nodeName === this.name) this.queue.add('#node');
     });
+    this.env.hub.on(R.pods, (ev) => {
+      if (!this.stopped && ev.type === 'DELETED' && ev.object.metadata.annotations?.['kubernetes.io/config.mirror'] && (ev.object as Obj).spec?.nodeName === this.name) this.queue.add('#static');
+    });
     this.env.hub.on(R.pvcs, (ev) => {
       if (this.stopped) return;
       for (const rt of this.pods.values()) if (rt.ns === ev.object.metadata.namespace && !rt.sandbox) this.queue.add(rt.key);
     });
     this.queue.add('#node');
+    if (this.spec.staticPods?.length) this.queue.add('#static');
+  }
+
+  /** Mirror pods for the static pod manifests, as the kubelet creates them in the API. */
+  private syncStaticPods(): void {
+    const node = this.env.store.get(R.nodes, undefined, this.name);
+    for (const manifest of this.spec.staticPods ?? []) {
+      const m = manifest as Obj;
+      const ns = m.metadata.namespace ?? 'default';
+      const name = `${m.metadata.name}-${this.name}`;
+      if (this.env.store.get(R.pods, ns, name)) continue;
+      const hash = fnv32a(JSON.stringify(m)).toString(16).padStart(8, '0').repeat(4);
+      try {
+        this.env.store.create(R.pods, {
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: {
+            ...clone(m.metadata),
+            name,
+            namespace: ns,
+            annotations: {
+              ...(m.metadata.annotations ?? {}),
+              'kubernetes.io/config.hash': hash,
+              'kubernetes.io/config.mirror': hash,
+              'kubernetes.io/config.seen': new Date(this.env.clock.now()).toISOString().replace('Z', '000000Z'),
+              'kubernetes.io/config.source': 'file',
+            },
+            ownerReferences: node ? [{ apiVersion: 'v1', kind: 'Node', name: this.name, uid: node.metadata.uid ?? '', controller: true }] : undefined,
+          },
+          spec: { ...clone(m.spec ?? {}), nodeName: this.name },
+        });
+      } catch (e) {
+        if (!isStatusError(e, 409)) throw e;
+      }
+    }
   }
 
   /** The VM stopped: no more heartbeats or status, containers gone with it. */
@@ -282,6 +325,7 @@ export class SimKubelet {
 
   private sync(key: string): void {
     if (this.stopped) return;
+    if (key === '#static') return this.syncStaticPods();
     if (key === '#node') {
       this.postStatus();
       if (this.statusTimer !== undefined) this.env.clock.clearTimeout(this.statusTimer);
