@@ -63,6 +63,24 @@ describe('Deployment controller', () => {
     expect(sim.get('deployments', 'default', 'web')!.metadata.annotations!['deployment.kubernetes.io/revision']).toBe('3');
   });
 
+  it('Recreate stops every old pod before a new one starts', () => {
+    sim = makeSim();
+    const d = deployment('web', 3) as unknown as { spec: { strategy?: unknown } };
+    d.spec.strategy = { type: 'Recreate' };
+    sim.apply('deployments', d as never);
+    sim.until(() => sim!.get('deployments', 'default', 'web')?.status?.availableReplicas === 3);
+    const cur = sim.get('deployments', 'default', 'web')!;
+    cur.spec.template.spec.containers[0].image = 'nginx:1.28';
+    sim.store.update({ group: 'apps', version: 'v1', resource: 'deployments' }, cur);
+    let mixed = false;
+    sim.until(() => {
+      const images = new Set(sim!.list('pods', 'default').map((p) => p.spec.containers[0].image));
+      if (images.size > 1) mixed = true;
+      return sim!.get('deployments', 'default', 'web')!.status.updatedReplicas === 3 && sim!.get('deployments', 'default', 'web')!.status.availableReplicas === 3 && !images.has('nginx:1.27');
+    }, 60_000, 100);
+    expect(mixed).toBe(false);
+  });
+
   it('follows spec.replicas changes written through the scale subresource', () => {
     sim = makeSim();
     sim.apply('deployments', deployment('web', 1));
