@@ -227,7 +227,9 @@ function crdColumns(crd: Obj | undefined, version: string): Col[] | undefined {
 }
 
 export function toTable(def: ResourceDef, objects: KubeObject[], opts: { now: number; resourceVersion: string; continue?: string; crd?: KubeObject; includeColumns?: boolean; includeObject?: 'None' | 'Object' | 'Metadata' }): Obj {
-  const cols = (def.crd ? crdColumns(def.crd ? (opts.crd as Obj) : undefined, def.version) : undefined) ?? COLUMNS[`${def.group}/${def.kind}`] ?? [name, { ...age, name: 'Created At', type: 'date' } as Col].map((c, i) => (i === 1 ? age : c));
+  // Without a printer: CRs show NAME/AGE, built-ins NAME/CREATED AT (as kube-apiserver's default table).
+  const createdAt: Col = { name: 'Created At', type: 'date', cell: (o) => o.metadata?.creationTimestamp ?? '' };
+  const cols = (def.crd ? crdColumns(opts.crd as Obj | undefined, def.version) : undefined) ?? COLUMNS[`${def.group}/${def.kind}`] ?? (def.crd ? [name, age] : [name, createdAt]);
   const rows = objects.map((o) => ({
     cells: cols.map((c) => c.cell(o as Obj, opts.now)),
     object:
