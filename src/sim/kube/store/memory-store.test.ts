@@ -190,6 +190,17 @@ describe('MemoryStore', () => {
     expect(s.registry.find(widgets)).toBeUndefined();
   });
 
+  it('binds an unbound pod to a node once (pods/binding)', () => {
+    const s = newStore();
+    s.create(pods, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'default' }, spec: { containers: [{ name: 'c', image: 'x' }] } });
+    const bound = s.bind('default', 'p', 'node-1');
+    expect((bound.spec as any).nodeName).toBe('node-1');
+    expect((bound.status as any).conditions).toContainEqual(expect.objectContaining({ type: 'PodScheduled', status: 'True' }));
+    const again = getStatusError(() => s.bind('default', 'p', 'node-2'));
+    expect([again.code, again.reason]).toEqual([409, 'Conflict']);
+    expect(again.message).toContain('already assigned to node "node-1"');
+  });
+
   it('pages a list with limit/continue and filters by label and field selectors', () => {
     const s = newStore();
     for (let i = 0; i < 7; i++) s.create(cms, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `c${i}`, namespace: 'default', labels: { n: String(i % 2) } } });

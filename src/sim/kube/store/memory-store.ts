@@ -442,7 +442,7 @@ export class MemoryStore implements ObjectStore {
   }
 
   /** Common tail of update and patch: keep what the server owns, default, validate, store, notify. */
-  private commit(d: ResourceDef, old: KubeObject, next: KubeObject, opts: WriteOptions & { subresource?: string; apply?: boolean }): KubeObject {
+  private commit(d: ResourceDef, old: KubeObject, next: KubeObject, opts: WriteOptions & { subresource?: string; apply?: boolean; specAndStatus?: boolean }): KubeObject {
     this.stamp(d, next);
     const hasStatus = d.subresources.includes('status');
     if (opts.subresource === 'status') {
@@ -450,7 +450,7 @@ export class MemoryStore implements ObjectStore {
       next = clone(old);
       if (status === undefined) delete next.status;
       else next.status = status;
-    } else if (hasStatus) {
+    } else if (hasStatus && !opts.specAndStatus) {
       if (old.status === undefined) delete next.status;
       else next.status = clone(old.status);
     }
@@ -555,6 +555,23 @@ export class MemoryStore implements ObjectStore {
     const merged = serverSideApply(old as Obj, applied, opts.fieldManager, apiVersion, time, { force: opts.force, atomicLists: !!d.crd, subresource: opts.subresource }) as KubeObject;
     delete merged.metadata.resourceVersion;
     return this.commit(d, old, merged, { ...opts, apply: true });
+  }
+
+  /** POST pods/{name}/binding: set an unbound pod's spec.nodeName and PodScheduled=True (409 when already bound). */
+  bind(namespace: string, podName: string, nodeName: string): KubeObject {
+    const d = this.def({ group: '', version: 'v1', resource: 'pods' });
+    const old = this.bucket(d).get(objKey(namespace, podName));
+    if (!old) throw notFound('pods', '', podName);
+    const spec = (old.spec ?? {}) as Obj;
+    if (spec.nodeName) throw conflict('pods/binding', '', podName, `pod ${podName} is already assigned to node "${spec.nodeName}"`);
+    if (old.metadata.deletionTimestamp) throw conflict('pods/binding', '', podName, `pod ${podName} is being deleted, cannot be assigned to a host`);
+    const next = clone(old) as Obj;
+    next.spec = { ...spec, nodeName };
+    const status = (next.status ??= {});
+    const conditions: Obj[] = (status.conditions ?? []).filter((c: Obj) => c.type !== 'PodScheduled');
+    status.conditions = [...conditions, { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: this.now() }];
+    // A binding writes spec and status in one update (one watch event), as the real registry does.
+    return this.commit(d, old, next as KubeObject, { specAndStatus: true });
   }
 
   /** autoscaling/v1 Scale for a resource with a scale subresource. */
