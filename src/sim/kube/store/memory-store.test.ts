@@ -201,6 +201,24 @@ describe('MemoryStore', () => {
     expect(again.message).toContain('already assigned to node "node-1"');
   });
 
+  it('refuses updates a kind does not allow: pod spec, workload selector, service cluster IP, immutable ConfigMap', () => {
+    const s = newStore();
+    s.create(pods, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'default' }, spec: { containers: [{ name: 'c', image: 'x:1' }] } });
+    expect((s.patch(pods, 'default', 'p', 'strategic', { spec: { containers: [{ name: 'c', image: 'x:2' }] } }).spec as any).containers[0].image).toBe('x:2');
+    const pe = getStatusError(() => s.patch(pods, 'default', 'p', 'strategic', { spec: { containers: [{ name: 'c', env: [{ name: 'A', value: '1' }] }] } }));
+    expect([pe.code, pe.reason]).toEqual([422, 'Invalid']);
+    expect(pe.message).toContain('Pod "p" is invalid: spec: Forbidden: pod updates may not change fields other than `spec.containers[*].image`');
+    s.create(deploys, deployment('web'));
+    const de = getStatusError(() => s.patch(deploys, 'default', 'web', 'merge', { spec: { selector: { matchLabels: { app: 'other' } } } }));
+    expect(de.message).toContain('spec.selector: Invalid value: {"matchLabels":{"app":"other"}}: field is immutable');
+    const svcs = { group: '', version: 'v1', resource: 'services' };
+    const svc = s.create(svcs, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'svc', namespace: 'default' }, spec: { ports: [{ port: 80 }] } });
+    expect(getStatusError(() => s.patch(svcs, 'default', 'svc', 'merge', { spec: { clusterIP: '10.96.9.9' } })).message).toContain('may not change once set');
+    expect((s.patch(svcs, 'default', 'svc', 'merge', { spec: { ports: [{ port: 81 }] } }).spec as any).clusterIP).toBe((svc.spec as any).clusterIP);
+    s.create(cms, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'frozen', namespace: 'default' }, data: { a: '1' }, immutable: true });
+    expect(getStatusError(() => s.patch(cms, 'default', 'frozen', 'merge', { data: { a: '2' } })).message).toContain('data: Forbidden: field is immutable when `immutable` is set');
+  });
+
   it('pages a list with limit/continue and filters by label and field selectors', () => {
     const s = newStore();
     for (let i = 0; i < 7; i++) s.create(cms, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `c${i}`, namespace: 'default', labels: { n: String(i % 2) } } });

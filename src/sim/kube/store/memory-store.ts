@@ -17,6 +17,7 @@ import type {
 } from '../object-store.js';
 import { CrdValidator, crdStatus, defFromCrd } from './crd.js';
 import { applyDefaults } from './defaults.js';
+import { checkUpdate } from './immutability.js';
 import { alreadyExists, badRequest, conflict, forbidden, gone, invalid, KubeStatusError, notFound, qualified, unsupportedMediaType } from './errors.js';
 import { serverSideApply, trackUpdate } from './fields.js';
 import { applyJsonPatch, applyMergePatch, deepEqual, strategicMerge } from './patch.js';
@@ -477,6 +478,7 @@ export class MemoryStore implements ObjectStore {
       const added = (m.finalizers ?? []).filter((f) => !(old.metadata.finalizers ?? []).includes(f));
       if (added.length) throw forbidden(`${d.resource} "${m.name}" is forbidden: no new finalizers can be added if the object is being deleted, found new finalizers ${JSON.stringify(added)}`);
     }
+    if (opts.subresource !== 'status' && !opts.specAndStatus) checkUpdate(d.group, d.kind, old as Obj, next as Obj);
     if (this.specChanged(old as Obj, next as Obj)) m.generation = (old.metadata.generation ?? 1) + 1;
     if (opts.fieldManager && !opts.apply) trackUpdate(old as Obj, next as Obj, opts.fieldManager, next.apiVersion, this.now(), { subresource: opts.subresource, atomicLists: !!d.crd });
     const { resourceVersion: _rv, ...restMeta } = m;
