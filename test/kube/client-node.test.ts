@@ -67,4 +67,12 @@ describe('@kubernetes/client-node against the simulated API server', () => {
     const stored = sim.cluster.store.get(cms, 'default', 'ssa')!;
     expect((stored.metadata.managedFields as Obj[]).map((m) => `${m.manager}:${m.operation}`)).toEqual(['manager-b:Apply']);
   });
+
+  it('a kubeconfig with the admin client certificate (no token) authenticates', async () => {
+    const certKc = new k8s.KubeConfig();
+    certKc.loadFromString(sim.cluster.kubeconfig({ auth: 'cert' }));
+    expect(certKc.getCurrentUser()?.token).toBeUndefined();
+    const list = await certKc.makeApiClient(k8s.CoreV1Api).listNamespace();
+    expect(list.items.map((n) => n.metadata!.name)).toEqual(expect.arrayContaining(['default', 'kube-system']));
+  });
 });

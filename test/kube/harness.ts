@@ -54,14 +54,14 @@ export interface SimEnv {
   kubeconfig: string;
   /** Request log lines: `METHOD URL STATUS ms [content-type] user-agent`. */
   requests: string[];
-  run(bin: string, args: string[], opts?: { input?: string; timeoutMs?: number }): Promise<RunResult>;
+  run(bin: string, args: string[], opts?: { input?: string; timeoutMs?: number; env?: Record<string, string> }): Promise<RunResult>;
   start(bin: string, args: string[]): Running;
   /** Resolves once a request line matching `re` was served (bounded by ms). */
   waitForRequest(re: RegExp, ms?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
-export async function startSimEnv(opts: { host?: string; controlPlane?: boolean; timeScale?: number; stateDir?: string } = {}): Promise<SimEnv> {
+export async function startSimEnv(opts: { host?: string; controlPlane?: boolean; timeScale?: number; stateDir?: string; /** install a CNI DaemonSet so nodes get Ready (default true) */ cni?: boolean } = {}): Promise<SimEnv> {
   const dir = mkdtempSync(join(tmpdir(), 'hostplane-kube-'));
   const requests: string[] = [];
   const withCp = opts.controlPlane !== false;
@@ -82,13 +82,13 @@ export async function startSimEnv(opts: { host?: string; controlPlane?: boolean;
       if (requests.length < 20_000) requests.push(l);
     },
   });
-  if (withCp) cluster.store.create({ group: 'apps', version: 'v1', resource: 'daemonsets' }, cniDaemonSet());
+  if (withCp && opts.cni !== false) cluster.store.create({ group: 'apps', version: 'v1', resource: 'daemonsets' }, cniDaemonSet());
   const kubeconfig = join(dir, 'kubeconfig');
   cluster.writeKubeconfig(kubeconfig);
   const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: join(dir, 'home'), KUBECONFIG: kubeconfig, HELM_CACHE_HOME: join(dir, 'helm-cache'), HELM_CONFIG_HOME: join(dir, 'helm-config'), HELM_DATA_HOME: join(dir, 'helm-data') };
 
-  const launch = (bin: string, args: string[]) => {
-    const child = spawn(bin, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const launch = (bin: string, args: string[], extraEnv: Record<string, string> = {}) => {
+    const child = spawn(bin, args, { env: { ...env, ...extraEnv }, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c) => (stdout += c));
@@ -103,7 +103,7 @@ export async function startSimEnv(opts: { host?: string; controlPlane?: boolean;
     kubeconfig,
     requests,
     async run(bin, args, o = {}) {
-      const p = launch(bin, args);
+      const p = launch(bin, args, o.env);
       p.child.stdin.end(o.input ?? '');
       const timer = setTimeout(() => p.child.kill('SIGKILL'), o.timeoutMs ?? 25_000);
       const r = await p.done;

@@ -180,4 +180,16 @@ describe('helm against the simulated cluster', () => {
       });
     });
   }
+
+  it('helm 3 with HELM_DRIVER=configmap keeps its release in a protobuf-encoded ConfigMap', async () => {
+    const helm3 = helms.find((h) => h.major === 3)!.path;
+    const r = await sim.run(helm3, ['install', 'cmrel', chart, '-n', 'cmdriver', '--create-namespace', '--set', 'color=red'], { env: { HELM_DRIVER: 'configmap' } });
+    expect(r.stdout).toContain('STATUS: deployed');
+    const cms = sim.cluster.store.list({ group: '', version: 'v1', resource: 'configmaps' }, { namespace: 'cmdriver', labelSelector: 'owner=helm' }).items;
+    expect(cms.map((c) => c.metadata.name)).toEqual(['sh.helm.release.v1.cmrel.v1']);
+    expect(String((cms[0].data as Record<string, string>).release)).toMatch(/^H4sI/);
+    expect(sim.requests.some((l) => l.startsWith('POST /api/v1/namespaces/cmdriver/configmaps ') && l.includes('[application/vnd.kubernetes.protobuf]'))).toBe(true);
+    const l = await sim.run(helm3, ['list', '-n', 'cmdriver', '-q'], { env: { HELM_DRIVER: 'configmap' } });
+    expect(l.stdout.trim()).toBe('cmrel');
+  });
 });

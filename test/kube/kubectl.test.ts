@@ -114,6 +114,15 @@ describe('kubectl 1.31.9 against the simulated cluster', () => {
     expect(out).toMatch(/^hello 1\nhello 2\nhello 3\n/);
   });
 
+  it('exec and port-forward fail with a message that says why', async () => {
+    const e = await kubectl('exec', 'talker', '-n', 'default', '--', 'ls');
+    expect(e.code).toBe(1);
+    expect(e.stderr).toContain('exec is not supported by the simulated API server');
+    const pf = await kubectl('port-forward', 'pod/talker', '-n', 'default', '18080:80');
+    expect(pf.code).toBe(1);
+    expect(pf.stderr).toContain('portforward is not supported by the simulated API server');
+  });
+
   it('wait --for=condition=complete sees a Job finish', async () => {
     const job = `apiVersion: batch/v1\nkind: Job\nmetadata: {name: once, namespace: default}\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers: [{name: c, image: busybox}]\n`;
     const c = await sim.run(kubectlPath, ['apply', '-f', '-'], { input: job });

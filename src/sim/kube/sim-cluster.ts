@@ -33,7 +33,7 @@ export interface SimClusterOptions {
   maxObjects?: number;
   maxObjectsPerResource?: number;
   maxBodyBytes?: number;
-  /** Debounce for snapshot writes (ms, default 250). */
+  /** Debounce for snapshot writes (ms, default 1000: kubelet heartbeats change objects all the time). */
   persistDebounceMs?: number;
   /** Request log lines. */
   log?: (line: string) => void;
@@ -150,13 +150,13 @@ export class SimCluster {
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.persistNow();
-    }, this.opts.persistDebounceMs ?? 250);
+    }, this.opts.persistDebounceMs ?? 1000);
   }
 
   /** Write the snapshot now (also done on stop). */
   persistNow(): void {
     if (!this.opts.stateDir) return;
-    writeAtomic(join(this.opts.stateDir, 'objects.json'), JSON.stringify(this.store.snapshot()));
+    writeAtomic(join(this.opts.stateDir, 'objects.json'), this.store.snapshotJson());
   }
 
   async stop(): Promise<void> {

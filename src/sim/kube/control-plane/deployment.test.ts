@@ -50,6 +50,35 @@ describe('Deployment controller', () => {
     expect(rss).toHaveLength(2);
     expect(rss.map((r) => r.metadata.annotations!['deployment.kubernetes.io/revision']).sort()).toEqual(['1', '2']);
     expect(sim.list('pods', 'default').every((p) => p.spec.containers[0].image === 'nginx:1.28')).toBe(true);
+    // Undo (what `kubectl rollout undo` writes): the old ReplicaSet comes back as revision 3.
+    const d2 = sim.get('deployments', 'default', 'web')!;
+    d2.spec.template.spec.containers[0].image = 'nginx:1.27';
+    sim.store.update({ group: 'apps', version: 'v1', resource: 'deployments' }, d2);
+    sim.until(() => sim!.list('pods', 'default').filter((p) => !p.metadata.deletionTimestamp).every((p) => p.spec.containers[0].image === 'nginx:1.27') && sim!.get('deployments', 'default', 'web')!.status.availableReplicas === 4);
+    const after = sim.list('replicasets', 'default');
+    expect(after).toHaveLength(2);
+    const old = after.find((r) => r.spec.template.spec.containers[0].image === 'nginx:1.27')!;
+    expect(old.metadata.annotations!['deployment.kubernetes.io/revision']).toBe('3');
+    expect(old.spec.replicas).toBe(4);
+    expect(sim.get('deployments', 'default', 'web')!.metadata.annotations!['deployment.kubernetes.io/revision']).toBe('3');
+  });
+
+  it('Recreate stops every old pod before a new one starts', () => {
+    sim = makeSim();
+    const d = deployment('web', 3) as unknown as { spec: { strategy?: unknown } };
+    d.spec.strategy = { type: 'Recreate' };
+    sim.apply('deployments', d as never);
+    sim.until(() => sim!.get('deployments', 'default', 'web')?.status?.availableReplicas === 3);
+    const cur = sim.get('deployments', 'default', 'web')!;
+    cur.spec.template.spec.containers[0].image = 'nginx:1.28';
+    sim.store.update({ group: 'apps', version: 'v1', resource: 'deployments' }, cur);
+    let mixed = false;
+    sim.until(() => {
+      const images = new Set(sim!.list('pods', 'default').map((p) => p.spec.containers[0].image));
+      if (images.size > 1) mixed = true;
+      return sim!.get('deployments', 'default', 'web')!.status.updatedReplicas === 3 && sim!.get('deployments', 'default', 'web')!.status.availableReplicas === 3 && !images.has('nginx:1.27');
+    }, 60_000, 100);
+    expect(mixed).toBe(false);
   });
 
   it('follows spec.replicas changes written through the scale subresource', () => {

@@ -155,8 +155,13 @@ export class DeploymentController {
       }
     }
 
-    // Status.
+    // The Deployment carries its current revision too (kubectl describe shows it).
     d = this.env.store.get(R.deployments, ns, name) as Obj;
+    const rev = newRS?.metadata.annotations?.[REVISION];
+    if (rev && d.metadata.annotations?.[REVISION] !== rev) {
+      d = this.env.store.update(R.deployments, { ...d, metadata: { ...d.metadata, annotations: { ...(d.metadata.annotations ?? {}), [REVISION]: rev } } }) as Obj;
+    }
+    // Status.
     const fresh = (this.env.store.list(R.replicasets, { namespace: ns }).items as Obj[]).filter((rs) => isOwnedBy(rs, d!));
     const nrs = newRS ? fresh.find((rs) => rs.metadata.name === newRS!.metadata.name) : undefined;
     const sum = (f: (rs: Obj) => number) => fresh.reduce((n, rs) => n + f(rs), 0);

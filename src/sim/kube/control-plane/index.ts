@@ -24,16 +24,22 @@ import { R } from './util.js';
 import { DefaultWorkload, type WorkloadModel } from './workload.js';
 
 export type { NodeSpec } from './kubelet.js';
-export type { WorkloadModel, ContainerContext, ContainerHandle, RunningContainer, UsageSample } from './workload.js';
-export { DefaultWorkload, RUN_SECONDS_ANNOTATION, EXIT_CODE_ANNOTATION } from './workload.js';
+export type { WorkloadModel, ContainerContext, ContainerHandle, RunningContainer, UsageSample, WorkloadRoute, DefaultWorkloadOptions } from './workload.js';
+export { DefaultWorkload, WorkloadRouter, RUN_SECONDS_ANNOTATION, EXIT_CODE_ANNOTATION, IMAGE_PULL_ERROR_ANNOTATION, imageNotFound } from './workload.js';
 export { ScaledClock } from './scaled-clock.js';
+export { kubeadmStaticPods } from './kubeadm-static-pods.js';
 
 export interface ControlPlaneOptions {
+  /**
+   * The one clock, shared with the store (timestamps) and hostplane's controllers. For a time
+   * scale, pass `new ScaledClock(scale)` to both the store and here (a separate timeScale option
+   * would let the control plane's time drift from the store's timestamps).
+   */
   clock: Clock;
+  /** Seed for generated names, IPs, ids and tie-breaks. Default 1. */
   seed?: number;
+  /** What containers do. Default: DefaultWorkload (idle until deleted; Job containers exit 0 after 5 s). */
   workload?: WorkloadModel;
-  /** For callers that build their clock here; the control plane itself only reads `clock`. */
-  timeScale?: number;
 }
 
 export interface ControlPlane {

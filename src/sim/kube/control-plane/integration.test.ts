@@ -51,6 +51,16 @@ describe('simulated control plane, end to end', () => {
     expect(performance.now() - realStart).toBeLessThan(5000);
   });
 
+  it('leaves no timers behind after stop()', () => {
+    const s = makeSim();
+    s.apply('deployments', deployment('web', 2));
+    s.apply('jobs', { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'j', namespace: 'default' }, spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'm', image: 'busybox' }] } } } });
+    s.until(() => s.get('deployments', 'default', 'web')?.status?.availableReplicas === 2);
+    expect(s.clock.pending()).toBeGreaterThan(0);
+    s.cp.stop();
+    expect(s.clock.pending()).toBe(0);
+  });
+
   it('is deterministic for a seed: same pod names and IPs', () => {
     const run = (seed = 9) => {
       const s = makeSim({ seed });

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../object-store.js';
+import { formatIndexes, parseIndexes } from './job.js';
 import { cond, makeSim, type Sim } from './testing/harness.js';
 
 let sim: Sim | undefined;
@@ -60,6 +61,26 @@ describe('Job controller', () => {
     sim.apply('jobs', job('slow', { activeDeadlineSeconds: 3 }, { 'sim.hostplane.dev/run-seconds': '60' }));
     sim.until(() => cond(sim!.get('jobs', 'default', 'slow'), 'Failed') === 'True', 30_000, 250);
     expect(sim.get('jobs', 'default', 'slow')!.status.conditions.find((c: { type: string }) => c.type === 'Failed').reason).toBe('DeadlineExceeded');
+  });
+
+  it('runs an Indexed job: one pod per index with JOB_COMPLETION_INDEX, completedIndexes', () => {
+    sim = makeSim({ nodeCpu: 8 });
+    sim.apply('jobs', job('idx', { completions: 3, parallelism: 3, completionMode: 'Indexed' }));
+    sim.until(() => cond(sim!.get('jobs', 'default', 'idx'), 'Complete') === 'True', 60_000, 250);
+    const pods = sim.list('pods', 'default');
+    expect(pods.map((p) => p.metadata.annotations!['batch.kubernetes.io/job-completion-index']).sort()).toEqual(['0', '1', '2']);
+    for (const p of pods) {
+      const i = p.metadata.annotations!['batch.kubernetes.io/job-completion-index'];
+      expect(p.metadata.name).toMatch(new RegExp(`^idx-${i}-[a-z0-9]{5}$`));
+      expect(p.spec.hostname).toBe(`idx-${i}`);
+      expect(p.spec.containers[0].env).toContainEqual({ name: 'JOB_COMPLETION_INDEX', valueFrom: { fieldRef: { fieldPath: "metadata.annotations['batch.kubernetes.io/job-completion-index']" } } });
+    }
+    expect(sim.get('jobs', 'default', 'idx')!.status).toMatchObject({ succeeded: 3, completedIndexes: '0-2' });
+  });
+
+  it.each([[[0, 1, 2, 4, 6, 7], '0-2,4,6-7'], [[], ''], [[3], '3']])('formats completed indexes %j as %s', (list, text) => {
+    expect(formatIndexes(list)).toBe(text);
+    expect(parseIndexes(text)).toEqual(list);
   });
 
   it('deletes a finished job after ttlSecondsAfterFinished', () => {

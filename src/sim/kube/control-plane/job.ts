@@ -12,11 +12,34 @@ import {
 
 const BACKOFF_BASE_MS = 10_000;
 const BACKOFF_MAX_MS = 360_000;
+export const INDEX_ANNOTATION = 'batch.kubernetes.io/job-completion-index';
+
+/** "0-2,4,6-7" as status.completedIndexes writes it. */
+export function formatIndexes(indexes: Iterable<number>): string {
+  const sorted = [...new Set(indexes)].sort((a, b) => a - b);
+  const out: string[] = [];
+  for (let i = 0; i < sorted.length; i++) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j] + 1) j++;
+    out.push(j > i ? `${sorted[i]}-${sorted[j]}` : String(sorted[i]));
+    i = j;
+  }
+  return out.join(',');
+}
+
+export function parseIndexes(s: string | undefined): number[] {
+  const out: number[] = [];
+  for (const part of (s ?? '').split(',').filter(Boolean)) {
+    const [a, b] = part.split('-').map(Number);
+    for (let i = a; i <= (b ?? a); i++) out.push(i);
+  }
+  return out;
+}
 
 export class JobController {
   private queue: WorkQueue;
   /** Pod uids already counted as succeeded/failed per job uid (pods may be deleted after). */
-  private counted = new Map<string, { succeeded: Set<string>; failed: Set<string>; lastFailure: number }>();
+  private counted = new Map<string, { succeeded: Set<string>; failed: Set<string>; indexes: Set<number>; lastFailure: number }>();
 
   constructor(private readonly env: Env) {
     this.queue = new WorkQueue(env.clock, 'job', (k) => this.sync(k));
@@ -57,15 +80,20 @@ export class JobController {
     }
     let c = this.counted.get(uid);
     if (!c) {
-      c = { succeeded: new Set(), failed: new Set(), lastFailure: 0 };
+      c = { succeeded: new Set(), failed: new Set(), indexes: new Set(parseIndexes(job.status?.completedIndexes)), lastFailure: 0 };
       this.counted.set(uid, c);
     }
     const completions: number = job.spec?.completions ?? 1;
     const parallelism: number = job.spec?.parallelism ?? 1;
     const backoffLimit: number = job.spec?.backoffLimit ?? 6;
     const pods = ownedPods(this.env, job);
+    const indexed = job.spec?.completionMode === 'Indexed';
+    const indexOf = (p: Obj) => Number(p.metadata.annotations?.[INDEX_ANNOTATION]);
     for (const p of pods) {
-      if (p.status?.phase === 'Succeeded') c.succeeded.add(p.metadata.uid ?? '');
+      if (p.status?.phase === 'Succeeded') {
+        c.succeeded.add(p.metadata.uid ?? '');
+        if (indexed && Number.isInteger(indexOf(p))) c.indexes.add(indexOf(p));
+      }
       if (p.status?.phase === 'Failed' && !c.failed.has(p.metadata.uid ?? '')) {
         c.failed.add(p.metadata.uid ?? '');
         c.lastFailure = now;
@@ -76,7 +104,7 @@ export class JobController {
       ? active.reduce((n, p) => n + (p.status?.containerStatuses ?? []).reduce((m: number, s: { restartCount?: number }) => m + (s.restartCount ?? 0), 0), 0)
       : 0;
     // Counts only grow; after a restart the written status carries what deleted pods contributed.
-    const succeeded = Math.max(c.succeeded.size, job.status?.succeeded ?? 0);
+    const succeeded = indexed ? c.indexes.size : Math.max(c.succeeded.size, job.status?.succeeded ?? 0);
     const failed = Math.max(c.failed.size, job.status?.failed ?? 0);
     let conds: Condition[] = clone(job.status?.conditions ?? []);
     const startTime = job.status?.startTime ?? (job.spec?.suspend ? undefined : rfc3339(now));
@@ -120,10 +148,22 @@ export class JobController {
       const wait = failed > 0 ? Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (failed - 1)) - (now - c.lastFailure) : 0;
       if (toCreate > 0 && wait > 0) this.queue.addAfter(key, wait);
       else if (toCreate > 0) {
-        for (let i = 0; i < toCreate; i++) {
-          const pod = createPod(this.env, job, (n) => podFromTemplate(job, job.spec?.template, n, {
-            labels: { 'batch.kubernetes.io/controller-uid': uid, 'batch.kubernetes.io/job-name': name, 'controller-uid': uid, 'job-name': name },
-          }), name);
+        // Indexed: the lowest indexes neither succeeded nor running; NonIndexed: any.
+        const busy = new Set(active.map(indexOf));
+        const free = indexed ? [...Array(completions).keys()].filter((i) => !c.indexes.has(i) && !busy.has(i)) : [];
+        for (let i = 0; i < toCreate && (!indexed || i < free.length); i++) {
+          const labels: Record<string, string> = { 'batch.kubernetes.io/controller-uid': uid, 'batch.kubernetes.io/job-name': name, 'controller-uid': uid, 'job-name': name };
+          let extra: Json = { labels };
+          if (indexed) {
+            const idx = String(free[i]);
+            const spec = clone(job.spec?.template?.spec ?? {});
+            spec.hostname = `${name}-${idx}`;
+            for (const ctr of spec.containers ?? []) {
+              ctr.env = [...(ctr.env ?? []), { name: 'JOB_COMPLETION_INDEX', valueFrom: { fieldRef: { fieldPath: `metadata.annotations['${INDEX_ANNOTATION}']` } } }];
+            }
+            extra = { labels: { ...labels, [INDEX_ANNOTATION]: idx }, annotations: { [INDEX_ANNOTATION]: idx }, spec };
+          }
+          const pod = createPod(this.env, job, (n) => podFromTemplate(job, job.spec?.template, n, extra), indexed ? `${name}-${free[i]}` : name);
           this.env.events.emit(CM, job, 'Normal', 'SuccessfulCreate', `Created pod: ${pod.metadata.name}`);
         }
         activeCount = want;
@@ -141,6 +181,7 @@ export class JobController {
       terminating: pods.filter(podDeleting).length,
       succeeded: succeeded || undefined,
       failed: failed || undefined,
+      ...(indexed ? { completedIndexes: formatIndexes(c.indexes) } : {}),
       uncountedTerminatedPods: {},
       ...(conds.length ? { conditions: conds } : {}),
     };

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { CNI_NOT_READY } from './kubelet.js';
 import { NODE_MONITOR_GRACE_MS } from './node-lifecycle.js';
+import { kubeadmStaticPods } from './kubeadm-static-pods.js';
 import { cniDaemonSet, cond, deployment, makeSim, nodeReady, type Sim } from './testing/harness.js';
 import { DefaultWorkload, type ContainerContext, type ContainerHandle } from './workload.js';
 import type { KubeObject } from '../object-store.js';
@@ -128,6 +129,35 @@ describe('sim kubelet', () => {
     expect(chunks.join('')).toBe('a line 3\na line 4\na line 5\n');
     expect(ended).toBe(true);
     expect(sim.cp.logs.read('default', 'talk', { container: 'b', tailLines: 2 }).text).toBe('b line 4\nb line 5\n');
+  });
+
+  it('removeNode deletes the Node and its Lease; pods bound to it are garbage-collected and replaced elsewhere', () => {
+    sim = makeSim();
+    sim.cp.addNode({ name: 'worker2', ip: '192.0.2.20', cpu: 2, memoryMiB: 2048 });
+    sim.apply('deployments', deployment('web', 4));
+    sim.until(() => sim!.get('deployments', 'default', 'web')?.status?.availableReplicas === 4);
+    const onW2 = sim.list('pods').filter((p) => p.spec.nodeName === 'worker2').length; // web pods and the CNI pod
+    expect(onW2).toBeGreaterThan(1);
+    sim.cp.removeNode('worker2');
+    expect(sim.get('nodes', undefined, 'worker2')).toBeUndefined();
+    expect(sim.get('leases', 'kube-node-lease', 'worker2')).toBeUndefined();
+    sim.until(() => sim!.list('pods', 'default').every((p) => p.spec.nodeName === 'worker1') && sim!.get('deployments', 'default', 'web')?.status?.availableReplicas === 4);
+    expect(sim.events('PodGC')).toHaveLength(onW2);
+  });
+
+  it('runs kubeadm static pods before the CNI exists and keeps their mirror pods (recreated when deleted)', () => {
+    sim = makeSim({ nodes: 0, cni: false });
+    sim.cp.addNode({ name: 'cp1', ip: '192.0.2.10', cpu: 2, memoryMiB: 4096, staticPods: kubeadmStaticPods({ nodeIP: '192.0.2.10' }) });
+    sim.until(() => sim!.list('pods', 'kube-system').filter((p) => p.status?.phase === 'Running').length === 4);
+    const names = sim.list('pods', 'kube-system').map((p) => p.metadata.name).sort();
+    expect(names).toEqual(['etcd-cp1', 'kube-apiserver-cp1', 'kube-controller-manager-cp1', 'kube-scheduler-cp1']);
+    const api = sim.get('pods', 'kube-system', 'kube-apiserver-cp1')!;
+    expect(api.metadata.annotations!['kubernetes.io/config.mirror']).toBeDefined();
+    expect(api.metadata.ownerReferences![0]).toMatchObject({ kind: 'Node', name: 'cp1' });
+    expect(api.status.podIP).toBe('192.0.2.10');
+    expect(nodeReady(sim.get('nodes', undefined, 'cp1'))).toBe('False'); // still no CNI
+    sim.store.delete({ group: '', version: 'v1', resource: 'pods' }, 'kube-system', 'etcd-cp1');
+    sim.until(() => sim!.get('pods', 'kube-system', 'etcd-cp1')?.status?.phase === 'Running', 10_000);
   });
 
   it('finishes graceful deletion of a pod on its node', () => {

@@ -8,7 +8,7 @@ import type { TimerHandle } from '../../../controllers/clock.js';
 import type { KubeObject } from '../object-store.js';
 import type { Env } from './env.js';
 import { WorkQueue } from './runtime.js';
-import type { ContainerContext, ContainerHandle, RunningContainer } from './workload.js';
+import { fullImageRef, type ContainerContext, type ContainerHandle, type RunningContainer } from './workload.js';
 import {
   R, clone, fnv32a, getCondition, isStatusError, microTime, rfc3339, setCondition, type Condition, type Json, type Obj,
 } from './util.js';
@@ -26,6 +26,11 @@ export interface NodeSpec {
   arch?: string;
   /** Default 110 (kubelet maxPods). */
   maxPods?: number;
+  /**
+   * Static pod manifests (what kubeadm writes to /etc/kubernetes/manifests): the kubelet runs them
+   * and publishes mirror pods named <name>-<node>, recreating a mirror pod that is deleted.
+   */
+  staticPods?: KubeObject[];
 }
 
 export const CNI_NOT_READY =
@@ -59,6 +64,7 @@ interface ContainerRt {
   run?: RunningContainer;
   handle?: ContainerHandle & { stopped: boolean };
   timers: TimerHandle[];
+  pullFailures?: number;
 }
 
 interface PodRt {
@@ -89,6 +95,8 @@ export class SimKubelet {
   private lastPostedAt = 0;
   private wasReady: boolean | undefined;
   private ipNext = 2;
+  /** Images present on the node (pulled once, then "already present on machine"). */
+  private images = new Set<string>();
   private readonly bootID: string;
   private readonly machineID: string;
 
@@ -114,11 +122,49 @@ export class SimKubelet {
       if (pod.spec?.nodeName === this.name || this.pods.has(key)) this.queue.add(key);
       if (isCniPod(pod) && pod.spec?.nodeName === this.name) this.queue.add('#node');
     });
+    this.env.hub.on(R.pods, (ev) => {
+      if (!this.stopped && ev.type === 'DELETED' && ev.object.metadata.annotations?.['kubernetes.io/config.mirror'] && (ev.object as Obj).spec?.nodeName === this.name) this.queue.add('#static');
+    });
     this.env.hub.on(R.pvcs, (ev) => {
       if (this.stopped) return;
       for (const rt of this.pods.values()) if (rt.ns === ev.object.metadata.namespace && !rt.sandbox) this.queue.add(rt.key);
     });
     this.queue.add('#node');
+    if (this.spec.staticPods?.length) this.queue.add('#static');
+  }
+
+  /** Mirror pods for the static pod manifests, as the kubelet creates them in the API. */
+  private syncStaticPods(): void {
+    const node = this.env.store.get(R.nodes, undefined, this.name);
+    for (const manifest of this.spec.staticPods ?? []) {
+      const m = manifest as Obj;
+      const ns = m.metadata.namespace ?? 'default';
+      const name = `${m.metadata.name}-${this.name}`;
+      if (this.env.store.get(R.pods, ns, name)) continue;
+      const hash = fnv32a(JSON.stringify(m)).toString(16).padStart(8, '0').repeat(4);
+      try {
+        this.env.store.create(R.pods, {
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: {
+            ...clone(m.metadata),
+            name,
+            namespace: ns,
+            annotations: {
+              ...(m.metadata.annotations ?? {}),
+              'kubernetes.io/config.hash': hash,
+              'kubernetes.io/config.mirror': hash,
+              'kubernetes.io/config.seen': new Date(this.env.clock.now()).toISOString().replace('Z', '000000Z'),
+              'kubernetes.io/config.source': 'file',
+            },
+            ownerReferences: node ? [{ apiVersion: 'v1', kind: 'Node', name: this.name, uid: node.metadata.uid ?? '', controller: true }] : undefined,
+          },
+          spec: { ...clone(m.spec ?? {}), nodeName: this.name },
+        });
+      } catch (e) {
+        if (!isStatusError(e, 409)) throw e;
+      }
+    }
   }
 
   /** The VM stopped: no more heartbeats or status, containers gone with it. */
@@ -279,6 +325,7 @@ export class SimKubelet {
 
   private sync(key: string): void {
     if (this.stopped) return;
+    if (key === '#static') return this.syncStaticPods();
     if (key === '#node') {
       this.postStatus();
       if (this.statusTimer !== undefined) this.env.clock.clearTimeout(this.statusTimer);
@@ -367,7 +414,7 @@ export class SimKubelet {
   }
 
   private ctx(pod: Obj, c: ContainerRt): ContainerContext {
-    return { pod, container: c.spec, init: c.init, nodeName: this.name, restartCount: c.restartCount, clock: this.env.clock };
+    return { pod, container: c.spec, init: c.init, nodeName: this.name, restartCount: c.restartCount, clock: this.env.clock, store: this.env.store };
   }
 
   private scheduleStart(rt: PodRt, pod: Obj, c: ContainerRt, extraMs: number): void {
@@ -377,17 +424,66 @@ export class SimKubelet {
       c.timers = [];
       if (this.stopped || rt.killed) return;
       const cur = (this.env.store.get(R.pods, rt.ns, rt.name) as Obj | undefined) ?? pod;
-      this.startContainer(rt, cur, c);
+      if (this.pullImage(rt, cur, c)) this.startContainer(rt, cur, c);
     }, delay));
+  }
+
+  /** Image pull as containerd reports it; false (and a retry with back-off) when the pull fails. */
+  private pullImage(rt: PodRt, pod: Obj, c: ContainerRt): boolean {
+    const image: string = c.spec.image ?? '';
+    const policy: string = c.spec.imagePullPolicy ?? (/:latest$/.test(fullImageRef(image)) && !image.includes('@') ? 'Always' : 'IfNotPresent');
+    if (policy === 'Never' || (policy === 'IfNotPresent' && this.images.has(image))) {
+      if (policy === 'Never' && !this.images.has(image)) {
+        c.waitingReason = 'ErrImageNeverPull';
+        c.waitingMessage = `Container image "${image}" is not present with pull policy of Never`;
+        this.podEvent(pod, 'Warning', 'ErrImageNeverPull', c.waitingMessage, c);
+        this.writeStatus(rt);
+        return false;
+      }
+      this.podEvent(pod, 'Normal', 'Pulled', `Container image "${image}" already present on machine`, c);
+      return true;
+    }
+    this.podEvent(pod, 'Normal', 'Pulling', `Pulling image "${image}"`, c);
+    const err = this.env.workload.imagePullError?.(this.ctx(pod, c));
+    if (err) {
+      c.pullFailures = (c.pullFailures ?? 0) + 1;
+      c.waitingReason = 'ErrImagePull';
+      c.waitingMessage = err;
+      this.podEvent(pod, 'Warning', 'Failed', `Failed to pull image "${image}": ${err}`, c);
+      this.podEvent(pod, 'Warning', 'Failed', 'Error: ErrImagePull', c);
+      this.writeStatus(rt);
+      const backoff = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (c.pullFailures - 1));
+      // A moment later the kubelet reports the back-off, then retries the pull when it ends.
+      c.timers.push(this.env.clock.setTimeout(() => {
+        if (this.stopped || rt.killed) return;
+        c.waitingReason = 'ImagePullBackOff';
+        c.waitingMessage = `Back-off pulling image "${image}": ErrImagePull: ${err}`;
+        this.podEvent(pod, 'Normal', 'BackOff', `Back-off pulling image "${image}"`, c);
+        this.podEvent(pod, 'Warning', 'Failed', 'Error: ImagePullBackOff', c);
+        this.writeStatus(rt);
+      }, 1000));
+      c.timers.push(this.env.clock.setTimeout(() => {
+        c.timers = [];
+        if (this.stopped || rt.killed) return;
+        const cur = (this.env.store.get(R.pods, rt.ns, rt.name) as Obj | undefined) ?? pod;
+        if (this.pullImage(rt, cur, c)) this.startContainer(rt, cur, c);
+      }, 1000 + backoff));
+      return false;
+    }
+    const ms = 800 + (fnv32a(image) % 2400);
+    const secs = `${(ms / 1000).toFixed(3)}s`;
+    this.podEvent(pod, 'Normal', 'Pulled', `Successfully pulled image "${image}" in ${secs} (${secs} including waiting). Image size: ${10_000_000 + (fnv32a(`size:${image}`) % 90_000_000)} bytes.`, c);
+    this.images.add(image);
+    c.pullFailures = 0;
+    return true;
   }
 
   private startContainer(rt: PodRt, pod: Obj, c: ContainerRt): void {
     const now = this.env.clock.now();
-    const image = c.spec.image ?? '';
-    if (c.restartCount === 0) this.podEvent(pod, 'Normal', 'Pulled', `Container image "${image}" already present on machine`, c);
     this.podEvent(pod, 'Normal', 'Created', `Created container ${c.name}`, c);
     this.podEvent(pod, 'Normal', 'Started', `Started container ${c.name}`, c);
     c.state = 'running';
+    c.waitingMessage = undefined;
     c.startedAt = now;
     c.containerID = `containerd://${this.env.rand.hex(64)}`;
     c.exitCode = undefined;
@@ -510,15 +606,14 @@ export class SimKubelet {
     let state: Json;
     if (c.state === 'running') state = { running: { startedAt: rfc3339(c.startedAt ?? 0) } };
     else if (c.state === 'terminated') state = { terminated: this.terminatedState(c) };
-    else state = { waiting: c.waitingMessage && c.waitingReason === 'CrashLoopBackOff' ? { reason: c.waitingReason, message: c.waitingMessage } : { reason: c.waitingReason } };
+    else state = { waiting: c.waitingMessage ? { reason: c.waitingReason, message: c.waitingMessage } : { reason: c.waitingReason } };
     const image: string = c.spec.image ?? '';
-    const fullImage = image.includes('/') ? (image.split('/')[0].includes('.') ? image : `docker.io/${image}`) : `docker.io/library/${image}`;
-    const withTag = /:[^/]+$/.test(fullImage) || fullImage.includes('@') ? fullImage : `${fullImage}:latest`;
+    const withTag = fullImageRef(image);
     const digest = (fnv32a(image).toString(16).padStart(8, '0')).repeat(8);
     return {
       name: c.name,
       image: withTag,
-      imageID: `${withTag.replace(/:[^:/]+$/, '')}@sha256:${digest}`,
+      imageID: c.state === 'waiting' && c.restartCount === 0 ? '' : `${withTag.replace(/:[^:/]+$/, '')}@sha256:${digest}`,
       ...(c.containerID ? { containerID: c.containerID } : {}),
       ready: c.state === 'running' && c.ready,
       started: c.state === 'running',

@@ -151,6 +151,7 @@ export class NodeLifecycleController {
       if (keep && evictAt === -Infinity) continue;
       if (evictAt <= now) {
         this.env.events.emit({ component: 'taint-eviction-controller' }, p, 'Normal', 'TaintManagerEviction', `Marking for deletion Pod ${p.metadata.namespace}/${p.metadata.name}`);
+        this.markDisruption(p, 'DeletionByTaintManager', 'Taint manager: deleting due to NoExecute taint');
         try {
           this.env.store.delete(R.pods, p.metadata.namespace, p.metadata.name ?? '');
         } catch {
@@ -160,10 +161,21 @@ export class NodeLifecycleController {
     }
   }
 
+  /** The DisruptionTarget condition the eviction paths add before deleting (visible to watchers). */
+  private markDisruption(p: Obj, reason: string, message: string): void {
+    const conds = setCondition(clone(p.status?.conditions ?? []), { type: 'DisruptionTarget', status: 'True', reason, message }, this.env.clock.now(), { probeTime: true });
+    try {
+      this.env.store.update(R.pods, { ...p, status: { ...(p.status ?? {}), conditions: conds } }, { subresource: 'status', fieldManager: 'kube-controller-manager' });
+    } catch {
+      /* gone or changed: deletion follows anyway */
+    }
+  }
+
   private gc(nodeName: string): void {
     if (this.env.store.get(R.nodes, undefined, nodeName)) return;
     for (const p of this.podsOn(nodeName)) {
       this.env.events.emit(CM, p, 'Normal', 'PodGC', `Deleted pod ${p.metadata.namespace}/${p.metadata.name} bound to a node that no longer exists`);
+      this.markDisruption(p, 'DeletionByPodGC', 'PodGC: node no longer exists');
       try {
         this.env.store.delete(R.pods, p.metadata.namespace, p.metadata.name ?? '', { gracePeriodSeconds: 0 });
       } catch {

@@ -5,6 +5,7 @@
 // The LoadTest work plugs in richer models (web servers with capacity and latency, k6 and
 // stress-ng pods printing their real output) by implementing or wrapping this interface.
 import type { Clock } from '../../../controllers/clock.js';
+import type { ObjectStore } from '../object-store.js';
 import type { Obj, Json } from './util.js';
 
 export interface ContainerContext {
@@ -16,6 +17,8 @@ export interface ContainerContext {
   /** 0 for the first start, then 1, 2, … as the kubelet restarts it. */
   restartCount: number;
   clock: Clock;
+  /** Read-only use intended: lets a model look at Services, Endpoints or other pods (a load generator finding its target). */
+  store: ObjectStore;
 }
 
 export interface ContainerHandle {
@@ -51,6 +54,23 @@ export interface WorkloadModel {
   start(ctx: ContainerContext, handle: ContainerHandle): RunningContainer | void;
   /** Usage of one running container now. */
   usage(ctx: ContainerContext): UsageSample;
+  /** Why pulling the container's image fails (the container runtime's error text), or undefined when it works. */
+  imagePullError?(ctx: ContainerContext): string | undefined;
+}
+
+export const IMAGE_PULL_ERROR_ANNOTATION = 'sim.hostplane.dev/image-pull-error';
+
+/** The full reference containerd resolves ("nginx" → "docker.io/library/nginx:latest"). */
+export function fullImageRef(image: string): string {
+  const first = image.split('/')[0];
+  const withRegistry = image.includes('/') ? (first.includes('.') || first.includes(':') || first === 'localhost' ? image : `docker.io/${image}`) : `docker.io/library/${image}`;
+  return /:[^/]+$/.test(withRegistry) || withRegistry.includes('@') ? withRegistry : `${withRegistry}:latest`;
+}
+
+/** containerd's message for a tag that does not exist. */
+export function imageNotFound(image: string): string {
+  const ref = fullImageRef(image);
+  return `rpc error: code = NotFound desc = failed to pull and unpack image "${ref}": failed to resolve reference "${ref}": ${ref}: not found`;
 }
 
 export const RUN_SECONDS_ANNOTATION = 'sim.hostplane.dev/run-seconds';
@@ -65,6 +85,8 @@ export interface DefaultWorkloadOptions {
   startDelayMs?: number;
   /** Idle usage per container. Default 1m CPU, 8 MiB. */
   idle?: UsageSample;
+  /** Images whose pull fails with "not found" (besides pods annotated sim.hostplane.dev/image-pull-error). */
+  unpullableImages?: RegExp;
 }
 
 function ownedByJob(pod: Obj): boolean {
@@ -99,5 +121,48 @@ export class DefaultWorkload implements WorkloadModel {
 
   usage(): UsageSample {
     return this.opts.idle ?? { cpuMilli: 1, memoryBytes: 8 * 1024 * 1024 };
+  }
+
+  imagePullError(ctx: ContainerContext): string | undefined {
+    const image: string = ctx.container.image ?? '';
+    const ann = ctx.pod.metadata.annotations?.[IMAGE_PULL_ERROR_ANNOTATION];
+    if (ann !== undefined) return ann && ann !== 'true' ? ann : imageNotFound(image);
+    if (this.opts.unpullableImages?.test(image)) return imageNotFound(image);
+    return undefined;
+  }
+}
+
+export interface WorkloadRoute {
+  /** Which containers this model runs (e.g. by image: `(ctx) => /grafana\/k6/.test(ctx.container.image)`). */
+  match(ctx: ContainerContext): boolean;
+  model: WorkloadModel;
+}
+
+/**
+ * Several models in one cluster: the first route that matches a container runs it, the fallback
+ * runs the rest. How the LoadTest work adds k6, stress-ng and web-server models side by side.
+ */
+export class WorkloadRouter implements WorkloadModel {
+  constructor(private readonly routes: WorkloadRoute[], private readonly fallback: WorkloadModel = new DefaultWorkload()) {}
+
+  private pick(ctx: ContainerContext): WorkloadModel {
+    return this.routes.find((r) => r.match(ctx))?.model ?? this.fallback;
+  }
+
+  startDelayMs(ctx: ContainerContext): number {
+    const m = this.pick(ctx);
+    return m.startDelayMs?.(ctx) ?? 1000;
+  }
+
+  start(ctx: ContainerContext, handle: ContainerHandle): RunningContainer | void {
+    return this.pick(ctx).start(ctx, handle);
+  }
+
+  usage(ctx: ContainerContext): UsageSample {
+    return this.pick(ctx).usage(ctx);
+  }
+
+  imagePullError(ctx: ContainerContext): string | undefined {
+    return this.pick(ctx).imagePullError?.(ctx);
   }
 }

@@ -351,7 +351,8 @@ export class KubeApiServer {
         }
         if (def.resource === 'pods' && sub === 'binding') {
           const b = (await this.bodyObject(req)) as Obj;
-          store.patch(ref, namespace, name, 'merge', { spec: { nodeName: b?.target?.name } }, { fieldManager });
+          if (!b?.target?.name) throw badRequest('a Binding needs target.name (the node)');
+          store.bind(namespace!, name, String(b.target.name));
           return this.json(res, 201, status(201, '', ''));
         }
         throw methodNotAllowed(`POST is not supported on ${def.resource}/${name}${sub ? '/' + sub : ''}`);

@@ -95,7 +95,41 @@ const COLUMNS: Record<string, Col[]> = {
     wide({ name: 'Images', type: 'string', cell: (d) => containersImages(d.spec?.template)[1] }),
     wide({ name: 'Selector', type: 'string', cell: (d) => selector(d.spec?.selector) }),
   ],
-  'apps/StatefulSet': [name, { name: 'Ready', type: 'string', cell: (d) => `${d.status?.readyReplicas ?? 0}/${d.spec?.replicas ?? 0}` }, age],
+  'apps/StatefulSet': [
+    name,
+    { name: 'Ready', type: 'string', cell: (d) => `${d.status?.readyReplicas ?? 0}/${d.spec?.replicas ?? 0}` },
+    age,
+    wide({ name: 'Containers', type: 'string', cell: (d) => containersImages(d.spec?.template)[0] }),
+    wide({ name: 'Images', type: 'string', cell: (d) => containersImages(d.spec?.template)[1] }),
+  ],
+  'networking.k8s.io/Ingress': [
+    name,
+    { name: 'Class', type: 'string', cell: (i) => i.spec?.ingressClassName ?? '<none>' },
+    { name: 'Hosts', type: 'string', cell: (i) => (i.spec?.rules ?? []).map((r: Obj) => r.host ?? '*').join(',') || '*' },
+    { name: 'Address', type: 'string', cell: (i) => (i.status?.loadBalancer?.ingress ?? []).map((x: Obj) => x.ip ?? x.hostname).join(',') },
+    { name: 'Ports', type: 'string', cell: (i) => ((i.spec?.tls ?? []).length ? '80, 443' : '80') },
+    age,
+  ],
+  'networking.k8s.io/IngressClass': [name, { name: 'Controller', type: 'string', cell: (c) => c.spec?.controller ?? '' }, { name: 'Parameters', type: 'string', cell: (c) => (c.spec?.parameters ? `${c.spec.parameters.kind}/${c.spec.parameters.name}` : '<none>') }, age],
+  'policy/PodDisruptionBudget': [
+    name,
+    { name: 'Min Available', type: 'string', cell: (p) => (p.spec?.minAvailable === undefined ? 'N/A' : String(p.spec.minAvailable)) },
+    { name: 'Max Unavailable', type: 'string', cell: (p) => (p.spec?.maxUnavailable === undefined ? 'N/A' : String(p.spec.maxUnavailable)) },
+    { name: 'Allowed Disruptions', type: 'integer', cell: (p) => p.status?.disruptionsAllowed ?? 0 },
+    age,
+  ],
+  '/PersistentVolume': [
+    name,
+    { name: 'Capacity', type: 'string', cell: (v) => v.spec?.capacity?.storage ?? '' },
+    { name: 'Access Modes', type: 'string', cell: (v) => (v.spec?.accessModes ?? []).map((m: string) => ({ ReadWriteOnce: 'RWO', ReadOnlyMany: 'ROX', ReadWriteMany: 'RWX', ReadWriteOncePod: 'RWOP' })[m] ?? m).join(',') },
+    { name: 'Reclaim Policy', type: 'string', cell: (v) => v.spec?.persistentVolumeReclaimPolicy ?? '' },
+    { name: 'Status', type: 'string', cell: (v) => v.status?.phase ?? '' },
+    { name: 'Claim', type: 'string', cell: (v) => (v.spec?.claimRef ? `${v.spec.claimRef.namespace}/${v.spec.claimRef.name}` : '') },
+    { name: 'StorageClass', type: 'string', cell: (v) => v.spec?.storageClassName ?? '' },
+    { name: 'Reason', type: 'string', cell: (v) => v.status?.reason ?? '' },
+    age,
+  ],
+  'coordination.k8s.io/Lease': [name, { name: 'Holder', type: 'string', cell: (l) => l.spec?.holderIdentity ?? '' }, age],
   'apps/DaemonSet': [
     name,
     { name: 'Desired', type: 'integer', cell: (d) => d.status?.desiredNumberScheduled ?? 0 },
@@ -193,7 +227,9 @@ function crdColumns(crd: Obj | undefined, version: string): Col[] | undefined {
 }
 
 export function toTable(def: ResourceDef, objects: KubeObject[], opts: { now: number; resourceVersion: string; continue?: string; crd?: KubeObject; includeColumns?: boolean; includeObject?: 'None' | 'Object' | 'Metadata' }): Obj {
-  const cols = (def.crd ? crdColumns(def.crd ? (opts.crd as Obj) : undefined, def.version) : undefined) ?? COLUMNS[`${def.group}/${def.kind}`] ?? [name, { ...age, name: 'Created At', type: 'date' } as Col].map((c, i) => (i === 1 ? age : c));
+  // Without a printer: CRs show NAME/AGE, built-ins NAME/CREATED AT (as kube-apiserver's default table).
+  const createdAt: Col = { name: 'Created At', type: 'date', cell: (o) => o.metadata?.creationTimestamp ?? '' };
+  const cols = (def.crd ? crdColumns(opts.crd as Obj | undefined, def.version) : undefined) ?? COLUMNS[`${def.group}/${def.kind}`] ?? (def.crd ? [name, age] : [name, createdAt]);
   const rows = objects.map((o) => ({
     cells: cols.map((c) => c.cell(o as Obj, opts.now)),
     object:

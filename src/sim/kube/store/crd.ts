@@ -1,6 +1,7 @@
 // CustomResourceDefinitions: the resource a CRD defines (served as soon as the CRD is stored) and
 // validation of its objects with the CRD's openAPIV3Schema through ajv.
 import { Ajv, type ValidateFunction } from 'ajv';
+import { CelError, compileCel } from '../../../api/cel.js';
 import type { KubeObject } from '../object-store.js';
 import { invalid } from './errors.js';
 import type { ResourceDef } from './registry.js';
@@ -48,8 +49,53 @@ export function crdStatus(crd: Obj, now: string): Obj {
   };
 }
 
+/** ajv with the CRD vocabulary kube-apiserver enforces: CEL rules (the project's CEL subset; a rule outside it is stored, not enforced) and int-or-string. */
+function crdAjv(): Ajv {
+  const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false, useDefaults: true });
+  ajv.addKeyword({
+    keyword: 'x-kubernetes-validations',
+    schemaType: 'array',
+    errors: true,
+    compile(rules: Obj[]) {
+      const compiled = rules.flatMap((r) => {
+        try {
+          return [{ rule: r, cel: compileCel(String(r.rule)) }];
+        } catch {
+          return [];
+        }
+      });
+      const fn = function celRules(data: unknown, cxt?: { instancePath?: string }): boolean {
+        const errors: Obj[] = [];
+        for (const { rule, cel } of compiled) {
+          if (cel.transition) continue; // needs oldSelf: not checked
+          let ok: unknown;
+          try {
+            ok = cel.evaluate(data);
+          } catch (e) {
+            if (e instanceof CelError) continue;
+            throw e;
+          }
+          if (ok !== true) {
+            const fieldPath = typeof rule.fieldPath === 'string' ? rule.fieldPath.replace(/\./g, '/') : '';
+            errors.push({ keyword: 'x-kubernetes-validations', instancePath: `${cxt?.instancePath ?? ''}${fieldPath}`, message: typeof rule.message === 'string' ? rule.message : `failed rule: ${cel.source}`, params: { rule: cel.source } });
+          }
+        }
+        (fn as unknown as { errors: Obj[] }).errors = errors;
+        return errors.length === 0;
+      };
+      return fn;
+    },
+  });
+  ajv.addKeyword({
+    keyword: 'x-kubernetes-int-or-string',
+    schemaType: 'boolean',
+    validate: (on: boolean, data: unknown) => !on || typeof data === 'string' || (typeof data === 'number' && Number.isInteger(data)),
+  });
+  return ajv;
+}
+
 export class CrdValidator {
-  private ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
+  private ajv = crdAjv();
   private cache = new Map<string, ValidateFunction | null>();
 
   validate(crd: Obj, obj: KubeObject): void {
@@ -68,11 +114,16 @@ export class CrdValidator {
     }
     if (!fn) return;
     const { metadata: _m, ...body } = obj;
-    if (fn(body)) return;
+    const ok = fn(body);
+    // ajv filled in the schema's defaults, as the API server does on every write.
+    for (const [k, v] of Object.entries(body)) (obj as Obj)[k] = v;
+    if (ok) return;
     const causes = (fn.errors ?? []).slice(0, 20).map((e) => {
       const field = e.instancePath.replace(/^\//, '').replace(/\//g, '.') || '<root>';
       const extra = e.keyword === 'required' ? `.${(e.params as { missingProperty: string }).missingProperty}` : '';
-      return { field: field === '<root>' && extra ? extra.slice(1) : field + extra, message: e.keyword === 'required' ? 'Required value' : `Invalid value: ${JSON.stringify(valueAtPath(body, e.instancePath))}: ${e.message}`, reason: e.keyword === 'required' ? 'FieldValueRequired' : 'FieldValueInvalid' };
+      const v = valueAtPath(body, e.instancePath);
+      const shown = v !== null && typeof v === 'object' ? '"object"' : JSON.stringify(v);
+      return { field: field === '<root>' && extra ? extra.slice(1) : field + extra, message: e.keyword === 'required' ? 'Required value' : `Invalid value: ${shown}: ${e.message}`, reason: e.keyword === 'required' ? 'FieldValueRequired' : 'FieldValueInvalid' };
     });
     throw invalid(obj.kind, crd.spec.group, obj.metadata.name ?? '', causes);
   }

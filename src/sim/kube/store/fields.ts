@@ -255,12 +255,11 @@ export function serverSideApply(live: Obj | undefined, applied: Obj, manager: st
   }
   if (conflicts.length && !opts.force) {
     const causes = conflicts.map((c) => ({ reason: 'FieldManagerConflict', message: `conflict with "${c.manager}"${c.manager ? ` using ${c.apiVersion}` : ''}`, field: printPath(c.path) }));
-    const lines = causes.map((c) => `- ${c.message}: ${c.field}`);
     const meta = (live.metadata ?? {}) as Obj;
     throw new KubeStatusError(409, 'Conflict', `Apply failed with ${causes.length} conflict${causes.length > 1 ? 's' : ''}: ${causes.map((c) => `${c.message}: ${c.field}`).join(', ')}`, {
       name: String(meta.name ?? ''),
       causes,
-    }) as KubeStatusError & { lines?: string[] } & { _lines?: typeof lines };
+    });
   }
   if (opts.force) for (const c of conflicts) for (const o of owned) if (o.entry.manager === c.manager && !sameSlot(o.entry, manager, 'Apply', opts.subresource)) o.set.delete(c.path);
   let mine = owned.find((o) => sameSlot(o.entry, manager, 'Apply', opts.subresource));

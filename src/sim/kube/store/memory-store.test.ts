@@ -45,6 +45,11 @@ describe('MemoryStore', () => {
     expect(p.metadata.name).toMatch(/^web-[a-z0-9]{5}$/);
     expect(getStatusError(() => s.create(deploys, deployment('web'))).reason).toBe('AlreadyExists');
     expect(getStatusError(() => s.create(cms, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', namespace: 'nope' } })).code).toBe(404);
+    // names as kube-apiserver checks them per resource
+    expect(s.create({ group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'clusterroles' }, { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'system:metrics-server' } }).metadata.name).toBe('system:metrics-server');
+    expect(getStatusError(() => s.create(nss, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'a.b' } })).message).toContain('RFC 1123 label');
+    expect(getStatusError(() => s.create({ group: '', version: 'v1', resource: 'services' }, { apiVersion: 'v1', kind: 'Service', metadata: { name: '1abc', namespace: 'default' } })).message).toContain('DNS-1035 label');
+    expect(getStatusError(() => s.create(cms, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'Upper', namespace: 'default' } })).message).toContain('RFC 1123 subdomain');
   });
 
   it('refuses an update with a stale resourceVersion (409) and bumps generation on spec changes only', () => {
@@ -157,6 +162,61 @@ describe('MemoryStore', () => {
     s.patch(cms, 'default', 'a', 'merge', { metadata: { labels: { on: 'yes' } } });
     s.patch(cms, 'default', 'a', 'merge', { data: { x: '1' } });
     expect(seen).toEqual(['DELETED a', 'ADDED a', 'MODIFIED a']);
+  });
+
+  it('serves a CRD\'s resource at once and validates its objects: schema, CEL rules, defaults', () => {
+    const s = newStore();
+    const crds = { group: 'apiextensions.k8s.io', version: 'v1', resource: 'customresourcedefinitions' };
+    const crd = s.create(crds, {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'widgets.example.com' },
+      spec: {
+        group: 'example.com',
+        scope: 'Namespaced',
+        names: { plural: 'widgets', kind: 'Widget', shortNames: ['wd'] },
+        versions: [{ name: 'v1', served: true, storage: true, subresources: { status: {} }, schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', 'x-kubernetes-validations': [{ rule: 'self.min <= self.max', message: 'min must not exceed max' }], properties: { min: { type: 'integer' }, max: { type: 'integer' }, color: { type: 'string', default: 'blue' } } } } } } }],
+      },
+    });
+    expect((crd.status as any).conditions.map((c: any) => `${c.type}=${c.status}`)).toEqual(['NamesAccepted=True', 'Established=True']);
+    const widgets = { group: 'example.com', version: 'v1', resource: 'widgets' };
+    const w = s.create(widgets, { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w', namespace: 'default' }, spec: { min: 1, max: 2 } });
+    expect(w.spec).toEqual({ min: 1, max: 2, color: 'blue' });
+    const bad = getStatusError(() => s.create(widgets, { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'v', namespace: 'default' }, spec: { min: 3, max: 2 } }));
+    expect([bad.code, bad.reason]).toEqual([422, 'Invalid']);
+    expect(bad.message).toBe('Widget.example.com "v" is invalid: spec: Invalid value: "object": min must not exceed max');
+    expect(getStatusError(() => s.patch(widgets, 'default', 'w', 'strategic', { spec: { min: 0 } })).code).toBe(415);
+    s.delete(crds, undefined, 'widgets.example.com');
+    expect(s.registry.find(widgets)).toBeUndefined();
+  });
+
+  it('binds an unbound pod to a node once (pods/binding)', () => {
+    const s = newStore();
+    s.create(pods, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'default' }, spec: { containers: [{ name: 'c', image: 'x' }] } });
+    const bound = s.bind('default', 'p', 'node-1');
+    expect((bound.spec as any).nodeName).toBe('node-1');
+    expect((bound.status as any).conditions).toContainEqual(expect.objectContaining({ type: 'PodScheduled', status: 'True' }));
+    const again = getStatusError(() => s.bind('default', 'p', 'node-2'));
+    expect([again.code, again.reason]).toEqual([409, 'Conflict']);
+    expect(again.message).toContain('already assigned to node "node-1"');
+  });
+
+  it('refuses updates a kind does not allow: pod spec, workload selector, service cluster IP, immutable ConfigMap', () => {
+    const s = newStore();
+    s.create(pods, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'default' }, spec: { containers: [{ name: 'c', image: 'x:1' }] } });
+    expect((s.patch(pods, 'default', 'p', 'strategic', { spec: { containers: [{ name: 'c', image: 'x:2' }] } }).spec as any).containers[0].image).toBe('x:2');
+    const pe = getStatusError(() => s.patch(pods, 'default', 'p', 'strategic', { spec: { containers: [{ name: 'c', env: [{ name: 'A', value: '1' }] }] } }));
+    expect([pe.code, pe.reason]).toEqual([422, 'Invalid']);
+    expect(pe.message).toContain('Pod "p" is invalid: spec: Forbidden: pod updates may not change fields other than `spec.containers[*].image`');
+    s.create(deploys, deployment('web'));
+    const de = getStatusError(() => s.patch(deploys, 'default', 'web', 'merge', { spec: { selector: { matchLabels: { app: 'other' } } } }));
+    expect(de.message).toContain('spec.selector: Invalid value: {"matchLabels":{"app":"other"}}: field is immutable');
+    const svcs = { group: '', version: 'v1', resource: 'services' };
+    const svc = s.create(svcs, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'svc', namespace: 'default' }, spec: { ports: [{ port: 80 }] } });
+    expect(getStatusError(() => s.patch(svcs, 'default', 'svc', 'merge', { spec: { clusterIP: '10.96.9.9' } })).message).toContain('may not change once set');
+    expect((s.patch(svcs, 'default', 'svc', 'merge', { spec: { ports: [{ port: 81 }] } }).spec as any).clusterIP).toBe((svc.spec as any).clusterIP);
+    s.create(cms, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'frozen', namespace: 'default' }, data: { a: '1' }, immutable: true });
+    expect(getStatusError(() => s.patch(cms, 'default', 'frozen', 'merge', { data: { a: '2' } })).message).toContain('data: Forbidden: field is immutable when `immutable` is set');
   });
 
   it('pages a list with limit/continue and filters by label and field selectors', () => {

@@ -17,6 +17,7 @@ import type {
 } from '../object-store.js';
 import { CrdValidator, crdStatus, defFromCrd } from './crd.js';
 import { applyDefaults } from './defaults.js';
+import { checkUpdate } from './immutability.js';
 import { alreadyExists, badRequest, conflict, forbidden, gone, invalid, KubeStatusError, notFound, qualified, unsupportedMediaType } from './errors.js';
 import { serverSideApply, trackUpdate } from './fields.js';
 import { applyJsonPatch, applyMergePatch, deepEqual, strategicMerge } from './patch.js';
@@ -65,9 +66,42 @@ interface Watcher {
 
 const CORE_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 const NAME_RE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+
+/** kube-apiserver's per-resource name rules: RBAC names are path segments (`system:metrics-server`), namespaces DNS labels, services DNS-1035 labels, the rest DNS subdomains. */
+function nameProblem(d: { group: string; resource: string }, name: string): string | undefined {
+  if (d.group === 'rbac.authorization.k8s.io') {
+    if (name === '.' || name === '..' || /[/%]/.test(name)) return `may not be '.' or '..' and may not contain '/' or '%'`;
+    return undefined;
+  }
+  if (!d.group && d.resource === 'namespaces') {
+    if (name.length > 63 || !DNS_LABEL.test(name)) return `a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')`;
+    return undefined;
+  }
+  if (!d.group && d.resource === 'services') {
+    if (name.length > 63 || !DNS1035_LABEL.test(name)) return `a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')`;
+    return undefined;
+  }
+  if (name.length > 253 || !NAME_RE.test(name)) return `a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`;
+  return undefined;
+}
+
 const SUFFIX_CHARS = 'bcdfghjklmnpqrstvwxz2456789';
 
 const objKey = (ns: string | undefined, name: string) => `${ns ?? ''}/${name}`;
+
+/** First index whose key is >= k. */
+function lowerBound(keys: string[], k: string): number {
+  let lo = 0;
+  let hi = keys.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (keys[mid] < k) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
 const clone = <T>(v: T): T => structuredClone(v);
 
 export class MemoryStore implements ObjectStore {
@@ -85,6 +119,8 @@ export class MemoryStore implements ObjectStore {
   /** owner uid → dependents (storage key + object key). */
   private dependents = new Map<string, Set<string>>();
   private validator = new CrdValidator();
+  /** Each bucket's keys in order ("ns/name"), rebuilt after an object is added or removed. */
+  private sortedKeys = new WeakMap<Map<string, KubeObject>, string[]>();
   private changeListeners = new Set<() => void>();
   private rand: number;
   private nextClusterIP = 10;
@@ -271,9 +307,14 @@ export class MemoryStore implements ObjectStore {
     const ns = d.namespaced ? opts.namespace : undefined;
     const b = this.bucket(d);
     let keys: string[];
-    if (name !== undefined && (ns !== undefined || !d.namespaced)) keys = b.has(objKey(ns, name)) ? [objKey(ns, name)] : [];
-    else keys = [...b.keys()].sort();
     let start = 0;
+    if (name !== undefined && (ns !== undefined || !d.namespaced)) keys = b.has(objKey(ns, name)) ? [objKey(ns, name)] : [];
+    else {
+      keys = this.sortedKeys.get(b) ?? [...b.keys()].sort();
+      this.sortedKeys.set(b, keys);
+      // One namespace: start at its first key (keys sort as "ns/name"); the loop stops after its last.
+      if (ns !== undefined) start = lowerBound(keys, `${ns}/`);
+    }
     if (opts.continue) {
       let after: string;
       try {
@@ -281,15 +322,14 @@ export class MemoryStore implements ObjectStore {
       } catch {
         throw badRequest('continue key is not valid: ask for the list again without continue');
       }
-      start = keys.findIndex((k) => k > after);
-      if (start < 0) start = keys.length;
+      start = Math.max(start, lowerBound(keys, after + '\u0000'));
     }
     const items: KubeObject[] = [];
     let next: string | undefined;
     const limit = opts.limit && opts.limit > 0 ? opts.limit : Infinity;
     for (let i = start; i < keys.length; i++) {
       const o = b.get(keys[i])!;
-      if (ns !== undefined && o.metadata.namespace !== ns) continue;
+      if (ns !== undefined && o.metadata.namespace !== ns) break;
       if (!label(o.metadata.labels) || !field(o)) continue;
       if (items.length >= limit) {
         next = Buffer.from(JSON.stringify({ k: keys[i - 1] })).toString('base64url');
@@ -355,7 +395,8 @@ export class MemoryStore implements ObjectStore {
       if (!meta.generateName) throw invalid(d.kind, d.group, '', [{ field: 'metadata.name', message: 'Required value: name or generateName is required', reason: 'FieldValueRequired' }]);
       meta.name = (meta.generateName + this.suffix()).slice(0, 63);
     }
-    if (meta.name.length > 253 || !NAME_RE.test(meta.name)) throw invalid(d.kind, d.group, meta.name, [{ field: 'metadata.name', message: `Invalid value: "${meta.name}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character` }]);
+    const bad = nameProblem(d, meta.name);
+    if (bad) throw invalid(d.kind, d.group, meta.name, [{ field: 'metadata.name', message: `Invalid value: "${meta.name}": ${bad}` }]);
     if (ns !== undefined) {
       const nsObj = this.data.get('/namespaces')?.get(objKey(undefined, ns));
       if (!nsObj) throw notFound('namespaces', '', ns);
@@ -379,6 +420,7 @@ export class MemoryStore implements ObjectStore {
     if (opts.dryRun) return obj;
     meta.resourceVersion = String(++this.rv);
     b.set(objKey(ns, meta.name), obj);
+    this.sortedKeys.delete(b);
     this.count++;
     this.index(d, obj, true);
     if (d.kind === 'CustomResourceDefinition' && d.group === 'apiextensions.k8s.io') this.registerCrd(obj);
@@ -401,7 +443,7 @@ export class MemoryStore implements ObjectStore {
   }
 
   /** Common tail of update and patch: keep what the server owns, default, validate, store, notify. */
-  private commit(d: ResourceDef, old: KubeObject, next: KubeObject, opts: WriteOptions & { subresource?: string; apply?: boolean }): KubeObject {
+  private commit(d: ResourceDef, old: KubeObject, next: KubeObject, opts: WriteOptions & { subresource?: string; apply?: boolean; specAndStatus?: boolean }): KubeObject {
     this.stamp(d, next);
     const hasStatus = d.subresources.includes('status');
     if (opts.subresource === 'status') {
@@ -409,7 +451,7 @@ export class MemoryStore implements ObjectStore {
       next = clone(old);
       if (status === undefined) delete next.status;
       else next.status = status;
-    } else if (hasStatus) {
+    } else if (hasStatus && !opts.specAndStatus) {
       if (old.status === undefined) delete next.status;
       else next.status = clone(old.status);
     }
@@ -436,6 +478,7 @@ export class MemoryStore implements ObjectStore {
       const added = (m.finalizers ?? []).filter((f) => !(old.metadata.finalizers ?? []).includes(f));
       if (added.length) throw forbidden(`${d.resource} "${m.name}" is forbidden: no new finalizers can be added if the object is being deleted, found new finalizers ${JSON.stringify(added)}`);
     }
+    if (opts.subresource !== 'status' && !opts.specAndStatus) checkUpdate(d.group, d.kind, old as Obj, next as Obj);
     if (this.specChanged(old as Obj, next as Obj)) m.generation = (old.metadata.generation ?? 1) + 1;
     if (opts.fieldManager && !opts.apply) trackUpdate(old as Obj, next as Obj, opts.fieldManager, next.apiVersion, this.now(), { subresource: opts.subresource, atomicLists: !!d.crd });
     const { resourceVersion: _rv, ...restMeta } = m;
@@ -514,6 +557,23 @@ export class MemoryStore implements ObjectStore {
     const merged = serverSideApply(old as Obj, applied, opts.fieldManager, apiVersion, time, { force: opts.force, atomicLists: !!d.crd, subresource: opts.subresource }) as KubeObject;
     delete merged.metadata.resourceVersion;
     return this.commit(d, old, merged, { ...opts, apply: true });
+  }
+
+  /** POST pods/{name}/binding: set an unbound pod's spec.nodeName and PodScheduled=True (409 when already bound). */
+  bind(namespace: string, podName: string, nodeName: string): KubeObject {
+    const d = this.def({ group: '', version: 'v1', resource: 'pods' });
+    const old = this.bucket(d).get(objKey(namespace, podName));
+    if (!old) throw notFound('pods', '', podName);
+    const spec = (old.spec ?? {}) as Obj;
+    if (spec.nodeName) throw conflict('pods/binding', '', podName, `pod ${podName} is already assigned to node "${spec.nodeName}"`);
+    if (old.metadata.deletionTimestamp) throw conflict('pods/binding', '', podName, `pod ${podName} is being deleted, cannot be assigned to a host`);
+    const next = clone(old) as Obj;
+    next.spec = { ...spec, nodeName };
+    const status = (next.status ??= {});
+    const conditions: Obj[] = (status.conditions ?? []).filter((c: Obj) => c.type !== 'PodScheduled');
+    status.conditions = [...conditions, { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: this.now() }];
+    // A binding writes spec and status in one update (one watch event), as the real registry does.
+    return this.commit(d, old, next as KubeObject, { specAndStatus: true });
   }
 
   /** autoscaling/v1 Scale for a resource with a scale subresource. */
@@ -638,6 +698,7 @@ export class MemoryStore implements ObjectStore {
     const b = this.bucket(d);
     if (!b.has(key)) return;
     b.delete(key);
+    this.sortedKeys.delete(b);
     this.count--;
     this.index(d, o, false);
     const gone = clone(o);
@@ -754,6 +815,7 @@ export class MemoryStore implements ObjectStore {
     if (b) {
       for (const o of [...b.values()]) {
         b.delete(objKey(o.metadata.namespace, o.metadata.name!));
+        this.sortedKeys.delete(b);
         this.count--;
         this.index(def, o, false);
         const g = clone(o);
@@ -823,6 +885,18 @@ export class MemoryStore implements ObjectStore {
     return { version: 1, resourceVersion: this.rv, nextClusterIP: this.nextClusterIP, nextNodePort: this.nextNodePort, objects: clone(objects) };
   }
 
+  /** The snapshot as JSON text, without the deep copy snapshot() makes (for writing to disk). */
+  snapshotJson(): string {
+    const objects: StoreSnapshot['objects'] = [];
+    for (const [k, b] of this.data) {
+      const i = k.indexOf('/');
+      const crd = k === 'apiextensions.k8s.io/customresourcedefinitions';
+      for (const o of b.values()) (crd ? objects.unshift.bind(objects) : objects.push.bind(objects))({ group: k.slice(0, i), resource: k.slice(i + 1), object: o });
+    }
+    const snap: StoreSnapshot = { version: 1, resourceVersion: this.rv, nextClusterIP: this.nextClusterIP, nextNodePort: this.nextNodePort, objects };
+    return JSON.stringify(snap);
+  }
+
   /** Replace everything with a snapshot (no watch events: call before anyone watches). */
   restore(s: StoreSnapshot): void {
     this.data.clear();
@@ -835,6 +909,7 @@ export class MemoryStore implements ObjectStore {
       const def = this.registry.find({ group, resource });
       if (!def) continue;
       this.bucket(def).set(objKey(object.metadata.namespace, object.metadata.name!), clone(object));
+      this.sortedKeys.delete(this.bucket(def));
       this.index(def, object, true);
       this.count++;
     }
