@@ -61,18 +61,6 @@ export interface FitResult { fits: boolean; reasons: string[] }
 
 export interface NodeUse { cpuMilli: number; memory: number; pods: number }
 
-export function nodeUse(pods: Obj[], nodeName: string): NodeUse {
-  const u = { cpuMilli: 0, memory: 0, pods: 0 };
-  for (const p of pods) {
-    if (p.spec?.nodeName !== nodeName || podTerminal(p)) continue;
-    const r = podRequests(p);
-    u.cpuMilli += r.cpuMilli;
-    u.memory += r.memory;
-    u.pods++;
-  }
-  return u;
-}
-
 /** Filters in kube-scheduler's order; reasons worded as its plugins word them. */
 export function fitsNode(pod: Obj, node: Obj, use: NodeUse): FitResult {
   const reasons: string[] = [];
