@@ -94,6 +94,8 @@ export function startControlPlane(store: ObjectStore, opts: ControlPlaneOptions)
     metrics,
     addNode(spec) {
       if (kubelets.has(spec.name)) throw new Error(`node ${spec.name} already exists in this simulated cluster`);
+      if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(spec.name ?? '')) throw new Error(`node name ${JSON.stringify(spec.name)} is not a valid DNS subdomain (lower-case letters, digits, '-' and '.')`);
+      if (!(spec.cpu > 0) || !(spec.memoryMiB > 0)) throw new Error(`node ${spec.name}: cpu (${spec.cpu}) and memoryMiB (${spec.memoryMiB}) must be above 0`);
       startKubelet(spec, nextIndex++);
     },
     removeNode(name) {

@@ -1,6 +1,11 @@
 // The brief's end-to-end scenario on the real MemoryStore: one cluster, FakeClock, all at once.
 import { afterEach, describe, expect, it } from 'vitest';
-import { cond, deployment, makeSim, nodeReady, type Sim } from './testing/harness.js';
+import { realClock } from '../../../controllers/clock.js';
+import { MemoryStore } from '../store/index.js';
+import { startControlPlane } from './index.js';
+import { ScaledClock } from './scaled-clock.js';
+import { cniDaemonSet, cond, deployment, makeSim, nodeReady, type Sim } from './testing/harness.js';
+import { R } from './util.js';
 import { SharedLoad } from './testing/load-model.js';
 
 let sim: Sim | undefined;
@@ -49,6 +54,37 @@ describe('simulated control plane, end to end', () => {
 
     expect(Object.values(sim.cp.stats()).reduce((n, s) => n + s.errors, 0)).toBe(0);
     expect(performance.now() - realStart).toBeLessThan(5000);
+  });
+
+  it('runs on real timers through a ScaledClock shared with the store (×1000: a Job of 5 s simulated completes in under 2 s real)', async () => {
+    const clock = new ScaledClock(1000, Date.parse('2026-01-01T00:00:00Z'), realClock);
+    const store = new MemoryStore({ clock, seed: 3 });
+    const cp = startControlPlane(store, { clock, seed: 3 });
+    try {
+      cp.addNode({ name: 'w1', ip: '192.0.2.50', cpu: 2, memoryMiB: 2048 });
+      store.create(R.daemonsets, cniDaemonSet());
+      store.create(R.jobs, { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'j', namespace: 'default' }, spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'm', image: 'busybox' }] } } } });
+      const started = Date.now();
+      await new Promise<void>((resolve, reject) => {
+        const stop = store.watch(R.jobs, { namespace: 'default' }, (ev) => {
+          if (cond(ev.object as never, 'Complete') === 'True') {
+            stop();
+            resolve();
+          }
+        });
+        setTimeout(() => reject(new Error(`job not complete after 5 s real: ${JSON.stringify(cp.stats())}`)), 5000).unref();
+      });
+      expect(Date.now() - started).toBeLessThan(2000);
+    } finally {
+      cp.stop();
+    }
+  });
+
+  it('refuses a node spec it cannot simulate, saying why', () => {
+    const s = makeSim({ nodes: 0, cni: false });
+    expect(() => s.cp.addNode({ name: 'Bad_Name', ip: '192.0.2.1', cpu: 1, memoryMiB: 1 })).toThrow(/not a valid DNS subdomain/);
+    expect(() => s.cp.addNode({ name: 'n', ip: '192.0.2.1', cpu: 0, memoryMiB: 1 })).toThrow(/cpu \(0\) and memoryMiB \(1\) must be above 0/);
+    s.cp.stop();
   });
 
   it('leaves no timers behind after stop()', () => {

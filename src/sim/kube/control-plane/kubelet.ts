@@ -82,6 +82,8 @@ interface PodRt {
   networkWarned: boolean;
   timers: TimerHandle[];
   killed: boolean;
+  /** Accepted in this sync; its first status not yet written. */
+  fresh?: boolean;
 }
 
 export class SimKubelet {
@@ -120,7 +122,15 @@ export class SimKubelet {
       const pod = ev.object as Obj;
       const key = `${pod.metadata.namespace}/${pod.metadata.name}`;
       if (pod.spec?.nodeName === this.name || this.pods.has(key)) this.queue.add(key);
-      if (isCniPod(pod) && pod.spec?.nodeName === this.name) this.queue.add('#node');
+      if (isCniPod(pod) && pod.spec?.nodeName === this.name) {
+        const running = ev.type !== 'DELETED' && pod.status?.phase === 'Running' && !pod.metadata.deletionTimestamp;
+        if (running) this.cniPods.add(key);
+        else this.cniPods.delete(key);
+        this.queue.add('#node');
+      } else if (this.cniPods.has(key)) {
+        this.cniPods.delete(key);
+        this.queue.add('#node');
+      }
     });
     this.env.hub.on(R.pods, (ev) => {
       if (!this.stopped && ev.type === 'DELETED' && ev.object.metadata.annotations?.['kubernetes.io/config.mirror'] && (ev.object as Obj).spec?.nodeName === this.name) this.queue.add('#static');
@@ -258,11 +268,11 @@ export class SimKubelet {
     this.postStatus(true);
   }
 
+  /** Running CNI pods on this node, kept from watch events. */
+  private cniPods = new Set<string>();
+
   private cniReady(): boolean {
-    return this.env.store.list(R.pods).items.some((p) => {
-      const pod = p as Obj;
-      return pod.spec?.nodeName === this.name && isCniPod(pod) && pod.status?.phase === 'Running' && !pod.metadata.deletionTimestamp;
-    });
+    return this.cniPods.size > 0;
   }
 
   private postStatus(force = false): void {
@@ -362,9 +372,14 @@ export class SimKubelet {
       if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') return;
       rt = this.newRuntime(pod);
       this.pods.set(key, rt);
-      this.writeStatus(rt);
+      rt.fresh = true;
     }
     if (!rt.sandbox) this.trySandbox(rt, pod);
+    // A pod that cannot start yet still shows the kubelet accepted it (Pending, startTime, waiting containers).
+    if (rt.fresh) {
+      rt.fresh = false;
+      if (!rt.sandbox) this.writeStatus(rt);
+    }
   }
 
   private newRuntime(pod: Obj): PodRt {

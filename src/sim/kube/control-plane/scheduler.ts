@@ -61,18 +61,6 @@ export interface FitResult { fits: boolean; reasons: string[] }
 
 export interface NodeUse { cpuMilli: number; memory: number; pods: number }
 
-export function nodeUse(pods: Obj[], nodeName: string): NodeUse {
-  const u = { cpuMilli: 0, memory: 0, pods: 0 };
-  for (const p of pods) {
-    if (p.spec?.nodeName !== nodeName || podTerminal(p)) continue;
-    const r = podRequests(p);
-    u.cpuMilli += r.cpuMilli;
-    u.memory += r.memory;
-    u.pods++;
-  }
-  return u;
-}
-
 /** Filters in kube-scheduler's order; reasons worded as its plugins word them. */
 export function fitsNode(pod: Obj, node: Obj, use: NodeUse): FitResult {
   const reasons: string[] = [];
@@ -107,24 +95,63 @@ export class Scheduler {
     env.queues.push(this.queue);
   }
 
+  /** Requests of every bound, non-terminal pod, kept from watch events (the scheduler cache). */
+  private bound = new Map<string, { node: string; cpuMilli: number; memory: number }>();
+  private perNode = new Map<string, NodeUse>();
+  private retryPending = false;
+  /** Nodes as the last watch event showed them (read-only). */
+  private nodes = new Map<string, Obj>();
+
+  private account(key: string, p: Obj | undefined): void {
+    const old = this.bound.get(key);
+    if (old) {
+      const u = this.perNode.get(old.node)!;
+      u.cpuMilli -= old.cpuMilli;
+      u.memory -= old.memory;
+      u.pods--;
+      this.bound.delete(key);
+    }
+    if (!p || !p.spec?.nodeName || podTerminal(p)) return;
+    const r = podRequests(p);
+    const entry = { node: p.spec.nodeName as string, cpuMilli: r.cpuMilli, memory: r.memory };
+    this.bound.set(key, entry);
+    let u = this.perNode.get(entry.node);
+    if (!u) this.perNode.set(entry.node, (u = { cpuMilli: 0, memory: 0, pods: 0 }));
+    u.cpuMilli += entry.cpuMilli;
+    u.memory += entry.memory;
+    u.pods++;
+  }
+
   start(): void {
     this.env.hub.on(R.pods, (ev) => {
       const p = ev.object as Obj;
       const key = `${p.metadata.namespace}/${p.metadata.name}`;
+      const wasBound = this.bound.has(key);
+      this.account(key, ev.type === 'DELETED' ? undefined : p);
       if (ev.type === 'DELETED') {
         this.lastMessage.delete(key);
-        this.retryUnscheduled(); // resources freed
+        if (wasBound) this.retryUnscheduled(); // resources freed
         return;
       }
       if (!p.spec?.nodeName && (p.spec?.schedulerName ?? 'default-scheduler') === 'default-scheduler') this.queue.add(key);
-      else if (podTerminal(p)) this.retryUnscheduled();
+      else if (wasBound && !this.bound.has(key)) this.retryUnscheduled(); // finished: resources freed
     });
-    this.env.hub.on(R.nodes, () => this.retryUnscheduled());
+    this.env.hub.on(R.nodes, (ev) => {
+      if (ev.type === 'DELETED') this.nodes.delete(ev.object.metadata.name ?? '');
+      else this.nodes.set(ev.object.metadata.name ?? '', ev.object as Obj);
+      this.retryUnscheduled();
+    });
     this.env.hub.on(R.pvcs, () => this.retryUnscheduled());
   }
 
+  /** Cluster changes move unschedulable pods back to the queue, at most once per second (as the real scheduler's back-off queue does). */
   private retryUnscheduled(): void {
-    for (const key of this.lastMessage.keys()) this.queue.add(key);
+    if (this.retryPending || !this.lastMessage.size) return;
+    this.retryPending = true;
+    this.env.clock.setTimeout(() => {
+      this.retryPending = false;
+      for (const key of this.lastMessage.keys()) this.queue.add(key);
+    }, 1000);
   }
 
   private sync(key: string): void {
@@ -134,8 +161,7 @@ export class Scheduler {
       this.lastMessage.delete(key);
       return;
     }
-    const nodes = this.env.store.list(R.nodes).items as Obj[];
-    const pods = this.env.store.list(R.pods).items as Obj[];
+    const nodes = [...this.nodes.values()].sort((a, b) => String(a.metadata.name).localeCompare(String(b.metadata.name)));
     const volumeProblem = this.volumeProblem(pod);
     const reasons = new Map<string, number>();
     const feasible: { node: Obj; score: number }[] = [];
@@ -146,7 +172,7 @@ export class Scheduler {
       return;
     }
     for (const node of nodes) {
-      const use = nodeUse(pods, node.metadata.name ?? '');
+      const use = this.perNode.get(node.metadata.name ?? '') ?? { cpuMilli: 0, memory: 0, pods: 0 };
       const fit = fitsNode(pod, node, use);
       if (!fit.fits) {
         for (const r of fit.reasons) reasons.set(r, (reasons.get(r) ?? 0) + 1);
@@ -214,11 +240,12 @@ export class Scheduler {
       }
     }
     const store = this.env.store;
+    // pods/binding sets PodScheduled=True itself; without it, two writes as before bindings existed.
     if (store.bind) store.bind(ns, name, nodeName);
     else this.env.store.update(R.pods, { ...pod, spec: { ...pod.spec, nodeName } }, { fieldManager: 'kube-scheduler' });
     const now = this.env.clock.now();
     const fresh = this.env.store.get(R.pods, ns, name) as Obj | undefined;
-    if (fresh) {
+    if (fresh && getCondition(fresh.status?.conditions, 'PodScheduled')?.status !== 'True') {
       const conds = setCondition(clone(fresh.status?.conditions ?? []), { type: 'PodScheduled', status: 'True' }, now, { probeTime: true });
       this.env.store.update(R.pods, { ...fresh, status: { phase: 'Pending', ...(fresh.status ?? {}), conditions: conds } }, { subresource: 'status', fieldManager: 'kube-scheduler' });
     }
