@@ -15,6 +15,7 @@ import { pendingSteps, renderProvisionSteps, type ProvisionRecord } from './prov
 import type { VmRecord } from './records.js';
 import { vmLogFile, type VmScope } from './scope.js';
 import { toGiB, toMiB } from './spec.js';
+import { classifyVm, replaced, type VmState } from './classify.js';
 
 const name = (s: VmScope) => s.object.metadata.name;
 
@@ -70,9 +71,9 @@ function ownRecord(s: VmScope): VmRecord | undefined {
   return rec && rec.provider === s.deps.provider.name ? rec : undefined;
 }
 
-/** Ours was replaced behind our back by a VM of the same name that we did not create. */
-function replaced(rec: VmRecord, vm: ObservedVm): boolean {
-  return rec.phase === 'Created' && !!rec.incarnation && !!vm.incarnation && rec.incarnation !== vm.incarnation;
+/** The state the steps act on; observe always sets it first. */
+function state(s: VmScope): VmState['kind'] {
+  return s.classified!.state.kind;
 }
 
 export const observe: Step<VmScope> = {
@@ -84,19 +85,17 @@ export const observe: Step<VmScope> = {
       // A record of an earlier object with this name: the VM is still ours to manage.
       s.record = { ...s.record, objectUid: s.object.metadata.uid ?? s.record.objectUid };
     }
-    if (s.observed && !s.record) {
-      throw new TerminalError('NameConflict', `a VM named "${name(s)}" exists on the host but hostplane did not create it; it is left untouched — rename this object or remove that VM yourself`);
-    }
-    if (s.observed && s.record && replaced(s.record, s.observed)) {
-      throw new TerminalError('NameConflict', `the VM named "${name(s)}" on the host is not the one hostplane created (it was replaced); it is left untouched — remove it yourself to let hostplane recreate its own`);
-    }
+    s.classified = classifyVm(name(s), s.observed, s.record, s.spec);
+    const st = s.classified.state;
+    if (st.kind === 'Foreign') throw new TerminalError('NameConflict', st.message);
     if (s.observed && s.record?.phase === 'Created' && !s.record.incarnation) {
       s.record = s.deps.records.markCreated(name(s), s.record, s.observed.incarnation ?? randomUUID());
     }
-    if (s.observed && s.record?.phase === 'CreatePending') {
+    if (st.kind === 'CreateInterrupted') {
       // Killed between create and record: the VM of our deterministic name is the one we asked for.
-      s.record = s.deps.records.markCreated(name(s), s.record, s.observed.incarnation ?? randomUUID());
+      s.record = s.deps.records.markCreated(name(s), s.record!, s.observed!.incarnation ?? randomUUID());
       event(s, 'Normal', 'Adopted', `Adopted VM "${name(s)}" whose creation was interrupted`);
+      s.classified = classifyVm(name(s), s.observed, s.record, s.spec);
     }
     return proceed();
   },
@@ -105,7 +104,7 @@ export const observe: Step<VmScope> = {
 export const ensureCreated: Step<VmScope> = {
   name: 'create',
   async run(s) {
-    if (s.observed) return proceed();
+    if (state(s) !== 'Absent' && state(s) !== 'Missing') return proceed();
     const spec = s.spec;
     // Before the intent record and before reserving capacity: a bad secret must leave neither behind.
     const keys = guestKeys(s);
@@ -113,8 +112,7 @@ export const ensureCreated: Step<VmScope> = {
       s.admission = s.deps.capacity.reserve(s.key, spec.cpu, toMiB(spec.memory));
       if (!s.admission.ok) return waitForCapacity(s, s.admission);
     }
-    if (s.record?.phase === 'Created') {
-      s.recreated = true;
+    if (state(s) === 'Missing') {
       const message = `VM "${name(s)}" disappeared from the host; creating it again`;
       s.reportInterim?.('create', 'VMMissing', message);
       event(s, 'Warning', 'VMMissing', message);
@@ -144,9 +142,10 @@ export const ensureCreated: Step<VmScope> = {
     s.observed = await s.deps.observer.get(name(s));
     // Providers without VM ids (tart) get one of ours: a recreated VM must re-pin its host key and re-provision.
     s.record = s.deps.records.markCreated(name(s), rec, s.observed ? (s.observed.incarnation ?? randomUUID()) : undefined);
-    s.createdNow = true;
     event(s, 'Normal', 'Created', `Created VM "${name(s)}" from ${spec.image} (${spec.cpu} vCPU, ${spec.memory}, disk ${spec.diskSize})`);
     if (!s.observed) throw new StepError('CreateFailed', `VM "${name(s)}" was created but the provider does not list it`);
+    // Observed again, classified again: a VM created in this pass is Stopped (ours, never started).
+    s.classified = classifyVm(name(s), s.observed, s.record, s.spec);
     return proceed();
   },
 };
@@ -155,45 +154,29 @@ export const ensureResources: Step<VmScope> = {
   name: 'resources',
   async run(s) {
     const vm = s.observed;
-    if (!vm) return proceed();
-    const want = { cpu: s.spec.cpu, memoryMiB: toMiB(s.spec.memory), diskGiB: toGiB(s.spec.diskSize) };
-    const diff: string[] = [];
-    if (vm.cpu !== undefined && vm.cpu !== want.cpu) diff.push(`cpu ${vm.cpu} → ${want.cpu}`);
-    if (vm.memoryMiB !== undefined && vm.memoryMiB !== want.memoryMiB) diff.push(`memory ${vm.memoryMiB} MiB → ${want.memoryMiB} MiB`);
-    let diskGiB: number | undefined;
-    if (vm.diskGiB !== undefined && vm.diskGiB !== want.diskGiB) {
-      if (want.diskGiB < vm.diskGiB) s.diskShrinkRefused = `disk cannot shrink from ${vm.diskGiB} GiB to ${want.diskGiB} GiB; the VM keeps ${vm.diskGiB} GiB`;
-      else {
-        diff.push(`disk ${vm.diskGiB} GiB → ${want.diskGiB} GiB`);
-        diskGiB = want.diskGiB;
-      }
-    }
-    if (!diff.length) return proceed();
-    const running = vm.state === 'running';
-    if (running && s.spec.restartPolicy === 'Never') {
-      s.restartPending = { reason: 'RestartPending', message: `resources changed (${diff.join(', ')}); restartPolicy Never keeps the VM running until it is restarted` };
-      return proceed();
-    }
-    if (running && s.spec.powerState === 'Running') {
+    const plan = s.classified!.resize;
+    if (!vm || plan.kind !== 'apply') return proceed();
+    const { changes, cpu, memoryMiB, diskGiB, restart } = plan;
+    if (restart && s.spec.powerState === 'Running') {
       // Check the bigger size fits before stopping: a VM must not go down for a start the host refuses.
-      const fits = s.deps.capacity.reserve(s.key, want.cpu, want.memoryMiB);
+      const fits = s.deps.capacity.reserve(s.key, cpu, memoryMiB);
       if (!fits.ok) {
-        s.restartPending = { reason: fits.reason, message: `resources changed (${diff.join(', ')}) but the host cannot take them: ${fits.message}; the VM keeps running at its current size` };
+        s.classified = { ...s.classified!, resize: { kind: 'heldForCapacity', changes, reason: fits.reason, message: fits.message } };
         return proceed();
       }
     }
-    if (running) {
-      event(s, 'Normal', 'Restarting', `Stopping VM "${name(s)}" to apply ${diff.join(', ')}`);
+    if (restart) {
+      event(s, 'Normal', 'Restarting', `Stopping VM "${name(s)}" to apply ${changes.join(', ')}`);
       s.deps.records.setRunning(name(s), false);
       await provider(s, 'stop', () => s.deps.provider.stop(name(s), { timeoutSeconds: s.deps.stopTimeoutSeconds }));
       s.deps.guest.forget(s.key);
       s.deps.observer.changed(name(s));
       s.observed = { ...vm, state: 'stopped' }; // if configure fails now, status must not say Running
     }
-    await provider(s, 'configure', () => s.deps.provider.configure(name(s), { cpu: want.cpu, memoryMiB: want.memoryMiB, ...(diskGiB ? { diskGiB } : {}) }));
+    await provider(s, 'configure', () => s.deps.provider.configure(name(s), { cpu, memoryMiB, ...(diskGiB ? { diskGiB } : {}) }));
     s.deps.observer.changed(name(s));
     s.observed = await s.deps.observer.get(name(s));
-    event(s, 'Normal', 'Resized', `Applied ${diff.join(', ')} to VM "${name(s)}"`);
+    event(s, 'Normal', 'Resized', `Applied ${changes.join(', ')} to VM "${name(s)}"`);
     return proceed();
   },
 };
@@ -233,8 +216,7 @@ export const ensurePower: Step<VmScope> = {
     if (!s.admission.ok) return waitForCapacity(s, s.admission);
     const record = s.deps.records.get(name(s));
     // We left it running and did not stop it ourselves: something else stopped it.
-    const stoppedBehindOurBack = !s.createdNow && !s.recreated && record?.running === true;
-    if (stoppedBehindOurBack) {
+    if (state(s) === 'StoppedUnexpectedly') {
       const policy = s.deps.crashLoop ?? DEFAULT_CRASH_LOOP;
       const { stops, delayMs } = recordUnexpectedStop(record?.unexpectedStops, s.deps.now(), policy);
       // The console log usually says why (a tart run that failed late, a guest panic): show its last words.
