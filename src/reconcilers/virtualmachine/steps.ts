@@ -11,7 +11,7 @@ import { redact } from '../../controllers/events.js';
 import { appendRotating, rotateIfLarger } from '../../controllers/log-file.js';
 import { StepError, TerminalError, errorMessage, proceed, waitFor, type Step } from '../../controllers/framework.js';
 import { DEFAULT_CRASH_LOOP, recordUnexpectedStop } from './crash-loop.js';
-import { pendingSteps, renderProvisionSteps, type ProvisionRecord } from './provision.js';
+import { InvalidProvisionError, pendingSteps, renderProvisionSteps, type ProvisionRecord } from './provision.js';
 import type { VmRecord } from './records.js';
 import { vmLogFile, type VmScope } from './scope.js';
 import { toGiB, toMiB } from './spec.js';
@@ -326,7 +326,13 @@ export const ensureProvisioned: Step<VmScope> = {
     if (!s.guestReachable?.ok) return proceed();
     const incarnation = s.record?.incarnation ?? s.observed?.incarnation ?? 'unknown';
     // A guest that keeps nothing across a power cycle is provisioned again after every boot.
-    const steps = renderProvisionSteps(s.spec, s.observed?.bootId ? `${incarnation}/boot ${s.observed.bootId}` : incarnation);
+    let steps: ReturnType<typeof renderProvisionSteps>;
+    try {
+      steps = renderProvisionSteps(s.spec, s.observed?.bootId ? `${incarnation}/boot ${s.observed.bootId}` : incarnation);
+    } catch (err) {
+      if (err instanceof InvalidProvisionError) throw new TerminalError('InvalidSpec', err.message);
+      throw err;
+    }
     const previous = ((s.object.status?.provisioned as ProvisionRecord[] | undefined) ?? []).filter((r) => steps.some((st) => st.name === r.step && st.hash === r.hash));
     const records = new Map(previous.map((r) => [r.step, r]));
     s.provisioned = steps.map((st) => records.get(st.name)).filter((r): r is ProvisionRecord => !!r);
@@ -355,6 +361,7 @@ export const ensureProvisioned: Step<VmScope> = {
             message = 'ran';
           }
         } else {
+          for (const f of a.files ?? []) await s.deps.guest.upload(target, f.path, f.content, { mode: f.mode, sudo: true });
           await mustRun(s, target, a.script, log);
           message = 'applied';
         }
