@@ -351,6 +351,21 @@ describe('VirtualMachine on the sim host', () => {
     expect(commands[0]).toMatch(/create ok \(\d+ ms\) image=\S+ cpu=2 memory=\S+ disk=\d+Gi network=shared$/);
     expect(commands[1]).toContain('injected: start failed');
   });
+
+  it('reports a missing password secret as InvalidSecret (Stalled), and goes on once the secret exists', async () => {
+    lab = makeLab({ 's.yaml': vmDoc('s', { ssh: { passwordSecret: 'lab-pass' } }) });
+    sim = await startSim(lab);
+    const cond = (type: string) => getCondition(sim!.manager.store.get('VirtualMachine', 's')?.status?.conditions, type);
+    await waitFor(() => cond('Stalled')?.status === 'True', 10_000, 'Stalled on the missing secret');
+    expect(cond('Stalled')?.reason).toBe('InvalidSecret');
+    expect(cond('Stalled')?.message).toMatch(/secret "lab-pass" not found/);
+    expect(cond('GuestReachable')?.reason).not.toBe('SSHUnreachable');
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(lab.stateDir.path('secrets'), { recursive: true });
+    writeFileSync(lab.stateDir.path('secrets', 'lab-pass'), 'hunter2-hunter2', { mode: 0o600 });
+    await waitReady(sim.manager, ['s']);
+    expect(cond('Stalled')).toBeUndefined();
+  });
 });
 
 describe('VirtualMachine ownership and safety', () => {

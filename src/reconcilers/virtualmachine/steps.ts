@@ -280,7 +280,13 @@ export const ensureAddress: Step<VmScope> = {
 /** Images that take their login key at boot (QEMU guest image, cloud-init) get the public half of ssh.keySecret. */
 function guestKeys(s: VmScope): { authorizedKeys?: string[] } {
   if (!s.spec.ssh.keySecret) return {};
-  const parsed = ssh2.utils.parseKey(s.deps.secrets.get(s.spec.ssh.keySecret));
+  let secret: string;
+  try {
+    secret = s.deps.secrets.get(s.spec.ssh.keySecret);
+  } catch (err) {
+    throw new TerminalError('InvalidSecret', errorMessage(err));
+  }
+  const parsed = ssh2.utils.parseKey(secret);
   const key = Array.isArray(parsed) ? parsed[0] : parsed;
   if (key instanceof Error) throw new TerminalError('InvalidSecret', `secret ${s.spec.ssh.keySecret} is not a private key ssh2 can read: ${key.message}`);
   return { authorizedKeys: [`${key.type} ${key.getPublicSSH().toString('base64')} hostplane`] };
@@ -301,12 +307,25 @@ function guestTarget(s: VmScope): GuestTarget {
   };
 }
 
+/**
+ * A secret that is missing or unreadable needs a person, not a retry every few seconds: Stalled
+ * with InvalidSecret (the reconciler looks again at every poll, so creating it is enough).
+ */
+function targetOrInvalidSecret(s: VmScope): GuestTarget {
+  try {
+    return guestTarget(s);
+  } catch (err) {
+    throw new TerminalError('InvalidSecret', errorMessage(err));
+  }
+}
+
 export const ensureGuestReachable: Step<VmScope> = {
   name: 'ssh',
   async run(s) {
     if (!s.endpoint) return proceed();
+    const target = targetOrInvalidSecret(s);
     try {
-      const r = await s.deps.guest.run(guestTarget(s), 'true', { timeoutMs: 15_000 });
+      const r = await s.deps.guest.run(target, 'true', { timeoutMs: 15_000 });
       if (r.code !== 0) throw new GuestError('Unreachable', `a trivial command exited ${r.code}`);
       s.guestReachable = { ok: true, reason: 'SSHReachable', message: `SSH answers at ${s.endpoint.host}:${s.endpoint.port}` };
       return proceed();
@@ -338,7 +357,7 @@ export const ensureProvisioned: Step<VmScope> = {
     s.provisioned = steps.map((st) => records.get(st.name)).filter((r): r is ProvisionRecord => !!r);
     const todo = pendingSteps(steps, previous);
     if (!todo.length) return proceed();
-    const target = guestTarget(s);
+    const target = targetOrInvalidSecret(s);
     const logFile = vmLogFile(s.deps, name(s), 'provision');
     const secrets = s.deps.secrets.values();
     const log = (chunk: string) => appendRotating(logFile, redact(chunk, secrets), PROVISION_LOG_MAX_BYTES);
