@@ -69,7 +69,9 @@ export class Manager<Ports = unknown> {
   constructor(readonly opts: ManagerOptions<Ports>) {
     const dir = opts.stateDir;
     this.registry = opts.registry ?? loadSchemaRegistry();
-    this.store = new ObjectStore(new StateDirPersistence(dir));
+    this.store = new ObjectStore(new StateDirPersistence(dir), {
+      onWatcherError: (err, e) => opts.log.warn(`a store watcher failed on ${e.type} ${e.object.kind}/${e.object.metadata.name}: ${err instanceof Error ? err.message : String(err)}`),
+    });
     this.events = new EventRecorder({
       persistence: { load: () => dir.readJson<HostEvent[]>('events.json') ?? [], save: (events) => dir.writeJson('events.json', events) },
     });
