@@ -26,21 +26,24 @@ export class VmRecords {
   /** Write-through cache: one process owns the state dir (its lock), so the files change only through us. */
   private cache?: Map<string, VmRecord>;
 
-  constructor(private readonly dir: StateDir) {}
+  constructor(
+    private readonly dir: StateDir,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
 
   get(name: string): VmRecord | undefined {
     return this.loaded().get(name);
   }
 
   markCreatePending(name: string, rec: Omit<VmRecord, 'phase' | 'requestedAt'>): VmRecord {
-    const r: VmRecord = { ...rec, phase: 'CreatePending', requestedAt: new Date().toISOString() };
+    const r: VmRecord = { ...rec, phase: 'CreatePending', requestedAt: this.now().toISOString() };
     this.dir.writeJson(this.file(name), r, { durable: true });
     this.loaded().set(name, r);
     return r;
   }
 
   markCreated(name: string, rec: VmRecord, incarnation?: string): VmRecord {
-    const r: VmRecord = { ...rec, phase: 'Created', incarnation, createdAt: new Date().toISOString() };
+    const r: VmRecord = { ...rec, phase: 'Created', incarnation, createdAt: this.now().toISOString() };
     this.dir.writeJson(this.file(name), r, { durable: true });
     this.loaded().set(name, r);
     return r;

@@ -362,7 +362,7 @@ export const ensureProvisioned: Step<VmScope> = {
     const secrets = s.deps.secrets.values();
     const log = (chunk: string) => appendRotating(logFile, redact(chunk, secrets), PROVISION_LOG_MAX_BYTES);
     for (const st of todo) {
-      log(`--- ${new Date().toISOString()} ${st.name}\n`);
+      log(`--- ${s.deps.now().toISOString()} ${st.name}\n`);
       let outcome: ProvisionRecord['outcome'] = 'Succeeded';
       let message = '';
       try {
