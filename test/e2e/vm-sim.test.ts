@@ -352,6 +352,23 @@ describe('VirtualMachine on the sim host', () => {
     expect(commands[1]).toContain('injected: start failed');
   });
 
+  it('answers unless probes from the simulated guest: a command whose probe holds is skipped, the others run', async () => {
+    const commands = [
+      { name: 'marker', run: 'printf ok > /var/tmp/marker', unless: 'test -f /var/tmp/marker' },
+      { name: 'after-marker', run: 'echo never', unless: 'test -f /var/tmp/marker' },
+      { name: 'nginx', run: 'apt-get install -y nginx', unless: 'dpkg -s nginx >/dev/null 2>&1' },
+    ];
+    lab = makeLab({ 'u.yaml': vmDoc('u', { provision: { commands } }) });
+    sim = await startSim(lab);
+    await waitReady(sim.manager, ['u']);
+    const steps = sim.manager.store.get('VirtualMachine', 'u')!.status!.provisioned as { step: string; outcome: string }[];
+    expect(steps.map((s) => [s.step, s.outcome])).toEqual([
+      ['command/marker', 'Succeeded'],
+      ['command/after-marker', 'Skipped'],
+      ['command/nginx', 'Succeeded'],
+    ]);
+  });
+
   it('reports a missing password secret as InvalidSecret (Stalled), and goes on once the secret exists', async () => {
     lab = makeLab({ 's.yaml': vmDoc('s', { ssh: { passwordSecret: 'lab-pass' } }) });
     sim = await startSim(lab);
