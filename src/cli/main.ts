@@ -13,6 +13,7 @@ import { StateDir } from '../controllers/state-dir.js';
 import { submitSimRequest } from '../sim/host/sim-world.js';
 import { CONFIRM_DELETIONS } from '../controllers/manager.js';
 import { KIND_MODULES } from '../reconcilers/index.js';
+import type { KindModule } from '../controllers/kind-module.js';
 import { age, conditionRows, painter, table, type Painter } from './format.js';
 import { openView, type LabView } from './view.js';
 import { objectRow, printedColumns, watchGet, type GetOutput } from './watch.js';
@@ -54,7 +55,7 @@ function examples(lines: string[]): string {
  * Builds the whole command tree. `setCode` receives each action's exit code; errors of the parser
  * itself (unknown flag, missing argument) reach main as CommanderError with the command's name.
  */
-export function buildProgram(io: Io, setCode: (code: number) => void): Command {
+export function buildProgram(io: Io, setCode: (code: number) => void, kinds: readonly KindModule[] = KIND_MODULES): Command {
   const program = new Command('hostplane');
   // Help goes through io.out; parser errors are printed by main (one line and a hint), not here.
   const output = { writeOut: (s: string) => io.out(s.replace(/\n$/, '')), writeErr: (s: string) => io.err(s.replace(/\n$/, '')), outputError: () => {} };
@@ -357,7 +358,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     });
 
   // Verbs a kind brings (src/reconcilers/<kind>/module.ts).
-  for (const m of KIND_MODULES) for (const c of m.commands?.({ dirs, out: io.out, err: io.err }) ?? []) add(c);
+  for (const m of kinds) for (const c of m.commands?.({ dirs, out: io.out, err: io.err }) ?? []) add(c);
 
   // Parser errors name the command they came from, so the hint can point at its --help.
   for (const c of [program, ...commands]) {
