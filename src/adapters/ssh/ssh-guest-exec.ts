@@ -6,7 +6,6 @@ import { StringDecoder } from 'node:string_decoder';
 import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
 import {
   GuestError,
-  type GuestErrorCode,
   type GuestExec,
   type GuestTarget,
   type RunOptions,

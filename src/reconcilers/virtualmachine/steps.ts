@@ -6,7 +6,7 @@ import ssh2 from 'ssh2';
 import type { GuestTarget } from '../../ports/guest-exec.js';
 import { GuestError } from '../../ports/guest-exec.js';
 import { shq } from '../../ports/shell.js';
-import { ProviderError, type ObservedVm } from '../../ports/vm-provider.js';
+import { ProviderError } from '../../ports/vm-provider.js';
 import { redact } from '../../controllers/events.js';
 import { appendRotating, rotateIfLarger } from '../../controllers/log-file.js';
 import { StepError, TerminalError, errorMessage, proceed, waitFor, type Step } from '../../controllers/framework.js';
