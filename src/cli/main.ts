@@ -7,7 +7,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { stringify } from 'yaml';
 import type { HostObject, Kind } from '../api/types.js';
 import { loadSchemaRegistry, type KindInfo } from '../api/schema.js';
-import { formatSpecError } from '../controllers/spec-parse.js';
+import { formatSpecError } from '../api/spec-error.js';
 import { StateDir } from '../controllers/state-dir.js';
 import { submitSimRequest } from '../sim/host/sim-world.js';
 import { CONFIRM_DELETIONS } from '../controllers/manager.js';
