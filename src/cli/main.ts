@@ -27,7 +27,9 @@ export { EXIT };
 
 type Out = (s: string) => void;
 
-const KINDS_HELP = 'Kinds: virtualmachine (vm), cluster (cl), addon (ad), loadtest (lt); plural and singular forms work.';
+/** `virtualmachine (vm), cluster (cl), …`: the kinds as the kind modules name them. */
+const kindList = (): string => KIND_MODULES.map((m) => `${m.kind.toLowerCase()}${m.shortNames[0] ? ` (${m.shortNames[0]})` : ''}`).join(', ');
+const KINDS_HELP = `Kinds: ${kindList()}; plural and singular forms work.`;
 
 function version(): string {
   return JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version as string;
@@ -407,11 +409,11 @@ function num(v: string | undefined): number | undefined {
 
 /** Accepts `vm NAME`, `vm/NAME`, `virtualmachines NAME` … */
 function target(view: { registry: { resolveKind(w: string): KindInfo | undefined } }, words: string[]): { info: KindInfo; name?: string } {
-  if (!words[0]) throw new UsageError('name a kind, e.g. vm, cluster, addon, loadtest');
+  if (!words[0]) throw new UsageError(`name a kind: ${kindList()}`);
   let [kindWord, name] = words;
   if (kindWord.includes('/')) [kindWord, name] = kindWord.split('/', 2);
   const info = view.registry.resolveKind(kindWord);
-  if (!info) throw new UsageError(`unknown kind "${kindWord}"; kinds: virtualmachine (vm), cluster (cl), addon (ad), loadtest (lt)`);
+  if (!info) throw new UsageError(`unknown kind "${kindWord}"; kinds: ${kindList()}`);
   return { info, name };
 }
 
