@@ -516,8 +516,11 @@ async function events(view: LabView, words: string[], out: (s: string) => void):
 async function setPower(view: LabView, specsDir: string, verb: 'stop' | 'start', words: string[], out: (s: string) => void): Promise<number> {
   const { info, name } = target(view, words);
   // Only kinds whose schema has spec.powerState: writing it into any other would make the spec invalid.
-  const spec = (view.registry.openApiSchema(info.kind) as { properties?: { spec?: { properties?: Record<string, unknown> } } }).properties?.spec?.properties ?? {};
-  if (!('powerState' in spec)) throw new UsageError(`${verb} works on kinds with spec.powerState (virtualmachine, cluster); ${info.singular} has none`);
+  const hasPower = (kind: Kind) => 'powerState' in ((view.registry.openApiSchema(kind) as { properties?: { spec?: { properties?: Record<string, unknown> } } }).properties?.spec?.properties ?? {});
+  if (!hasPower(info.kind)) {
+    const kinds = view.registry.kinds().filter((k) => hasPower(k.kind)).map((k) => k.singular);
+    throw new UsageError(`${verb} works on kinds with spec.powerState (${kinds.join(', ')}); ${info.singular} has none`);
+  }
   const obj = mustGet(view, info.kind, name);
   const src = view.store.sourceOf(info.kind, obj.metadata.name);
   if (!src) throw new NotFoundError(`${info.kind} "${obj.metadata.name}" has no document in the specs directory to edit`);
