@@ -207,7 +207,8 @@ describe('VirtualMachine on the sim host', () => {
     sim = await startSim(lab, { graceMs: 800 });
     await waitReady(sim.manager, ['a', 'b', 'c']);
     lab.remove('c.yaml');
-    await new Promise((r) => setTimeout(r, 300));
+    // The source has seen the removal (its grace period runs): only now does "still there" say something.
+    await waitFor(() => sim!.manager.source.pendingDeletions().includes('VirtualMachine/c'), 5_000, 'c pending deletion');
     expect(sim.provider.vm('c')).toBeDefined();
     await waitFor(() => !sim!.provider.vm('c') && !sim!.manager.store.get('VirtualMachine', 'c'), 10_000, 'c deleted');
     expect(new VmRecords(lab.stateDir).get('c')).toBeUndefined();
