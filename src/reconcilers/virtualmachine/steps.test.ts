@@ -1,4 +1,4 @@
-// The power step acts on what classify decided: one row per state, with what it asks the
+// The act steps work from what classify decided: one row per state or plan, with what each asks the
 // provider, which events it records and what it leaves for the next step.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,11 +13,11 @@ import { classifyVm } from './classify.js';
 import { VmRecords, type VmRecord } from './records.js';
 import type { VmDeps, VmScope } from './scope.js';
 import { readVmSpec } from './spec.js';
-import { ensurePower } from './steps.js';
+import { ensurePower, ensureResources } from './steps.js';
 
 const NOW = new Date('2026-01-01T00:00:00Z');
 
-function scope(vm: ObservedVm, record: Partial<VmRecord>, spec: Record<string, unknown> = {}) {
+function scope(vm: ObservedVm, record: Partial<VmRecord>, spec: Record<string, unknown> = {}, hostCpu = 8) {
   const calls: string[] = [];
   const events: string[] = [];
   const dir = new StateDir(mkdtempSync(join(tmpdir(), 'hostplane-power-')));
@@ -28,11 +28,12 @@ function scope(vm: ObservedVm, record: Partial<VmRecord>, spec: Record<string, u
     name: 'sim',
     start: async () => void calls.push('start'),
     stop: async () => void calls.push('stop'),
+    configure: async (_n: string, r: { cpu?: number; memoryMiB?: number; diskGiB?: number }) => void calls.push(`configure cpu=${r.cpu} memory=${r.memoryMiB}${r.diskGiB ? ` disk=${r.diskGiB}` : ''}`),
   } as unknown as VmProvider;
   const deps = {
     provider,
     records,
-    capacity: new HostCapacity({ ...hostCapacityDefaults(), cpu: 8, memoryMiB: 16_384 }),
+    capacity: new HostCapacity({ ...hostCapacityDefaults(), cpu: hostCpu, cpuOvercommit: 1, memoryMiB: 16_384 }),
     guest: { forget: () => {} },
     observer: { changed: () => {}, get: async () => ({ ...vm, state: 'running' }) },
     events: { record: (e: { reason: string }) => events.push(e.reason) },
@@ -63,5 +64,20 @@ describe('ensurePower', () => {
     expect(t.events).toEqual(events);
     expect(t.records.get('a')?.running).toBe(runningAfter);
     expect(outcome.kind).toBe(events.includes('CrashLoopBackOff') ? 'wait' : 'continue');
+  });
+});
+
+describe('ensureResources', () => {
+  it.each<[string, ObservedVm, Record<string, unknown>, number, string[], string | undefined]>([
+    ['same size: nothing to do', vm('running'), {}, 8, [], 'none'],
+    ['a running VM gets more CPUs: stop, configure (the power step starts it)', vm('running'), { cpu: 4 }, 8, ['stop', 'configure cpu=4 memory=2048'], 'apply'],
+    ['a stopped VM is configured in place', vm('stopped'), { memory: '4Gi' }, 8, ['configure cpu=2 memory=4096'], 'apply'],
+    ['restartPolicy Never: nothing now, RestartPending', vm('running'), { cpu: 4, restartPolicy: 'Never' }, 8, [], 'restartPending'],
+    ['the host cannot take the new size: the VM keeps running as it is', vm('running'), { cpu: 6 }, 4, [], 'heldForCapacity'],
+  ])('%s', async (_what, observed, spec, hostCpu, providerCalls, plan) => {
+    const t = scope(observed, { running: observed.state === 'running' }, spec, hostCpu);
+    await ensureResources.run(t.s);
+    expect(t.calls).toEqual(providerCalls);
+    expect(t.s.classified!.resize.kind).toBe(plan);
   });
 });
