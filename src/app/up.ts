@@ -6,7 +6,7 @@ import { chooseProvider } from './select-provider.js';
 import { createProviders } from './adapters.js';
 import { createHostManager, type HostManager } from './host-manager.js';
 import { EXIT } from './exit-codes.js';
-import { formatSpecError } from '../controllers/spec-parse.js';
+import { formatSpecError } from '../api/spec-error.js';
 import { KIND_MODULES } from '../reconcilers/index.js';
 import type { Painter } from '../cli/format.js';
 

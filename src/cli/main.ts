@@ -7,12 +7,12 @@ import { Command, CommanderError, Option } from 'commander';
 import { stringify } from 'yaml';
 import type { HostObject, Kind } from '../api/types.js';
 import { loadSchemaRegistry, type KindInfo } from '../api/schema.js';
-import { getCondition } from '../api/conditions.js';
-import { formatSpecError } from '../controllers/spec-parse.js';
+import { formatSpecError } from '../api/spec-error.js';
 import { StateDir } from '../controllers/state-dir.js';
 import { submitSimRequest } from '../sim/host/sim-world.js';
 import { CONFIRM_DELETIONS } from '../controllers/manager.js';
 import { KIND_MODULES } from '../reconcilers/index.js';
+import type { KindModule } from '../controllers/kind-module.js';
 import { age, conditionRows, painter, table, type Painter } from './format.js';
 import { openView, type LabView } from './view.js';
 import { objectRow, printedColumns, watchGet, type GetOutput } from './watch.js';
@@ -28,7 +28,9 @@ export { EXIT };
 
 type Out = (s: string) => void;
 
-const KINDS_HELP = 'Kinds: virtualmachine (vm), cluster (cl), addon (ad), loadtest (lt); plural and singular forms work.';
+/** `virtualmachine (vm), cluster (cl), …`: the kinds as the kind modules name them. */
+const kindList = (): string => KIND_MODULES.map((m) => `${m.kind.toLowerCase()}${m.shortNames[0] ? ` (${m.shortNames[0]})` : ''}`).join(', ');
+const KINDS_HELP = `Kinds: ${kindList()}; plural and singular forms work.`;
 
 function version(): string {
   return JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version as string;
@@ -55,7 +57,7 @@ function examples(lines: string[]): string {
  * Builds the whole command tree. `setCode` receives each action's exit code; errors of the parser
  * itself (unknown flag, missing argument) reach main as CommanderError with the command's name.
  */
-export function buildProgram(io: Io, setCode: (code: number) => void): Command {
+export function buildProgram(io: Io, setCode: (code: number) => void, kinds: readonly KindModule[] = KIND_MODULES): Command {
   const program = new Command('hostplane');
   // Help goes through io.out; parser errors are printed by main (one line and a hint), not here.
   const output = { writeOut: (s: string) => io.out(s.replace(/\n$/, '')), writeErr: (s: string) => io.err(s.replace(/\n$/, '')), outputError: () => {} };
@@ -358,7 +360,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     });
 
   // Verbs a kind brings (src/reconcilers/<kind>/module.ts).
-  for (const m of KIND_MODULES) for (const c of m.commands?.({ dirs, out: io.out, err: io.err }) ?? []) add(c);
+  for (const m of kinds) for (const c of m.commands?.({ dirs, out: io.out, err: io.err }) ?? []) add(c);
 
   // Parser errors name the command they came from, so the hint can point at its --help.
   for (const c of [program, ...commands]) {
@@ -408,11 +410,11 @@ function num(v: string | undefined): number | undefined {
 
 /** Accepts `vm NAME`, `vm/NAME`, `virtualmachines NAME` … */
 function target(view: { registry: { resolveKind(w: string): KindInfo | undefined } }, words: string[]): { info: KindInfo; name?: string } {
-  if (!words[0]) throw new UsageError('name a kind, e.g. vm, cluster, addon, loadtest');
+  if (!words[0]) throw new UsageError(`name a kind: ${kindList()}`);
   let [kindWord, name] = words;
   if (kindWord.includes('/')) [kindWord, name] = kindWord.split('/', 2);
   const info = view.registry.resolveKind(kindWord);
-  if (!info) throw new UsageError(`unknown kind "${kindWord}"; kinds: virtualmachine (vm), cluster (cl), addon (ad), loadtest (lt)`);
+  if (!info) throw new UsageError(`unknown kind "${kindWord}"; kinds: ${kindList()}`);
   return { info, name };
 }
 
@@ -519,8 +521,11 @@ async function events(view: LabView, words: string[], out: (s: string) => void):
 async function setPower(view: LabView, specsDir: string, verb: 'stop' | 'start', words: string[], out: (s: string) => void): Promise<number> {
   const { info, name } = target(view, words);
   // Only kinds whose schema has spec.powerState: writing it into any other would make the spec invalid.
-  const spec = (view.registry.openApiSchema(info.kind) as { properties?: { spec?: { properties?: Record<string, unknown> } } }).properties?.spec?.properties ?? {};
-  if (!('powerState' in spec)) throw new UsageError(`${verb} works on kinds with spec.powerState (virtualmachine, cluster); ${info.singular} has none`);
+  const hasPower = (kind: Kind) => 'powerState' in ((view.registry.openApiSchema(kind) as { properties?: { spec?: { properties?: Record<string, unknown> } } }).properties?.spec?.properties ?? {});
+  if (!hasPower(info.kind)) {
+    const kinds = view.registry.kinds().filter((k) => hasPower(k.kind)).map((k) => k.singular);
+    throw new UsageError(`${verb} works on kinds with spec.powerState (${kinds.join(', ')}); ${info.singular} has none`);
+  }
   const obj = mustGet(view, info.kind, name);
   const src = view.store.sourceOf(info.kind, obj.metadata.name);
   if (!src) throw new NotFoundError(`${info.kind} "${obj.metadata.name}" has no document in the specs directory to edit`);

@@ -5,7 +5,7 @@
 // last printed for that object (ages, which change by themselves, do not count). A spec file that
 // stops parsing deletes nothing (as in `up`, which keeps the last valid spec): its objects stay as
 // last shown, and spec errors are told on stderr as they appear and go.
-import { isAbsolute, join, relative, sep } from 'node:path';
+import { isAbsolute, relative, sep } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import { stringify } from 'yaml';
 import type { HostObject, SpecError } from '../api/types.js';

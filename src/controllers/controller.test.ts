@@ -353,6 +353,38 @@ describe('Controller: timeouts and stopping', () => {
     expect(ctx.controller.lastResult('VirtualMachine/a')?.result).toBe('error');
   });
 
+  it('does not run a key again while its timed-out reconcile still runs', async () => {
+    const first = deferred<ReconcileResult>();
+    let active = 0;
+    let most = 0;
+    let calls = 0;
+    const ctx = setup(
+      async () => {
+        calls++;
+        active++;
+        most = Math.max(most, active);
+        try {
+          return calls === 1 ? await first.promise : done(); // the first ignores its signal
+        } finally {
+          active--;
+        }
+      },
+      { reconcileTimeoutMs: 1000, workers: 2 },
+    );
+    ctx.controller.start();
+    ctx.controller.enqueue('VirtualMachine/a');
+    await ctx.clock.tick(1000); // timed out: an error, retried with backoff
+    expect(ctx.controller.lastResult('VirtualMachine/a')?.result).toBe('error');
+    await ctx.clock.tick(60_000); // the retry is due long since
+    await settle();
+    expect(calls).toBe(1); // …but waits for the first, which still runs
+    first.resolve(done());
+    await settle();
+    await ctx.controller.onIdle();
+    expect(calls).toBe(2);
+    expect(most).toBe(1);
+  });
+
   it('stop lets an in-flight reconcile finish within the timeout and skips queued keys', async () => {
     const ran: string[] = [];
     let signal: AbortSignal | undefined;

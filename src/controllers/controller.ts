@@ -104,6 +104,8 @@ export class Controller {
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly timeoutMs: number | undefined;
+  /** Reconciles that lost the race to their abort and may still run, by key. */
+  private readonly orphans = new Map<string, Promise<void>>();
   private readonly onTerminal: ControllerOptions['onTerminal'];
   private readonly jitter: (ms: number) => number;
   private readonly exists?: (key: string) => boolean;
@@ -249,7 +251,11 @@ export class Controller {
     });
   }
 
-  /** Run the reconciler under an AbortSignal; a timeout or stop() wins the race at once. */
+  /**
+   * Run the reconciler under an AbortSignal; a timeout or stop() wins the race at once. A reconcile
+   * that lost the race may still be running (it ignored its signal): the next run of the same key
+   * waits for it, so one key is never reconciled twice at the same time.
+   */
   private async run(key: string): Promise<Outcome> {
     const ac = new AbortController();
     this.inFlight.set(key, ac);
@@ -257,6 +263,15 @@ export class Controller {
       ac.signal.addEventListener('abort', () => reject(ac.signal.reason), { once: true });
     });
     aborted.catch(() => {}); // only observed through the race below
+    const orphan = this.orphans.get(key);
+    if (orphan) {
+      try {
+        await Promise.race([orphan, aborted]);
+      } catch (err) {
+        this.inFlight.delete(key);
+        return { ok: false, err };
+      }
+    }
     let timer: TimerHandle | undefined;
     if (this.timeoutMs !== undefined && this.timeoutMs > 0) {
       const ms = this.timeoutMs;
@@ -267,6 +282,16 @@ export class Controller {
     try {
       return { ok: true, result: await Promise.race([reconciling, aborted]) };
     } catch (err) {
+      if (ac.signal.aborted) {
+        const settled: Promise<void> = reconciling.then(
+          () => {},
+          () => {},
+        );
+        this.orphans.set(key, settled);
+        void settled.then(() => {
+          if (this.orphans.get(key) === settled) this.orphans.delete(key);
+        });
+      }
       return { ok: false, err };
     } finally {
       if (timer !== undefined) this.clock.clearTimeout(timer);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from './clock.js';
-import { COMBINED_PREFIX, EventRecorder, redact, type EventRecorderOptions, type HostEvent } from './events.js';
+import { COMBINED_PREFIX, EventRecorder, MAX_DROP_OBJECTS, redact, type EventRecorderOptions, type HostEvent } from './events.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -125,6 +125,15 @@ describe('EventRecorder: spam filter', () => {
     expect(warn('same')).toBeUndefined();
     expect(recorder.dropped('VirtualMachine/a')).toBe(7);
     expect(recorder.dropped()).toBe(7);
+  });
+
+  it('counts drops per object only up to a bound, the rest in the total', () => {
+    const { recorder, warn } = setup({ spamBurst: 0 });
+    for (let i = 0; i < MAX_DROP_OBJECTS + 50; i++) warn('x', `VirtualMachine/vm-${i}`);
+    expect(recorder.dropped('VirtualMachine/vm-0')).toBe(1);
+    expect(recorder.dropped(`VirtualMachine/vm-${MAX_DROP_OBJECTS + 10}`)).toBe(0);
+    expect(recorder.dropped()).toBe(MAX_DROP_OBJECTS + 50);
+    expect((recorder as unknown as { drops: Map<string, number> }).drops.size).toBe(MAX_DROP_OBJECTS);
   });
 
   it('takes configured numbers', () => {

@@ -70,6 +70,9 @@ export function redact(text: string, secrets: Iterable<string>): string {
   return text;
 }
 
+/** How many objects' spam drops are counted one by one. */
+export const MAX_DROP_OBJECTS = 1000;
+
 export class EventRecorder {
   private readonly clock: Clock;
   private readonly persistence: EventPersistence | undefined;
@@ -87,6 +90,7 @@ export class EventRecorder {
   private readonly similar = new Map<string, { messages: Set<string>; last: number }>();
   private readonly spam = new Map<string, { tokens: number; last: number }>();
   private readonly drops = new Map<string, number>();
+  private dropsElsewhere = 0;
   private readonly subscribers = new Set<(e: HostEvent) => void>();
   private nextId = 1;
   private saveTimer: TimerHandle | undefined;
@@ -114,7 +118,9 @@ export class EventRecorder {
   record(input: EventInput): HostEvent | undefined {
     const now = this.clock.now();
     if (!this.allow(input.object, now)) {
-      this.drops.set(input.object, (this.drops.get(input.object) ?? 0) + 1);
+      // Counted per object up to a bound; beyond it (objects come and go) in one total.
+      if (this.drops.has(input.object) || this.drops.size < MAX_DROP_OBJECTS) this.drops.set(input.object, (this.drops.get(input.object) ?? 0) + 1);
+      else this.dropsElsewhere++;
       return undefined;
     }
     const message = redact(input.message, this.secrets);
@@ -169,7 +175,7 @@ export class EventRecorder {
   /** Events the spam filter dropped, for one object or in total. */
   dropped(object?: string): number {
     if (object !== undefined) return this.drops.get(object) ?? 0;
-    let total = 0;
+    let total = this.dropsElsewhere;
     for (const n of this.drops.values()) total += n;
     return total;
   }

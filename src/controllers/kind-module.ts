@@ -83,10 +83,3 @@ export interface KindModule<Ports = unknown> {
   /** Extra CLI verbs (commander Commands), added beside the built-in ones. */
   commands?(ctx: KindCliContext): Command[];
 }
-
-/** The module of `kind`, or a clear error naming the kinds that exist. */
-export function moduleOf<P>(modules: readonly KindModule<P>[], kind: Kind): KindModule<P> {
-  const m = modules.find((x) => x.kind === kind);
-  if (!m) throw new Error(`no kind module for ${kind}; modules: ${modules.map((x) => x.kind).join(', ')}`);
-  return m;
-}

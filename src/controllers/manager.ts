@@ -78,7 +78,10 @@ export class Manager<Ports = unknown> {
     const dir = opts.stateDir;
     this.registry = opts.registry ?? loadSchemaRegistry();
     // A failed status write (full disk) goes to stateWrites, which reports and retries it.
-    this.store = new ObjectStore(new StateDirPersistence(dir), { onPersistError: (err, key) => this.stateWrites.failed(err, key) });
+    this.store = new ObjectStore(new StateDirPersistence(dir), {
+      onPersistError: (err, key) => this.stateWrites.failed(err, key),
+      onWatcherError: (err, e) => opts.log.warn(`a store watcher failed on ${e.type} ${e.object.kind}/${e.object.metadata.name}: ${err instanceof Error ? err.message : String(err)}`),
+    });
     this.events = new EventRecorder({
       persistence: { load: () => dir.readJson<HostEvent[]>('events.json') ?? [], save: (events) => dir.writeJson('events.json', events) },
       onSaveError: (err) => opts.log.warn(`cannot save events.json: ${(err as Error).message}`),

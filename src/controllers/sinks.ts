@@ -13,5 +13,3 @@ export interface Logger {
   error?(msg: string, fields?: LogFields): void;
   debug?(msg: string, fields?: LogFields): void;
 }
-
-export const silentLogger: Logger = { info() {}, warn() {} };

@@ -104,10 +104,8 @@ export function parseFieldPath(field: string): FieldPath {
   return out;
 }
 
-/** `file:line:col field: message` — the one-line form used in events and the CLI. */
-export function formatSpecError(e: SpecError): string {
-  return `${e.file}:${e.line}:${e.col} ${e.field ? `${e.field}: ` : ''}${e.message}`;
-}
+// One format for a spec error everywhere (CLI, up, events): the object model's (src/api/spec-error.ts).
+export { formatSpecError } from '../api/spec-error.js';
 
 function cleanYamlMessage(message: string): string {
   // yaml appends " at line L, column C:" and a code frame; the position is reported separately.

@@ -132,4 +132,14 @@ describe('ObjectStore watch', () => {
     store.applySpec(vm('a', {}));
     expect(seen).toEqual(['a']);
   });
+
+  it('reports a throwing watcher instead of dropping its error', () => {
+    const reported: string[] = [];
+    const store = new ObjectStore(new MemoryPersistence(), { onWatcherError: (err, e) => reported.push(`${e.type} ${e.object.metadata.name}: ${(err as Error).message}`) });
+    store.watch(() => {
+      throw new Error('boom');
+    });
+    store.applySpec(vm('a', {}));
+    expect(reported).toEqual(['ADDED a: boom']);
+  });
 });

@@ -109,6 +109,8 @@ export interface StoreOptions {
   onPersistError?: (err: unknown, key: string) => void;
   /** First resourceVersion; defaults to a time-based value so a watcher's RV from an earlier process is never mistaken for a current one. */
   initialResourceVersion?: number;
+  /** A watcher threw: the store goes on, and says so here (default: one line on stderr). */
+  onWatcherError?: (err: unknown, event: WatchEvent) => void;
 }
 
 export class ObjectStore {
@@ -129,6 +131,7 @@ export class ObjectStore {
     this.now = opts.now ?? (() => new Date());
     this.rv = opts.initialResourceVersion ?? Date.now() * 1000;
     this.onPersistError = opts.onPersistError;
+    this.onWatcherError = opts.onWatcherError ?? ((err, e) => console.error(`store watcher failed on ${e.type} ${e.object.kind}/${e.object.metadata.name}: ${err instanceof Error ? err.message : String(err)}`));
   }
 
   /** How many objects have changes not yet on disk (their save failed). */
@@ -171,6 +174,8 @@ export class ObjectStore {
     const { resourceVersion: _rv, ...metadata } = object.metadata;
     return { apiVersion: object.apiVersion, kind: object.kind, metadata, spec: object.spec, specHash: entry.specHash, status: object.status };
   }
+
+  private readonly onWatcherError: (err: unknown, event: WatchEvent) => void;
 
   /** Loads what the last run knew. Objects whose spec is gone from disk are found by the source after its first scan. */
   restore(): number {
@@ -228,7 +233,7 @@ export class ObjectStore {
         ...(input.metadata.labels ? { labels: input.metadata.labels } : {}),
         ...(input.metadata.annotations ? { annotations: input.metadata.annotations } : {}),
       };
-      this.commit(key, { object: this.build(input, metadata, undefined), specHash, source }, 'ADDED', true);
+      this.commit(key, { object: this.build(input, metadata, undefined), specHash, source }, 'ADDED');
       return 'created';
     }
     entry.source = source ?? entry.source;
@@ -242,7 +247,7 @@ export class ObjectStore {
       annotations: input.metadata.annotations,
       generation: (old.metadata.generation ?? 1) + (sameSpec ? 0 : 1),
     };
-    this.commit(key, { ...entry, object: this.build(input, metadata, old.status), specHash }, 'MODIFIED', true);
+    this.commit(key, { ...entry, object: this.build(input, metadata, old.status), specHash }, 'MODIFIED');
     return 'updated';
   }
 
@@ -252,7 +257,7 @@ export class ObjectStore {
     const entry = this.entries.get(key);
     if (!entry || entry.object.metadata.deletionTimestamp) return false;
     const object = { ...entry.object, metadata: { ...entry.object.metadata, deletionTimestamp: this.now().toISOString() } };
-    this.commit(key, { ...entry, object: freeze(object) }, 'MODIFIED', true);
+    this.commit(key, { ...entry, object: freeze(object) }, 'MODIFIED');
     return true;
   }
 
@@ -275,7 +280,7 @@ export class ObjectStore {
     if (!entry) return false;
     if (canonicalJson(entry.object.status ?? {}) === canonicalJson(status)) return false;
     const object: HostObject = { ...entry.object, status: structuredClone(status) };
-    this.commit(key, { ...entry, object: freeze(object) }, 'MODIFIED', true);
+    this.commit(key, { ...entry, object: freeze(object) }, 'MODIFIED');
     return true;
   }
 
@@ -319,12 +324,12 @@ export class ObjectStore {
     return freeze({ apiVersion: input.apiVersion, kind: input.kind, metadata, spec: input.spec, ...(status ? { status } : {}) });
   }
 
-  private commit(key: string, entry: Entry, type: WatchEventType, persist: boolean): void {
+  private commit(key: string, entry: Entry, type: WatchEventType): void {
     const rv = ++this.rv;
     const object = freeze({ ...entry.object, metadata: { ...entry.object.metadata, resourceVersion: String(rv) } });
     const next = { ...entry, object };
     this.entries.set(key, next);
-    if (persist) this.persist(key, () => this.persistence.save(this.recordOf(next)), true);
+    this.persist(key, () => this.persistence.save(this.recordOf(next)), true);
     this.emit({ type, object, resourceVersion: rv });
   }
 
@@ -335,8 +340,13 @@ export class ObjectStore {
     for (const l of this.listeners) {
       try {
         l(e);
-      } catch {
-        // A broken watcher must not break the store or the other watchers.
+      } catch (err) {
+        // A broken watcher must not break the store or the other watchers, nor fail unseen.
+        try {
+          this.onWatcherError(err, e);
+        } catch {
+          /* the reporter itself failed: nothing better to do */
+        }
       }
     }
   }

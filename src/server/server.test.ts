@@ -763,3 +763,31 @@ describe('request body limit over a real socket (issue 14 item 6)', () => {
     }
   });
 });
+
+describe('kind modules in the API', () => {
+  it('serves each kind\'s references with /kinds and mounts the routes a kind brings, for its own objects only', async () => {
+    const f = fixture();
+    f.store.applySpec(vm('a'), { file: 'a.yaml', line: 1, col: 1 });
+    const seen: string[] = [];
+    f.ctx.kinds = [
+      {
+        kind: 'VirtualMachine',
+        shortNames: ['vm'],
+        crdFile: 'virtualmachine.yaml',
+        references: [{ path: 'spec.base', kind: 'VirtualMachine' }],
+        conditions: {},
+        workers: () => 1,
+        createReconciler: () => async () => ({ kind: 'done' }),
+        routes: [{ method: 'POST', path: 'snapshot', handle: (obj) => (seen.push(obj.metadata.name), { status: 202, body: { snapshot: obj.metadata.name } }) }],
+      },
+    ];
+    const api = createApi(f.ctx, { requireToken: false, uiDir: join(f.root, 'ui') });
+    const kinds = (await (await api.request('/api/v1/kinds')).json()) as { items: { kind: string; references: unknown[] }[] };
+    expect(kinds.items.find((k) => k.kind === 'VirtualMachine')?.references).toEqual([{ path: 'spec.base', kind: 'VirtualMachine' }]);
+    const res = await api.request('/api/v1/virtualmachines/a/snapshot', { method: 'POST', headers: { 'x-hostplane-request': '1' } });
+    expect(res.status).toBe(202);
+    expect(await res.json()).toEqual({ snapshot: 'a' });
+    expect(seen).toEqual(['a']);
+    expect((await api.request('/api/v1/virtualmachines/nope/snapshot', { method: 'POST', headers: { 'x-hostplane-request': '1' } })).status).toBe(404);
+  });
+});

@@ -33,10 +33,22 @@ function allReady(l: Lab): boolean {
   return NAMES.every((n) => getCondition(store.get('VirtualMachine', n)?.status?.conditions, 'Ready')?.status === 'True');
 }
 
-function up(l: Lab): UpProcess {
-  const p = startUp(['--specs', l.specsDir, '--state', l.stateDir.root, '--provider', 'sim', '--listen', 'off', '--sim-scale', '0.3', '--grace', '500ms', '--poll', '1s']);
+function up(l: Lab, listen = 'off'): UpProcess {
+  const p = startUp(['--specs', l.specsDir, '--state', l.stateDir.root, '--provider', 'sim', '--listen', listen, '--sim-scale', '0.3', '--grace', '500ms', '--poll', '1s']);
   procs.push(p);
   return p;
+}
+
+/** Resolves once the `up` behind `apiUrl` has finished a reconcile of every VM in `names`. */
+async function reconciledOnce(apiUrl: string, names: string[]): Promise<void> {
+  await waitFor(
+    async () => {
+      const infos = await Promise.all(names.map(async (n) => (await (await fetch(`${apiUrl}/api/v1/virtualmachines/${n}/reconcile`)).json()) as { lastReconcile: unknown }));
+      return infos.every((i) => i.lastReconcile !== null);
+    },
+    30_000,
+    `a finished reconcile of ${names.join(', ')}`,
+  );
 }
 
 describe('hostplane up (separate process, sim host)', () => {
@@ -55,9 +67,11 @@ describe('hostplane up (separate process, sim host)', () => {
     const incarnations = NAMES.map((n) => loadWorld(l.stateDir).vms[n].incarnation);
     await second.kill9();
 
-    const third = up(l);
-    await third.waitForOutput('reconciling');
-    await new Promise((r) => setTimeout(r, 1_500));
+    // The restarted process must have looked at every VM before "nothing changed" means anything.
+    const third = up(l, '127.0.0.1:0');
+    await third.waitForOutput(/api: +http:\/\/127\.0\.0\.1:\d+\/api\/v1/);
+    const apiUrl = /api: +(http:\/\/127\.0\.0\.1:\d+)\/api\/v1/.exec(third.output())![1]!;
+    await reconciledOnce(apiUrl, NAMES);
     expect(NAMES.map((n) => persisted(l).get('VirtualMachine', n)!.metadata.uid)).toEqual(uids);
     const world = loadWorld(l.stateDir);
     expect(Object.keys(world.vms).sort()).toEqual(NAMES);

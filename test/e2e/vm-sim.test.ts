@@ -208,7 +208,8 @@ describe('VirtualMachine on the sim host', () => {
     sim = await startSim(lab, { graceMs: 800 });
     await waitReady(sim.manager, ['a', 'b', 'c']);
     lab.remove('c.yaml');
-    await new Promise((r) => setTimeout(r, 300));
+    // The source has seen the removal (its grace period runs): only now does "still there" say something.
+    await waitFor(() => sim!.manager.source.pendingDeletions().includes('VirtualMachine/c'), 5_000, 'c pending deletion');
     expect(sim.provider.vm('c')).toBeDefined();
     await waitFor(() => !sim!.provider.vm('c') && !sim!.manager.store.get('VirtualMachine', 'c'), 10_000, 'c deleted');
     expect(new VmRecords(lab.stateDir).get('c')).toBeUndefined();
@@ -417,6 +418,38 @@ describe('VirtualMachine on the sim host', () => {
     expect(commands.map((l) => l.split(' ').slice(1, 3).join(' '))).toEqual(['create ok', 'start failed:', 'start ok']);
     expect(commands[0]).toMatch(/create ok \(\d+ ms\) image=\S+ cpu=2 memory=\S+ disk=\d+Gi network=shared$/);
     expect(commands[1]).toContain('injected: start failed');
+  });
+
+  it('answers unless probes from the simulated guest: a command whose probe holds is skipped, the others run', async () => {
+    const commands = [
+      { name: 'marker', run: 'printf ok > /var/tmp/marker', unless: 'test -f /var/tmp/marker' },
+      { name: 'after-marker', run: 'echo never', unless: 'test -f /var/tmp/marker' },
+      { name: 'nginx', run: 'apt-get install -y nginx', unless: 'dpkg -s nginx >/dev/null 2>&1' },
+    ];
+    lab = makeLab({ 'u.yaml': vmDoc('u', { provision: { commands } }) });
+    sim = await startSim(lab);
+    await waitReady(sim.manager, ['u']);
+    const steps = sim.manager.store.get('VirtualMachine', 'u')!.status!.provisioned as { step: string; outcome: string }[];
+    expect(steps.map((s) => [s.step, s.outcome])).toEqual([
+      ['command/marker', 'Succeeded'],
+      ['command/after-marker', 'Skipped'],
+      ['command/nginx', 'Succeeded'],
+    ]);
+  });
+
+  it('reports a missing password secret as InvalidSecret (Stalled), and goes on once the secret exists', async () => {
+    lab = makeLab({ 's.yaml': vmDoc('s', { ssh: { passwordSecret: 'lab-pass' } }) });
+    sim = await startSim(lab);
+    const cond = (type: string) => getCondition(sim!.manager.store.get('VirtualMachine', 's')?.status?.conditions, type);
+    await waitFor(() => cond('Stalled')?.status === 'True', 10_000, 'Stalled on the missing secret');
+    expect(cond('Stalled')?.reason).toBe('InvalidSecret');
+    expect(cond('Stalled')?.message).toMatch(/secret "lab-pass" not found/);
+    expect(cond('GuestReachable')?.reason).not.toBe('SSHUnreachable');
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(lab.stateDir.path('secrets'), { recursive: true });
+    writeFileSync(lab.stateDir.path('secrets', 'lab-pass'), 'hunter2-hunter2', { mode: 0o600 });
+    await waitReady(sim.manager, ['s']);
+    expect(cond('Stalled')).toBeUndefined();
   });
 });
 

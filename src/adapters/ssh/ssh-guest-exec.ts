@@ -6,7 +6,6 @@ import { StringDecoder } from 'node:string_decoder';
 import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
 import {
   GuestError,
-  type GuestErrorCode,
   type GuestExec,
   type GuestTarget,
   type RunOptions,
@@ -14,6 +13,7 @@ import {
 } from '../../ports/guest-exec.js';
 import { KnownHostsStore, type PinDecision } from './known-hosts.js';
 import { remoteCommand, renderStdinScript, renderUploadScript } from './script.js';
+import { appendTail, finalTail } from './tail.js';
 
 export interface SshGuestExecOptions {
   /** Directory for pinned host keys (created 0700; files 0600). */
@@ -117,6 +117,7 @@ class SshGuestExec implements GuestExec {
   }
 
   forget(vmKey: string): void {
+    this.connectCount.delete(vmKey); // a forgotten VM's count would otherwise stay for good
     const entry = this.pool.get(vmKey);
     if (entry) this.drop(entry, 'forgotten');
   }
@@ -271,8 +272,8 @@ class SshGuestExec implements GuestExec {
       let settled = false;
       const emit = (chunk: string, stream: 'stdout' | 'stderr') => {
         if (!chunk) return;
-        if (stream === 'stdout') stdout += chunk;
-        else stderr += chunk;
+        if (stream === 'stdout') stdout = appendTail(stdout, chunk);
+        else stderr = appendTail(stderr, chunk);
         if (onOutput) {
           try {
             onOutput(chunk, stream);
@@ -321,7 +322,7 @@ class SshGuestExec implements GuestExec {
           if (code === undefined) {
             reject(new GuestError('Unreachable', `session on ${targetLabel(target)} closed without an exit status`));
           } else {
-            resolve({ code, stdout, stderr });
+            resolve({ code, stdout: finalTail(stdout), stderr: finalTail(stderr) });
           }
         });
       });

@@ -47,3 +47,20 @@ describe('VM provider command log', () => {
     expect(readFileSync(file, 'utf8')).toMatch(/^\S+Z delete ok \(1 ms\)\n$/);
   });
 });
+
+describe('the injected clock', () => {
+  const at = new Date('2030-05-06T07:08:09.000Z');
+  it('stamps command log lines with it', () => {
+    const d = dir();
+    new VmCommandLog(d, (t) => t, () => at).record('delete', ['a'], 5);
+    expect(readFileSync(vmCommandLogFile(d, 'a'), 'utf8')).toMatch(/^2030-05-06T07:08:09\.000Z delete ok/);
+  });
+
+  it('stamps ownership records with it', async () => {
+    const { VmRecords } = await import('./records.js');
+    const records = new VmRecords(dir(), () => at);
+    const pending = records.markCreatePending('a', { providerName: 'a', provider: 'sim', objectUid: 'u' });
+    expect(pending.requestedAt).toBe(at.toISOString());
+    expect(records.markCreated('a', pending, 'i1').createdAt).toBe(at.toISOString());
+  });
+});

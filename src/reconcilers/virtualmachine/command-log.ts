@@ -52,13 +52,14 @@ export class VmCommandLog {
   constructor(
     private readonly dir: StateDir,
     private readonly redact: (text: string) => string = (t) => t,
+    private readonly now: () => Date = () => new Date(),
   ) {}
 
   record(cmd: string, args: unknown[], ms: number, error?: unknown): void {
     const d = describeCommand(cmd, args);
     if (!d) return;
     const outcome = error === undefined ? 'ok' : `failed: ${firstLine(error)}`;
-    const line = `${new Date().toISOString()} ${cmd} ${outcome} (${Math.round(ms)} ms)${d.what.trim() ? ` ${d.what.trim()}` : ''}\n`;
+    const line = `${this.now().toISOString()} ${cmd} ${outcome} (${Math.round(ms)} ms)${d.what.trim() ? ` ${d.what.trim()}` : ''}\n`;
     try {
       this.dir.ensure('logs', 'VirtualMachine');
       appendRotating(vmCommandLogFile(this.dir, d.vm), this.redact(line), MAX_BYTES);

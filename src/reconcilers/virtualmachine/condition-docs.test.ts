@@ -58,3 +58,12 @@ describe('VirtualMachine conditions documentation', () => {
     expect(missing).toEqual([]);
   });
 });
+
+describe('VirtualMachine condition vocabulary (conditions.ts)', () => {
+  it('holds every reason the reconciler can set', async () => {
+    const { VM_CONDITION_REASONS } = await import('./conditions.js');
+    const vocabulary = new Set<string>(Object.values(VM_CONDITION_REASONS).flat());
+    const outside = [...reasonsInCode()].filter(([r]) => !vocabulary.has(r)).map(([r, from]) => `${r} (${from})`);
+    expect(outside).toEqual([]);
+  });
+});

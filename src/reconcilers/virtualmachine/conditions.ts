@@ -21,4 +21,5 @@ export const VM_CONDITION_REASONS = {
   UpToDate: ['UpToDate', 'RestartPending', 'InsufficientHostCPU', 'InsufficientHostMemory', 'DiskShrinkRefused'],
   Reconciling: ['Progressing', ...VM_STEP_REASONS],
   Stalled: ['InvalidSpec', 'InvalidSecret', 'NameConflict'],
+  Suspended: ['Suspended'],
 } as const satisfies Record<string, readonly string[]>;

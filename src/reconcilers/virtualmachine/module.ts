@@ -47,7 +47,8 @@ export const virtualMachineModule: KindModule<VmPorts> = {
   createReconciler(rt, ports, options) {
     const o = (options ?? {}) as VmOptions;
     const providerMetrics = providerCommandMetrics(rt.metrics);
-    const commandLog = new VmCommandLog(rt.stateDir, rt.redact);
+    const now = () => new Date(rt.clock.now());
+    const commandLog = new VmCommandLog(rt.stateDir, rt.redact, now);
     const provider = observedProvider(ports.provider, (cmd, args, ms, error) => {
       providerMetrics.observe(ports.provider.name, cmd, ms / 1000, error !== undefined);
       commandLog.record(cmd, args, ms, error);
@@ -57,13 +58,13 @@ export const virtualMachineModule: KindModule<VmPorts> = {
       provider,
       guest: ports.guest,
       observer: new VmObserver(provider, o.observeMaxAgeMs ?? 2_000),
-      records: new VmRecords(rt.stateDir),
+      records: new VmRecords(rt.stateDir, now),
       capacity: rt.capacity,
       secrets: ports.secrets,
       events: rt.events,
       stateDir: rt.stateDir,
       log: rt.log,
-      now: () => new Date(rt.clock.now()),
+      now,
       pollIntervalMs: o.pollIntervalMs ?? 30_000,
       ipWaitSeconds: o.ipWaitSeconds ?? 2,
       stopTimeoutSeconds: o.stopTimeoutSeconds ?? 30,

@@ -19,6 +19,11 @@ export class VmObserver {
     return this.listFresh();
   }
 
+  /** VMs whose last change no list has answered yet (diagnostics, tests). */
+  get pendingChanges(): number {
+    return this.changedAt.size;
+  }
+
   /** Call after changing a VM: its next observation must come from a newer list. */
   changed(name: string): void {
     this.changedAt.set(name, this.now());
@@ -35,6 +40,8 @@ export class VmObserver {
       (list) => {
         const vms = new Map(list.map((v) => [v.name, v]));
         if (!this.snapshot || this.snapshot.at <= startedAt) this.snapshot = { at: startedAt, vms };
+        // A change older than this list is answered by it: forget it, so the map does not keep every VM ever changed.
+        for (const [n, at] of this.changedAt) if (at < startedAt) this.changedAt.delete(n);
         return vms;
       },
     );

@@ -4,8 +4,15 @@ import { canonicalHash } from '../../controllers/canonical.js';
 import { shq } from '../../ports/shell.js';
 import type { VmSpec } from './spec.js';
 
+/** A file sent through the guest port's upload before a script runs (never inside the script text). */
+export interface StagedFile {
+  path: string;
+  content: string;
+  mode: number;
+}
+
 export type ProvisionAction =
-  | { kind: 'script'; script: string }
+  | { kind: 'script'; script: string; files?: StagedFile[] }
   | { kind: 'upload'; path: string; content: string; mode: number; owner?: string }
   | { kind: 'command'; run: string; unless?: string };
 
@@ -28,7 +35,7 @@ export function renderProvisionSteps(spec: VmSpec, incarnation: string): Provisi
   const p = spec.provision ?? {};
   const steps: Omit<ProvisionStep, 'hash'>[] = [];
   if (p.hostname) steps.push({ name: 'hostname', action: { kind: 'script', script: hostnameScript(p.hostname) } });
-  for (const u of p.users ?? []) steps.push({ name: `user/${u.name}`, action: { kind: 'script', script: userScript(u) } });
+  for (const u of p.users ?? []) steps.push({ name: `user/${u.name}`, action: userAction(u) });
   if (p.packages?.length) steps.push({ name: 'packages', action: { kind: 'script', script: packagesScript(p.packages) } });
   for (const f of p.files ?? []) {
     steps.push({ name: `file/${f.path}`, action: { kind: 'upload', path: f.path, content: f.content, mode: Number.parseInt(f.mode ?? '0644', 8), owner: f.owner } });
@@ -54,22 +61,37 @@ function hostnameScript(name: string): string {
   ].join('\n');
 }
 
-function userScript(u: { name: string; groups?: string[]; sudo?: boolean; shell?: string; authorizedKeys?: string[] }): string {
+/** A spec whose provisioning cannot be rendered safely; a person must change it. */
+export class InvalidProvisionError extends Error {
+  override readonly name = 'InvalidProvisionError';
+}
+
+type ProvisionUser = { name: string; groups?: string[]; sudo?: boolean; shell?: string; authorizedKeys?: string[] };
+
+function userAction(u: ProvisionUser): ProvisionAction {
+  const keys = u.authorizedKeys ?? [];
+  // A key is one line: anything else would add lines to authorized_keys that nobody reviewed.
+  const bad = keys.find((k) => /[\r\n]/.test(k));
+  if (bad !== undefined) throw new InvalidProvisionError(`spec.provision.users[${JSON.stringify(u.name)}].authorizedKeys: a key must be one line; this one has ${bad.split(/\r?\n|\r/).length} lines (${JSON.stringify(bad.slice(0, 40))}…)`);
+  if (!keys.length) return { kind: 'script', script: userScript(u) };
+  // The keys travel as a file through the guest port's upload, never as script text.
+  const staged = `/var/tmp/hostplane-authorized-keys-${canonicalHash(u.name).slice(0, 16)}`;
+  return { kind: 'script', script: userScript(u, staged), files: [{ path: staged, content: `${keys.join('\n')}\n`, mode: 0o600 }] };
+}
+
+function userScript(u: ProvisionUser, stagedKeys?: string): string {
   const n = shq(u.name);
   const lines = ['set -eu', `if ! id -u ${n} >/dev/null 2>&1; then useradd -m -s ${shq(u.shell ?? '/bin/bash')} ${n}; fi`];
   for (const g of u.groups ?? []) lines.push(`getent group ${shq(g)} >/dev/null || groupadd ${shq(g)}`, `usermod -aG ${shq(g)} ${n}`);
   if (u.sudo) {
     lines.push(`printf '%s ALL=(ALL) NOPASSWD:ALL\\n' ${n} > /etc/sudoers.d/90-hostplane-${u.name}`, `chmod 0440 /etc/sudoers.d/90-hostplane-${u.name}`);
   }
-  if (u.authorizedKeys?.length) {
+  if (stagedKeys) {
     lines.push(
       `home=$(getent passwd ${n} | cut -d: -f6)`,
       'install -d -m 0700 -o ' + n + ' "$home/.ssh"',
-      `cat > "$home/.ssh/authorized_keys" <<'HOSTPLANE_KEYS'`,
-      ...u.authorizedKeys,
-      'HOSTPLANE_KEYS',
-      `chown ${n} "$home/.ssh/authorized_keys"`,
-      'chmod 0600 "$home/.ssh/authorized_keys"',
+      `install -m 0600 -o ${n} ${shq(stagedKeys)} "$home/.ssh/authorized_keys"`,
+      `rm -f ${shq(stagedKeys)}`,
     );
   }
   return lines.join('\n');

@@ -6,7 +6,7 @@ import { runChain, writeStatus, TerminalError, type ChainOutcome } from '../../c
 import type { VmDeps, VmScope } from './scope.js';
 import type { ReconcileResult } from '../../controllers/controller.js';
 import { readVmSpec } from './spec.js';
-import { computeVmStatus } from './status.js';
+import { computeVmStatus, suspendedStatus } from './status.js';
 import { vmDeleteSteps, vmSteps } from './steps.js';
 
 
@@ -26,7 +26,10 @@ export function createVmReconciler(deps: VmDeps) {
     if (kind !== 'VirtualMachine') throw new Error(`not a VirtualMachine key: ${key}`);
     const object = deps.store.get(kind as Kind, name);
     if (!object) return { kind: 'done' };
-    if (object.spec.suspend === true && !object.metadata.deletionTimestamp) return { kind: 'done' };
+    if (object.spec.suspend === true && !object.metadata.deletionTimestamp) {
+      deps.store.updateStatus(kind, name, suspendedStatus(object, deps.now()));
+      return { kind: 'done' };
+    }
     const scope: VmScope = { deps, object, key: objectKey(kind, name), spec: readVmSpec(object.spec) };
 
     if (object.metadata.deletionTimestamp) {

@@ -29,7 +29,10 @@ export class VmRecords {
   /** Records that exist but cannot be read (damaged JSON, missing fields): name → why. */
   private readonly damaged = new Map<string, string>();
 
-  constructor(private readonly dir: StateDir) {}
+  constructor(
+    private readonly dir: StateDir,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
 
   get(name: string): VmRecord | undefined {
     return this.loaded().get(name);
@@ -46,7 +49,7 @@ export class VmRecords {
   }
 
   markCreatePending(name: string, rec: Omit<VmRecord, 'phase' | 'requestedAt'>): VmRecord {
-    const r: VmRecord = { ...rec, phase: 'CreatePending', requestedAt: new Date().toISOString() };
+    const r: VmRecord = { ...rec, phase: 'CreatePending', requestedAt: this.now().toISOString() };
     this.dir.writeJson(this.file(name), r, { durable: true });
     this.loaded().set(name, r);
     this.damaged.delete(name);
@@ -54,7 +57,7 @@ export class VmRecords {
   }
 
   markCreated(name: string, rec: VmRecord, incarnation?: string): VmRecord {
-    const r: VmRecord = { ...rec, phase: 'Created', incarnation, createdAt: new Date().toISOString() };
+    const r: VmRecord = { ...rec, phase: 'Created', incarnation, createdAt: this.now().toISOString() };
     this.dir.writeJson(this.file(name), r, { durable: true });
     this.loaded().set(name, r);
     return r;

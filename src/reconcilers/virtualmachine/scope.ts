@@ -12,6 +12,7 @@ import type { VmObserver } from './observer.js';
 import type { ProvisionRecord } from './provision.js';
 import type { VmRecord, VmRecords } from './records.js';
 import type { VmSpec } from './spec.js';
+import type { Classified } from './classify.js';
 import { vmLogPath } from './log-files.js';
 
 export interface VmDeps {
@@ -45,11 +46,8 @@ export interface VmScope {
   record?: VmRecord;
   /** Facts gathered by the steps, read by the status computation. */
   admission?: Admission;
-  createdNow?: boolean;
-  recreated?: boolean;
-  /** Resources differ but the VM is not restarted: why (RestartPending, InsufficientHostMemory …). */
-  restartPending?: { reason: string; message: string };
-  diskShrinkRefused?: string;
+  /** What the observation means (set by observe, again after a create): the steps act on it. */
+  classified?: Classified;
   endpoint?: GuestEndpoint;
   ip?: string;
   previousIp?: string;

@@ -6,7 +6,7 @@ import type { ObservedVm } from '../../ports/vm-provider.js';
 import type { ChainOutcome } from '../../controllers/framework.js';
 import type { VmDeps, VmScope } from './scope.js';
 import { readVmSpec } from './spec.js';
-import { computeVmStatus, mibQuantity } from './status.js';
+import { computeVmStatus, mibQuantity, suspendedStatus } from './status.js';
 
 function scope(observed: ObservedVm | undefined, prevStatus?: ObjectStatus): VmScope {
   const object: HostObject = {
@@ -47,4 +47,24 @@ describe('computeVmStatus: status.observed', () => {
     [512, '512Mi'],
     [0, '0Mi'],
   ])('writes %i MiB as %s', (mib, q) => expect(mibQuantity(mib)).toBe(q));
+});
+
+describe('a suspended VM', () => {
+  const now = new Date('2026-01-01T00:00:00Z');
+  const ready = { type: 'Ready', status: 'True' as const, reason: 'Ready', message: 'VM is running', lastTransitionTime: '2025-12-31T00:00:00Z', observedGeneration: 1 };
+  it('gets a Suspended condition and keeps what was last observed', () => {
+    const s = scope({ name: 'a', state: 'running' }, { phase: 'Running', conditions: [ready] });
+    const status = suspendedStatus(s.object, now);
+    expect(status.phase).toBe('Running');
+    expect(status.conditions?.map((c) => [c.type, c.status, c.reason])).toEqual([
+      ['Ready', 'True', 'Ready'],
+      ['Suspended', 'True', 'Suspended'],
+    ]);
+  });
+
+  it('loses the Suspended condition once it is reconciled again', () => {
+    const suspended = suspendedStatus(scope(undefined, { conditions: [ready] }).object, now);
+    const status = computeVmStatus(scope({ name: 'a', state: 'running' }, suspended), completed);
+    expect(status.conditions?.some((c) => c.type === 'Suspended')).toBe(false);
+  });
 });

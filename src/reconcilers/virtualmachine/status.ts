@@ -1,13 +1,24 @@
 // The one place VirtualMachine status is computed (Cluster API's _status.go): from the scope and
 // the chain's outcome, every owned condition is set, then Ready and the phase are derived.
-import type { ObjectStatus } from '../../api/types.js';
+import type { HostObject, ObjectStatus } from '../../api/types.js';
 import { mibQuantity } from '../../api/quantity.js';
 export { mibQuantity };
 import type { ObservedVm, VmPowerState } from '../../ports/vm-provider.js';
 import { ConditionSet, type ChainOutcome } from '../../controllers/framework.js';
 import type { VmScope } from './scope.js';
 
-export const VM_CONDITIONS = ['Ready', 'Created', 'Running', 'Addressed', 'GuestReachable', 'Provisioned', 'UpToDate', 'Reconciling', 'Stalled'] as const;
+export const VM_CONDITIONS = ['Ready', 'Created', 'Running', 'Addressed', 'GuestReachable', 'Provisioned', 'UpToDate', 'Reconciling', 'Stalled', 'Suspended'] as const;
+
+/**
+ * A suspended VM: hostplane does not act on it, and says so in a Suspended condition; the other
+ * conditions keep what was last observed (Flux's suspend).
+ */
+export function suspendedStatus(object: HostObject, now: Date): ObjectStatus {
+  const prev = object.status ?? {};
+  const c = new ConditionSet(prev.conditions, object.metadata.generation ?? 1, now);
+  c.setOrRemove(true, { type: 'Suspended', reason: 'Suspended', message: 'spec.suspend is true: hostplane does not act on this VM until it is false again' });
+  return { ...prev, conditions: c.toArray(VM_CONDITIONS) };
+}
 
 export function computeVmStatus(s: VmScope, outcome: ChainOutcome): ObjectStatus {
   const prev = s.object.status ?? {};
@@ -62,13 +73,16 @@ export function computeVmStatus(s: VmScope, outcome: ChainOutcome): ObjectStatus
   else c.set({ type: 'Provisioned', status: 'Unknown', reason: 'Pending', message: 'provisioning runs once SSH answers' });
 
   // UpToDate
-  if (s.restartPending) c.set({ type: 'UpToDate', status: 'False', reason: s.restartPending.reason, message: s.restartPending.message });
-  else if (s.diskShrinkRefused) c.set({ type: 'UpToDate', status: 'False', reason: 'DiskShrinkRefused', message: s.diskShrinkRefused });
+  const resize = s.classified?.resize;
+  if (resize?.kind === 'restartPending') c.set({ type: 'UpToDate', status: 'False', reason: 'RestartPending', message: `resources changed (${resize.changes.join(', ')}); restartPolicy Never keeps the VM running until it is restarted` });
+  else if (resize?.kind === 'heldForCapacity') c.set({ type: 'UpToDate', status: 'False', reason: resize.reason, message: `resources changed (${resize.changes.join(', ')}) but the host cannot take them: ${resize.message}; the VM keeps running at its current size` });
+  else if (s.classified?.diskShrinkRefused) c.set({ type: 'UpToDate', status: 'False', reason: 'DiskShrinkRefused', message: s.classified.diskShrinkRefused });
   else c.set({ type: 'UpToDate', status: 'True', reason: 'UpToDate', message: 'VM resources match the spec' });
 
   // Reconciling / Stalled: abnormal-true, present only when True (Flux/kstatus).
   const terminal = !!stop?.terminal;
   c.setOrRemove(!outcome.completed && !terminal, { type: 'Reconciling', reason: stop?.reason ?? 'Progressing', message: stop ? `${stop.step}: ${stop.message}` : 'reconciling' });
+  c.setOrRemove(false, { type: 'Suspended', reason: 'Suspended', message: '' }); // reconciling again: no longer suspended
   c.setOrRemove(terminal, { type: 'Stalled', reason: stop?.reason ?? 'Stalled', message: stop?.message ?? '' });
 
   // Ready: converged to the spec.
@@ -80,7 +94,7 @@ export function computeVmStatus(s: VmScope, outcome: ChainOutcome): ObjectStatus
     c.set({ type: 'Ready', status: 'True', reason: 'Stopped', message: 'VM is stopped, as spec.powerState asks' });
     phase = 'Stopped';
   } else if (outcome.completed) {
-    c.set({ type: 'Ready', status: 'True', reason: 'Ready', message: `VM is running at ${s.ip ?? 'unknown address'}${s.restartPending ? ' (restart pending)' : ''}` });
+    c.set({ type: 'Ready', status: 'True', reason: 'Ready', message: `VM is running at ${s.ip ?? 'unknown address'}${resize?.kind === 'restartPending' || resize?.kind === 'heldForCapacity' ? ' (restart pending)' : ''}` });
     phase = 'Running';
   } else {
     c.set({ type: 'Ready', status: 'False', reason: stop?.reason ?? 'Progressing', message: stop?.message ?? 'reconciling' });

@@ -6,15 +6,16 @@ import ssh2 from 'ssh2';
 import type { GuestTarget } from '../../ports/guest-exec.js';
 import { GuestError } from '../../ports/guest-exec.js';
 import { shq } from '../../ports/shell.js';
-import { ProviderError, type ObservedVm } from '../../ports/vm-provider.js';
+import { ProviderError } from '../../ports/vm-provider.js';
 import { redact } from '../../controllers/events.js';
 import { appendRotating, rotateIfLarger } from '../../controllers/log-file.js';
 import { StepError, TerminalError, errorMessage, proceed, waitFor, type Step } from '../../controllers/framework.js';
 import { DEFAULT_CRASH_LOOP, recordUnexpectedStop } from './crash-loop.js';
-import { pendingSteps, renderProvisionSteps, type ProvisionRecord } from './provision.js';
+import { InvalidProvisionError, pendingSteps, renderProvisionSteps, type ProvisionRecord } from './provision.js';
 import type { VmRecord } from './records.js';
 import { vmLogFile, type VmScope } from './scope.js';
 import { toGiB, toMiB } from './spec.js';
+import { classifyVm, replaced, type VmState } from './classify.js';
 
 const name = (s: VmScope) => s.object.metadata.name;
 
@@ -70,9 +71,9 @@ function ownRecord(s: VmScope): VmRecord | undefined {
   return rec && rec.provider === s.deps.provider.name ? rec : undefined;
 }
 
-/** Ours was replaced behind our back by a VM of the same name that we did not create. */
-function replaced(rec: VmRecord, vm: ObservedVm): boolean {
-  return rec.phase === 'Created' && !!rec.incarnation && !!vm.incarnation && rec.incarnation !== vm.incarnation;
+/** The state the steps act on; observe always sets it first. */
+function state(s: VmScope): VmState['kind'] {
+  return s.classified!.state.kind;
 }
 
 export const observe: Step<VmScope> = {
@@ -91,19 +92,17 @@ export const observe: Step<VmScope> = {
       // A record of an earlier object with this name: the VM is still ours to manage.
       s.record = { ...s.record, objectUid: s.object.metadata.uid ?? s.record.objectUid };
     }
-    if (s.observed && !s.record) {
-      throw new TerminalError('NameConflict', `a VM named "${name(s)}" exists on the host but hostplane did not create it; it is left untouched — rename this object or remove that VM yourself`);
-    }
-    if (s.observed && s.record && replaced(s.record, s.observed)) {
-      throw new TerminalError('NameConflict', `the VM named "${name(s)}" on the host is not the one hostplane created (it was replaced); it is left untouched — remove it yourself to let hostplane recreate its own`);
-    }
+    s.classified = classifyVm(name(s), s.observed, s.record, s.spec);
+    const st = s.classified.state;
+    if (st.kind === 'Foreign') throw new TerminalError('NameConflict', st.message);
     if (s.observed && s.record?.phase === 'Created' && !s.record.incarnation) {
       s.record = s.deps.records.markCreated(name(s), s.record, s.observed.incarnation ?? randomUUID());
     }
-    if (s.observed && s.record?.phase === 'CreatePending') {
+    if (st.kind === 'CreateInterrupted') {
       // Killed between create and record: the VM of our deterministic name is the one we asked for.
-      s.record = s.deps.records.markCreated(name(s), s.record, s.observed.incarnation ?? randomUUID());
+      s.record = s.deps.records.markCreated(name(s), s.record!, s.observed!.incarnation ?? randomUUID());
       event(s, 'Normal', 'Adopted', `Adopted VM "${name(s)}" whose creation was interrupted`);
+      s.classified = classifyVm(name(s), s.observed, s.record, s.spec);
     }
     return proceed();
   },
@@ -112,7 +111,7 @@ export const observe: Step<VmScope> = {
 export const ensureCreated: Step<VmScope> = {
   name: 'create',
   async run(s) {
-    if (s.observed) return proceed();
+    if (state(s) !== 'Absent' && state(s) !== 'Missing') return proceed();
     const spec = s.spec;
     // Before the intent record and before reserving capacity: a bad secret must leave neither behind.
     const keys = guestKeys(s);
@@ -120,8 +119,7 @@ export const ensureCreated: Step<VmScope> = {
       s.admission = s.deps.capacity.reserve(s.key, spec.cpu, toMiB(spec.memory));
       if (!s.admission.ok) return waitForCapacity(s, s.admission);
     }
-    if (s.record?.phase === 'Created') {
-      s.recreated = true;
+    if (state(s) === 'Missing') {
       const message = `VM "${name(s)}" disappeared from the host; creating it again`;
       s.reportInterim?.('create', 'VMMissing', message);
       event(s, 'Warning', 'VMMissing', message);
@@ -151,9 +149,10 @@ export const ensureCreated: Step<VmScope> = {
     s.observed = await s.deps.observer.get(name(s));
     // Providers without VM ids (tart) get one of ours: a recreated VM must re-pin its host key and re-provision.
     s.record = s.deps.records.markCreated(name(s), rec, s.observed ? (s.observed.incarnation ?? randomUUID()) : undefined);
-    s.createdNow = true;
     event(s, 'Normal', 'Created', `Created VM "${name(s)}" from ${spec.image} (${spec.cpu} vCPU, ${spec.memory}, disk ${spec.diskSize})`);
     if (!s.observed) throw new StepError('CreateFailed', `VM "${name(s)}" was created but the provider does not list it`);
+    // Observed again, classified again: a VM created in this pass is Stopped (ours, never started).
+    s.classified = classifyVm(name(s), s.observed, s.record, s.spec);
     return proceed();
   },
 };
@@ -162,45 +161,29 @@ export const ensureResources: Step<VmScope> = {
   name: 'resources',
   async run(s) {
     const vm = s.observed;
-    if (!vm) return proceed();
-    const want = { cpu: s.spec.cpu, memoryMiB: toMiB(s.spec.memory), diskGiB: toGiB(s.spec.diskSize) };
-    const diff: string[] = [];
-    if (vm.cpu !== undefined && vm.cpu !== want.cpu) diff.push(`cpu ${vm.cpu} → ${want.cpu}`);
-    if (vm.memoryMiB !== undefined && vm.memoryMiB !== want.memoryMiB) diff.push(`memory ${vm.memoryMiB} MiB → ${want.memoryMiB} MiB`);
-    let diskGiB: number | undefined;
-    if (vm.diskGiB !== undefined && vm.diskGiB !== want.diskGiB) {
-      if (want.diskGiB < vm.diskGiB) s.diskShrinkRefused = `disk cannot shrink from ${vm.diskGiB} GiB to ${want.diskGiB} GiB; the VM keeps ${vm.diskGiB} GiB`;
-      else {
-        diff.push(`disk ${vm.diskGiB} GiB → ${want.diskGiB} GiB`);
-        diskGiB = want.diskGiB;
-      }
-    }
-    if (!diff.length) return proceed();
-    const running = vm.state === 'running';
-    if (running && s.spec.restartPolicy === 'Never') {
-      s.restartPending = { reason: 'RestartPending', message: `resources changed (${diff.join(', ')}); restartPolicy Never keeps the VM running until it is restarted` };
-      return proceed();
-    }
-    if (running && s.spec.powerState === 'Running') {
+    const plan = s.classified!.resize;
+    if (!vm || plan.kind !== 'apply') return proceed();
+    const { changes, cpu, memoryMiB, diskGiB, restart } = plan;
+    if (restart && s.spec.powerState === 'Running') {
       // Check the bigger size fits before stopping: a VM must not go down for a start the host refuses.
-      const fits = s.deps.capacity.reserve(s.key, want.cpu, want.memoryMiB);
+      const fits = s.deps.capacity.reserve(s.key, cpu, memoryMiB);
       if (!fits.ok) {
-        s.restartPending = { reason: fits.reason, message: `resources changed (${diff.join(', ')}) but the host cannot take them: ${fits.message}; the VM keeps running at its current size` };
+        s.classified = { ...s.classified!, resize: { kind: 'heldForCapacity', changes, reason: fits.reason, message: fits.message } };
         return proceed();
       }
     }
-    if (running) {
-      event(s, 'Normal', 'Restarting', `Stopping VM "${name(s)}" to apply ${diff.join(', ')}`);
+    if (restart) {
+      event(s, 'Normal', 'Restarting', `Stopping VM "${name(s)}" to apply ${changes.join(', ')}`);
       s.deps.records.setRunning(name(s), false);
       await provider(s, 'stop', () => s.deps.provider.stop(name(s), { timeoutSeconds: s.deps.stopTimeoutSeconds }));
       s.deps.guest.forget(s.key);
       s.deps.observer.changed(name(s));
       s.observed = { ...vm, state: 'stopped' }; // if configure fails now, status must not say Running
     }
-    await provider(s, 'configure', () => s.deps.provider.configure(name(s), { cpu: want.cpu, memoryMiB: want.memoryMiB, ...(diskGiB ? { diskGiB } : {}) }));
+    await provider(s, 'configure', () => s.deps.provider.configure(name(s), { cpu, memoryMiB, ...(diskGiB ? { diskGiB } : {}) }));
     s.deps.observer.changed(name(s));
     s.observed = await s.deps.observer.get(name(s));
-    event(s, 'Normal', 'Resized', `Applied ${diff.join(', ')} to VM "${name(s)}"`);
+    event(s, 'Normal', 'Resized', `Applied ${changes.join(', ')} to VM "${name(s)}"`);
     return proceed();
   },
 };
@@ -240,8 +223,7 @@ export const ensurePower: Step<VmScope> = {
     if (!s.admission.ok) return waitForCapacity(s, s.admission);
     const record = s.deps.records.get(name(s));
     // We left it running and did not stop it ourselves: something else stopped it.
-    const stoppedBehindOurBack = !s.createdNow && !s.recreated && record?.running === true;
-    if (stoppedBehindOurBack) {
+    if (state(s) === 'StoppedUnexpectedly') {
       const policy = s.deps.crashLoop ?? DEFAULT_CRASH_LOOP;
       const { stops, delayMs } = recordUnexpectedStop(record?.unexpectedStops, s.deps.now(), policy);
       // The console log usually says why (a tart run that failed late, a guest panic): show its last words.
@@ -305,7 +287,13 @@ export const ensureAddress: Step<VmScope> = {
 /** Images that take their login key at boot (QEMU guest image, cloud-init) get the public half of ssh.keySecret. */
 function guestKeys(s: VmScope): { authorizedKeys?: string[] } {
   if (!s.spec.ssh.keySecret) return {};
-  const parsed = ssh2.utils.parseKey(s.deps.secrets.get(s.spec.ssh.keySecret));
+  let secret: string;
+  try {
+    secret = s.deps.secrets.get(s.spec.ssh.keySecret);
+  } catch (err) {
+    throw new TerminalError('InvalidSecret', errorMessage(err));
+  }
+  const parsed = ssh2.utils.parseKey(secret);
   const key = Array.isArray(parsed) ? parsed[0] : parsed;
   if (key instanceof Error) throw new TerminalError('InvalidSecret', `secret ${s.spec.ssh.keySecret} is not a private key ssh2 can read: ${key.message}`);
   return { authorizedKeys: [`${key.type} ${key.getPublicSSH().toString('base64')} hostplane`] };
@@ -326,12 +314,25 @@ function guestTarget(s: VmScope): GuestTarget {
   };
 }
 
+/**
+ * A secret that is missing or unreadable needs a person, not a retry every few seconds: Stalled
+ * with InvalidSecret (the reconciler looks again at every poll, so creating it is enough).
+ */
+function targetOrInvalidSecret(s: VmScope): GuestTarget {
+  try {
+    return guestTarget(s);
+  } catch (err) {
+    throw new TerminalError('InvalidSecret', errorMessage(err));
+  }
+}
+
 export const ensureGuestReachable: Step<VmScope> = {
   name: 'ssh',
   async run(s) {
     if (!s.endpoint) return proceed();
+    const target = targetOrInvalidSecret(s);
     try {
-      const r = await s.deps.guest.run(guestTarget(s), 'true', { timeoutMs: 15_000 });
+      const r = await s.deps.guest.run(target, 'true', { timeoutMs: 15_000 });
       if (r.code !== 0) throw new GuestError('Unreachable', `a trivial command exited ${r.code}`);
       s.guestReachable = { ok: true, reason: 'SSHReachable', message: `SSH answers at ${s.endpoint.host}:${s.endpoint.port}` };
       return proceed();
@@ -351,18 +352,24 @@ export const ensureProvisioned: Step<VmScope> = {
     if (!s.guestReachable?.ok) return proceed();
     const incarnation = s.record?.incarnation ?? s.observed?.incarnation ?? 'unknown';
     // A guest that keeps nothing across a power cycle is provisioned again after every boot.
-    const steps = renderProvisionSteps(s.spec, s.observed?.bootId ? `${incarnation}/boot ${s.observed.bootId}` : incarnation);
+    let steps: ReturnType<typeof renderProvisionSteps>;
+    try {
+      steps = renderProvisionSteps(s.spec, s.observed?.bootId ? `${incarnation}/boot ${s.observed.bootId}` : incarnation);
+    } catch (err) {
+      if (err instanceof InvalidProvisionError) throw new TerminalError('InvalidSpec', err.message);
+      throw err;
+    }
     const previous = ((s.object.status?.provisioned as ProvisionRecord[] | undefined) ?? []).filter((r) => steps.some((st) => st.name === r.step && st.hash === r.hash));
     const records = new Map(previous.map((r) => [r.step, r]));
     s.provisioned = steps.map((st) => records.get(st.name)).filter((r): r is ProvisionRecord => !!r);
     const todo = pendingSteps(steps, previous);
     if (!todo.length) return proceed();
-    const target = guestTarget(s);
+    const target = targetOrInvalidSecret(s);
     const logFile = vmLogFile(s.deps, name(s), 'provision');
     const secrets = s.deps.secrets.values();
     const log = (chunk: string) => appendRotating(logFile, redact(chunk, secrets), PROVISION_LOG_MAX_BYTES);
     for (const st of todo) {
-      log(`--- ${new Date().toISOString()} ${st.name}\n`);
+      log(`--- ${s.deps.now().toISOString()} ${st.name}\n`);
       let outcome: ProvisionRecord['outcome'] = 'Succeeded';
       let message = '';
       try {
@@ -380,6 +387,7 @@ export const ensureProvisioned: Step<VmScope> = {
             message = 'ran';
           }
         } else {
+          for (const f of a.files ?? []) await s.deps.guest.upload(target, f.path, f.content, { mode: f.mode, sudo: true });
           await mustRun(s, target, a.script, log);
           message = 'applied';
         }

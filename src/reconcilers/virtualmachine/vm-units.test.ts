@@ -45,6 +45,17 @@ describe('VmObserver', () => {
     expect(got.filter((v) => v?.state === 'running')).toHaveLength(25);
   });
 
+  it('forgets a change once a newer list has answered it (the map does not grow with every VM ever changed)', async () => {
+    let t = 1_000;
+    const p = fakeProvider([{ name: 'a', state: 'running' }]);
+    const o = new VmObserver(p, 60_000, () => t);
+    for (let i = 0; i < 100; i++) o.changed(`vm-${i}`);
+    expect(o.pendingChanges).toBe(100);
+    t += 1;
+    await o.get('vm-0');
+    expect(o.pendingChanges).toBe(0);
+  });
+
   it('never answers a VM we just changed from a list older than the change', async () => {
     let t = 1_000;
     const p = fakeProvider([{ name: 'a', state: 'running' }]);

@@ -1,8 +1,9 @@
-// The sim host's guest: scripts "run" with latency and injectable failures; the hostname a
-// provisioning script sets is remembered so the demo shows it.
+// The sim host's guest: scripts are interpreted (src/sim/host/sim-shell.ts) against the VM's
+// simulated system, with latency and injectable failures — never run by a shell on the host.
 import type { GuestExec, GuestTarget, RunOptions, RunResult } from '../../ports/guest-exec.js';
 import { GuestError } from '../../ports/guest-exec.js';
 import type { SimVmProvider } from './sim-vm-provider.js';
+import { SimShell } from './sim-shell.js';
 
 export class SimGuestExec implements GuestExec {
   constructor(private readonly host: SimVmProvider) {}
@@ -16,15 +17,22 @@ export class SimGuestExec implements GuestExec {
       opts.onOutput?.(failure + '\n', 'stderr');
       return { code: 1, stdout: '', stderr: failure };
     }
-    const hostname = script.includes('hostnamectl set-hostname') ? /^h='([^']+)'$/m.exec(script)?.[1] : undefined;
-    this.host.recordGuestCommand(vm, hostname);
-    opts.onOutput?.(`[sim] ran ${script.split('\n').length} lines\n`, 'stdout');
-    return { code: 0, stdout: '', stderr: '' };
+    const state = this.host.guestState(vm);
+    const before = JSON.stringify(state);
+    const result = new SimShell(state).run(script, opts.env);
+    this.host.recordGuestCommand(vm);
+    if (JSON.stringify(state) !== before) this.host.saveGuest(vm);
+    if (result.stdout) opts.onOutput?.(result.stdout, 'stdout');
+    if (result.stderr) opts.onOutput?.(result.stderr, 'stderr');
+    return result;
   }
 
-  async upload(target: GuestTarget): Promise<void> {
+  async upload(target: GuestTarget, path: string, content: string | Buffer, opts: { mode?: number } = {}): Promise<void> {
     await this.host.guestDelay();
-    if (!this.host.guestAt(target.host)) throw new GuestError('Unreachable', `no simulated guest answers at ${target.host}:${target.port}`);
+    const vm = this.host.guestAt(target.host);
+    if (!vm) throw new GuestError('Unreachable', `no simulated guest answers at ${target.host}:${target.port}`);
+    this.host.guestState(vm).files[path] = { content: content.toString(), mode: opts.mode ?? 0o644, owner: 'root' };
+    this.host.saveGuest(vm);
   }
 
   forget(): void {}

@@ -2,6 +2,7 @@
 // latency model and fault injection. It serves the demo, the benchmarks and the fault tests.
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { SimDir } from './sim-dir.js';
+import { newGuestState, type SimGuestState } from './sim-shell.js';
 import type { GuestEndpoint, ObservedVm, VmCreateRequest, VmProvider, VmResources, VmStartRequest } from '../../ports/vm-provider.js';
 import { ProviderError } from '../../ports/vm-provider.js';
 import { loadWorld, saveWorld, takeSimRequests, type SimCommand, type SimRequest, type SimVm, type SimWorldData } from './sim-world.js';
@@ -178,6 +179,17 @@ export class SimVmProvider implements VmProvider {
   /** The simulated guest behind an address (used by the sim guest exec). */
   guestAt(host: string): SimVm | undefined {
     return Object.values(this.world.vms).find((v) => v.ip === host && v.state === 'running');
+  }
+
+  /** The guest's simulated system (files, packages, users, hostname, services), created on first use. */
+  guestState(vm: SimVm): SimGuestState {
+    return (vm.guest.state ??= newGuestState(vm.guest.hostname));
+  }
+
+  /** A command changed the guest's system: keep it, as a disk would. */
+  saveGuest(vm: SimVm): void {
+    if (vm.guest.state) vm.guest.hostname = vm.guest.state.hostname;
+    this.save();
   }
 
   recordGuestCommand(vm: SimVm, hostname?: string): void {

@@ -1,6 +1,7 @@
 // The sim host's world: the VMs a simulated hypervisor holds, persisted in the state dir so that
 // restarts and kill -9 of hostplane can be tested exactly like with a real provider.
 import type { SimDir } from './sim-dir.js';
+import type { SimGuestState } from './sim-shell.js';
 
 export interface SimVm {
   name: string;
@@ -15,7 +16,7 @@ export interface SimVm {
   startedAt?: number;
   ip?: string;
   /** Guest facts the simulated guest keeps across runs (what provisioning set). */
-  guest: { hostname: string; scripts: number };
+  guest: { hostname: string; scripts: number; state?: SimGuestState };
 }
 
 export interface SimWorldData {
