@@ -17,6 +17,7 @@ import {
 } from '../vm-provider.js';
 import { classifyTartError, commandLine } from './errors.js';
 import { gibToGb, parseTartGet, parseTartList, parseTartVersion, type TartVersion } from './parse.js';
+import { VmViews } from './vm-views.js';
 
 export const SUPPORTED_TART_MAJOR = 2;
 /** tart 2.x minor that has every flag create uses (`set --random-mac`, 2.10.0). */
@@ -42,6 +43,34 @@ export interface TartProviderOptions {
    * (SIGUSR2) before `tart stop` powers it off hard. Without it, stop() is `tart stop` alone.
    */
   runPidDir?: string;
+  /**
+   * How long a VM tart calls running may go without an address while the `tart run` we recorded for
+   * it is dead before list() reports it as a stale run (ms, default 10 000; seed 003 BUG-009).
+   */
+  staleRunAfterMs?: number;
+  /** The longest one background `tart ip --wait` waits for a started VM's address (s, default 60). */
+  ipWaiterSeconds?: number;
+  /**
+   * create() skips its `tart get` existence check when this adapter's own `tart list`, begun at most
+   * this long ago, did not show the name (ms, default 2000; 0 always checks). The reconciler always
+   * observes with a list right before it creates.
+   */
+  createCheckMaxAgeMs?: number;
+}
+
+/** Sizes are read for at most this many VMs at once (one `tart get` each). */
+const SIZE_READS_AT_ONCE = 4;
+/** A power state learnt from a list or our own start/stop is trusted this long by ip(). */
+const STATE_TRUST_MS = 15_000;
+
+/** Whether a process exists (EPERM: it exists but is not ours to signal). */
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 interface RunResult {
@@ -92,9 +121,16 @@ export class TartProvider implements VmProvider {
   private version?: Promise<TartVersion | undefined>;
   /** Network of VMs this process started: bridged VMs need the ARP resolver. */
   private readonly networks = new Map<string, VmNetwork>();
-  /** cpu/memory per VM from `tart get` (tart list does not show them); dropped when we change the VM. */
-  /** cpu/memory per VM from `tart get`, with the power state they were read in. */
-  private readonly sizes = new Map<string, { cpu?: number; memoryMiB?: number; state: ObservedVm['state'] }>();
+  /** What is known per VM between polls (state, address of the current run, sizes). */
+  private readonly views = new VmViews();
+  /** VMs this adapter created or acted on: only these are ever opened (`tart get` bumps tart's access date). */
+  private readonly owned = new Set<string>();
+  /** Names and start time of this adapter's last `tart list`. */
+  private lastList?: { startedAt: number; names: Set<string> };
+  /** `tart run` pids by VM (undefined: none recorded), each checked once against `ps` (pids get reused). */
+  private readonly runPids = new Map<string, number | undefined>();
+  /** One background `tart ip --wait` per started VM, shared by every reconcile that asks. */
+  private readonly ipWaiters = new Map<string, { run: number; pid?: number; abort: AbortController; done: Promise<void> }>();
 
   constructor(private readonly opts: TartProviderOptions = {}) {
     this.bin = opts.tartPath ?? 'tart';
@@ -103,7 +139,7 @@ export class TartProvider implements VmProvider {
   }
 
   /** Runs tart once; resolves with the result whatever the exit code (callers classify). */
-  private async exec(args: string[], timeoutMs?: number): Promise<RunResult> {
+  private async exec(args: string[], timeoutMs?: number, signal?: AbortSignal): Promise<RunResult> {
     const t0 = performance.now();
     let ok = false;
     try {
@@ -114,7 +150,9 @@ export class TartProvider implements VmProvider {
         stdin: 'ignore',
         timeout: timeoutMs ?? this.opts.commandTimeoutMs ?? 120_000,
         killSignal: 'SIGKILL',
+        ...(signal ? { cancelSignal: signal } : {}),
       });
+      if (r.isCanceled) throw new ProviderError('CommandFailed', `\`${commandLine({ binary: this.bin, args })}\` was cancelled`, { command: [this.bin, ...args] });
       if (r.failed && r.exitCode === undefined) {
         const cause = r.cause as NodeJS.ErrnoException | undefined;
         if (cause?.code === 'ENOENT') {
@@ -139,9 +177,9 @@ export class TartProvider implements VmProvider {
   }
 
   /** Runs tart and throws a classified ProviderError unless it exits 0. */
-  private async run(args: string[], timeoutMs?: number): Promise<RunResult> {
+  private async run(args: string[], timeoutMs?: number, signal?: AbortSignal): Promise<RunResult> {
     await this.checkVersion();
-    const r = await this.exec(args, timeoutMs);
+    const r = await this.exec(args, timeoutMs, signal);
     if (r.exitCode !== 0) throw classifyTartError({ args, exitCode: r.exitCode, stderr: r.stderr, stdout: r.stdout, binary: this.bin });
     return r;
   }
@@ -171,27 +209,69 @@ export class TartProvider implements VmProvider {
   }
 
   /**
-   * One `tart list` per resync. It has no CPU or memory columns, so those come from one `tart get`
-   * per VM, cached until we change the VM ourselves (create, configure, delete) or its power state
-   * changes: a `tart set` made by hand takes effect at the next boot, and is read then.
+   * One `tart list` per resync, and at rest nothing else. It has no CPU or memory columns, so those
+   * come from one `tart get` per VM of ours (never of a VM we do not own: that bumps its access date,
+   * which `tart prune` uses), read again only when its power state changes: a `tart set` made by
+   * hand takes effect at the next boot, and is read then.
    */
   async list(): Promise<ObservedVm[]> {
+    const startedAt = Date.now();
     const r = await this.run(['list', '--format', 'json']);
     const vms = parseTartList(r.stdout);
     const names = new Set(vms.map((v) => v.name));
-    for (const n of [...this.sizes.keys()]) if (!names.has(n)) this.sizes.delete(n);
+    this.lastList = { startedAt, names };
+    this.views.keepOnly(names);
+    for (const n of [...this.ipWaiters.keys()]) if (!names.has(n)) this.stopIpWaiter(n);
+    const toSize: ObservedVm[] = [];
     for (const vm of vms) {
-      let size = this.sizes.get(vm.name);
-      if (!size || size.state !== vm.state) {
-        const info = await this.get(vm.name).catch(() => undefined);
-        if (!info) continue;
-        size = { cpu: info.cpu, memoryMiB: info.memoryMiB, state: vm.state };
-        this.sizes.set(vm.name, size);
+      const v = this.views.setState(vm.name, vm.state, startedAt);
+      if (v.state !== 'running') this.stopIpWaiter(vm.name);
+      if (this.owns(vm.name) && this.views.needsSizes(vm.name, vm.state)) toSize.push(vm);
+    }
+    for (let i = 0; i < toSize.length; i += SIZE_READS_AT_ONCE) {
+      await Promise.all(
+        toSize.slice(i, i + SIZE_READS_AT_ONCE).map(async (vm) => {
+          const info = await this.get(vm.name).catch(() => undefined);
+          if (info) this.views.get(vm.name).sizes = { cpu: info.cpu, memoryMiB: info.memoryMiB, state: vm.state };
+        }),
+      );
+    }
+    const staleAfter = this.opts.staleRunAfterMs ?? 10_000;
+    for (const vm of vms) {
+      const v = this.views.get(vm.name);
+      if (v.sizes?.cpu !== undefined) vm.cpu = v.sizes.cpu;
+      if (v.sizes?.memoryMiB !== undefined) vm.memoryMiB = v.sizes.memoryMiB;
+      if (vm.state === 'running' && v.deadRunSince !== undefined && startedAt - v.deadRunSince >= staleAfter) {
+        const pid = Math.abs(this.runPids.get(vm.name) ?? 0);
+        vm.staleRun = `tart says VM "${vm.name}" is running, but the \`tart run\` process hostplane started for it${pid ? ` (pid ${pid})` : ''} is gone and it has had no address for ${Math.round((startedAt - v.deadRunSince) / 1000)} s (what a host crash leaves behind)`;
       }
-      if (size.cpu !== undefined) vm.cpu = size.cpu;
-      if (size.memoryMiB !== undefined) vm.memoryMiB = size.memoryMiB;
     }
     return vms;
+  }
+
+  /** Ours: created or acted on by hostplane (a marker beside the run records survives restarts). */
+  private owns(name: string): boolean {
+    if (this.owned.has(name)) return true;
+    const dir = this.opts.runPidDir;
+    if (dir && (fs.existsSync(path.join(dir, `${name}.owned`)) || fs.existsSync(path.join(dir, `${name}.json`)))) {
+      this.owned.add(name);
+      return true;
+    }
+    return false;
+  }
+
+  private markOwned(name: string): void {
+    if (this.owned.has(name)) return;
+    this.owned.add(name);
+    const dir = this.opts.runPidDir;
+    if (!dir) return;
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, `${name}.owned`), '');
+  }
+
+  private forgetOwned(name: string): void {
+    this.owned.delete(name);
+    if (this.opts.runPidDir) fs.rmSync(path.join(this.opts.runPidDir, `${name}.owned`), { force: true });
   }
 
   /** One VM's configuration and state (`tart get NAME --format json`), or undefined when it does not exist. */
@@ -211,22 +291,40 @@ export class TartProvider implements VmProvider {
     if (v && (v.major < 2 || (v.major === 2 && v.minor < MIN_CREATE_MINOR))) {
       throw new ProviderError('ProviderUnavailable', `tart ${v.raw} is too old to create VMs for hostplane (it needs \`tart set --random-mac\`, tart 2.${MIN_CREATE_MINOR}.0 or later): brew upgrade cirruslabs/cli/tart`);
     }
-    // `tart clone` silently overwrites an existing VM (tart.md §1, #822): never clobber one.
-    if (await this.get(req.name)) {
+    if (req.name.includes('/')) throw new ProviderError('InvalidArgument', `VM name "${req.name}" must not contain '/' (tart reads it as a registry name)`);
+    // `tart clone` silently overwrites an existing VM (tart.md §1, #822): never clobber one. Our
+    // own list of a moment ago that did not show the name answers that without a `tart get`.
+    if (!this.knownAbsent(req.name) && (await this.get(req.name))) {
       throw new ProviderError('AlreadyExists', `a tart VM named "${req.name}" already exists; hostplane will not overwrite it (tart clone would replace it silently)`);
     }
-    if (req.name.includes('/')) throw new ProviderError('InvalidArgument', `VM name "${req.name}" must not contain '/' (tart reads it as a registry name)`);
-    this.sizes.delete(req.name);
+    this.views.forget(req.name);
+    this.markOwned(req.name);
     await this.run(['clone', req.image, req.name], 30 * 60_000);
+    // One `set`: a fresh MAC for every clone avoids stale DHCP leases and duplicate IPs (tart.md §3,
+    // orchard), plus the size. Disks only grow: an image disk already larger than asked is kept
+    // (the VM reports its real size; `set --disk-size` smaller fails).
+    const base = ['set', req.name, '--random-mac', '--cpu', String(req.cpu), '--memory', String(req.memoryMiB)];
     try {
-      // A fresh MAC for every clone avoids stale DHCP leases and duplicate IPs (tart.md §3, orchard).
-      await this.run(['set', req.name, '--random-mac']);
-      await this.configure(req.name, { cpu: req.cpu, memoryMiB: req.memoryMiB, diskGiB: req.diskGiB });
+      try {
+        await this.run([...base, '--disk-size', String(gibToGb(req.diskGiB))]);
+      } catch (e) {
+        if (!(e instanceof ProviderError && /should be larger than the current disk size/.test(e.message))) throw e;
+        await this.run(base); // tart saved cpu/memory/MAC before it refused the disk; saying it again costs one call, only here
+      }
     } catch (e) {
       // The half-made VM is ours (we just cloned it): remove it so a retry starts clean.
       await this.exec(['delete', req.name]).catch(() => undefined);
+      this.forgetOwned(req.name);
       throw e;
     }
+    this.views.setState(req.name, 'stopped', Date.now()).sizes = { cpu: req.cpu, memoryMiB: req.memoryMiB, state: 'stopped' };
+  }
+
+  /** Our own `tart list`, begun a moment ago, did not show this name (and we made nothing of it since). */
+  private knownAbsent(name: string): boolean {
+    const maxAge = this.opts.createCheckMaxAgeMs ?? 2000;
+    const l = this.lastList;
+    return !!l && maxAge > 0 && Date.now() - l.startedAt <= maxAge && !l.names.has(name) && !this.views.has(name);
   }
 
   async configure(name: string, res: VmResources): Promise<void> {
@@ -235,8 +333,11 @@ export class TartProvider implements VmProvider {
     if (res.memoryMiB !== undefined) args.push('--memory', String(res.memoryMiB));
     if (res.diskGiB !== undefined) args.push('--disk-size', String(gibToGb(res.diskGiB)));
     if (args.length === 2) return;
-    this.sizes.delete(name);
+    this.markOwned(name);
+    const v = this.views.get(name);
+    v.sizes = undefined;
     await this.run(args);
+    if (v.state && v.state !== 'running') v.sizes = { cpu: res.cpu, memoryMiB: res.memoryMiB, state: v.state };
   }
 
   async start(req: VmStartRequest): Promise<void> {
@@ -279,8 +380,10 @@ export class TartProvider implements VmProvider {
     if (!outcome.exited) {
       child.on('error', () => undefined);
       child.unref();
+      this.markOwned(req.name);
       this.rememberRun(req.name, child.pid, req.network);
       this.networks.set(req.name, req.network);
+      this.views.started(req.name, Date.now());
       this.opts.onCommand?.('run', performance.now() - t0, true);
       return;
     }
@@ -307,21 +410,26 @@ export class TartProvider implements VmProvider {
 
   /**
    * Graceful first: SIGUSR2 to the `tart run` we started asks the guest OS to shut down (SIGINT,
-   * which `tart stop` sends, is a hard power-off). After timeoutSeconds, `tart stop` ends it.
+   * which `tart stop` sends, is a hard power-off). The VM is stopped exactly when that process ends,
+   * so we watch the process (backing off from 50 ms to 1 s), not tart. After timeoutSeconds, `tart
+   * stop` ends it.
    */
   async stop(name: string, opts?: { timeoutSeconds?: number }): Promise<void> {
     const timeout = Math.max(0, Math.round(opts?.timeoutSeconds ?? this.opts.stopTimeoutSeconds ?? 30));
+    this.markOwned(name);
+    this.stopIpWaiter(name);
     const pid = this.runPid(name);
     if (pid !== undefined && timeout > 0) {
       try {
         process.kill(pid, 'SIGUSR2');
         const until = Date.now() + timeout * 1000;
-        while (Date.now() < until) {
-          if ((await this.get(name))?.state !== 'running') {
+        for (let delay = 50; Date.now() < until; delay = Math.min(1000, delay * 2)) {
+          if (!pidAlive(pid)) {
             this.forgetRun(name);
+            this.views.setState(name, 'stopped', Date.now());
             return;
           }
-          await new Promise((r) => setTimeout(r, 250));
+          await new Promise((r) => setTimeout(r, Math.min(delay, Math.max(1, until - Date.now()))));
         }
       } catch {
         /* the runner is gone: fall through to tart stop */
@@ -335,6 +443,7 @@ export class TartProvider implements VmProvider {
       throw e;
     } finally {
       this.forgetRun(name);
+      this.views.setState(name, 'stopped', Date.now());
     }
   }
 
@@ -347,6 +456,7 @@ export class TartProvider implements VmProvider {
     if (!file || pid === undefined) return;
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, JSON.stringify({ pid, name, network, startedAt: new Date().toISOString() }) + '\n');
+    this.runPids.set(name, pid); // our own child: no need to ask ps who it is
   }
 
   /** The network a VM was started with, surviving a hostplane restart (bridged VMs need the arp resolver). */
@@ -365,6 +475,31 @@ export class TartProvider implements VmProvider {
   private forgetRun(name: string): void {
     const file = this.runPidFile(name);
     if (file) fs.rmSync(file, { force: true });
+    this.runPids.set(name, undefined);
+  }
+
+  /**
+   * The pid of the `tart run` we recorded for a VM (alive or not), checked once against `ps` when
+   * first read from disk; a dead or reused one reads as undefined from then on. Cached: at rest it
+   * costs no process start.
+   */
+  private recordedRun(name: string): number | undefined {
+    if (this.runPids.has(name)) return this.runPids.get(name);
+    const pid = this.recordedPid(name);
+    const checked = pid !== undefined && this.runPid(name) === pid ? pid : pid !== undefined ? -pid : undefined;
+    // A pid that is not (any more) our tart run is kept negated: "a run was recorded, and it is gone".
+    this.runPids.set(name, checked);
+    return checked;
+  }
+
+  private recordedPid(name: string): number | undefined {
+    const file = this.runPidFile(name);
+    if (!file) return undefined;
+    try {
+      return (JSON.parse(fs.readFileSync(file, 'utf8')) as { pid: number }).pid;
+    } catch {
+      return undefined;
+    }
   }
 
   /** The pid of our `tart run NAME`, only if that process still is one (pids get reused). */
@@ -389,27 +524,93 @@ export class TartProvider implements VmProvider {
   }
 
   async delete(name: string): Promise<void> {
-    this.sizes.delete(name);
+    this.stopIpWaiter(name);
+    this.views.forget(name);
     try {
       await this.run(['delete', name]);
     } catch (e) {
-      if (e instanceof ProviderError && e.code === 'NotFound') return; // already gone
+      if (e instanceof ProviderError && e.code === 'NotFound') {
+        this.forgetOwned(name);
+        return; // already gone
+      }
       throw e;
     }
     this.networks.delete(name);
+    this.forgetOwned(name);
   }
 
+  /**
+   * The VM's address. Read once per run: while the VM runs under the same `tart run` process, the
+   * address read before is the answer (no tart call). A started VM's first address comes from one
+   * background `tart ip --wait` shared by every caller, so no caller holds a worker while the guest
+   * boots; waitSeconds only says how long this caller waits for it.
+   */
   async ip(name: string, opts?: { waitSeconds?: number }): Promise<string | undefined> {
     // tart's DHCP resolver reads the lease file, not the VM, so a stopped VM still "has" its old
-    // IP (#172, #460): only ask for the IP of a VM that is running.
-    const info = await this.get(name);
-    if (!info) throw new ProviderError('NotFound', `VM "${name}" does not exist (tart get ${name})`);
-    if (info.state !== 'running') return undefined;
-    const wait = Math.max(0, Math.min(65535, Math.round(opts?.waitSeconds ?? 0)));
+    // IP (#172, #460): only ask for the IP of a VM that is running. The state of a recent list (or
+    // of our own start) says so; otherwise ask tart.
+    let v = this.views.has(name) ? this.views.get(name) : undefined;
+    if (!v?.state || Date.now() - v.stateAt > STATE_TRUST_MS) {
+      const info = await this.get(name);
+      if (!info) throw new ProviderError('NotFound', `VM "${name}" does not exist (tart get ${name})`);
+      v = this.views.setState(name, info.state, Date.now());
+    }
+    if (v.state !== 'running') return undefined;
+    const recorded = this.recordedRun(name);
+    const pid = recorded !== undefined && recorded > 0 ? recorded : undefined;
+    const alive = pid !== undefined && pidAlive(pid);
+    if (recorded !== undefined && !alive) {
+      // tart says running but the run we recorded is gone: one direct look, no waiting (BUG-009);
+      // an address found so (someone else runs it now) holds for this run.
+      const seen = this.views.knownAddress(name, undefined, false);
+      if (seen) return seen;
+      const ip = await this.readIp(name, 0);
+      if (ip) v.address = { ip, run: v.run, pid: undefined };
+      else v.deadRunSince ??= Date.now();
+      if (recorded > 0) this.runPids.set(name, -recorded);
+      return ip;
+    }
+    const known = this.views.knownAddress(name, pid, alive);
+    if (known) return known;
+    const waiter = this.ipWaiter(name, v.run, pid);
+    const wait = Math.max(0, opts?.waitSeconds ?? 0) * 1000;
+    if (wait > 0) await Promise.race([waiter, new Promise((r) => setTimeout(r, wait).unref())]);
+    return this.views.knownAddress(name, pid, alive);
+  }
+
+  /** The shared background `tart ip --wait` of this run, started on first demand. */
+  private ipWaiter(name: string, run: number, pid: number | undefined): Promise<void> {
+    const current = this.ipWaiters.get(name);
+    if (current && current.run === run && current.pid === pid) return current.done;
+    if (current) this.stopIpWaiter(name);
+    const abort = new AbortController();
+    const seconds = this.opts.ipWaiterSeconds ?? 60;
+    const done = this.readIp(name, seconds, abort.signal).then(
+      (ip) => {
+        const v = this.views.has(name) ? this.views.get(name) : undefined;
+        if (ip && v && v.run === run) v.address = { ip, run, pid };
+      },
+      () => undefined, // a failed read is asked again by the next caller
+    ).finally(() => {
+      if (this.ipWaiters.get(name)?.done === done) this.ipWaiters.delete(name);
+    });
+    this.ipWaiters.set(name, { run, pid, abort, done });
+    return done;
+  }
+
+  private stopIpWaiter(name: string): void {
+    const w = this.ipWaiters.get(name);
+    if (!w) return;
+    this.ipWaiters.delete(name);
+    w.abort.abort();
+  }
+
+  private async readIp(name: string, waitSeconds: number, signal?: AbortSignal): Promise<string | undefined> {
+    const wait = Math.max(0, Math.min(65535, Math.round(waitSeconds)));
     const args = ['ip', name, '--wait', String(wait)];
     if (this.networkOf(name)?.mode === 'bridged') args.push('--resolver', 'arp');
     try {
-      const r = await this.run(args, (wait + 30) * 1000);
+      const r = await this.run(args, (wait + 30) * 1000, signal);
       const ip = r.stdout.trim().split('\n')[0]?.trim();
       return ip || undefined;
     } catch (e) {
