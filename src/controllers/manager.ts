@@ -103,7 +103,7 @@ export class Manager {
       log: opts.log,
       now: () => new Date(),
       pollIntervalMs: opts.pollIntervalMs ?? 30_000,
-      ipWaitSeconds: opts.ipWaitSeconds ?? 2,
+      ipWaitSeconds: opts.ipWaitSeconds ?? 0, // no reconcile waits for a guest's address: it is asked again (requeue)
       stopTimeoutSeconds: opts.stopTimeoutSeconds ?? 30,
       ...(opts.crashLoop ? { crashLoop: opts.crashLoop } : {}),
     });

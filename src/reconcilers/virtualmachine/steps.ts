@@ -205,8 +205,9 @@ const CONSOLE_LOG_MAX_BYTES = 4 * 1024 * 1024;
 export const ensurePower: Step<VmScope> = {
   name: 'power',
   async run(s) {
-    const vm = s.observed;
+    let vm = s.observed;
     if (!vm) return proceed();
+    if (vm.staleRun && s.spec.powerState === 'Running') vm = await recoverStaleRun(s, vm);
     if (s.spec.powerState === 'Stopped') {
       // Whether we stop it now or find it stopped: it is stopped on purpose, not behind our back.
       s.deps.records.setRunning(name(s), false);
@@ -275,13 +276,30 @@ export const ensurePower: Step<VmScope> = {
   },
 };
 
+/**
+ * The provider calls it running but nothing runs it (tart after a host crash, seed 003 BUG-009):
+ * stop clears the leftover, and the start below runs it again. Not an unexpected stop: we stop it.
+ */
+async function recoverStaleRun(s: VmScope, vm: ObservedVm): Promise<ObservedVm> {
+  const message = `${vm.staleRun}; stopping and starting VM "${name(s)}" again`;
+  event(s, 'Warning', 'StaleRunRecovered', message);
+  s.reportInterim?.('power', 'StaleRunRecovered', message);
+  s.deps.records.setRunning(name(s), false);
+  await provider(s, 'stop', () => s.deps.provider.stop(name(s), { timeoutSeconds: s.deps.stopTimeoutSeconds }));
+  s.deps.guest.forget(s.key);
+  s.deps.observer.changed(name(s));
+  s.observed = { ...vm, state: 'stopped', staleRun: undefined };
+  return s.observed;
+}
+
 export const ensureAddress: Step<VmScope> = {
   name: 'address',
   async run(s) {
     if (s.observed?.state !== 'running') return proceed();
     const ep = await provider(s, 'ip', () => s.deps.provider.endpoint(name(s), { waitSeconds: s.deps.ipWaitSeconds }));
     const ip = ep ? await provider(s, 'ip', () => s.deps.provider.ip(name(s))) : undefined;
-    if (!ep || !ip) return waitFor(2_000, 'WaitingForIP', `VM "${name(s)}" is running but has no IP address yet`);
+    // Asked again soon rather than waited for here: a booting guest must not hold a worker.
+    if (!ep || !ip) return waitFor(1_000, 'WaitingForIP', `VM "${name(s)}" is running but has no IP address yet`);
     s.endpoint = ep;
     s.ip = ip;
     // Judged against the record, not status: status drops the IP while the VM is stopped or missing.
@@ -333,7 +351,7 @@ export const ensureGuestReachable: Step<VmScope> = {
       s.guestReachable = { ok: false, reason, message: errorMessage(err) };
       // Host-key and auth problems need a person; an unreachable guest may still be booting.
       if (reason === 'HostKeyMismatch' || reason === 'AuthFailed') throw new StepError(reason, errorMessage(err), 'ssh');
-      return waitFor(3_000, reason, `waiting for SSH on ${s.endpoint.host}:${s.endpoint.port}: ${errorMessage(err)}`);
+      return waitFor(1_000, reason, `waiting for SSH on ${s.endpoint.host}:${s.endpoint.port}: ${errorMessage(err)}`);
     }
   },
 };
