@@ -12,7 +12,7 @@ import { TartProvider } from '../../src/providers/tart/index.js';
 import { makeLab, type Lab } from '../fixtures/lab.js';
 import { waitFor } from '../fixtures/wait-for.js';
 
-const vmDoc = (name: string, powerState = 'Running') => `apiVersion: hostplane.dev/v1alpha1
+const vmDoc = (name: string, powerState = 'Running', diskSize = '30Gi') => `apiVersion: hostplane.dev/v1alpha1
 kind: VirtualMachine
 metadata:
   name: ${name}
@@ -20,6 +20,7 @@ spec:
   image: ghcr.io/cirruslabs/ubuntu:latest
   cpu: 2
   memory: 2Gi
+  diskSize: ${diskSize}
   powerState: ${powerState}
   ssh: {user: admin, passwordSecret: tart-default}
 `;
@@ -106,6 +107,15 @@ describe('VM reconciler + tart adapter + tart simulator', () => {
     await waitFor(() => running()?.reason === 'PoweredOff' && ready(manager, 'b'), 15_000, 'b reported stopped');
     expect(tartState(sim, 'b')).toBe('stopped');
     expect((manager.store.get('VirtualMachine', 'b')?.status?.observed as { powerState?: string } | undefined)?.powerState).not.toBe('Running');
+  });
+
+  it('an image disk larger than spec.diskSize is kept and reported, the VM runs (disks only grow)', async () => {
+    const { sim, manager } = await start({ 'd.yaml': vmDoc('d', 'Running', '10Gi') });
+    const upToDate = () => getCondition(manager.store.get('VirtualMachine', 'd')?.status?.conditions, 'UpToDate');
+    await waitFor(() => upToDate()?.reason === 'DiskShrinkRefused' && tartState(sim, 'd') === 'running', 15_000, 'd running with its disk kept');
+    expect(upToDate()?.message).toBe('disk cannot shrink from 18 GiB to 10 GiB; the VM keeps 18 GiB');
+    expect(JSON.parse(sim.tart(['get', 'd', '--format', 'json']).stdout).Disk).toBe(20);
+    expect(sim.calls().filter((a) => a[0] === 'clone' || a[0] === 'delete').map((a) => a[0])).toEqual(['clone']);
   });
 
   it('a create reaches Ready with clone, set, run, one size read and one address read', async () => {
