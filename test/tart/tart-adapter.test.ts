@@ -269,6 +269,19 @@ describe('tart adapter start()', () => {
     expect(fs.readFileSync(logFile('vm'), 'utf8')).toContain('root privileges are required');
   });
 
+  it('a tart run failing after start() returned (no worker waits for it) is reported by the next start with its own words', async () => {
+    const p = provider({ startGraceMs: 1, lateFailureMs: 10_000 }, { TART_SIM_SOFTNET: 'noprivs' });
+    await p.create(req('vm'));
+    await p.start({ name: 'vm', network: { mode: 'softnet', allow: ['0.0.0.0/0'] }, logFile: logFile('vm') });
+    await waitFor(() => fs.readFileSync(logFile('vm'), 'utf8').includes('root privileges are required'));
+    await waitFor(() => JSON.parse(sim.tart(['get', 'vm', '--format', 'json']).stdout).State === 'stopped');
+    const runs = () => sim.calls().filter((a) => a[0] === 'run').length;
+    const before = runs();
+    const e = await rejection(p.start({ name: 'vm', network: { mode: 'softnet', allow: ['0.0.0.0/0'] }, logFile: logFile('vm') }));
+    expect([e.code, runs()]).toEqual(['NeedsPrivileges', before]);
+    expect(e.message).toContain('Softnet process terminated prematurely');
+  });
+
   it('starting a running VM → AlreadyRunning; a third macOS VM → VmLimitReached', async () => {
     const p = provider({ startGraceMs: 1500 });
     await p.create(req('vm'));

@@ -32,8 +32,14 @@ export interface TartProviderOptions {
   env?: Record<string, string>;
   /** Called after every tart invocation: subcommand (e.g. `list`), duration, success. */
   onCommand?(cmd: string, ms: number, ok: boolean): void;
-  /** How long start() watches `tart run` for an early failure before calling it started (ms, default 2000). */
+  /**
+   * How long start() watches `tart run` for an early failure before calling it started (ms, default
+   * 500). It keeps watching in the background up to lateFailureMs: a failure then is thrown by the
+   * next start() of that VM, so no reconcile holds a worker for it.
+   */
   startGraceMs?: number;
+  /** See startGraceMs (ms from the spawn, default 3000). */
+  lateFailureMs?: number;
   /** Seconds `tart stop` waits before it kills the VM (default 30, tart's default). */
   stopTimeoutSeconds?: number;
   /** Timeout for one ordinary tart command (ms, default 120 000). Clone (pulls) gets 30 min. */
@@ -131,6 +137,8 @@ export class TartProvider implements VmProvider {
   private readonly runPids = new Map<string, number | undefined>();
   /** One background `tart ip --wait` per started VM, shared by every reconcile that asks. */
   private readonly ipWaiters = new Map<string, { run: number; pid?: number; abort: AbortController; done: Promise<void> }>();
+  /** A `tart run` that failed after start() had returned, kept for the next start() of that VM to report. */
+  private readonly lateFailures = new Map<string, ProviderError>();
 
   constructor(private readonly opts: TartProviderOptions = {}) {
     this.bin = opts.tartPath ?? 'tart';
@@ -220,7 +228,7 @@ export class TartProvider implements VmProvider {
     const vms = parseTartList(r.stdout);
     const names = new Set(vms.map((v) => v.name));
     this.lastList = { startedAt, names };
-    this.views.keepOnly(names);
+    this.views.keepOnly(names, startedAt);
     for (const n of [...this.ipWaiters.keys()]) if (!names.has(n)) this.stopIpWaiter(n);
     const toSize: ObservedVm[] = [];
     for (const vm of vms) {
@@ -342,6 +350,12 @@ export class TartProvider implements VmProvider {
 
   async start(req: VmStartRequest): Promise<void> {
     await this.checkVersion();
+    const late = this.lateFailures.get(req.name);
+    if (late) {
+      // Said once: the start after it is a new attempt.
+      this.lateFailures.delete(req.name);
+      throw late;
+    }
     const args = ['run', req.name, '--no-graphics', ...networkArgs(req.network), ...dirArgs(req.dirs)];
     fs.mkdirSync(path.dirname(path.resolve(req.logFile)), { recursive: true });
     let before = 0;
@@ -363,7 +377,7 @@ export class TartProvider implements VmProvider {
     } finally {
       fs.closeSync(fd);
     }
-    const grace = this.opts.startGraceMs ?? 2000;
+    const grace = this.opts.startGraceMs ?? 500;
     let timer: NodeJS.Timeout | undefined;
     let onExit: ((code: number | null) => void) | undefined;
     let onError: ((e: Error) => void) | undefined;
@@ -379,6 +393,7 @@ export class TartProvider implements VmProvider {
     if (onError) child.off('error', onError);
     if (!outcome.exited) {
       child.on('error', () => undefined);
+      this.watchLateFailure(req, args, before, child, Math.max(0, (this.opts.lateFailureMs ?? 3000) - grace));
       child.unref();
       this.markOwned(req.name);
       this.rememberRun(req.name, child.pid, req.network);
@@ -388,24 +403,45 @@ export class TartProvider implements VmProvider {
       return;
     }
     this.opts.onCommand?.('run', performance.now() - t0, false);
+    throw this.runFailure(req, args, before, outcome);
+  }
+
+  /** What a `tart run` that ended early says, as a classified error naming its log. */
+  private runFailure(req: VmStartRequest, args: string[], logOffset: number, outcome: { exitCode?: number; cause?: NodeJS.ErrnoException }): ProviderError {
     if (outcome.cause?.code === 'ENOENT') {
-      throw new ProviderError('ProviderUnavailable', `tart is not installed or not on PATH: could not run ${JSON.stringify(this.bin)}`, { command: [this.bin, ...args] });
+      return new ProviderError('ProviderUnavailable', `tart is not installed or not on PATH: could not run ${JSON.stringify(this.bin)}`, { command: [this.bin, ...args] });
     }
     let output = '';
     try {
-      output = fs.readFileSync(req.logFile).subarray(before).toString('utf8');
+      output = fs.readFileSync(req.logFile).subarray(logOffset).toString('utf8');
     } catch {
       /* unreadable log */
     }
     if (outcome.exitCode === 0) {
-      throw new ProviderError('CommandFailed', `\`${commandLine({ binary: this.bin, args })}\` exited right after starting (exit 0): ${output.trim() || '(no output)'}; see ${req.logFile}`, {
+      return new ProviderError('CommandFailed', `\`${commandLine({ binary: this.bin, args })}\` exited right after starting (exit 0): ${output.trim() || '(no output)'}; see ${req.logFile}`, {
         command: [this.bin, ...args],
         exitCode: 0,
         stderr: output,
       });
     }
     const e = classifyTartError({ args, exitCode: outcome.exitCode, stderr: output, binary: this.bin });
-    throw new ProviderError(e.code, `${e.message} (log: ${req.logFile})`, e.detail);
+    return new ProviderError(e.code, `${e.message} (log: ${req.logFile})`, e.detail);
+  }
+
+  /** Keeps an eye on a just-started `tart run` (without holding anyone): a failure soon after is kept for the next start(). */
+  private watchLateFailure(req: VmStartRequest, args: string[], logOffset: number, child: ChildProcess, ms: number): void {
+    if (ms <= 0) return;
+    this.lateFailures.delete(req.name);
+    const onExit = (code: number | null) => {
+      clearTimeout(timer);
+      // Only tart's own failures: a VM that stopped on its own (0) or a killed runner (signal) is
+      // seen stopped by the next list like any other stop.
+      if (code === 0 || code === null) return;
+      this.lateFailures.set(req.name, this.runFailure(req, args, logOffset, { exitCode: code }));
+    };
+    const timer = setTimeout(() => child.off('exit', onExit), ms);
+    timer.unref();
+    child.once('exit', onExit);
   }
 
   /**
@@ -418,6 +454,7 @@ export class TartProvider implements VmProvider {
     const timeout = Math.max(0, Math.round(opts?.timeoutSeconds ?? this.opts.stopTimeoutSeconds ?? 30));
     this.markOwned(name);
     this.stopIpWaiter(name);
+    this.lateFailures.delete(name);
     const pid = this.runPid(name);
     if (pid !== undefined && timeout > 0) {
       try {

@@ -39,9 +39,9 @@ export class VmViews {
     this.views.delete(name);
   }
 
-  /** Drops VMs a full `tart list` no longer shows. */
-  keepOnly(names: Set<string>): void {
-    for (const n of [...this.views.keys()]) if (!names.has(n)) this.views.delete(n);
+  /** Drops VMs a full `tart list` begun at `at` no longer shows (not ones we learnt of since it began). */
+  keepOnly(names: Set<string>, at: number): void {
+    for (const [n, v] of [...this.views]) if (!names.has(n) && v.stateAt <= at) this.views.delete(n);
   }
 
   /** Records a power state; a change starts a new run (its address must be read again). */
