@@ -58,7 +58,7 @@ export interface TartProviderOptions {
   ipWaiterSeconds?: number;
   /**
    * create() skips its `tart get` existence check when this adapter's own `tart list`, begun at most
-   * this long ago, did not show the name (ms, default 2000; 0 always checks). The reconciler always
+   * this long ago, did not show the name (ms, default 5000; 0 always checks). The reconciler always
    * observes with a list right before it creates.
    */
   createCheckMaxAgeMs?: number;
@@ -137,6 +137,10 @@ export class TartProvider implements VmProvider {
   private readonly runPids = new Map<string, number | undefined>();
   /** One background `tart ip --wait` per started VM, shared by every reconcile that asks. */
   private readonly ipWaiters = new Map<string, { run: number; pid?: number; abort: AbortController; done: Promise<void> }>();
+  /** VMs between clone and the end of create(): their sizes are the ones we are setting. */
+  private readonly creating = new Set<string>();
+  /** `tart get`s for sizes in flight, by VM and power state. */
+  private readonly sizeReads = new Map<string, Promise<void>>();
   /** A `tart run` that failed after start() had returned, kept for the next start() of that VM to report. */
   private readonly lateFailures = new Map<string, ProviderError>();
 
@@ -233,17 +237,12 @@ export class TartProvider implements VmProvider {
     const toSize: ObservedVm[] = [];
     for (const vm of vms) {
       const v = this.views.setState(vm.name, vm.state, startedAt);
+      // What we did since this list began (create, start, stop) is newer than what it says.
+      if (v.stateAt > startedAt) continue;
       if (v.state !== 'running') this.stopIpWaiter(vm.name);
-      if (this.owns(vm.name) && this.views.needsSizes(vm.name, vm.state)) toSize.push(vm);
+      if (this.owns(vm.name) && !this.creating.has(vm.name) && this.views.needsSizes(vm.name, vm.state)) toSize.push(vm);
     }
-    for (let i = 0; i < toSize.length; i += SIZE_READS_AT_ONCE) {
-      await Promise.all(
-        toSize.slice(i, i + SIZE_READS_AT_ONCE).map(async (vm) => {
-          const info = await this.get(vm.name).catch(() => undefined);
-          if (info) this.views.get(vm.name).sizes = { cpu: info.cpu, memoryMiB: info.memoryMiB, state: vm.state };
-        }),
-      );
-    }
+    for (let i = 0; i < toSize.length; i += SIZE_READS_AT_ONCE) await Promise.all(toSize.slice(i, i + SIZE_READS_AT_ONCE).map((vm) => this.readSizes(vm.name, vm.state)));
     const staleAfter = this.opts.staleRunAfterMs ?? 10_000;
     for (const vm of vms) {
       const v = this.views.get(vm.name);
@@ -255,6 +254,24 @@ export class TartProvider implements VmProvider {
       }
     }
     return vms;
+  }
+
+  /** One `tart get` for a VM's cpu/memory in a power state, shared by lists that overlap. */
+  private readSizes(name: string, state: ObservedVm['state']): Promise<void> {
+    const key = `${name}\0${state}`;
+    let p = this.sizeReads.get(key);
+    if (!p) {
+      p = this.get(name)
+        .then(
+          (info) => {
+            if (info && this.views.has(name)) this.views.get(name).sizes = { cpu: info.cpu, memoryMiB: info.memoryMiB, state };
+          },
+          () => undefined,
+        )
+        .finally(() => this.sizeReads.delete(key));
+      this.sizeReads.set(key, p);
+    }
+    return p;
   }
 
   /** Ours: created or acted on by hostplane (a marker beside the run records survives restarts). */
@@ -307,6 +324,16 @@ export class TartProvider implements VmProvider {
     }
     this.views.forget(req.name);
     this.markOwned(req.name);
+    this.creating.add(req.name);
+    try {
+      await this.cloneAndSize(req);
+    } finally {
+      this.creating.delete(req.name);
+    }
+    this.views.setState(req.name, 'stopped', Date.now()).sizes = { cpu: req.cpu, memoryMiB: req.memoryMiB, state: 'stopped' };
+  }
+
+  private async cloneAndSize(req: VmCreateRequest): Promise<void> {
     await this.run(['clone', req.image, req.name], 30 * 60_000);
     // One `set`: a fresh MAC for every clone avoids stale DHCP leases and duplicate IPs (tart.md §3,
     // orchard), plus the size. Disks only grow: an image disk already larger than asked is kept
@@ -325,12 +352,11 @@ export class TartProvider implements VmProvider {
       this.forgetOwned(req.name);
       throw e;
     }
-    this.views.setState(req.name, 'stopped', Date.now()).sizes = { cpu: req.cpu, memoryMiB: req.memoryMiB, state: 'stopped' };
   }
 
   /** Our own `tart list`, begun a moment ago, did not show this name (and we made nothing of it since). */
   private knownAbsent(name: string): boolean {
-    const maxAge = this.opts.createCheckMaxAgeMs ?? 2000;
+    const maxAge = this.opts.createCheckMaxAgeMs ?? 5000;
     const l = this.lastList;
     return !!l && maxAge > 0 && Date.now() - l.startedAt <= maxAge && !l.names.has(name) && !this.views.has(name);
   }
