@@ -27,6 +27,7 @@ function provider(opts: TartProviderOptions = {}, env: Record<string, string> = 
     env: { ...sim.env, ...env },
     startGraceMs: 400,
     stopTimeoutSeconds: 5,
+    listReuseMs: 0, // these tests change VMs behind the adapter's back and look at once
     onCommand: (cmd, ms, ok) => commands.push({ cmd, ms, ok }),
     ...opts,
   });
@@ -411,6 +412,25 @@ describe('tart adapter: state and addresses', () => {
     vm = (await p.list())[0];
     expect([vm.state, vm.staleRun]).toEqual(['running', undefined]);
     expect(await p.ip('vm', { waitSeconds: 10 })).toMatch(/^127\./);
+  });
+
+  it('lists within listReuseMs answer from the last tart list plus what the adapter did since (a burst of creates shares one tart list)', async () => {
+    const p = provider({ listReuseMs: 60_000 });
+    expect(sim.tart(['clone', IMAGE, 'other']).status).toBe(0);
+    expect((await p.list()).map((v) => v.name)).toEqual(['other']);
+    await p.create(req('vm'));
+    expect((await p.list()).map((v) => [v.name, v.state, v.cpu])).toEqual([['other', 'stopped', undefined], ['vm', 'stopped', 2]]);
+    await p.start({ name: 'vm', network: { mode: 'shared' }, logFile: logFile('vm') });
+    expect((await p.list()).find((v) => v.name === 'vm')?.state).toBe('running');
+    await p.stop('vm');
+    expect((await p.list()).find((v) => v.name === 'vm')?.state).toBe('stopped');
+    await p.delete('vm');
+    expect((await p.list()).map((v) => v.name)).toEqual(['other']);
+    expect(sim.calls().filter((a) => a[0] === 'list')).toHaveLength(1);
+    // concurrent callers share one tart list
+    const fresh = provider();
+    await Promise.all([fresh.list(), fresh.list(), fresh.list()]);
+    expect(sim.calls().filter((a) => a[0] === 'list')).toHaveLength(2);
   });
 
   it('ip of a running VM that has no address yet → undefined after the wait; ip of a missing VM → NotFound', async () => {

@@ -54,6 +54,11 @@ export interface TartProviderOptions {
    * it is dead before list() reports it as a stale run (ms, default 10 000; seed 003 BUG-009).
    */
   staleRunAfterMs?: number;
+  /**
+   * list() answers from a `tart list` that finished at most this long ago, plus what this adapter did
+   * since (ms, default 1000; 0: every list() runs `tart list`).
+   */
+  listReuseMs?: number;
   /** The longest one background `tart ip --wait` waits for a started VM's address (s, default 60). */
   ipWaiterSeconds?: number;
   /**
@@ -133,6 +138,9 @@ export class TartProvider implements VmProvider {
   private readonly owned = new Set<string>();
   /** Names and start time of this adapter's last `tart list`. */
   private lastList?: { startedAt: number; names: Set<string> };
+  /** The last `tart list` itself, and the one in flight (callers share it). */
+  private lastTart?: { startedAt: number; finishedAt: number; vms: ObservedVm[] };
+  private listing?: Promise<{ startedAt: number; finishedAt: number; vms: ObservedVm[] }>;
   /** `tart run` pids by VM (undefined: none recorded), each checked once against `ps` (pids get reused). */
   private readonly runPids = new Map<string, number | undefined>();
   /** One background `tart ip --wait` per started VM, shared by every reconcile that asks. */
@@ -227,6 +235,16 @@ export class TartProvider implements VmProvider {
    * hand takes effect at the next boot, and is read then.
    */
   async list(): Promise<ObservedVm[]> {
+    // A tart list of a moment ago plus what this adapter itself did since is as fresh as a new one
+    // for the VMs we changed: a burst of creates shares one list a second instead of two each.
+    const reuse = this.opts.listReuseMs ?? 1000;
+    const last = this.lastTart;
+    if (last && reuse > 0 && Date.now() - last.finishedAt <= reuse) return this.present(last);
+    this.listing ??= this.listFromTart().finally(() => (this.listing = undefined));
+    return this.present(await this.listing);
+  }
+
+  private async listFromTart(): Promise<{ startedAt: number; finishedAt: number; vms: ObservedVm[] }> {
     const startedAt = Date.now();
     const r = await this.run(['list', '--format', 'json']);
     const vms = parseTartList(r.stdout);
@@ -243,17 +261,37 @@ export class TartProvider implements VmProvider {
       if (this.owns(vm.name) && !this.creating.has(vm.name) && this.views.needsSizes(vm.name, vm.state)) toSize.push(vm);
     }
     for (let i = 0; i < toSize.length; i += SIZE_READS_AT_ONCE) await Promise.all(toSize.slice(i, i + SIZE_READS_AT_ONCE).map((vm) => this.readSizes(vm.name, vm.state)));
+    this.lastTart = { startedAt, finishedAt: Date.now(), vms };
+    return this.lastTart;
+  }
+
+  /** A tart list's VMs with what we know better since it began: our own creates, starts, stops and deletes, sizes, stale runs. */
+  private present(list: { startedAt: number; vms: ObservedVm[] }): ObservedVm[] {
+    const now = Date.now();
     const staleAfter = this.opts.staleRunAfterMs ?? 10_000;
-    for (const vm of vms) {
+    const out: ObservedVm[] = [];
+    const seen = new Set<string>();
+    const withViews = (vm: ObservedVm): ObservedVm => {
       const v = this.views.get(vm.name);
+      if (v.state && v.stateAt > list.startedAt) vm.state = v.state;
       if (v.sizes?.cpu !== undefined) vm.cpu = v.sizes.cpu;
       if (v.sizes?.memoryMiB !== undefined) vm.memoryMiB = v.sizes.memoryMiB;
-      if (vm.state === 'running' && v.deadRunSince !== undefined && startedAt - v.deadRunSince >= staleAfter) {
+      if (vm.state === 'running' && v.deadRunSince !== undefined && now - v.deadRunSince >= staleAfter) {
         const pid = Math.abs(this.runPids.get(vm.name) ?? 0);
-        vm.staleRun = `tart says VM "${vm.name}" is running, but the \`tart run\` process hostplane started for it${pid ? ` (pid ${pid})` : ''} is gone and it has had no address for ${Math.round((startedAt - v.deadRunSince) / 1000)} s (what a host crash leaves behind)`;
+        vm.staleRun = `tart says VM "${vm.name}" is running, but the \`tart run\` process hostplane started for it${pid ? ` (pid ${pid})` : ''} is gone and it has had no address for ${Math.round((now - v.deadRunSince) / 1000)} s (what a host crash leaves behind)`;
       }
+      return vm;
+    };
+    for (const raw of list.vms) {
+      if (!this.views.has(raw.name)) continue; // deleted by us since
+      seen.add(raw.name);
+      out.push(withViews({ ...raw, ...(raw.details ? { details: { ...raw.details } } : {}) }));
     }
-    return vms;
+    for (const name of this.views.names()) {
+      const v = this.views.get(name);
+      if (!seen.has(name) && v.state && v.stateAt > list.startedAt) out.push(withViews({ name, state: v.state, details: { source: 'local' } })); // created by us since
+    }
+    return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
   /** One `tart get` for a VM's cpu/memory in a power state, shared by lists that overlap. */

@@ -35,6 +35,10 @@ export class VmViews {
     return this.views.has(name);
   }
 
+  names(): string[] {
+    return [...this.views.keys()];
+  }
+
   forget(name: string): void {
     this.views.delete(name);
   }
