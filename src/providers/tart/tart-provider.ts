@@ -16,7 +16,7 @@ import {
   type VmStartRequest,
 } from '../vm-provider.js';
 import { classifyTartError, commandLine } from './errors.js';
-import { gibToGb, parseTartGet, parseTartList, parseTartVersion, type TartVersion } from './parse.js';
+import { gbToGiB, gibToGb, parseTartGet, parseTartList, parseTartVersion, type TartVersion } from './parse.js';
 import { VmViews } from './vm-views.js';
 
 export const SUPPORTED_TART_MAJOR = 2;
@@ -274,6 +274,11 @@ export class TartProvider implements VmProvider {
     const withViews = (vm: ObservedVm): ObservedVm => {
       const v = this.views.get(vm.name);
       if (v.state && v.stateAt > list.startedAt) vm.state = v.state;
+      if (v.changed && v.changed.at > list.startedAt) {
+        // Sized by us after this list began: its disk column is older than what we did.
+        if (v.changed.diskGiB !== undefined) vm.diskGiB = v.changed.diskGiB;
+        else delete vm.diskGiB;
+      }
       if (v.sizes?.cpu !== undefined) vm.cpu = v.sizes.cpu;
       if (v.sizes?.memoryMiB !== undefined) vm.memoryMiB = v.sizes.memoryMiB;
       if (vm.state === 'running' && v.deadRunSince !== undefined && now - v.deadRunSince >= staleAfter) {
@@ -363,15 +368,19 @@ export class TartProvider implements VmProvider {
     this.views.forget(req.name);
     this.markOwned(req.name);
     this.creating.add(req.name);
+    let disk: number | undefined;
     try {
-      await this.cloneAndSize(req);
+      disk = await this.cloneAndSize(req);
     } finally {
       this.creating.delete(req.name);
     }
-    this.views.setState(req.name, 'stopped', Date.now()).sizes = { cpu: req.cpu, memoryMiB: req.memoryMiB, state: 'stopped' };
+    const made = this.views.setState(req.name, 'stopped', Date.now());
+    made.sizes = { cpu: req.cpu, memoryMiB: req.memoryMiB, state: 'stopped' };
+    made.changed = { at: made.stateAt, ...(disk !== undefined ? { diskGiB: gbToGiB(disk) } : {}) };
   }
 
-  private async cloneAndSize(req: VmCreateRequest): Promise<void> {
+  /** Clone and size a VM; resolves with its disk in GB when we set it (undefined: the image's own, kept). */
+  private async cloneAndSize(req: VmCreateRequest): Promise<number | undefined> {
     await this.run(['clone', req.image, req.name], 30 * 60_000);
     // One `set`: a fresh MAC for every clone avoids stale DHCP leases and duplicate IPs (tart.md §3,
     // orchard), plus the size. Disks only grow: an image disk already larger than asked is kept
@@ -380,9 +389,11 @@ export class TartProvider implements VmProvider {
     try {
       try {
         await this.run([...base, '--disk-size', String(gibToGb(req.diskGiB))]);
+        return gibToGb(req.diskGiB);
       } catch (e) {
         if (!(e instanceof ProviderError && /should be larger than the current disk size/.test(e.message))) throw e;
         await this.run(base); // tart saved cpu/memory/MAC before it refused the disk; saying it again costs one call, only here
+        return undefined;
       }
     } catch (e) {
       // The half-made VM is ours (we just cloned it): remove it so a retry starts clean.
@@ -410,6 +421,7 @@ export class TartProvider implements VmProvider {
     v.sizes = undefined;
     await this.run(args);
     if (v.state && v.state !== 'running') v.sizes = { cpu: res.cpu, memoryMiB: res.memoryMiB, state: v.state };
+    v.changed = { at: Date.now(), ...(res.diskGiB !== undefined ? { diskGiB: gbToGiB(gibToGb(res.diskGiB)) } : {}) };
   }
 
   async start(req: VmStartRequest): Promise<void> {

@@ -15,6 +15,8 @@ export interface VmView {
   address?: { ip: string; run: number; pid?: number };
   /** cpu/memory from `tart get`, and the power state they were read (or set by us) in. */
   sizes?: { cpu?: number; memoryMiB?: number; state: VmPowerState };
+  /** When we last created or configured it, and the disk it has since (undefined: not known). */
+  changed?: { at: number; diskGiB?: number };
   /** First failed address read while tart said running and our recorded `tart run` was dead. */
   deadRunSince?: number;
 }
