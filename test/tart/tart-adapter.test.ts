@@ -1,6 +1,6 @@
 // The tart adapter against the tart CLI simulator, run as a separate process exactly like tart.
 
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -272,13 +272,15 @@ describe('tart adapter start()', () => {
 
   it('a tart run failing after start() returned (no worker waits for it) is reported by the next start with its own words', async () => {
     const p = provider({ startGraceMs: 1, lateFailureMs: 10_000 }, { TART_SIM_SOFTNET: 'noprivs' });
-    await p.create(req('vm'));
-    await p.start({ name: 'vm', network: { mode: 'softnet', allow: ['0.0.0.0/0'] }, logFile: logFile('vm') });
-    await waitFor(() => fs.readFileSync(logFile('vm'), 'utf8').includes('root privileges are required'));
-    await waitFor(() => JSON.parse(sim.tart(['get', 'vm', '--format', 'json']).stdout).State === 'stopped');
+    const name = `late-${process.pid}`;
+    await p.create(req(name));
+    await p.start({ name, network: { mode: 'softnet', allow: ['0.0.0.0/0'] }, logFile: logFile(name) });
+    await waitFor(() => fs.readFileSync(logFile(name), 'utf8').includes('root privileges are required'));
+    // the failed tart run process has exited (not only written its last words)
+    await waitFor(() => spawnSync('pgrep', ['-f', `run ${name} --no-graphics`]).status === 1);
     const runs = () => sim.calls().filter((a) => a[0] === 'run').length;
     const before = runs();
-    const e = await rejection(p.start({ name: 'vm', network: { mode: 'softnet', allow: ['0.0.0.0/0'] }, logFile: logFile('vm') }));
+    const e = await rejection(p.start({ name, network: { mode: 'softnet', allow: ['0.0.0.0/0'] }, logFile: logFile(name) }));
     expect([e.code, runs()]).toEqual(['NeedsPrivileges', before]);
     expect(e.message).toContain('Softnet process terminated prematurely');
   });

@@ -118,6 +118,21 @@ describe('VM reconciler + tart adapter + tart simulator', () => {
     expect(sim.calls().filter((a) => a[0] === 'clone' || a[0] === 'delete').map((a) => a[0])).toEqual(['clone']);
   });
 
+  it('at rest, converged VMs cost the poll\'s one tart list and nothing else (issue 14: was get, ip, get, ip per VM per poll)', async () => {
+    const { sim, manager } = await start({ 'e.yaml': vmDoc('e'), 'f.yaml': vmDoc('f') });
+    await waitFor(() => ready(manager, 'e') && ready(manager, 'f'), 15_000, 'e and f Ready');
+    const reconciles = () => manager.reconcileInfo('VirtualMachine/e').lastReconcile?.startTime;
+    const first = reconciles();
+    const before = sim.calls().length;
+    // three more polls of each VM (pollIntervalMs 1 s)
+    for (let i = 0; i < 3; i++) {
+      const at = reconciles();
+      await waitFor(() => reconciles() !== at, 5_000, 'another poll of e');
+    }
+    expect(reconciles()).not.toBe(first);
+    expect(sim.calls().slice(before).filter((a) => a[0] !== 'list')).toEqual([]);
+  });
+
   it('a create reaches Ready with clone, set, run, one size read and one address read', async () => {
     const { sim, manager } = await start({ 'c.yaml': vmDoc('c') });
     await waitFor(() => ready(manager, 'c'), 15_000, 'c Ready');

@@ -281,6 +281,7 @@ export class TartProvider implements VmProvider {
       }
       if (v.sizes?.cpu !== undefined) vm.cpu = v.sizes.cpu;
       if (v.sizes?.memoryMiB !== undefined) vm.memoryMiB = v.sizes.memoryMiB;
+      if (vm.state === 'running') vm.runId = this.runIdOf(vm.name, v.run);
       if (vm.state === 'running' && v.deadRunSince !== undefined && now - v.deadRunSince >= staleAfter) {
         const pid = Math.abs(this.runPids.get(vm.name) ?? 0);
         vm.staleRun = `tart says VM "${vm.name}" is running, but the \`tart run\` process hostplane started for it${pid ? ` (pid ${pid})` : ''} is gone and it has had no address for ${Math.round((now - v.deadRunSince) / 1000)} s (what a host crash leaves behind)`;
@@ -297,6 +298,13 @@ export class TartProvider implements VmProvider {
       if (!seen.has(name) && v.state && v.stateAt > list.startedAt) out.push(withViews({ name, state: v.state, details: { source: 'local' } })); // created by us since
     }
     return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  /** This run of a running VM: our run counter, plus the `tart run` pid and whether it still lives. */
+  private runIdOf(name: string, run: number): string {
+    const recorded = this.recordedRun(name);
+    const pid = recorded !== undefined && recorded > 0 ? recorded : undefined;
+    return `${run}/${pid ?? '-'}${pid !== undefined && !pidAlive(pid) ? '/gone' : ''}`;
   }
 
   /** One `tart get` for a VM's cpu/memory in a power state, shared by lists that overlap. */

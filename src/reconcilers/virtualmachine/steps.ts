@@ -296,8 +296,12 @@ export const ensureAddress: Step<VmScope> = {
   name: 'address',
   async run(s) {
     if (s.observed?.state !== 'running') return proceed();
-    const ep = await provider(s, 'ip', () => s.deps.provider.endpoint(name(s), { waitSeconds: s.deps.ipWaitSeconds }));
-    const ip = ep ? await provider(s, 'ip', () => s.deps.provider.ip(name(s))) : undefined;
+    // Read once per run of the VM: at rest the poll's one list is all a VM costs.
+    const runId = s.observed.runId;
+    const known = s.deps.records.get(name(s))?.address;
+    const held = runId !== undefined && known?.runId === runId ? known : undefined;
+    const ep = held ? { host: held.host, port: held.port } : await provider(s, 'ip', () => s.deps.provider.endpoint(name(s), { waitSeconds: s.deps.ipWaitSeconds }));
+    const ip = held ? held.ip : ep ? await provider(s, 'ip', () => s.deps.provider.ip(name(s))) : undefined;
     // Asked again soon rather than waited for here: a booting guest must not hold a worker.
     if (!ep || !ip) return waitFor(1_000, 'WaitingForIP', `VM "${name(s)}" is running but has no IP address yet`);
     s.endpoint = ep;
@@ -308,7 +312,7 @@ export const ensureAddress: Step<VmScope> = {
       s.previousIp = before;
       event(s, 'Warning', 'IPChanged', `VM "${name(s)}" changed its IP from ${before} to ${ip}; clusters using it may need their node address updated`);
     } else s.previousIp = s.object.status?.previousIP as string | undefined;
-    s.deps.records.update(name(s), { lastIp: ip });
+    s.deps.records.update(name(s), { lastIp: ip, ...(runId !== undefined ? { address: { runId, ip, host: ep.host, port: ep.port } } : {}) });
     return proceed();
   },
 };
