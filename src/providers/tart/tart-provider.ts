@@ -147,6 +147,8 @@ export class TartProvider implements VmProvider {
   private readonly ipWaiters = new Map<string, { run: number; pid?: number; abort: AbortController; done: Promise<void> }>();
   /** VMs between clone and the end of create(): their sizes are the ones we are setting. */
   private readonly creating = new Set<string>();
+  /** Tells this adapter's run counters from those of an earlier hostplane process. */
+  private readonly instance = `${process.pid}.${Date.now().toString(36)}`;
   /** `tart get`s for sizes in flight, by VM and power state. */
   private readonly sizeReads = new Map<string, Promise<void>>();
   /** A `tart run` that failed after start() had returned, kept for the next start() of that VM to report. */
@@ -300,11 +302,15 @@ export class TartProvider implements VmProvider {
     return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
-  /** This run of a running VM: our run counter, plus the `tart run` pid and whether it still lives. */
+  /**
+   * This run of a running VM: the `tart run` we started for it (stable across hostplane restarts)
+   * and whether it still lives; without one, this adapter's own run counter.
+   */
   private runIdOf(name: string, run: number): string {
     const recorded = this.recordedRun(name);
     const pid = recorded !== undefined && recorded > 0 ? recorded : undefined;
-    return `${run}/${pid ?? '-'}${pid !== undefined && !pidAlive(pid) ? '/gone' : ''}`;
+    if (pid !== undefined) return `tart run ${pid}${pidAlive(pid) ? '' : ' gone'}`;
+    return `${this.instance} run ${run}`;
   }
 
   /** One `tart get` for a VM's cpu/memory in a power state, shared by lists that overlap. */
