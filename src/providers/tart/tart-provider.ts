@@ -564,13 +564,14 @@ export class TartProvider implements VmProvider {
     }
     try {
       await this.run(['stop', name, '--timeout', String(pid !== undefined ? 5 : timeout)], (timeout + 30) * 1000);
+      this.views.setState(name, 'stopped', Date.now());
     } catch (e) {
-      // Already stopped is the goal state.
+      // Already stopped is the goal state. Whether it really is, the next `tart list` says (a stale
+      // "running" tart cannot stop must not read as stopped).
       if (e instanceof ProviderError && e.code === 'NotRunning') return;
       throw e;
     } finally {
       this.forgetRun(name);
-      this.views.setState(name, 'stopped', Date.now());
     }
   }
 

@@ -215,7 +215,9 @@ export const ensurePower: Step<VmScope> = {
         await provider(s, 'stop', () => s.deps.provider.stop(name(s), { timeoutSeconds: s.deps.stopTimeoutSeconds }));
         s.deps.guest.forget(s.key);
         s.deps.observer.changed(name(s));
-        s.observed = { ...vm, state: 'stopped' };
+        // Looked at, not assumed: status never says Stopped while the provider says running (BUG-009).
+        s.observed = await provider(s, 'observe', () => s.deps.observer.get(name(s)));
+        if (s.observed?.state === 'running') throw new StepError('StopFailed', `stopped VM "${name(s)}" but the provider still calls it running`, 'stop');
         event(s, 'Normal', 'Stopped', `Stopped VM "${name(s)}" (spec.powerState is Stopped)`);
       }
       // Stopping on purpose ends a crash loop: the next Running starts at once.
