@@ -9,6 +9,7 @@ const script = fileURLToPath(new URL('./scenarios.ts', import.meta.url));
 const qemuScript = fileURLToPath(new URL('./qemu.ts', import.meta.url));
 const apiScript = fileURLToPath(new URL('./api.ts', import.meta.url));
 const kubeScript = fileURLToPath(new URL('./kube.ts', import.meta.url));
+const tartScript = fileURLToPath(new URL('./tart.ts', import.meta.url));
 const quick = process.argv.includes('--quick');
 
 function run(name: string, ...args: number[]): unknown {
@@ -32,6 +33,9 @@ const result = {
   qemuBoot: spawnSync('qemu-system-x86_64', ['-version'], { stdio: 'ignore' }).status !== 0
     ? { skipped: 'qemu-system-x86_64 not on PATH (apt-get install -y --no-install-recommends qemu-system-x86 qemu-utils)' }
     : runScript(qemuScript, 'bootToSsh', quick ? 1 : 3),
+  // The tart adapter against the tart CLI simulator (one process per tart call, hack/tart-sim).
+  tartAtRest: runScript(tartScript, 'atRest', quick ? 5 : 10, 2_000, quick ? 2 : 5),
+  tartCreateToSsh: runScript(tartScript, 'createToSsh', 20, 10, 4),
   apiList: runScript(apiScript, 'listObjects', quick ? 1_000 : 10_000, quick ? 10 : 30),
   watchFanout: runScript(apiScript, 'watchFanout', 100, quick ? 20 : 100),
   // The simulated Kubernetes API server (hack/bench/kube.ts).

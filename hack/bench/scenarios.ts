@@ -90,7 +90,7 @@ export async function editLatency(edits: number): Promise<object> {
   return { edits, p50Ms: round(pct(samples, 50), 1), p99Ms: round(pct(samples, 99), 1), maxMs: round(samples[samples.length - 1], 1), note: 'includes the source debounce (50 ms) and chokidar' };
 }
 
-/** Steady state with N converged VMs: provider list calls per poll interval and idle CPU. */
+/** Steady state with N converged VMs: provider calls (every kind, not only list) per poll interval and idle CPU. */
 export async function steadyState(n: number, pollMs: number, windows: number): Promise<object> {
   const root = tmp();
   const specs = join(root, 'specs');
@@ -105,12 +105,20 @@ export async function steadyState(n: number, pollMs: number, windows: number): P
   const convergeMs = performance.now() - t0;
   await new Promise((r) => setTimeout(r, pollMs * 1.2)); // let the first poll wave pass
   const lists0 = provider.calls.list;
+  const calls0 = { ...provider.calls };
   const cpu0 = process.cpuUsage();
   const w0 = performance.now();
   await new Promise((r) => setTimeout(r, pollMs * windows));
   const wall = performance.now() - w0;
   const cpu = process.cpuUsage(cpu0);
   const lists = provider.calls.list - lists0;
+  const byCommand = Object.fromEntries(
+    Object.entries(provider.calls)
+      .map(([k, v]) => [k, v - (calls0[k as keyof typeof calls0] ?? 0)] as const)
+      .filter(([, v]) => v > 0)
+      .map(([k, v]) => [k, round(v / windows, 1)]),
+  );
+  const hostCalls = Object.entries(provider.calls).reduce((n, [k, v]) => (k === 'guest' ? n : n + v - (calls0[k as keyof typeof calls0] ?? 0)), 0);
   await manager.stop();
   rmSync(root, { recursive: true, force: true });
   return {
@@ -118,6 +126,10 @@ export async function steadyState(n: number, pollMs: number, windows: number): P
     convergeMs: round(convergeMs, 0),
     pollIntervalMs: pollMs,
     listCallsPerResync: round(lists / windows, 1),
+    // Every VM provider call (guest commands are SSH, not the provider), per resync and command.
+    providerCallsPerResync: round(hostCalls / windows, 1),
+    providerCallsPerResyncByCommand: byCommand,
+    providerCallsPerVmPerResyncBeyondList: round((hostCalls - lists) / windows / n, 3),
     reconcilesPerResync: n,
     idleCpuPercent: round(((cpu.user + cpu.system) / 1000 / wall) * 100, 1),
     rssMiB: round(process.memoryUsage().rss / 2 ** 20, 1),

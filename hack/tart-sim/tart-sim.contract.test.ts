@@ -365,6 +365,27 @@ describe('tart-sim CLI contract: run, stop and the running state', () => {
     expect(sim.tart(['delete', 'vm']).status).toBe(0);
   });
 
+  it('a host crash (sim.crash) leaves a stale "running": list says running, ip finds nothing, run refuses; stop clears it (seed 003 BUG-009)', async () => {
+    clone('vm');
+    const run = await runUntilRunning('vm');
+    expect(sim.tart(['ip', 'vm']).stdout).toMatch(/^127\./);
+    sim.crash('vm');
+    const ended = await run.exit;
+    expect(ended.signal).toBe('SIGKILL');
+    expect(state('vm')).toBe('running');
+    expect(JSON.parse(sim.tart(['get', 'vm', '--format', 'json']).stdout).State).toBe('running');
+    const ip = sim.tart(['ip', 'vm']);
+    expect([ip.status, ip.stdout, ip.stderr]).toEqual([1, '', 'no IP address found\n']);
+    const again = sim.tart(['run', 'vm', '--no-graphics']);
+    expect([again.status, again.stderr]).toEqual([2, 'VM "vm" is already running!\n']);
+    expect(sim.tart(['stop', 'vm']).status).toBe(0);
+    expect(state('vm')).toBe('stopped');
+    const rerun = await runUntilRunning('vm');
+    expect(state('vm')).toBe('running');
+    rerun.child.kill('SIGINT');
+    await rerun.exit;
+  });
+
   it('SIGTERM is not handled: tart run dies by the signal and the VM is stopped', async () => {
     clone('vm');
     const run = await runUntilRunning('vm');

@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Home, crashRun } from './src/storage.js';
 
 export const SIM_DIR = path.dirname(fileURLToPath(import.meta.url));
 export const SIM_BIN_DIR = path.join(SIM_DIR, 'bin');
@@ -18,6 +19,8 @@ export interface SimHome {
   tart(args: string[], extraEnv?: Record<string, string>): SpawnSyncReturns<string>;
   /** argv of every simulator invocation so far. */
   calls(): string[][];
+  /** A host crash for one running VM: its `tart run` dies, tart keeps calling it running, `tart ip` finds nothing (seed 003 BUG-009). */
+  crash(name: string): void;
   /** SIGKILLs every `tart run` (and its guest) still holding a VM in this home, then removes it. */
   cleanup(): void;
 }
@@ -49,6 +52,9 @@ export function makeSimHome(extraEnv: Record<string, string> = {}): SimHome {
       } catch {
         return [];
       }
+    },
+    crash(name) {
+      crashRun(new Home({ TART_HOME: env.TART_HOME }), name);
     },
     cleanup() {
       killAllRuns(path.join(home, 'tart'));

@@ -95,3 +95,42 @@ describe('verbs a kind brings', () => {
     expect(out).toMatch(/run .*start a load test now/);
   });
 });
+
+describe('hostplane sim', () => {
+  // Every other command takes KIND/NAME; `sim kill vm/a` used to queue a kill for a VM named "vm/a".
+  it.each([
+    [['kill', 'vm/a'], { op: 'kill', name: 'a' }],
+    [['kill', 'virtualmachine/a'], { op: 'kill', name: 'a' }],
+    [['kill', 'vm', 'a'], { op: 'kill', name: 'a' }],
+    [['delete', 'a'], { op: 'delete', name: 'a' }],
+    [['foreign', 'vm/x'], { op: 'create-foreign', name: 'x', running: true }],
+  ])('sim %j queues %j for the sim host', async (words, queued) => {
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { StateDir } = await import('../controllers/state-dir.js');
+    const { takeSimRequests } = await import('../sim/host/sim-world.js');
+    const state = mkdtempSync(join(tmpdir(), 'hostplane-sim-cli-'));
+    let text = '';
+    expect(await main(['sim', ...words, '--state', state], (s) => (text += s))).toBe(0);
+    expect(takeSimRequests(new StateDir(state))).toEqual([queued]);
+    expect(text).toContain(`vm/${queued.name}`);
+  });
+
+  it.each([
+    [['kill', 'cluster/a'], /sim acts on VMs only/],
+    [['kill', 'bogus/a'], /unknown kind "bogus"/],
+    [['kill'], /hostplane sim kill\|delete\|foreign vm\/NAME/],
+  ])('refuses sim %j with exit 2 and queues nothing', async (words, message) => {
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { StateDir } = await import('../controllers/state-dir.js');
+    const { takeSimRequests } = await import('../sim/host/sim-world.js');
+    const state = mkdtempSync(join(tmpdir(), 'hostplane-sim-cli-'));
+    let errText = '';
+    expect(await main(['sim', ...words, '--state', state], () => {}, (s) => (errText += s))).toBe(2);
+    expect(errText).toMatch(message);
+    expect(takeSimRequests(new StateDir(state))).toEqual([]);
+  });
+});

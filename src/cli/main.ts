@@ -318,11 +318,12 @@ export function buildProgram(io: Io, setCode: (code: number) => void, kinds: rea
   add(
     new Command('sim')
       .summary("act on the sim host's world behind hostplane's back")
-      .usage('kill|delete|foreign NAME')
+      .usage('kill|delete|foreign vm/NAME')
       .argument('[op]', 'kill, delete or foreign')
-      .argument('[name]', 'the VM')
-      .addHelpText('after', examples(['hostplane sim kill dev-worker1']))
-      .action(run((op?: string, name?: string) => sim(dirs().state, words(op, name), io.out))),
+      .argument('[target]', 'the VM: vm/NAME (or vm NAME, or NAME)')
+      .argument('[name]', 'the VM name when the kind is given apart')
+      .addHelpText('after', examples(['hostplane sim kill vm/dev-worker1']))
+      .action(run((op?: string, target?: string, name?: string) => sim(dirs().state, words(op, target, name), io.out))),
   );
 
   add(
@@ -593,12 +594,23 @@ async function wait(specs: string, state: string, words: string[], forArg: strin
   }
 }
 
+/** `sim kill vm/NAME`, `sim kill vm NAME` or `sim kill NAME`: the sim host acts on VMs only. */
 function sim(state: string, words: string[], out: (s: string) => void): number {
-  const [op, name] = words;
-  if (!name || !['kill', 'delete', 'foreign'].includes(op)) throw new UsageError('hostplane sim kill|delete|foreign NAME');
+  const usage = 'hostplane sim kill|delete|foreign vm/NAME';
+  const [op, ...rest] = words;
+  if (!op || !['kill', 'delete', 'foreign'].includes(op) || rest.length === 0 || rest.length > 2) throw new UsageError(usage);
+  let name = rest.length === 2 ? rest[1] : rest[0];
+  const kindWord = rest.length === 2 ? rest[0] : rest[0].includes('/') ? rest[0].split('/', 2)[0] : undefined;
+  if (rest.length === 1 && rest[0].includes('/')) name = rest[0].split('/', 2)[1];
+  if (kindWord !== undefined) {
+    const info = loadSchemaRegistry().resolveKind(kindWord);
+    if (!info) throw new UsageError(`unknown kind "${kindWord}"; ${usage}`);
+    if (info.kind !== 'VirtualMachine') throw new UsageError(`sim acts on VMs only, not ${info.kind}; ${usage}`);
+  }
+  if (!name) throw new UsageError(usage);
   const dir = new StateDir(state);
   submitSimRequest(dir, op === 'foreign' ? { op: 'create-foreign', name, running: true } : { op: op as 'kill' | 'delete', name });
-  out(`sim: ${op} ${name} queued for the sim host`);
+  out(`sim: ${op} vm/${name} queued for the sim host`);
   return EXIT.ok;
 }
 

@@ -21,6 +21,17 @@ export interface ObservedVm {
    * host-key pins stay with the incarnation.
    */
   bootId?: string;
+  /**
+   * Identifies the current run of a running VM: it changes whenever the VM (re)starts or the process
+   * running it changes. An address read during the same run still holds, so it is not asked again.
+   */
+  runId?: string;
+  /**
+   * Set when the provider calls the VM running but it cannot be: the process that ran it is gone
+   * and it has had no address for a bounded time (tart after a host crash, seed 003 BUG-009). Says
+   * so for a person; the VM reconciler stops and starts such a VM.
+   */
+  staleRun?: string;
   /** Provider-specific extra facts (accelerator, pid, source …) shown in status. */
   details?: Record<string, string | number | boolean>;
 }

@@ -384,6 +384,11 @@ async function cmdStop(home: Home, p: Parsed): Promise<void> {
   }
   const runner = vd.runner();
   if (st === 'stopped' || !runner) throw new RuntimeError(`VM "${name}" is not running`, 2);
+  if (runner.stale) {
+    // A host crash's leftover (crashRun): nothing to signal; stopping clears the stale state.
+    fs.rmSync(vd.runPath, { force: true });
+    return;
+  }
   try {
     process.kill(runner.pid, 'SIGINT');
   } catch {

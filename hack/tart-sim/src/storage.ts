@@ -2,7 +2,9 @@
 // tart computes state from an fcntl lock on vms/<name>/config.json (reference/tart.md §3). Node has
 // no fcntl, so the simulator keeps the same semantics with a run file holding the `tart run` PID
 // plus its kernel start time: the VM is running exactly while that process is alive (a SIGKILLed
-// runner is not running any more, a recycled PID does not count), so "stale running" cannot happen.
+// runner is not running any more, a recycled PID does not count). The one exception is made on
+// purpose: `crashRun` reproduces what a host crash leaves behind (seed 003 BUG-009) — `tart list`
+// keeps saying running while no `tart run` process exists and `tart ip` finds nothing.
 
 import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -41,6 +43,8 @@ export interface RunState extends ProcRef {
   os: 'darwin' | 'linux';
   suspendable: boolean;
   guest?: ProcRef;
+  /** Set by crashRun: the runner is gone but the VM still shows running (a host crash's leftover). */
+  stale?: boolean;
 }
 
 export function sleepSync(ms: number): void {
@@ -291,6 +295,11 @@ export class Home {
     writeAtomic(this.leasesFile(), JSON.stringify(leases, null, 1));
   }
 
+  /** Forgets every lease of a MAC (bootpd's table after a host crash). */
+  dropLeases(mac: string): void {
+    this.writeLeases(this.readLeases().filter((l) => l.mac !== mac));
+  }
+
   /** The unexpired lease for a MAC that the guest has already obtained. */
   leaseFor(mac: string, now = Date.now()): Lease | undefined {
     return this.readLeases()
@@ -375,10 +384,10 @@ export class VmDir {
     return readJson<RunState>(this.runPath);
   }
 
-  /** The live runner, if any (tart: PID from F_GETLK on config.json). */
+  /** The live runner, if any (tart: PID from F_GETLK on config.json), or a crashed one left stale. */
   runner(): RunState | undefined {
     const st = this.runState();
-    return st && alive(st) ? st : undefined;
+    return st && (alive(st) || st.stale) ? st : undefined;
   }
 
   running(): boolean {
@@ -484,4 +493,27 @@ export function byteCount(bytes: number): string {
   }
   const f = Number(v.toFixed(digits[u]));
   return `${f.toLocaleString('en-US', { maximumFractionDigits: digits[u] })} ${units[u]}`;
+}
+
+/**
+ * A host crash as tart is left with it (seed 003 BUG-009): the VM's `tart run` process and guest
+ * are gone without cleaning up, `tart list`/`get` still say running, `tart ip` finds no address
+ * and `tart run` says it is already running, until `tart stop` clears the leftover.
+ */
+export function crashRun(home: Home, name: string): void {
+  const vd = home.vmDir(name);
+  const st = vd.runState();
+  if (!st || !alive(st)) throw new Error(`crashRun: VM "${name}" is not running`);
+  for (const ref of [st.guest, st]) {
+    if (!ref) continue;
+    for (const target of [-ref.pid, ref.pid]) {
+      try {
+        process.kill(target, 'SIGKILL');
+      } catch {
+        /* not a group leader / gone */
+      }
+    }
+  }
+  writeAtomic(vd.runPath, JSON.stringify({ ...st, stale: true }));
+  home.dropLeases(vd.config().macAddress);
 }

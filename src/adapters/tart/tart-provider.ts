@@ -16,7 +16,8 @@ import {
   type VmStartRequest,
 } from '../../ports/vm-provider.js';
 import { classifyTartError, commandLine } from './errors.js';
-import { gibToGb, parseTartGet, parseTartList, parseTartVersion, type TartVersion } from './parse.js';
+import { gbToGiB, gibToGb, parseTartGet, parseTartList, parseTartVersion, type TartVersion } from './parse.js';
+import { VmViews } from './vm-views.js';
 
 export const SUPPORTED_TART_MAJOR = 2;
 /** tart 2.x minor that has every flag create uses (`set --random-mac`, 2.10.0). */
@@ -31,8 +32,14 @@ export interface TartProviderOptions {
   env?: Record<string, string>;
   /** Called after every tart invocation: subcommand (e.g. `list`), duration, success. */
   onCommand?(cmd: string, ms: number, ok: boolean): void;
-  /** How long start() watches `tart run` for an early failure before calling it started (ms, default 2000). */
+  /**
+   * How long start() watches `tart run` for an early failure before calling it started (ms, default
+   * 500). It keeps watching in the background up to lateFailureMs: a failure then is thrown by the
+   * next start() of that VM, so no reconcile holds a worker for it.
+   */
   startGraceMs?: number;
+  /** See startGraceMs (ms from the spawn, default 3000). */
+  lateFailureMs?: number;
   /** Seconds `tart stop` waits before it kills the VM (default 30, tart's default). */
   stopTimeoutSeconds?: number;
   /** Timeout for one ordinary tart command (ms, default 120 000). Clone (pulls) gets 30 min. */
@@ -42,6 +49,39 @@ export interface TartProviderOptions {
    * (SIGUSR2) before `tart stop` powers it off hard. Without it, stop() is `tart stop` alone.
    */
   runPidDir?: string;
+  /**
+   * How long a VM tart calls running may go without an address while the `tart run` we recorded for
+   * it is dead before list() reports it as a stale run (ms, default 10 000; seed 003 BUG-009).
+   */
+  staleRunAfterMs?: number;
+  /**
+   * list() answers from a `tart list` that finished at most this long ago, plus what this adapter did
+   * since (ms, default 1000; 0: every list() runs `tart list`).
+   */
+  listReuseMs?: number;
+  /** The longest one background `tart ip --wait` waits for a started VM's address (s, default 60). */
+  ipWaiterSeconds?: number;
+  /**
+   * create() skips its `tart get` existence check when this adapter's own `tart list`, begun at most
+   * this long ago, did not show the name (ms, default 5000; 0 always checks). The reconciler always
+   * observes with a list right before it creates.
+   */
+  createCheckMaxAgeMs?: number;
+}
+
+/** Sizes are read for at most this many VMs at once (one `tart get` each). */
+const SIZE_READS_AT_ONCE = 4;
+/** A power state learnt from a list or our own start/stop is trusted this long by ip(). */
+const STATE_TRUST_MS = 15_000;
+
+/** Whether a process exists (EPERM: it exists but is not ours to signal). */
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 interface RunResult {
@@ -92,9 +132,27 @@ export class TartProvider implements VmProvider {
   private version?: Promise<TartVersion | undefined>;
   /** Network of VMs this process started: bridged VMs need the ARP resolver. */
   private readonly networks = new Map<string, VmNetwork>();
-  /** cpu/memory per VM from `tart get` (tart list does not show them); dropped when we change the VM. */
-  /** cpu/memory per VM from `tart get`, with the power state they were read in. */
-  private readonly sizes = new Map<string, { cpu?: number; memoryMiB?: number; state: ObservedVm['state'] }>();
+  /** What is known per VM between polls (state, address of the current run, sizes). */
+  private readonly views = new VmViews();
+  /** VMs this adapter created or acted on: only these are ever opened (`tart get` bumps tart's access date). */
+  private readonly owned = new Set<string>();
+  /** Names and start time of this adapter's last `tart list`. */
+  private lastList?: { startedAt: number; names: Set<string> };
+  /** The last `tart list` itself, and the one in flight (callers share it). */
+  private lastTart?: { startedAt: number; finishedAt: number; vms: ObservedVm[] };
+  private listing?: Promise<{ startedAt: number; finishedAt: number; vms: ObservedVm[] }>;
+  /** `tart run` pids by VM (undefined: none recorded), each checked once against `ps` (pids get reused). */
+  private readonly runPids = new Map<string, number | undefined>();
+  /** One background `tart ip --wait` per started VM, shared by every reconcile that asks. */
+  private readonly ipWaiters = new Map<string, { run: number; pid?: number; abort: AbortController; done: Promise<void> }>();
+  /** VMs between clone and the end of create(): their sizes are the ones we are setting. */
+  private readonly creating = new Set<string>();
+  /** Tells this adapter's run counters from those of an earlier hostplane process. */
+  private readonly instance = `${process.pid}.${Date.now().toString(36)}`;
+  /** `tart get`s for sizes in flight, by VM and power state. */
+  private readonly sizeReads = new Map<string, Promise<void>>();
+  /** A `tart run` that failed after start() had returned, kept for the next start() of that VM to report. */
+  private readonly lateFailures = new Map<string, ProviderError>();
 
   constructor(private readonly opts: TartProviderOptions = {}) {
     this.bin = opts.tartPath ?? 'tart';
@@ -103,7 +161,7 @@ export class TartProvider implements VmProvider {
   }
 
   /** Runs tart once; resolves with the result whatever the exit code (callers classify). */
-  private async exec(args: string[], timeoutMs?: number): Promise<RunResult> {
+  private async exec(args: string[], timeoutMs?: number, signal?: AbortSignal): Promise<RunResult> {
     const t0 = performance.now();
     let ok = false;
     try {
@@ -114,7 +172,9 @@ export class TartProvider implements VmProvider {
         stdin: 'ignore',
         timeout: timeoutMs ?? this.opts.commandTimeoutMs ?? 120_000,
         killSignal: 'SIGKILL',
+        ...(signal ? { cancelSignal: signal } : {}),
       });
+      if (r.isCanceled) throw new ProviderError('CommandFailed', `\`${commandLine({ binary: this.bin, args })}\` was cancelled`, { command: [this.bin, ...args] });
       if (r.failed && r.exitCode === undefined) {
         const cause = r.cause as NodeJS.ErrnoException | undefined;
         if (cause?.code === 'ENOENT') {
@@ -139,9 +199,9 @@ export class TartProvider implements VmProvider {
   }
 
   /** Runs tart and throws a classified ProviderError unless it exits 0. */
-  private async run(args: string[], timeoutMs?: number): Promise<RunResult> {
+  private async run(args: string[], timeoutMs?: number, signal?: AbortSignal): Promise<RunResult> {
     await this.checkVersion();
-    const r = await this.exec(args, timeoutMs);
+    const r = await this.exec(args, timeoutMs, signal);
     if (r.exitCode !== 0) throw classifyTartError({ args, exitCode: r.exitCode, stderr: r.stderr, stdout: r.stdout, binary: this.bin });
     return r;
   }
@@ -171,27 +231,129 @@ export class TartProvider implements VmProvider {
   }
 
   /**
-   * One `tart list` per resync. It has no CPU or memory columns, so those come from one `tart get`
-   * per VM, cached until we change the VM ourselves (create, configure, delete) or its power state
-   * changes: a `tart set` made by hand takes effect at the next boot, and is read then.
+   * One `tart list` per resync, and at rest nothing else. It has no CPU or memory columns, so those
+   * come from one `tart get` per VM of ours (never of a VM we do not own: that bumps its access date,
+   * which `tart prune` uses), read again only when its power state changes: a `tart set` made by
+   * hand takes effect at the next boot, and is read then.
    */
   async list(): Promise<ObservedVm[]> {
+    // A tart list of a moment ago plus what this adapter itself did since is as fresh as a new one
+    // for the VMs we changed: a burst of creates shares one list a second instead of two each.
+    const reuse = this.opts.listReuseMs ?? 1000;
+    const last = this.lastTart;
+    if (last && reuse > 0 && Date.now() - last.finishedAt <= reuse) return this.present(last);
+    this.listing ??= this.listFromTart().finally(() => (this.listing = undefined));
+    return this.present(await this.listing);
+  }
+
+  private async listFromTart(): Promise<{ startedAt: number; finishedAt: number; vms: ObservedVm[] }> {
+    const startedAt = Date.now();
     const r = await this.run(['list', '--format', 'json']);
     const vms = parseTartList(r.stdout);
     const names = new Set(vms.map((v) => v.name));
-    for (const n of [...this.sizes.keys()]) if (!names.has(n)) this.sizes.delete(n);
+    this.lastList = { startedAt, names };
+    this.views.keepOnly(names, startedAt);
+    for (const n of [...this.ipWaiters.keys()]) if (!names.has(n)) this.stopIpWaiter(n);
+    const toSize: ObservedVm[] = [];
     for (const vm of vms) {
-      let size = this.sizes.get(vm.name);
-      if (!size || size.state !== vm.state) {
-        const info = await this.get(vm.name).catch(() => undefined);
-        if (!info) continue;
-        size = { cpu: info.cpu, memoryMiB: info.memoryMiB, state: vm.state };
-        this.sizes.set(vm.name, size);
-      }
-      if (size.cpu !== undefined) vm.cpu = size.cpu;
-      if (size.memoryMiB !== undefined) vm.memoryMiB = size.memoryMiB;
+      const v = this.views.setState(vm.name, vm.state, startedAt);
+      // What we did since this list began (create, start, stop) is newer than what it says.
+      if (v.stateAt > startedAt) continue;
+      if (v.state !== 'running') this.stopIpWaiter(vm.name);
+      if (this.owns(vm.name) && !this.creating.has(vm.name) && this.views.needsSizes(vm.name, vm.state)) toSize.push(vm);
     }
-    return vms;
+    for (let i = 0; i < toSize.length; i += SIZE_READS_AT_ONCE) await Promise.all(toSize.slice(i, i + SIZE_READS_AT_ONCE).map((vm) => this.readSizes(vm.name, vm.state)));
+    this.lastTart = { startedAt, finishedAt: Date.now(), vms };
+    return this.lastTart;
+  }
+
+  /** A tart list's VMs with what we know better since it began: our own creates, starts, stops and deletes, sizes, stale runs. */
+  private present(list: { startedAt: number; vms: ObservedVm[] }): ObservedVm[] {
+    const now = Date.now();
+    const staleAfter = this.opts.staleRunAfterMs ?? 10_000;
+    const out: ObservedVm[] = [];
+    const seen = new Set<string>();
+    const withViews = (vm: ObservedVm): ObservedVm => {
+      const v = this.views.get(vm.name);
+      if (v.state && v.stateAt > list.startedAt) vm.state = v.state;
+      if (v.changed && v.changed.at > list.startedAt) {
+        // Sized by us after this list began: its disk column is older than what we did.
+        if (v.changed.diskGiB !== undefined) vm.diskGiB = v.changed.diskGiB;
+        else delete vm.diskGiB;
+      }
+      if (v.sizes?.cpu !== undefined) vm.cpu = v.sizes.cpu;
+      if (v.sizes?.memoryMiB !== undefined) vm.memoryMiB = v.sizes.memoryMiB;
+      if (vm.state === 'running') vm.runId = this.runIdOf(vm.name, v.run);
+      if (vm.state === 'running' && v.deadRunSince !== undefined && now - v.deadRunSince >= staleAfter) {
+        const pid = Math.abs(this.runPids.get(vm.name) ?? 0);
+        vm.staleRun = `tart says VM "${vm.name}" is running, but the \`tart run\` process hostplane started for it${pid ? ` (pid ${pid})` : ''} is gone and it has had no address for ${Math.round((now - v.deadRunSince) / 1000)} s (what a host crash leaves behind)`;
+      }
+      return vm;
+    };
+    for (const raw of list.vms) {
+      if (!this.views.has(raw.name)) continue; // deleted by us since
+      seen.add(raw.name);
+      out.push(withViews({ ...raw, ...(raw.details ? { details: { ...raw.details } } : {}) }));
+    }
+    for (const name of this.views.names()) {
+      const v = this.views.get(name);
+      if (!seen.has(name) && v.state && v.stateAt > list.startedAt) out.push(withViews({ name, state: v.state, details: { source: 'local' } })); // created by us since
+    }
+    return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  /**
+   * This run of a running VM: the `tart run` we started for it (stable across hostplane restarts)
+   * and whether it still lives; without one, this adapter's own run counter.
+   */
+  private runIdOf(name: string, run: number): string {
+    const recorded = this.recordedRun(name);
+    const pid = recorded !== undefined && recorded > 0 ? recorded : undefined;
+    if (pid !== undefined) return `tart run ${pid}${pidAlive(pid) ? '' : ' gone'}`;
+    return `${this.instance} run ${run}`;
+  }
+
+  /** One `tart get` for a VM's cpu/memory in a power state, shared by lists that overlap. */
+  private readSizes(name: string, state: ObservedVm['state']): Promise<void> {
+    const key = `${name}\0${state}`;
+    let p = this.sizeReads.get(key);
+    if (!p) {
+      p = this.get(name)
+        .then(
+          (info) => {
+            if (info && this.views.has(name)) this.views.get(name).sizes = { cpu: info.cpu, memoryMiB: info.memoryMiB, state };
+          },
+          () => undefined,
+        )
+        .finally(() => this.sizeReads.delete(key));
+      this.sizeReads.set(key, p);
+    }
+    return p;
+  }
+
+  /** Ours: created or acted on by hostplane (a marker beside the run records survives restarts). */
+  private owns(name: string): boolean {
+    if (this.owned.has(name)) return true;
+    const dir = this.opts.runPidDir;
+    if (dir && (fs.existsSync(path.join(dir, `${name}.owned`)) || fs.existsSync(path.join(dir, `${name}.json`)))) {
+      this.owned.add(name);
+      return true;
+    }
+    return false;
+  }
+
+  private markOwned(name: string): void {
+    if (this.owned.has(name)) return;
+    this.owned.add(name);
+    const dir = this.opts.runPidDir;
+    if (!dir) return;
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, `${name}.owned`), '');
+  }
+
+  private forgetOwned(name: string): void {
+    this.owned.delete(name);
+    if (this.opts.runPidDir) fs.rmSync(path.join(this.opts.runPidDir, `${name}.owned`), { force: true });
   }
 
   /** One VM's configuration and state (`tart get NAME --format json`), or undefined when it does not exist. */
@@ -211,22 +373,55 @@ export class TartProvider implements VmProvider {
     if (v && (v.major < 2 || (v.major === 2 && v.minor < MIN_CREATE_MINOR))) {
       throw new ProviderError('ProviderUnavailable', `tart ${v.raw} is too old to create VMs for hostplane (it needs \`tart set --random-mac\`, tart 2.${MIN_CREATE_MINOR}.0 or later): brew upgrade cirruslabs/cli/tart`);
     }
-    // `tart clone` silently overwrites an existing VM (tart.md §1, #822): never clobber one.
-    if (await this.get(req.name)) {
+    if (req.name.includes('/')) throw new ProviderError('InvalidArgument', `VM name "${req.name}" must not contain '/' (tart reads it as a registry name)`);
+    // `tart clone` silently overwrites an existing VM (tart.md §1, #822): never clobber one. Our
+    // own list of a moment ago that did not show the name answers that without a `tart get`.
+    if (!this.knownAbsent(req.name) && (await this.get(req.name))) {
       throw new ProviderError('AlreadyExists', `a tart VM named "${req.name}" already exists; hostplane will not overwrite it (tart clone would replace it silently)`);
     }
-    if (req.name.includes('/')) throw new ProviderError('InvalidArgument', `VM name "${req.name}" must not contain '/' (tart reads it as a registry name)`);
-    this.sizes.delete(req.name);
-    await this.run(['clone', req.image, req.name], 30 * 60_000);
+    this.views.forget(req.name);
+    this.markOwned(req.name);
+    this.creating.add(req.name);
+    let disk: number | undefined;
     try {
-      // A fresh MAC for every clone avoids stale DHCP leases and duplicate IPs (tart.md §3, orchard).
-      await this.run(['set', req.name, '--random-mac']);
-      await this.configure(req.name, { cpu: req.cpu, memoryMiB: req.memoryMiB, diskGiB: req.diskGiB });
+      disk = await this.cloneAndSize(req);
+    } finally {
+      this.creating.delete(req.name);
+    }
+    const made = this.views.setState(req.name, 'stopped', Date.now());
+    made.sizes = { cpu: req.cpu, memoryMiB: req.memoryMiB, state: 'stopped' };
+    made.changed = { at: made.stateAt, ...(disk !== undefined ? { diskGiB: gbToGiB(disk) } : {}) };
+  }
+
+  /** Clone and size a VM; resolves with its disk in GB when we set it (undefined: the image's own, kept). */
+  private async cloneAndSize(req: VmCreateRequest): Promise<number | undefined> {
+    await this.run(['clone', req.image, req.name], 30 * 60_000);
+    // One `set`: a fresh MAC for every clone avoids stale DHCP leases and duplicate IPs (tart.md §3,
+    // orchard), plus the size. Disks only grow: an image disk already larger than asked is kept
+    // (the VM reports its real size; `set --disk-size` smaller fails).
+    const base = ['set', req.name, '--random-mac', '--cpu', String(req.cpu), '--memory', String(req.memoryMiB)];
+    try {
+      try {
+        await this.run([...base, '--disk-size', String(gibToGb(req.diskGiB))]);
+        return gibToGb(req.diskGiB);
+      } catch (e) {
+        if (!(e instanceof ProviderError && /should be larger than the current disk size/.test(e.message))) throw e;
+        await this.run(base); // tart saved cpu/memory/MAC before it refused the disk; saying it again costs one call, only here
+        return undefined;
+      }
     } catch (e) {
       // The half-made VM is ours (we just cloned it): remove it so a retry starts clean.
       await this.exec(['delete', req.name]).catch(() => undefined);
+      this.forgetOwned(req.name);
       throw e;
     }
+  }
+
+  /** Our own `tart list`, begun a moment ago, did not show this name (and we made nothing of it since). */
+  private knownAbsent(name: string): boolean {
+    const maxAge = this.opts.createCheckMaxAgeMs ?? 5000;
+    const l = this.lastList;
+    return !!l && maxAge > 0 && Date.now() - l.startedAt <= maxAge && !l.names.has(name) && !this.views.has(name);
   }
 
   async configure(name: string, res: VmResources): Promise<void> {
@@ -235,12 +430,22 @@ export class TartProvider implements VmProvider {
     if (res.memoryMiB !== undefined) args.push('--memory', String(res.memoryMiB));
     if (res.diskGiB !== undefined) args.push('--disk-size', String(gibToGb(res.diskGiB)));
     if (args.length === 2) return;
-    this.sizes.delete(name);
+    this.markOwned(name);
+    const v = this.views.get(name);
+    v.sizes = undefined;
     await this.run(args);
+    if (v.state && v.state !== 'running') v.sizes = { cpu: res.cpu, memoryMiB: res.memoryMiB, state: v.state };
+    v.changed = { at: Date.now(), ...(res.diskGiB !== undefined ? { diskGiB: gbToGiB(gibToGb(res.diskGiB)) } : {}) };
   }
 
   async start(req: VmStartRequest): Promise<void> {
     await this.checkVersion();
+    const late = this.lateFailures.get(req.name);
+    if (late) {
+      // Said once: the start after it is a new attempt.
+      this.lateFailures.delete(req.name);
+      throw late;
+    }
     const args = ['run', req.name, '--no-graphics', ...networkArgs(req.network), ...dirArgs(req.dirs)];
     fs.mkdirSync(path.dirname(path.resolve(req.logFile)), { recursive: true });
     let before = 0;
@@ -262,7 +467,7 @@ export class TartProvider implements VmProvider {
     } finally {
       fs.closeSync(fd);
     }
-    const grace = this.opts.startGraceMs ?? 2000;
+    const grace = this.opts.startGraceMs ?? 500;
     let timer: NodeJS.Timeout | undefined;
     let onExit: ((code: number | null) => void) | undefined;
     let onError: ((e: Error) => void) | undefined;
@@ -278,50 +483,80 @@ export class TartProvider implements VmProvider {
     if (onError) child.off('error', onError);
     if (!outcome.exited) {
       child.on('error', () => undefined);
+      this.watchLateFailure(req, args, before, child, Math.max(0, (this.opts.lateFailureMs ?? 3000) - grace));
       child.unref();
+      this.markOwned(req.name);
       this.rememberRun(req.name, child.pid, req.network);
       this.networks.set(req.name, req.network);
+      this.views.started(req.name, Date.now());
       this.opts.onCommand?.('run', performance.now() - t0, true);
       return;
     }
     this.opts.onCommand?.('run', performance.now() - t0, false);
+    throw this.runFailure(req, args, before, outcome);
+  }
+
+  /** What a `tart run` that ended early says, as a classified error naming its log. */
+  private runFailure(req: VmStartRequest, args: string[], logOffset: number, outcome: { exitCode?: number; cause?: NodeJS.ErrnoException }): ProviderError {
     if (outcome.cause?.code === 'ENOENT') {
-      throw new ProviderError('ProviderUnavailable', `tart is not installed or not on PATH: could not run ${JSON.stringify(this.bin)}`, { command: [this.bin, ...args] });
+      return new ProviderError('ProviderUnavailable', `tart is not installed or not on PATH: could not run ${JSON.stringify(this.bin)}`, { command: [this.bin, ...args] });
     }
     let output = '';
     try {
-      output = fs.readFileSync(req.logFile).subarray(before).toString('utf8');
+      output = fs.readFileSync(req.logFile).subarray(logOffset).toString('utf8');
     } catch {
       /* unreadable log */
     }
     if (outcome.exitCode === 0) {
-      throw new ProviderError('CommandFailed', `\`${commandLine({ binary: this.bin, args })}\` exited right after starting (exit 0): ${output.trim() || '(no output)'}; see ${req.logFile}`, {
+      return new ProviderError('CommandFailed', `\`${commandLine({ binary: this.bin, args })}\` exited right after starting (exit 0): ${output.trim() || '(no output)'}; see ${req.logFile}`, {
         command: [this.bin, ...args],
         exitCode: 0,
         stderr: output,
       });
     }
     const e = classifyTartError({ args, exitCode: outcome.exitCode, stderr: output, binary: this.bin });
-    throw new ProviderError(e.code, `${e.message} (log: ${req.logFile})`, e.detail);
+    return new ProviderError(e.code, `${e.message} (log: ${req.logFile})`, e.detail);
+  }
+
+  /** Keeps an eye on a just-started `tart run` (without holding anyone): a failure soon after is kept for the next start(). */
+  private watchLateFailure(req: VmStartRequest, args: string[], logOffset: number, child: ChildProcess, ms: number): void {
+    if (ms <= 0) return;
+    this.lateFailures.delete(req.name);
+    const onExit = (code: number | null) => {
+      clearTimeout(timer);
+      // Only tart's own failures: a VM that stopped on its own (0) or a killed runner (signal) is
+      // seen stopped by the next list like any other stop.
+      if (code === 0 || code === null) return;
+      this.lateFailures.set(req.name, this.runFailure(req, args, logOffset, { exitCode: code }));
+    };
+    const timer = setTimeout(() => child.off('exit', onExit), ms);
+    timer.unref();
+    child.once('exit', onExit);
   }
 
   /**
    * Graceful first: SIGUSR2 to the `tart run` we started asks the guest OS to shut down (SIGINT,
-   * which `tart stop` sends, is a hard power-off). After timeoutSeconds, `tart stop` ends it.
+   * which `tart stop` sends, is a hard power-off). The VM is stopped exactly when that process ends,
+   * so we watch the process (backing off from 50 ms to 1 s), not tart. After timeoutSeconds, `tart
+   * stop` ends it.
    */
   async stop(name: string, opts?: { timeoutSeconds?: number }): Promise<void> {
     const timeout = Math.max(0, Math.round(opts?.timeoutSeconds ?? this.opts.stopTimeoutSeconds ?? 30));
+    this.markOwned(name);
+    this.stopIpWaiter(name);
+    this.lateFailures.delete(name);
     const pid = this.runPid(name);
     if (pid !== undefined && timeout > 0) {
       try {
         process.kill(pid, 'SIGUSR2');
         const until = Date.now() + timeout * 1000;
-        while (Date.now() < until) {
-          if ((await this.get(name))?.state !== 'running') {
+        for (let delay = 50; Date.now() < until; delay = Math.min(1000, delay * 2)) {
+          if (!pidAlive(pid)) {
             this.forgetRun(name);
+            this.views.setState(name, 'stopped', Date.now());
             return;
           }
-          await new Promise((r) => setTimeout(r, 250));
+          await new Promise((r) => setTimeout(r, Math.min(delay, Math.max(1, until - Date.now()))));
         }
       } catch {
         /* the runner is gone: fall through to tart stop */
@@ -329,8 +564,10 @@ export class TartProvider implements VmProvider {
     }
     try {
       await this.run(['stop', name, '--timeout', String(pid !== undefined ? 5 : timeout)], (timeout + 30) * 1000);
+      this.views.setState(name, 'stopped', Date.now());
     } catch (e) {
-      // Already stopped is the goal state.
+      // Already stopped is the goal state. Whether it really is, the next `tart list` says (a stale
+      // "running" tart cannot stop must not read as stopped).
       if (e instanceof ProviderError && e.code === 'NotRunning') return;
       throw e;
     } finally {
@@ -347,6 +584,7 @@ export class TartProvider implements VmProvider {
     if (!file || pid === undefined) return;
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, JSON.stringify({ pid, name, network, startedAt: new Date().toISOString() }) + '\n');
+    this.runPids.set(name, pid); // our own child: no need to ask ps who it is
   }
 
   /** The network a VM was started with, surviving a hostplane restart (bridged VMs need the arp resolver). */
@@ -365,6 +603,31 @@ export class TartProvider implements VmProvider {
   private forgetRun(name: string): void {
     const file = this.runPidFile(name);
     if (file) fs.rmSync(file, { force: true });
+    this.runPids.set(name, undefined);
+  }
+
+  /**
+   * The pid of the `tart run` we recorded for a VM (alive or not), checked once against `ps` when
+   * first read from disk; a dead or reused one reads as undefined from then on. Cached: at rest it
+   * costs no process start.
+   */
+  private recordedRun(name: string): number | undefined {
+    if (this.runPids.has(name)) return this.runPids.get(name);
+    const pid = this.recordedPid(name);
+    const checked = pid !== undefined && this.runPid(name) === pid ? pid : pid !== undefined ? -pid : undefined;
+    // A pid that is not (any more) our tart run is kept negated: "a run was recorded, and it is gone".
+    this.runPids.set(name, checked);
+    return checked;
+  }
+
+  private recordedPid(name: string): number | undefined {
+    const file = this.runPidFile(name);
+    if (!file) return undefined;
+    try {
+      return (JSON.parse(fs.readFileSync(file, 'utf8')) as { pid: number }).pid;
+    } catch {
+      return undefined;
+    }
   }
 
   /** The pid of our `tart run NAME`, only if that process still is one (pids get reused). */
@@ -389,27 +652,93 @@ export class TartProvider implements VmProvider {
   }
 
   async delete(name: string): Promise<void> {
-    this.sizes.delete(name);
+    this.stopIpWaiter(name);
+    this.views.forget(name);
     try {
       await this.run(['delete', name]);
     } catch (e) {
-      if (e instanceof ProviderError && e.code === 'NotFound') return; // already gone
+      if (e instanceof ProviderError && e.code === 'NotFound') {
+        this.forgetOwned(name);
+        return; // already gone
+      }
       throw e;
     }
     this.networks.delete(name);
+    this.forgetOwned(name);
   }
 
+  /**
+   * The VM's address. Read once per run: while the VM runs under the same `tart run` process, the
+   * address read before is the answer (no tart call). A started VM's first address comes from one
+   * background `tart ip --wait` shared by every caller, so no caller holds a worker while the guest
+   * boots; waitSeconds only says how long this caller waits for it.
+   */
   async ip(name: string, opts?: { waitSeconds?: number }): Promise<string | undefined> {
     // tart's DHCP resolver reads the lease file, not the VM, so a stopped VM still "has" its old
-    // IP (#172, #460): only ask for the IP of a VM that is running.
-    const info = await this.get(name);
-    if (!info) throw new ProviderError('NotFound', `VM "${name}" does not exist (tart get ${name})`);
-    if (info.state !== 'running') return undefined;
-    const wait = Math.max(0, Math.min(65535, Math.round(opts?.waitSeconds ?? 0)));
+    // IP (#172, #460): only ask for the IP of a VM that is running. The state of a recent list (or
+    // of our own start) says so; otherwise ask tart.
+    let v = this.views.has(name) ? this.views.get(name) : undefined;
+    if (!v?.state || Date.now() - v.stateAt > STATE_TRUST_MS) {
+      const info = await this.get(name);
+      if (!info) throw new ProviderError('NotFound', `VM "${name}" does not exist (tart get ${name})`);
+      v = this.views.setState(name, info.state, Date.now());
+    }
+    if (v.state !== 'running') return undefined;
+    const recorded = this.recordedRun(name);
+    const pid = recorded !== undefined && recorded > 0 ? recorded : undefined;
+    const alive = pid !== undefined && pidAlive(pid);
+    if (recorded !== undefined && !alive) {
+      // tart says running but the run we recorded is gone: one direct look, no waiting (BUG-009);
+      // an address found so (someone else runs it now) holds for this run.
+      const seen = this.views.knownAddress(name, undefined, false);
+      if (seen) return seen;
+      const ip = await this.readIp(name, 0);
+      if (ip) v.address = { ip, run: v.run, pid: undefined };
+      else v.deadRunSince ??= Date.now();
+      if (recorded > 0) this.runPids.set(name, -recorded);
+      return ip;
+    }
+    const known = this.views.knownAddress(name, pid, alive);
+    if (known) return known;
+    const waiter = this.ipWaiter(name, v.run, pid);
+    const wait = Math.max(0, opts?.waitSeconds ?? 0) * 1000;
+    if (wait > 0) await Promise.race([waiter, new Promise((r) => setTimeout(r, wait).unref())]);
+    return this.views.knownAddress(name, pid, alive);
+  }
+
+  /** The shared background `tart ip --wait` of this run, started on first demand. */
+  private ipWaiter(name: string, run: number, pid: number | undefined): Promise<void> {
+    const current = this.ipWaiters.get(name);
+    if (current && current.run === run && current.pid === pid) return current.done;
+    if (current) this.stopIpWaiter(name);
+    const abort = new AbortController();
+    const seconds = this.opts.ipWaiterSeconds ?? 60;
+    const done = this.readIp(name, seconds, abort.signal).then(
+      (ip) => {
+        const v = this.views.has(name) ? this.views.get(name) : undefined;
+        if (ip && v && v.run === run) v.address = { ip, run, pid };
+      },
+      () => undefined, // a failed read is asked again by the next caller
+    ).finally(() => {
+      if (this.ipWaiters.get(name)?.done === done) this.ipWaiters.delete(name);
+    });
+    this.ipWaiters.set(name, { run, pid, abort, done });
+    return done;
+  }
+
+  private stopIpWaiter(name: string): void {
+    const w = this.ipWaiters.get(name);
+    if (!w) return;
+    this.ipWaiters.delete(name);
+    w.abort.abort();
+  }
+
+  private async readIp(name: string, waitSeconds: number, signal?: AbortSignal): Promise<string | undefined> {
+    const wait = Math.max(0, Math.min(65535, Math.round(waitSeconds)));
     const args = ['ip', name, '--wait', String(wait)];
     if (this.networkOf(name)?.mode === 'bridged') args.push('--resolver', 'arp');
     try {
-      const r = await this.run(args, (wait + 30) * 1000);
+      const r = await this.run(args, (wait + 30) * 1000, signal);
       const ip = r.stdout.trim().split('\n')[0]?.trim();
       return ip || undefined;
     } catch (e) {

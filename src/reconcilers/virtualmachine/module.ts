@@ -66,7 +66,7 @@ export const virtualMachineModule: KindModule<VmPorts> = {
       log: rt.log,
       now,
       pollIntervalMs: o.pollIntervalMs ?? 30_000,
-      ipWaitSeconds: o.ipWaitSeconds ?? 2,
+      ipWaitSeconds: o.ipWaitSeconds ?? 0, // no reconcile waits for a guest's address: it is asked again (requeue)
       stopTimeoutSeconds: o.stopTimeoutSeconds ?? 30,
       ...(o.crashLoop ? { crashLoop: o.crashLoop } : {}),
     });

@@ -21,6 +21,8 @@ export interface VmRecord {
   restartAfter?: string;
   /** The last IP the VM had, kept across stops and recreation: an IP change is judged against it. */
   lastIp?: string;
+  /** The address read during the provider's run `runId` (ObservedVm.runId): not asked again in that run. */
+  address?: { runId: string; ip: string; host: string; port: number };
 }
 
 export class VmRecords {
@@ -72,7 +74,7 @@ export class VmRecords {
    * Merges bookkeeping (not intent: no fsync) into the record; undefined fields are dropped. Writes
    * only when something changes, so callers on the poll path need no guard of their own.
    */
-  update(name: string, patch: Partial<Pick<VmRecord, 'running' | 'unexpectedStops' | 'restartAfter' | 'lastIp'>>): void {
+  update(name: string, patch: Partial<Pick<VmRecord, 'running' | 'unexpectedStops' | 'restartAfter' | 'lastIp' | 'address'>>): void {
     const r = this.loaded().get(name);
     if (!r) return;
     const next: VmRecord = { ...r, ...patch };

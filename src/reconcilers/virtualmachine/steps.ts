@@ -6,7 +6,7 @@ import ssh2 from 'ssh2';
 import type { GuestTarget } from '../../ports/guest-exec.js';
 import { GuestError } from '../../ports/guest-exec.js';
 import { shq } from '../../ports/shell.js';
-import { ProviderError } from '../../ports/vm-provider.js';
+import { ProviderError, type ObservedVm } from '../../ports/vm-provider.js';
 import { redact } from '../../controllers/events.js';
 import { appendRotating, rotateIfLarger } from '../../controllers/log-file.js';
 import { StepError, TerminalError, errorMessage, proceed, waitFor, type Step } from '../../controllers/framework.js';
@@ -195,8 +195,9 @@ const CONSOLE_LOG_MAX_BYTES = 4 * 1024 * 1024;
 export const ensurePower: Step<VmScope> = {
   name: 'power',
   async run(s) {
-    const vm = s.observed;
+    let vm = s.observed;
     if (!vm) return proceed();
+    if (vm.staleRun && s.spec.powerState === 'Running') vm = await recoverStaleRun(s, vm);
     if (s.spec.powerState === 'Stopped') {
       // Whether we stop it now or find it stopped: it is stopped on purpose, not behind our back.
       s.deps.records.setRunning(name(s), false);
@@ -204,7 +205,9 @@ export const ensurePower: Step<VmScope> = {
         await provider(s, 'stop', () => s.deps.provider.stop(name(s), { timeoutSeconds: s.deps.stopTimeoutSeconds }));
         s.deps.guest.forget(s.key);
         s.deps.observer.changed(name(s));
-        s.observed = { ...vm, state: 'stopped' };
+        // Looked at, not assumed: status never says Stopped while the provider says running (BUG-009).
+        s.observed = await provider(s, 'observe', () => s.deps.observer.get(name(s)));
+        if (s.observed?.state === 'running') throw new StepError('StopFailed', `stopped VM "${name(s)}" but the provider still calls it running`, 'stop');
         event(s, 'Normal', 'Stopped', `Stopped VM "${name(s)}" (spec.powerState is Stopped)`);
       }
       // Stopping on purpose ends a crash loop: the next Running starts at once.
@@ -264,13 +267,34 @@ export const ensurePower: Step<VmScope> = {
   },
 };
 
+/**
+ * The provider calls it running but nothing runs it (tart after a host crash, seed 003 BUG-009):
+ * stop clears the leftover, and the start below runs it again. Not an unexpected stop: we stop it.
+ */
+async function recoverStaleRun(s: VmScope, vm: ObservedVm): Promise<ObservedVm> {
+  const message = `${vm.staleRun}; stopping and starting VM "${name(s)}" again`;
+  event(s, 'Warning', 'StaleRunRecovered', message);
+  s.reportInterim?.('power', 'StaleRunRecovered', message);
+  s.deps.records.setRunning(name(s), false);
+  await provider(s, 'stop', () => s.deps.provider.stop(name(s), { timeoutSeconds: s.deps.stopTimeoutSeconds }));
+  s.deps.guest.forget(s.key);
+  s.deps.observer.changed(name(s));
+  s.observed = { ...vm, state: 'stopped', staleRun: undefined };
+  return s.observed;
+}
+
 export const ensureAddress: Step<VmScope> = {
   name: 'address',
   async run(s) {
     if (s.observed?.state !== 'running') return proceed();
-    const ep = await provider(s, 'ip', () => s.deps.provider.endpoint(name(s), { waitSeconds: s.deps.ipWaitSeconds }));
-    const ip = ep ? await provider(s, 'ip', () => s.deps.provider.ip(name(s))) : undefined;
-    if (!ep || !ip) return waitFor(2_000, 'WaitingForIP', `VM "${name(s)}" is running but has no IP address yet`);
+    // Read once per run of the VM: at rest the poll's one list is all a VM costs.
+    const runId = s.observed.runId;
+    const known = s.deps.records.get(name(s))?.address;
+    const held = runId !== undefined && known?.runId === runId ? known : undefined;
+    const ep = held ? { host: held.host, port: held.port } : await provider(s, 'ip', () => s.deps.provider.endpoint(name(s), { waitSeconds: s.deps.ipWaitSeconds }));
+    const ip = held ? held.ip : ep ? await provider(s, 'ip', () => s.deps.provider.ip(name(s))) : undefined;
+    // Asked again soon rather than waited for here: a booting guest must not hold a worker.
+    if (!ep || !ip) return waitFor(1_000, 'WaitingForIP', `VM "${name(s)}" is running but has no IP address yet`);
     s.endpoint = ep;
     s.ip = ip;
     // Judged against the record, not status: status drops the IP while the VM is stopped or missing.
@@ -279,7 +303,7 @@ export const ensureAddress: Step<VmScope> = {
       s.previousIp = before;
       event(s, 'Warning', 'IPChanged', `VM "${name(s)}" changed its IP from ${before} to ${ip}; clusters using it may need their node address updated`);
     } else s.previousIp = s.object.status?.previousIP as string | undefined;
-    s.deps.records.update(name(s), { lastIp: ip });
+    s.deps.records.update(name(s), { lastIp: ip, ...(runId !== undefined ? { address: { runId, ip, host: ep.host, port: ep.port } } : {}) });
     return proceed();
   },
 };
@@ -341,7 +365,7 @@ export const ensureGuestReachable: Step<VmScope> = {
       s.guestReachable = { ok: false, reason, message: errorMessage(err) };
       // Host-key and auth problems need a person; an unreachable guest may still be booting.
       if (reason === 'HostKeyMismatch' || reason === 'AuthFailed') throw new StepError(reason, errorMessage(err), 'ssh');
-      return waitFor(3_000, reason, `waiting for SSH on ${s.endpoint.host}:${s.endpoint.port}: ${errorMessage(err)}`);
+      return waitFor(1_000, reason, `waiting for SSH on ${s.endpoint.host}:${s.endpoint.port}: ${errorMessage(err)}`);
     }
   },
 };

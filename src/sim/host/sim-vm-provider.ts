@@ -60,6 +60,7 @@ export class SimVmProvider implements VmProvider {
       memoryMiB: vm.memoryMiB,
       diskGiB: vm.diskGiB,
       incarnation: vm.incarnation,
+      ...(vm.state === 'running' && vm.startedAt !== undefined ? { runId: String(vm.startedAt) } : {}),
       details: { image: vm.image, mac: vm.mac },
     }));
   }
