@@ -4,11 +4,11 @@
 
 /** A condition that stopped at a step carries that step's reason (the CRD's "Step reasons"). */
 export const VM_STEP_REASONS = [
-  'VMMissing', 'VMStoppedUnexpectedly', 'CrashLoopBackOff', 'Provisioning', 'InsufficientHostCPU', 'InsufficientHostMemory', 'WaitingForIP',
+  'VMMissing', 'VMStoppedUnexpectedly', 'CrashLoopBackOff', 'StaleRunRecovered', 'Provisioning', 'InsufficientHostCPU', 'InsufficientHostMemory', 'WaitingForIP',
   'SSHUnreachable', 'AuthFailed', 'HostKeyMismatch', 'SudoFailed', 'ProvisioningFailed',
   'CreateFailed', 'StartFailed', 'StopFailed', 'ConfigureFailed', 'DeleteFailed', 'ObserveFailed', 'IpFailed',
   'NotFound', 'AlreadyExists', 'AlreadyRunning', 'NotRunning', 'NeedsPrivileges', 'VmLimitReached', 'NoIpYet', 'ProviderUnavailable',
-  'InvalidSpec', 'InvalidSecret', 'NameConflict', 'Aborted', 'ReconcileError',
+  'InvalidSpec', 'InvalidSecret', 'NameConflict', 'RecordUnreadable', 'Aborted', 'ReconcileError',
 ] as const;
 
 export const VM_CONDITION_REASONS = {
@@ -20,6 +20,6 @@ export const VM_CONDITION_REASONS = {
   Provisioned: ['Provisioned', 'NothingToProvision', 'ProvisioningFailed', 'Pending'],
   UpToDate: ['UpToDate', 'RestartPending', 'InsufficientHostCPU', 'InsufficientHostMemory', 'DiskShrinkRefused'],
   Reconciling: ['Progressing', ...VM_STEP_REASONS],
-  Stalled: ['InvalidSpec', 'InvalidSecret', 'NameConflict'],
+  Stalled: ['InvalidSpec', 'InvalidSecret', 'NameConflict', 'RecordUnreadable'],
   Suspended: ['Suspended'],
 } as const satisfies Record<string, readonly string[]>;

@@ -35,7 +35,8 @@ function scope(vm: ObservedVm, record: Partial<VmRecord>, spec: Record<string, u
     records,
     capacity: new HostCapacity({ ...hostCapacityDefaults(), cpu: hostCpu, cpuOvercommit: 1, memoryMiB: 16_384 }),
     guest: { forget: () => {} },
-    observer: { changed: () => {}, get: async () => ({ ...vm, state: 'running' }) },
+    // What the provider says after the calls so far: a stop is seen as stopped, a start as running.
+    observer: { changed: () => {}, get: async () => ({ ...vm, state: calls.filter((c) => c === 'stop' || c === 'start').pop() === 'stop' ? 'stopped' : 'running' }) },
     events: { record: (e: { reason: string }) => events.push(e.reason) },
     stateDir: dir,
     now: () => NOW,
