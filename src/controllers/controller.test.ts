@@ -517,3 +517,64 @@ describe('DependencyIndex', () => {
     expect(ran).toEqual(['Addon/cilium', 'LoadTest/smoke']);
   });
 });
+
+describe('Controller: follow-up workers', () => {
+  it('a short requeue runs on a follow-up worker while slow reconciles hold every regular worker', async () => {
+    const release = deferred();
+    const started: string[] = [];
+    let probes = 0;
+    const ctx = setup(async (key) => {
+      started.push(key);
+      if (key.startsWith('slow')) {
+        await release.promise;
+        return done();
+      }
+      probes++;
+      return probes < 3 ? requeueAfter(1_000) : done();
+    }, { workers: 2, followUps: { workers: 1, maxDelayMs: 2_000 } });
+    ctx.controller.start();
+    ctx.controller.enqueue('probe');
+    await settle();
+    ctx.controller.enqueue('slow-1');
+    ctx.controller.enqueue('slow-2');
+    ctx.controller.enqueue('slow-3');
+    await settle();
+    // Both regular workers hold slow keys; the probe's requeues still run, each after 1 s.
+    for (let i = 0; i < 2; i++) {
+      ctx.clock.advance(1_000);
+      await settle();
+    }
+    expect(probes).toBe(3);
+    expect(started.filter((k) => k.startsWith('slow'))).toEqual(['slow-1', 'slow-2']);
+    release.resolve();
+    await ctx.controller.onIdle();
+    expect(started.filter((k) => k.startsWith('slow'))).toEqual(['slow-1', 'slow-2', 'slow-3']);
+    await ctx.controller.stop();
+  });
+
+  it('without follow-up workers the same requeue waits for a regular worker', async () => {
+    const release = deferred();
+    let probes = 0;
+    const ctx = setup(async (key) => {
+      if (key.startsWith('slow')) {
+        await release.promise;
+        return done();
+      }
+      probes++;
+      return probes < 3 ? requeueAfter(1_000) : done();
+    }, { workers: 2 });
+    ctx.controller.start();
+    ctx.controller.enqueue('probe');
+    await settle();
+    ctx.controller.enqueue('slow-1');
+    ctx.controller.enqueue('slow-2');
+    await settle();
+    ctx.clock.advance(1_000);
+    await settle();
+    expect(probes).toBe(1);
+    release.resolve();
+    await settle();
+    expect(probes).toBe(2);
+    await ctx.controller.stop();
+  });
+});

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { realClock, type Clock, type TimerHandle } from './clock.js';
 import { Registry } from './metrics.js';
 import { defaultControllerRateLimiter, type RateLimiter } from './rate-limiter.js';
-import { WorkQueue, type AddOptions } from './workqueue.js';
+import { FOLLOW_UP_PRIORITY, WorkQueue, type AddOptions } from './workqueue.js';
 
 export { DependencyIndex } from './dependency-index.js';
 
@@ -69,6 +69,12 @@ export interface ControllerOptions {
   name: string;
   reconcile: Reconciler;
   workers?: number;
+  /**
+   * Short follow-ups: a requeueAfter of at most `maxDelayMs` (polling a booting guest) goes back in
+   * ahead of new work, and `workers` extra workers take only such keys, so a cheap probe never
+   * waits behind slow reconciles holding the regular workers. Off when unset.
+   */
+  followUps?: { workers: number; maxDelayMs: number };
   clock?: Clock;
   limiter?: RateLimiter;
   metrics?: Registry;
@@ -101,6 +107,8 @@ export class Controller {
 
   private readonly reconciler: Reconciler;
   private readonly workers: number;
+  private readonly followUpWorkers: number;
+  private readonly followUpMaxMs: number;
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly timeoutMs: number | undefined;
@@ -123,6 +131,8 @@ export class Controller {
     this.name = options.name;
     this.reconciler = options.reconcile;
     this.workers = Math.max(1, options.workers ?? 1);
+    this.followUpWorkers = Math.max(0, options.followUps?.workers ?? 0);
+    this.followUpMaxMs = options.followUps?.maxDelayMs ?? -1;
     this.clock = options.clock ?? realClock;
     this.logger = options.logger ?? quietLogger;
     this.timeoutMs = options.reconcileTimeoutMs;
@@ -155,6 +165,7 @@ export class Controller {
     if (this.started) return;
     this.started = true;
     for (let i = 0; i < this.workers; i++) this.running.push(this.work());
+    for (let i = 0; i < this.followUpWorkers; i++) this.running.push(this.work(FOLLOW_UP_PRIORITY));
   }
 
   /**
@@ -193,8 +204,9 @@ export class Controller {
     this.results.delete(key);
   }
 
-  private async work(): Promise<void> {
-    for (let key = await this.queue.get(); key !== undefined; key = await this.queue.get()) {
+  /** One worker; with `minPriority` it takes only keys queued at that priority or above. */
+  private async work(minPriority?: number): Promise<void> {
+    for (let key = await this.queue.get(minPriority); key !== undefined; key = await this.queue.get(minPriority)) {
       // After stop(), queued keys are handed back without running.
       if (!this.stopping) await this.process(key);
       if (this.exists && !this.exists(key)) this.forget(key);
@@ -219,7 +231,8 @@ export class Controller {
         this.record(key, { ...base, result: 'success' });
       } else {
         const delay = Math.max(0, Math.round(this.jitter(outcome.result.ms)));
-        this.queue.addAfter(key, delay);
+        const followUp = outcome.result.ms <= this.followUpMaxMs;
+        this.queue.addAfter(key, delay, followUp ? { priority: FOLLOW_UP_PRIORITY } : {});
         this.record(key, { ...base, result: 'requeue_after', requeueAfterMs: delay });
       }
       this.logger.debug?.('reconciled', log);

@@ -73,6 +73,8 @@ export interface KindModule<Ports = unknown> {
   conditions: ConditionVocabulary;
   /** Parallel reconciles of this kind; `requested` is `up --workers` (a kind may ignore it). */
   workers(requested: number | undefined): number;
+  /** Extra workers for short requeues of at most maxDelayMs (see ControllerOptions.followUps). */
+  followUps?: { workers: number; maxDelayMs: number };
   /** Builds the reconciler once, at start. `options` are the kind's own knobs (tests shorten them). */
   createReconciler(rt: KindRuntime, ports: Ports, options?: Record<string, unknown>): Reconciler;
   /** Runs after the store is restored, before the first reconcile (e.g. re-reserve host capacity). */

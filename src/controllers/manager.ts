@@ -122,6 +122,7 @@ export class Manager<Ports = unknown> {
         new Controller({
           name: info.kind,
           workers: module.workers(opts.workers),
+          followUps: module.followUps,
           metrics: this.metrics,
           reconcile: withStartHook(this.heldWhilePendingDeletion(reconcile), opts.onReconcileStart),
           exists: (key) => this.store.getByKey(key) !== undefined,

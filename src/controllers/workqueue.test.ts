@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FakeClock, settle } from './clock.js';
 import { ExponentialFailureRateLimiter } from './rate-limiter.js';
-import { LOW_PRIORITY, WorkQueue } from './workqueue.js';
+import { FOLLOW_UP_PRIORITY, LOW_PRIORITY, WorkQueue } from './workqueue.js';
 
 function newQueue(extra: ConstructorParameters<typeof WorkQueue>[0] = {}) {
   const clock = new FakeClock(1_000_000);
@@ -289,5 +289,37 @@ describe('WorkQueue: stats', () => {
     await queue.get();
     expect(waits[2]).toEqual(['a', 10]);
     expect(depths).toEqual([1, 2, 1, 0, 1, 0]);
+  });
+});
+
+describe('WorkQueue: follow-up workers', () => {
+  it('a worker asking for a minimum priority takes only keys at it, and waits while only lower ones are queued', async () => {
+    const { queue } = newQueue();
+    queue.add('create-1');
+    const fast = queue.get(FOLLOW_UP_PRIORITY);
+    expect(await isPending(fast)).toBe(true);
+    queue.add('probe', { priority: FOLLOW_UP_PRIORITY });
+    expect(await fast).toBe('probe');
+    expect(await queue.get()).toBe('create-1');
+  });
+
+  it('a key being processed is not handed to a follow-up worker until done()', async () => {
+    const { queue } = newQueue();
+    queue.add('a', { priority: FOLLOW_UP_PRIORITY });
+    expect(await queue.get()).toBe('a');
+    queue.add('a', { priority: FOLLOW_UP_PRIORITY });
+    const fast = queue.get(FOLLOW_UP_PRIORITY);
+    expect(await isPending(fast)).toBe(true);
+    queue.done('a');
+    expect(await fast).toBe('a');
+  });
+
+  it('shutDown tells a waiting follow-up worker to stop while lower keys still drain', async () => {
+    const { queue } = newQueue();
+    queue.add('create-1');
+    const fast = queue.get(FOLLOW_UP_PRIORITY);
+    queue.shutDown();
+    expect(await fast).toBeUndefined();
+    expect(await queue.get()).toBe('create-1');
   });
 });

@@ -11,6 +11,11 @@ import { defaultControllerRateLimiter, type RateLimiter } from './rate-limiter.j
 
 export const DEFAULT_PRIORITY = 0;
 export const LOW_PRIORITY = -100;
+/**
+ * Short follow-ups a reconcile asked for (an address or SSH probe of a booting guest): ahead of new
+ * work, and the only keys a controller's follow-up workers take, so they never wait behind slow ones.
+ */
+export const FOLLOW_UP_PRIORITY = 100;
 
 export interface AddOptions {
   priority?: number;
@@ -61,7 +66,7 @@ export class WorkQueue {
   private readonly enqueuedAt = new Map<string, number>();
   private seq = 0;
 
-  private waiters: ((key: string | undefined) => void)[] = [];
+  private waiters: { minPriority: number; resolve: (key: string | undefined) => void }[] = [];
   private drainWaiters: (() => void)[] = [];
   private shuttingDown = false;
 
@@ -94,11 +99,15 @@ export class WorkQueue {
     this.wake();
   }
 
-  /** The next key, waiting if none; undefined once shut down and nothing is left queued. */
-  get(): Promise<string | undefined> {
-    if (this.queued.size > 0) return Promise.resolve(this.take());
+  /**
+   * The next key, waiting if none; undefined once shut down and nothing is left queued. With
+   * `minPriority` only keys queued at that priority or higher are taken (a follow-up worker).
+   */
+  get(minPriority = -Infinity): Promise<string | undefined> {
+    const key = this.take(minPriority);
+    if (key !== undefined) return Promise.resolve(key);
     if (this.shuttingDown) return Promise.resolve(undefined);
-    return new Promise((resolve) => this.waiters.push(resolve));
+    return new Promise((resolve) => this.waiters.push({ minPriority, resolve }));
   }
 
   done(key: string): void {
@@ -165,7 +174,7 @@ export class WorkQueue {
     // Waiters exist only while nothing is queued, so each of them is told to stop.
     const waiters = this.waiters;
     this.waiters = [];
-    for (const resolve of waiters) resolve(undefined);
+    for (const w of waiters) w.resolve(undefined);
   }
 
   /** Shut down, then wait until every processed key is done(); false if the timeout hit first. */
@@ -213,9 +222,10 @@ export class WorkQueue {
     this.hooks.onDepth?.(this.queued.size);
   }
 
-  /** Pop the next live entry and move its key from dirty to processing. */
-  private take(): string {
-    const priorities = [...this.buckets.keys()].sort((a, b) => b - a);
+  /** Pop the next live entry at `minPriority` or above and move its key from dirty to processing. */
+  private take(minPriority: number): string | undefined {
+    if (this.queued.size === 0) return undefined;
+    const priorities = [...this.buckets.keys()].filter((p) => p >= minPriority).sort((a, b) => b - a);
     for (const priority of priorities) {
       const bucket = this.buckets.get(priority)!;
       for (let entry = bucket.shift(); entry; entry = bucket.shift()) {
@@ -233,11 +243,19 @@ export class WorkQueue {
       }
       this.buckets.delete(priority);
     }
-    throw new Error('workqueue: take() on an empty queue');
+    return undefined;
   }
 
+  /** Hand queued keys to waiting workers, oldest waiter first among those a key fits. */
   private wake(): void {
-    while (this.waiters.length > 0 && this.queued.size > 0) this.waiters.shift()!(this.take());
+    for (let i = 0; i < this.waiters.length && this.queued.size > 0; ) {
+      const key = this.take(this.waiters[i]!.minPriority);
+      if (key === undefined) {
+        i++;
+        continue;
+      }
+      this.waiters.splice(i, 1)[0]!.resolve(key);
+    }
   }
 
   /** Keep one timer, armed for the earliest live delayed entry. */

@@ -42,7 +42,10 @@ export const virtualMachineModule: KindModule<VmPorts> = {
   crdFile: 'virtualmachine.yaml',
   references: [],
   conditions: VM_CONDITION_REASONS,
-  workers: (requested) => requested ?? 4,
+  // Provider calls are separate processes waiting on I/O: 10 matches a script run with parallelism 10.
+  workers: (requested) => requested ?? 10,
+  // Address and SSH probes of a booting VM requeue after 1 s; they must not queue behind creates.
+  followUps: { workers: 4, maxDelayMs: 2_000 },
 
   createReconciler(rt, ports, options) {
     const o = (options ?? {}) as VmOptions;
