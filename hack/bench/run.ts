@@ -35,7 +35,7 @@ const result = {
     : runScript(qemuScript, 'bootToSsh', quick ? 1 : 3),
   // The tart adapter against the tart CLI simulator (one process per tart call, hack/tart-sim).
   tartAtRest: runScript(tartScript, 'atRest', quick ? 5 : 10, 2_000, quick ? 2 : 5),
-  tartCreateToSsh: runScript(tartScript, 'createToSsh', 20, 10, 4),
+  tartCreateToSsh: runScript(tartScript, 'createToSsh', 20, 10),
   apiList: runScript(apiScript, 'listObjects', quick ? 1_000 : 10_000, quick ? 10 : 30),
   watchFanout: runScript(apiScript, 'watchFanout', 100, quick ? 20 : 100),
   // The simulated Kubernetes API server (hack/bench/kube.ts).

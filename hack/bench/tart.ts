@@ -2,10 +2,11 @@
 // tart). Each prints one JSON line (run by hack/bench/run.ts in its own process).
 //   tsx hack/bench/tart.ts atRest VMS POLL_MS WINDOWS
 //     provider calls (port methods) and tart invocations per resync once VMs are converged.
-//   tsx hack/bench/tart.ts createToSsh VMS PARALLELISM
+//   tsx hack/bench/tart.ts createToSsh VMS PARALLELISM [WORKERS]
 //     VMs created through hostplane to SSH-ready (GuestReachable=True, real sshd per guest) against
 //     a baseline in the same run that issues the same tart commands directly (clone, set, run,
 //     ip --wait, then the same SSH probe), PARALLELISM VMs at a time, like Terraform's local-exec.
+//     WORKERS is `up --workers`; without it the VirtualMachine kind's own default is used.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -185,7 +186,7 @@ async function baseline(n: number, parallelism: number, root: string): Promise<{
 }
 
 /** Hostplane: spec files for n VMs → every VM GuestReachable=True over real SSH. */
-async function throughHostplane(n: number, root: string, workers: number): Promise<object> {
+async function throughHostplane(n: number, root: string, workers: number | undefined): Promise<object> {
   const env = simEnv(root, { TART_SIM_GUESTS: '1', TART_SIM_BOOT_MS: '300' });
   warmCache(env);
   const calls0 = tartCalls(root).length;
@@ -208,7 +209,7 @@ async function throughHostplane(n: number, root: string, workers: number): Promi
     for (const a of beyondList) byCmd[a[0]!] = (byCmd[a[0]!] ?? 0) + 1;
     return {
       ms: Math.round(ms),
-      workers,
+      workers: workers ?? 'VirtualMachine default',
       tartCallsPerVm: round(beyondList.length / n, 2),
       tartCallsPerVmByCommand: Object.fromEntries(Object.entries(byCmd).map(([k, v]) => [k, round(v / n, 2)])),
       tartListsDuringCreate: calls.filter((a) => a[0] === 'list').length,
@@ -220,7 +221,7 @@ async function throughHostplane(n: number, root: string, workers: number): Promi
   }
 }
 
-export async function createToSsh(n: number, parallelism: number, workers = 4): Promise<object> {
+export async function createToSsh(n: number, parallelism: number, workers?: number): Promise<object> {
   const check = spawnSync(join(SIM_BIN_DIR, '../../guest-sandbox/bin/guest-sandbox'), ['--check'], { encoding: 'utf8' });
   if (check.status !== 0) return { skipped: `guest sandboxes unavailable (real sshd per guest): ${(check.stdout || check.stderr).trim()}` };
   const a = mkdtempSync(join(tmpdir(), 'hostplane-bench-tart-base-'));

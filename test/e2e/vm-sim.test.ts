@@ -256,7 +256,9 @@ describe('VirtualMachine on the sim host', () => {
     lab = makeLab({ 'a.yaml': vmDoc('a') });
     sim = await startSim(lab);
     await waitReady(sim.manager, ['a']);
-    const del = await runCli(['delete', 'vm/a', '--specs', lab.specsDir, '--state', lab.stateDir.root]);
+    // The CLI is a cold process from source: 3.7 s on an idle machine, over 20 s on a loaded one
+    // (the deletion itself takes under 0.5 s). Its exit is the event waited for, bounded here.
+    const del = await runCli(['delete', 'vm/a', '--specs', lab.specsDir, '--state', lab.stateDir.root], {}, 40_000);
     expect(del.code).toBe(0);
     await waitFor(() => !sim!.provider.vm('a') && !sim!.manager.store.get('VirtualMachine', 'a'), 10_000, 'a deleted');
     expect(sim.manager.source.status().deletionPaused).toBeUndefined();
@@ -265,7 +267,7 @@ describe('VirtualMachine on the sim host', () => {
     lab.remove('b.yaml');
     await waitFor(() => sim!.manager.source.status().deletionPaused, 5_000, 'deletion paused');
     await holdsFor(() => sim!.provider.vm('b')?.state === 'running', 500, 'b kept');
-  }, 30_000);
+  }, 60_000);
 
   it('treats a file renamed within the grace period as a move, not a delete', async () => {
     lab = makeLab({ 'a.yaml': vmDoc('a'), 'b.yaml': vmDoc('b'), 'c.yaml': vmDoc('c') });
