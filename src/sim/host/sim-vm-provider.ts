@@ -30,6 +30,9 @@ export interface SimVmProviderOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
+/** The network sim VMs get their addresses from (loopback: listenable, never leaves the host). */
+export const SIM_VM_NETWORK = '127.64.0.0/16';
+
 export class SimVmProvider implements VmProvider {
   readonly name = 'sim' as const;
   readonly calls: Record<SimCommand, number> = { list: 0, create: 0, start: 0, stop: 0, delete: 0, configure: 0, ip: 0, guest: 0 };
@@ -229,9 +232,14 @@ export class SimVmProvider implements VmProvider {
     return vm;
   }
 
+  /**
+   * Sim VMs live in 127.64.0.0/16 (SIM_VM_NETWORK): loopback addresses the host can listen on, so a
+   * simulated API server can serve on a control-plane VM's own IP:6443 and no test ever sends
+   * traffic to a LAN range.
+   */
   private allocateIp(): string {
     const n = this.world.nextIp++;
-    return `192.168.${64 + Math.floor(n / 250)}.${(n % 250) + 2}`;
+    return `127.64.${Math.floor(n / 250)}.${(n % 250) + 2}`;
   }
 
   private async delay(op: keyof SimLatency): Promise<void> {
