@@ -2,6 +2,7 @@
 // latency model and fault injection. It serves the demo, the benchmarks and the fault tests.
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { SimDir } from './sim-dir.js';
+import type { SimClusters, SimClusterVm } from './sim-clusters.js';
 import { newGuestState, type SimGuestState } from './sim-shell.js';
 import type { GuestEndpoint, ObservedVm, VmCreateRequest, VmProvider, VmResources, VmStartRequest } from '../../ports/vm-provider.js';
 import { ProviderError } from '../../ports/vm-provider.js';
@@ -28,6 +29,8 @@ export interface SimVmProviderOptions {
   scale?: number;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
+  /** The sim host's Kubernetes clusters (what kubeadm in the guests starts); kept in step with VM power. */
+  clusters?: SimClusters;
 }
 
 /** The network sim VMs get their addresses from (loopback: listenable, never leaves the host). */
@@ -43,8 +46,11 @@ export class SimVmProvider implements VmProvider {
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly faults: { command: SimCommand; name?: string; times: number; message?: string }[] = [];
 
+  readonly clusters?: SimClusters;
+
   constructor(private readonly dir: SimDir, opts: SimVmProviderOptions = {}) {
     this.world = loadWorld(dir);
+    if (opts.clusters) this.clusters = opts.clusters;
     this.latency = { ...DEFAULT_SIM_LATENCY, ...opts.latency };
     this.scale = opts.scale ?? 1;
     this.now = opts.now ?? Date.now;
@@ -56,6 +62,7 @@ export class SimVmProvider implements VmProvider {
     this.applyRequests();
     await this.delay('list');
     this.fault('list');
+    await this.clusters?.sync(this.clusterVms());
     return Object.values(this.world.vms).map((vm) => ({
       name: vm.name,
       state: vm.state,
@@ -97,6 +104,7 @@ export class SimVmProvider implements VmProvider {
     vm.startedAt = this.now();
     vm.ip ??= this.allocateIp();
     this.save();
+    await this.clusters?.sync(this.clusterVms()); // its kubelet (and API server) come back with it
   }
 
   async stop(name: string): Promise<void> {
@@ -107,6 +115,7 @@ export class SimVmProvider implements VmProvider {
     vm.state = 'stopped';
     delete vm.startedAt;
     this.save();
+    await this.clusters?.sync(this.clusterVms()); // a stopped VM's kubelet (and API server) stop
   }
 
   async delete(name: string): Promise<void> {
@@ -177,6 +186,11 @@ export class SimVmProvider implements VmProvider {
 
   vm(name: string): Readonly<SimVm> | undefined {
     return this.world.vms[name];
+  }
+
+  /** The VMs as the cluster registry sees them (a stopped VM's kubelet and API server stop). */
+  clusterVms(): SimClusterVm[] {
+    return Object.values(this.world.vms).map((v) => ({ name: v.name, ...(v.ip ? { ip: v.ip } : {}), running: v.state === 'running', cpu: v.cpu, memoryMiB: v.memoryMiB }));
   }
 
   /** The simulated guest behind an address (used by the sim guest exec). */
