@@ -103,6 +103,13 @@ export function simNodeCommands(ctx: SimNodeContext): Record<string, SimCommandF
       else io.out += out;
       return 0;
     },
+    timeout(args, io) {
+      const rest = args.filter((a, i) => i > 0 || !/^\d+[smh]?$/.test(a));
+      return rest.length ? this.invoke(rest, io) : 125;
+    },
+    ip(args) {
+      return args[0] === 'link' && args[1] === 'delete' ? 1 : 0; // no cilium links in the sim guest
+    },
     swapon(_args, io, st) {
       if (extras(st).swap) io.out += '/swap.img file 2G 0B -2\n';
       return 0;

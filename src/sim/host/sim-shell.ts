@@ -362,6 +362,11 @@ export class SimShell {
     return name in this.extra || name in COMMANDS;
   }
 
+  /** Runs one command line already split into words (for `timeout N cmd …`). */
+  invoke(argv: string[], io: Io): number {
+    return this.command(argv, io);
+  }
+
   /** Sets a shell variable (export). */
   setVar(name: string, value: string): void {
     this.env.set(name, value);
