@@ -61,6 +61,9 @@ export function computeClusterStatus(obj: HostObject, spec: ClusterSpec, rec: Cl
     const reason = ['InvalidReference', 'DependencyCycle', 'InvalidSpec'].includes(stop.reason) ? stop.reason : 'InvalidSpec';
     ready = { status: 'False', reason: stop.reason === 'ReinitRequired' || stop.reason === 'ForeignControlPlane' ? 'Degraded' : reason, message: stop.message };
     phase = 'Failed';
+  } else if (f.addressDrift) {
+    ready = { status: 'False', reason: 'Degraded', message: stop?.message ?? `Control-plane address changed from ${f.addressDrift.from} to ${f.addressDrift.to}` };
+    phase = 'Degraded';
   } else if (available && outcome.completed) {
     ready = { status: 'True', reason: 'Available', message: `API server ready, ${av.readyNodes} nodes Ready` };
     phase = 'Running';
@@ -73,9 +76,6 @@ export function computeClusterStatus(obj: HostObject, spec: ClusterSpec, rec: Cl
   } else if (!initialized || !f.kubeconfigAvailable) {
     ready = { status: 'False', reason: 'Initializing', message: stop?.message ?? 'Initialising the control plane' };
     phase = 'Initializing';
-  } else if (f.addressDrift) {
-    ready = { status: 'False', reason: 'Degraded', message: `Control-plane address changed from ${f.addressDrift.from} to ${f.addressDrift.to}` };
-    phase = 'Degraded';
   } else if (!outcome.completed && stop) {
     ready = { status: 'False', reason: stop.step === 'workers' ? 'Joining' : 'Degraded', message: stop.message };
     phase = stop.step === 'workers' ? 'Joining' : 'Degraded';

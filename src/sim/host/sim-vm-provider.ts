@@ -177,6 +177,11 @@ export class SimVmProvider implements VmProvider {
       case 'create-foreign':
         this.world.vms[req.name] = { name: req.name, image: 'foreign', state: req.running ? 'running' : 'stopped', cpu: 1, memoryMiB: 1024, diskGiB: 10, mac: randomMac(), incarnation: randomUUID(), startedAt: req.running ? this.now() : undefined, ip: req.running ? this.allocateIp() : undefined, guest: { hostname: req.name, scripts: 0 } };
         break;
+      case 'readdress': {
+        const vm = this.world.vms[req.name];
+        if (vm) vm.ip = this.allocateIp();
+        break;
+      }
       case 'fail':
         this.faults.push({ command: req.command, name: req.name, times: req.times, message: req.message });
         break;
