@@ -72,6 +72,19 @@ describe('Cluster lifecycle on the sim host', () => {
     expect(sim.manager.events.list({ object: 'Cluster/lab' }).some((e) => e.reason === 'WorkerRemoved')).toBe(true);
   }, 80_000);
 
+  it('finds the same cluster after a restart of hostplane and never runs kubeadm init again', async () => {
+    lab = makeLab({ 'vms.yaml': vms(), 'cluster.yaml': cluster(['w1']) });
+    sim = await startClusterSim(lab);
+    await waitClusterReady(sim.manager, ['lab']);
+    const endpoint = sim.manager.store.get('Cluster', 'lab')!.status!.endpoint;
+    await sim.stop();
+    sim = await startClusterSim(lab);
+    await waitFor(() => sim!.manager.reconcileInfo('Cluster/lab').lastReconcile, 10_000, 'a reconcile after the restart');
+    await waitClusterReady(sim.manager, ['lab']);
+    expect(sim.manager.store.get('Cluster', 'lab')!.status!.endpoint).toBe(endpoint);
+    expect(sim.clusters.initRuns()).toBe(1);
+  }, 60_000);
+
   it('reports a changed control-plane address as NodeAddressChanged with a warning', async () => {
     lab = makeLab({ 'vms.yaml': vms(), 'cluster.yaml': cluster(['w1']) });
     sim = await startClusterSim(lab);
