@@ -4,7 +4,8 @@ import type { HostObject, ObjectStatus } from '../../api/types.js';
 import { ConditionSet, type ChainOutcome } from '../../controllers/framework.js';
 import type { NodeSummary } from '../../ports/kube.js';
 import { assessAvailability } from './availability.js';
-import type { InitDecision } from './init-state.js';
+import { CLUSTER_CONDITION_REASONS } from './conditions.js';
+import { INIT_REASONS, type InitDecision } from './init-state.js';
 import type { ClusterRecord } from './records.js';
 import type { ClusterSpec } from './spec-types.js';
 
@@ -23,6 +24,12 @@ export interface ClusterFacts {
   addressDrift?: { from: string; to: string };
 }
 
+/** A reason from the closed vocabulary of `type`, else `fallback` (a step's error reason may be generic). */
+function inVocabulary(type: keyof typeof CLUSTER_CONDITION_REASONS, reason: string | undefined, fallback: string): string {
+  const allowed: readonly string[] = type === 'ControlPlaneInitialized' ? [...CLUSTER_CONDITION_REASONS[type], ...INIT_REASONS] : CLUSTER_CONDITION_REASONS[type];
+  return reason && allowed.includes(reason) ? reason : fallback;
+}
+
 const ORDER = ['Ready', 'Available', 'InfrastructureReady', 'NodesPrepared', 'ControlPlaneInitialized', 'KubeconfigAvailable', 'CNIReady', 'WorkersJoined', 'NodeAddressesStable', 'Reconciling', 'Stalled'];
 
 export function computeClusterStatus(obj: HostObject, spec: ClusterSpec, rec: ClusterRecord, f: ClusterFacts, outcome: ChainOutcome, now: Date, deleting = false): ObjectStatus {
@@ -36,11 +43,11 @@ export function computeClusterStatus(obj: HostObject, spec: ClusterSpec, rec: Cl
   const at = (step: string) => stop?.step === step;
 
   c.set({ type: 'InfrastructureReady', status: f.infraReady ? 'True' : 'False', reason: f.infraReady ? 'VMsReady' : stop?.reason === 'InvalidReference' ? 'VMNotFound' : 'VMsNotReady', message: f.infraReady ? 'Every node VM is Ready' : at('infrastructure') ? stop!.message : 'Not checked yet' });
-  c.set({ type: 'NodesPrepared', status: f.nodesPrepared ? 'True' : 'False', reason: f.nodesPrepared ? 'Prepared' : at('prepare-nodes') ? stop!.reason : 'Preparing', message: f.nodesPrepared ? 'Every node has swap off, the modules, sysctls, containerd and the pinned kubeadm packages' : at('prepare-nodes') ? stop!.message : 'Waiting for the VMs' });
-  c.set({ type: 'ControlPlaneInitialized', status: initialized ? 'True' : 'False', reason: initialized ? 'Initialized' : at('init') ? (f.init?.reason ?? stop!.reason) : f.init?.reason ?? 'WaitingForInfrastructure', message: initialized ? 'kubeadm init succeeded' : at('init') ? stop!.message : f.init?.message ?? 'Waiting for prepared nodes' });
+  c.set({ type: 'NodesPrepared', status: f.nodesPrepared ? 'True' : 'False', reason: f.nodesPrepared ? 'Prepared' : at('prepare-nodes') ? inVocabulary('NodesPrepared', stop!.reason, 'PackageInstallFailed') : 'Preparing', message: f.nodesPrepared ? 'Every node has swap off, the modules, sysctls, containerd and the pinned kubeadm packages' : at('prepare-nodes') ? stop!.message : 'Waiting for the VMs' });
+  c.set({ type: 'ControlPlaneInitialized', status: initialized ? 'True' : 'False', reason: initialized ? 'Initialized' : at('init') ? inVocabulary('ControlPlaneInitialized', f.init?.reason ?? stop!.reason, 'InitFailed') : f.init?.reason ?? 'WaitingForInfrastructure', message: initialized ? 'kubeadm init succeeded' : at('init') ? stop!.message : f.init?.message ?? 'Waiting for prepared nodes' });
   c.set({ type: 'KubeconfigAvailable', status: f.kubeconfigAvailable ? 'True' : 'False', reason: f.kubeconfigAvailable ? 'Available' : at('kubeconfig') ? 'FetchFailed' : 'WaitingForControlPlane', message: f.kubeconfigAvailable ? `Stored at ${f.kubeconfigPath}` : at('kubeconfig') ? stop!.message : 'Waiting for the control plane' });
   if (spec.cni.type !== 'cilium') c.set({ type: 'CNIReady', status: 'True', reason: 'Disabled', message: 'spec.cni.type is none' });
-  else c.set({ type: 'CNIReady', status: f.cniReady ? 'True' : 'False', reason: f.cniReady ? 'Ready' : at('cni') ? stop!.reason : f.kubeconfigAvailable ? 'AgentsNotReady' : 'Installing', message: f.cniReady ? `Cilium ${spec.cni.cilium.version} agents ready on every node` : at('cni') ? stop!.message : 'Cilium agents not ready yet' });
+  else c.set({ type: 'CNIReady', status: f.cniReady ? 'True' : 'False', reason: f.cniReady ? 'Ready' : at('cni') ? inVocabulary('CNIReady', stop!.reason, 'InstallFailed') : f.kubeconfigAvailable ? 'AgentsNotReady' : 'Installing', message: f.cniReady ? `Cilium ${spec.cni.cilium.version} agents ready on every node` : at('cni') ? stop!.message : 'Cilium agents not ready yet' });
   const joined = workers.filter((w) => nodeReady.get(w));
   if (!workers.length && !f.draining) c.set({ type: 'WorkersJoined', status: 'True', reason: 'NoWorkers', message: 'The spec has no workers' });
   else if (f.draining) c.set({ type: 'WorkersJoined', status: 'False', reason: 'Draining', message: at('workers') ? stop!.message : `Draining ${f.draining}` });
