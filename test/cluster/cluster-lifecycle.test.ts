@@ -85,6 +85,39 @@ describe('Cluster lifecycle on the sim host', () => {
     expect(sim.clusters.initRuns()).toBe(1);
   }, 60_000);
 
+  it('powerState Stopped drains and stops workers, then the control plane (held, spec files untouched); Running starts them in reverse order and comes back Ready', async () => {
+    lab = makeLab({ 'vms.yaml': vms(), 'cluster.yaml': cluster(['w1']) });
+    sim = await startClusterSim(lab);
+    await waitClusterReady(sim.manager, ['lab']);
+    const order: string[] = [];
+    const last = new Map<string, unknown>();
+    const stopWatch = sim.manager.store.watch((e) => {
+      if (e.object.kind !== 'VirtualMachine') return;
+      const st = e.object.status?.state;
+      if (st !== last.get(e.object.metadata.name)) order.push(`${e.object.metadata.name}:${String(st)}`);
+      last.set(e.object.metadata.name, st);
+    });
+    order.length = 0;
+    lab.write('cluster.yaml', cluster(['w1'], '  powerState: Stopped'));
+    await waitFor(() => clusterCondition(sim!.manager, 'lab', 'Ready')?.reason === 'StoppedAsDesired', 30_000, 'StoppedAsDesired', 50);
+    expect(sim.manager.store.get('Cluster', 'lab')!.status!.phase).toBe('Stopped');
+    expect(order.filter((o) => o.endsWith(':stopped'))).toEqual(['w1:stopped', 'cp:stopped']);
+    expect(sim.provider.vm('w2')!.state).toBe('running'); // not a member
+    const vmSt = sim.manager.store.get('VirtualMachine', 'cp')!.status!;
+    expect([vmSt.powerHeldBy, vmSt.heldPowerState]).toEqual(['Cluster/lab', 'Stopped']);
+    expect(readFileSync(join(lab.specsDir, 'vms.yaml'), 'utf8')).not.toContain('powerState');
+    order.length = 0;
+    lab.write('cluster.yaml', cluster(['w1']));
+    await waitFor(() => clusterCondition(sim!.manager, 'lab', 'Ready')?.reason === 'Available', 40_000, 'Ready=True Available again', 50);
+    stopWatch();
+    expect(order.filter((o) => o.endsWith(':running'))).toEqual(['cp:running', 'w1:running']);
+    expect(sim.manager.store.get('Cluster', 'lab')!.status!.readyNodes).toBe('2/2');
+    const kube = new ClientNodeKube({ kubeconfig: String(sim.manager.store.get('Cluster', 'lab')!.status!.kubeconfigPath) });
+    await waitFor(async () => (await kube.listNodes()).every((n) => !n.unschedulable), 10_000, 'workers uncordoned', 50);
+    await waitFor(() => !sim!.manager.store.get('VirtualMachine', 'cp')!.status!.powerHeldBy, 10_000, 'hold released', 50);
+    expect(sim.clusters.initRuns()).toBe(1);
+  }, 80_000);
+
   it('reports a changed control-plane address as NodeAddressChanged with a warning', async () => {
     lab = makeLab({ 'vms.yaml': vms(), 'cluster.yaml': cluster(['w1']) });
     sim = await startClusterSim(lab);

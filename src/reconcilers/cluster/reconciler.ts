@@ -13,6 +13,7 @@ import type { ReconcileResult } from '../../controllers/controller.js';
 import { errorMessage, runChain, StepError, TerminalError, waitFor, proceed, writeStatus, type ChainOutcome, type Step } from '../../controllers/framework.js';
 import type { KindRuntime } from '../../controllers/kind-module.js';
 import { referenceProblem } from '../../controllers/reference-check.js';
+import { PowerHolds } from '../../controllers/power-holds.js';
 import type { GuestTarget } from '../../ports/guest-exec.js';
 import type { HostPorts } from '../../ports/index.js';
 import type { KubePort, NodeSummary } from '../../ports/kube.js';
@@ -193,6 +194,57 @@ const addressDrift: Step<Scope> = {
       save(s);
     }
     return waitFor(s.o.pollIntervalMs, 'NodeAddressChanged', driftMessage(s.spec.controlPlane.vm, s.rec.initAddress, cur));
+  },
+};
+
+/**
+ * spec.powerState through power holds on the VMs (src/controllers/power-holds.ts; the VM shows
+ * status.powerHeldBy): Stopped cordons and drains the workers, stops them, then the control plane;
+ * Running starts the control plane first, then the workers (uncordoned by the workers step), then
+ * releases the holds so the VMs follow their own specs again.
+ */
+const power: Step<Scope> = {
+  name: 'power',
+  async run(s) {
+    const holds = new PowerHolds(s.rt.stateDir.root);
+    const holder = objectKey('Cluster', s.name);
+    const vmKey = (vm: string) => objectKey('VirtualMachine', vm);
+    const state = (vm: string) => vmOf(s, vm)?.status?.state;
+    const cp = s.spec.controlPlane.vm;
+    const ws = workerVms(s);
+    if (s.spec.powerState === 'Stopped') {
+      const running = ws.filter((vm) => state(vm) === 'running');
+      if (running.length && ws.some((vm) => holds.get(vmKey(vm))?.powerState !== 'Stopped')) {
+        event(s, 'Normal', 'Stopping', `Stopping cluster: cordoning and draining ${running.join(', ')}, then stopping worker VMs, then ${cp}`);
+        if (existsSync(s.facts.kubeconfigPath) && (await kube(s).readyz({ timeoutMs: 2000 })).ok) {
+          for (const vm of running) {
+            await kube(s).mergePatch({ apiVersion: 'v1', kind: 'Node', name: vm }, { spec: { unschedulable: true } }).catch(() => undefined);
+            if (!(await drain(s, vm))) event(s, 'Warning', 'Stopping', `Node ${vm} did not drain within ${s.o.drainTimeoutMs} ms; stopping it anyway`);
+          }
+        }
+        s.rec.poweredOff = true;
+        save(s);
+      }
+      for (const vm of ws) holds.set(vmKey(vm), { holder, powerState: 'Stopped' });
+      if (running.length) return waitFor(s.o.waitMs, 'Stopping', `stopping worker VMs ${running.join(', ')} before the control plane`);
+      holds.set(vmKey(cp), { holder, powerState: 'Stopped' });
+      if (state(cp) === 'running') return waitFor(s.o.waitMs, 'Stopping', `stopping the control-plane VM ${cp}`);
+      s.rec.poweredOff = true;
+      save(s);
+      return waitFor(s.o.pollIntervalMs, 'StoppedAsDesired', 'Every node VM is stopped, as spec.powerState asks');
+    }
+    const held = allVms(s).filter((vm) => holds.get(vmKey(vm))?.holder === holder);
+    if (!held.length) return proceed();
+    if (holds.get(vmKey(cp))?.powerState === 'Stopped') {
+      event(s, 'Normal', 'Starting', `Starting cluster: control plane ${cp} first, then the workers`);
+      holds.set(vmKey(cp), { holder, powerState: 'Running' });
+    }
+    if (!vmReady(s, cp)) return waitFor(s.o.waitMs, 'Starting', `starting the control-plane VM ${cp} before the workers`);
+    for (const vm of ws) holds.set(vmKey(vm), { holder, powerState: 'Running' });
+    const waiting = ws.filter((vm) => !vmReady(s, vm));
+    if (waiting.length) return waitFor(s.o.waitMs, 'Starting', `starting worker VMs ${waiting.join(', ')}`);
+    holds.release(holder);
+    return proceed();
   },
 };
 
@@ -423,10 +475,11 @@ const workers: Step<Scope> = {
       if (failed) throw new StepError('JoinFailed', errorMessage(failed.reason));
       s.facts.nodes = await kube(s).listNodes();
     }
-    // Labels and taints from the spec.
+    // Labels and taints from the spec; workers cordoned for a power-off are uncordoned.
     for (const w of desired) {
       const n = s.facts.nodes.find((x) => x.name === w.vm);
       if (!n) continue;
+      if (s.rec.poweredOff && n.unschedulable) await kube(s).mergePatch({ apiVersion: 'v1', kind: 'Node', name: w.vm }, { spec: { unschedulable: false } });
       const wantLabels = w.labels ?? {};
       const missingLabel = Object.entries(wantLabels).some(([k, v]) => n.labels[k] !== v);
       const wantTaints = w.taints ?? [];
@@ -435,6 +488,10 @@ const workers: Step<Scope> = {
         const taints = [...n.taints.filter((x) => !wantTaints.some((t) => t.key === x.key && t.effect === x.effect)), ...wantTaints];
         await kube(s).mergePatch({ apiVersion: 'v1', kind: 'Node', name: w.vm }, { metadata: { labels: wantLabels }, ...(missingTaint ? { spec: { taints } } : {}) });
       }
+    }
+    if (s.rec.poweredOff) {
+      delete s.rec.poweredOff;
+      save(s);
     }
     return proceed();
   },
@@ -480,7 +537,7 @@ export function driftMessage(vm: string, from: string, to: string): string {
   return `The control-plane VM ${vm} changed its address from ${from} (the one kubeadm init used, in the API server certificate and every kubeconfig) to ${to}. Give the VM its old address back (a DHCP reservation or a static IP), or delete and recreate the cluster`;
 }
 
-const steps: readonly Step<Scope>[] = [validate, infrastructure, addressDrift, prepareNodes, initControlPlane, fetchKubeconfig, cni, workers, health];
+const steps: readonly Step<Scope>[] = [validate, power, infrastructure, addressDrift, prepareNodes, initControlPlane, fetchKubeconfig, cni, workers, health];
 
 // ---- deletion ---------------------------------------------------------------------------------
 
@@ -509,6 +566,7 @@ const deleteSteps: readonly Step<Scope>[] = [
   {
     name: 'remove-kubeconfig',
     async run(s) {
+      new PowerHolds(s.rt.stateDir.root).release(objectKey('Cluster', s.name));
       removeMergedContext(s);
       removeClusterFiles(s.rt.stateDir.root, s.name);
       return proceed();

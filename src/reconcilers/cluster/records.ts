@@ -17,6 +17,8 @@ export interface ClusterRecord {
   joined: Record<string, string>;
   /** Hash of the Cilium chart and values last installed. */
   cniHash?: string;
+  /** Workers were cordoned for a power-off: uncordon them once the cluster runs again. */
+  poweredOff?: boolean;
   /** The drifted control-plane address last warned about (one Warning per change). */
   driftReported?: string;
   /** Context merged into ~/.kube/config (removed on delete). */

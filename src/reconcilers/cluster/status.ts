@@ -61,6 +61,12 @@ export function computeClusterStatus(obj: HostObject, spec: ClusterSpec, rec: Cl
   if (deleting) {
     ready = { status: 'False', reason: 'Deleting', message: stop?.message ?? 'Resetting nodes' };
     phase = 'Deleting';
+  } else if (stop?.reason === 'StoppedAsDesired') {
+    ready = { status: 'True', reason: 'StoppedAsDesired', message: stop.message };
+    phase = 'Stopped';
+  } else if (stop?.step === 'power') {
+    ready = { status: 'False', reason: stop.reason === 'Stopping' ? 'Stopping' : 'Starting', message: stop.message };
+    phase = stop.reason === 'Stopping' ? 'Stopped' : 'Pending';
   } else if (stop?.reason === 'Suspended') {
     ready = { status: 'False', reason: 'Suspended', message: stop.message };
     phase = obj.status?.phase as string ?? 'Pending';
