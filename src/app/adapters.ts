@@ -4,6 +4,7 @@ import type { GuestExec } from '../ports/guest-exec.js';
 import type { VmProvider } from '../ports/vm-provider.js';
 import { SimGuestExec } from '../sim/host/sim-guest-exec.js';
 import { SimVmProvider } from '../sim/host/sim-vm-provider.js';
+import { SimClusters } from '../sim/host/sim-clusters.js';
 import { createSshGuestExec } from '../adapters/ssh/index.js';
 import { TartProvider } from '../adapters/tart/index.js';
 import { QemuProvider } from '../adapters/qemu/index.js';
@@ -21,7 +22,9 @@ export interface ProviderFactoryOptions {
 export async function createProviders(name: 'sim' | 'tart' | 'qemu', stateDir: StateDir, opts: ProviderFactoryOptions = {}): Promise<Providers> {
   const env = opts.env ?? process.env;
   if (name === 'sim') {
-    const provider = new SimVmProvider(stateDir, { scale: opts.simScale ?? 1 });
+    // kubeadm in the sim guests starts simulated API servers on the control-plane VMs' addresses
+    const clusters = new SimClusters(stateDir.ensure('sim/clusters'));
+    const provider = new SimVmProvider(stateDir, { scale: opts.simScale ?? 1, clusters });
     return { provider, guest: new SimGuestExec(provider) };
   }
   // Real providers reach their guests over SSH, with host keys pinned in the state dir.

@@ -20,10 +20,12 @@ export interface HostManagerOptions extends Omit<ManagerOptions<HostPorts>, 'kin
   secrets?: Secrets;
   /** Default: client-node, the helm CLI resolved on first use, and the chart source for the provider (stand-ins on the sim host). */
   kubernetes?: KubernetesPorts;
+  /** The Cluster reconciler's knobs (src/reconcilers/cluster/reconciler.ts ClusterOptions; tests shorten them). */
+  clusterOptions?: Record<string, unknown>;
 }
 
 export function createHostManager(opts: HostManagerOptions): HostManager {
-  const { provider, guest, kubernetes: _kubernetes, pollIntervalMs, ipWaitSeconds, stopTimeoutSeconds, crashLoop, observeMaxAgeMs, ...rest } = opts;
+  const { provider, guest, kubernetes: _kubernetes, clusterOptions, pollIntervalMs, ipWaitSeconds, stopTimeoutSeconds, crashLoop, observeMaxAgeMs, ...rest } = opts;
   const secrets = opts.secrets ?? new SecretStore(opts.stateDir.path('secrets'));
   const kubernetes = opts.kubernetes ?? createKubernetesPorts({ stateRoot: opts.stateDir.root, sim: provider.name === 'sim' });
   const ports: HostPorts = { provider, guest, secrets, kubernetes };
@@ -32,7 +34,7 @@ export function createHostManager(opts: HostManagerOptions): HostManager {
     ...rest,
     kinds: KIND_MODULES,
     ports,
-    kindOptions: { VirtualMachine: Object.fromEntries(Object.entries(vm).filter(([, v]) => v !== undefined)) },
+    kindOptions: { VirtualMachine: Object.fromEntries(Object.entries(vm).filter(([, v]) => v !== undefined)), ...(clusterOptions ? { Cluster: clusterOptions } : {}) },
     secretValues: () => secrets.values(),
     onStopped: () => guest.close(),
   });

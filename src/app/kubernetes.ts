@@ -2,6 +2,7 @@
 // use: flag/HOSTPLANE_HELM, PATH, then the bundled binary), and the chart source — the helm-pull
 // cache in the state dir on a real host, the stand-in chart library on the sim host (the real helm
 // still installs what it returns).
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { HelmPullChartSource } from '../adapters/chart-source/helm-pull.js';
 import { createHelmCli } from '../adapters/helm/helm-cli.js';
@@ -29,6 +30,7 @@ export function createKubernetesPorts(opts: KubernetesPortsOptions): KubernetesP
   const helmPort = (): Promise<HelmPort> => {
     helm ??= (async () => {
       const tool = await resolveTool('helm', { explicit: opts.helmBinary, env: opts.env, ...(opts.helmMajor ? { want: opts.helmMajor } : {}) });
+      mkdirSync(join(opts.stateRoot, 'helm'), { recursive: true, mode: 0o700 }); // values files are written there before the first helm call
       return createHelmCli({ binary: tool.path, version: tool.version.version, helmHome: join(opts.stateRoot, 'helm'), tmpDir: join(opts.stateRoot, 'helm') });
     })();
     // A failed resolution is not cached: installing helm later must work without a restart.

@@ -1,10 +1,13 @@
-// The Cluster kind. Its controller is not built yet: objects are validated, stored and listed, and
-// Ready says so (the placeholder reconciler). The controller replaces createReconciler here.
+// The Cluster kind: kubeadm clusters on the lab's VMs (reconciler.ts), and `hostplane kubeconfig NAME`.
+import { readFileSync } from 'node:fs';
+import { Command } from 'commander';
 import type { KindModule } from '../../controllers/kind-module.js';
-import { createPendingReconciler } from '../../controllers/placeholder-reconciler.js';
+import type { HostPorts } from '../../ports/index.js';
 import { CLUSTER_CONDITION_REASONS } from './conditions.js';
+import { createClusterReconciler, type ClusterOptions } from './reconciler.js';
+import { kubeconfigPathOf } from './records.js';
 
-export const clusterModule: KindModule = {
+export const clusterModule: KindModule<HostPorts> = {
   kind: 'Cluster',
   shortNames: ['cl'],
   crdFile: 'cluster.yaml',
@@ -13,6 +16,25 @@ export const clusterModule: KindModule = {
     { path: 'spec.workers[].vm', kind: 'VirtualMachine' },
   ],
   conditions: CLUSTER_CONDITION_REASONS,
-  workers: () => 1,
-  createReconciler: (rt) => createPendingReconciler(rt.store, rt.referenceRules, () => new Date(rt.clock.now())),
+  // Clusters come up in parallel: each reconcile mostly waits on guests and the API.
+  workers: () => 4,
+  createReconciler: (rt, ports, options) => createClusterReconciler(rt, ports, (options ?? {}) as ClusterOptions),
+  commands: (ctx) => [
+    new Command('kubeconfig')
+      .description("Print the path of a cluster's kubeconfig (--raw: its content)")
+      .argument('<name>', 'Cluster name')
+      .option('--raw', 'print the kubeconfig itself')
+      .action((name: string, opts: { raw?: boolean }) => {
+        const file = kubeconfigPathOf(ctx.dirs().state, name);
+        let text: string;
+        try {
+          text = readFileSync(file, 'utf8');
+        } catch {
+          ctx.err(`Cluster ${name} has no kubeconfig yet (${file}); see \`hostplane get cluster ${name}\`\n`);
+          process.exitCode = 1;
+          return;
+        }
+        ctx.out(opts.raw ? text : `${file}\n`);
+      }),
+  ],
 };

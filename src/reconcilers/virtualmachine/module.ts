@@ -3,6 +3,7 @@
 import { objectKey } from '../../api/types.js';
 import type { KindModule } from '../../controllers/kind-module.js';
 import { providerCommandMetrics } from '../../controllers/metrics.js';
+import { PowerHolds } from '../../controllers/power-holds.js';
 import type { GuestExec } from '../../ports/guest-exec.js';
 import type { Secrets } from '../../ports/secrets.js';
 import type { VmProvider } from '../../ports/vm-provider.js';
@@ -68,6 +69,7 @@ export const virtualMachineModule: KindModule<VmPorts> = {
       stateDir: rt.stateDir,
       log: rt.log,
       now,
+      powerHolds: new PowerHolds(rt.stateDir.root),
       pollIntervalMs: o.pollIntervalMs ?? 30_000,
       ipWaitSeconds: o.ipWaitSeconds ?? 0, // no reconcile waits for a guest's address: it is asked again (requeue)
       stopTimeoutSeconds: o.stopTimeoutSeconds ?? 30,

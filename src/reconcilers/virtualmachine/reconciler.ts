@@ -31,6 +31,11 @@ export function createVmReconciler(deps: VmDeps) {
       return { kind: 'done' };
     }
     const scope: VmScope = { deps, object, key: objectKey(kind, name), spec: readVmSpec(object.spec) };
+    const hold = object.metadata.deletionTimestamp ? undefined : deps.powerHolds?.get(scope.key);
+    if (hold) {
+      scope.spec = { ...scope.spec, powerState: hold.powerState };
+      scope.powerHeldBy = hold.holder;
+    }
 
     if (object.metadata.deletionTimestamp) {
       const outcome = await runChain(scope, vmDeleteSteps, ctx?.signal);

@@ -1,5 +1,6 @@
 // Everything one VirtualMachine reconcile learns and decides; steps fill it, status reads it.
 import type { HostObject } from '../../api/types.js';
+import type { PowerHolds } from '../../controllers/power-holds.js';
 import type { ObjectStore } from '../../controllers/store.js';
 import type { StateDir } from '../../controllers/state-dir.js';
 import type { HostCapacity, Admission } from '../../controllers/host-capacity.js';
@@ -34,6 +35,8 @@ export interface VmDeps {
   stopTimeoutSeconds: number;
   /** Back-off for a VM that keeps stopping behind our back (default DEFAULT_CRASH_LOOP). */
   crashLoop?: CrashLoopPolicy;
+  /** Power states parents hold for their VMs (a stopped Cluster), in place of spec.powerState. */
+  powerHolds?: PowerHolds;
 }
 
 export interface VmScope {
@@ -41,6 +44,8 @@ export interface VmScope {
   object: HostObject;
   key: string;
   spec: VmSpec;
+  /** `Kind/name` of the parent whose power hold replaced spec.powerState this reconcile. */
+  powerHeldBy?: string;
   /** Set by observe: the provider's view and our ownership record. */
   observed?: ObservedVm;
   record?: VmRecord;

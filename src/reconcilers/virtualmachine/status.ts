@@ -116,6 +116,7 @@ export function computeVmStatus(s: VmScope, outcome: ChainOutcome): ObjectStatus
     ...(vm?.details?.accelerator ? { accelerator: vm.details.accelerator } : {}),
     ...(steps?.length ? { provisioned: steps } : {}),
     ...(observed ? { observed } : {}),
+    ...(s.powerHeldBy ? { powerHeldBy: s.powerHeldBy, heldPowerState: s.spec.powerState } : {}),
     conditions: c.toArray(VM_CONDITIONS),
   };
   if (status.ip === undefined) delete status.ip;

@@ -4,6 +4,7 @@ import type { GuestExec, GuestTarget, RunOptions, RunResult } from '../../ports/
 import { GuestError } from '../../ports/guest-exec.js';
 import type { SimVmProvider } from './sim-vm-provider.js';
 import { SimShell } from './sim-shell.js';
+import { simNodeCommands } from './sim-node-commands.js';
 
 export class SimGuestExec implements GuestExec {
   constructor(private readonly host: SimVmProvider) {}
@@ -19,7 +20,11 @@ export class SimGuestExec implements GuestExec {
     }
     const state = this.host.guestState(vm);
     const before = JSON.stringify(state);
-    const result = new SimShell(state).run(script, opts.env);
+    const clusters = this.host.clusters;
+    if (clusters) await clusters.sync(this.host.clusterVms()); // a restarted host brings its API servers back first
+    const extra = clusters ? simNodeCommands({ vm: { name: vm.name, ip: vm.ip!, running: true, cpu: vm.cpu, memoryMiB: vm.memoryMiB }, clusters }) : {};
+    const result = new SimShell(state, extra).run(script, opts.env);
+    if (clusters) await clusters.settle(); // kubeadm returns once its API server listens
     this.host.recordGuestCommand(vm);
     if (JSON.stringify(state) !== before) this.host.saveGuest(vm);
     if (result.stdout) opts.onOutput?.(result.stdout, 'stdout');
@@ -37,5 +42,7 @@ export class SimGuestExec implements GuestExec {
 
   forget(): void {}
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    await this.host.clusters?.close();
+  }
 }

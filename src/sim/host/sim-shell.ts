@@ -57,7 +57,8 @@ type Node =
   | { t: 'andor'; first: Node; rest: ['&&' | '||', Node][] }
   | { t: 'list'; items: Node[] }
   | { t: 'if'; branches: [Node, Node][]; otherwise?: Node }
-  | { t: 'for'; name: string; items: Word[]; body: Node };
+  | { t: 'for'; name: string; items: Word[]; body: Node }
+  | { t: 'group'; body: Node };
 
 class SyntaxError extends Error {}
 
@@ -96,11 +97,12 @@ class Parser {
     this.i += k.length;
   }
 
-  private list(stops: Set<string>): Node {
+  private list(stops: Set<string>, close?: string): Node {
     const items: Node[] = [];
     for (;;) {
       this.skipBlank(true);
       if (this.i >= this.s.length || this.s[this.i] === ')') break;
+      if (close === '}' && this.s[this.i] === '}') break;
       const k = this.peekKeyword();
       if (k && stops.has(k)) break;
       items.push(this.andOr(stops));
@@ -187,6 +189,17 @@ class Parser {
       const body = this.list(new Set(['done']));
       this.expectKeyword('done');
       return { t: 'for', name, items, body };
+    }
+    // ( list ) and { list; }: run as one command (the subshell's own environment is not modelled).
+    const c = this.s[this.i];
+    if (c === '(' || (c === '{' && /\s/.test(this.s[this.i + 1] ?? ''))) {
+      const close = c === '(' ? ')' : '}';
+      this.i++;
+      const body = this.list(new Set(), close);
+      this.skipBlank(true);
+      if (this.s[this.i] !== close) throw new SyntaxError(`expected "${close}"`);
+      this.i++;
+      return { t: 'group', body };
     }
     if (k && stops.has(k)) throw new SyntaxError(`unexpected "${k}"`);
     return this.simple();
@@ -338,7 +351,26 @@ export class SimShell {
   private status = 0;
   private steps = 0;
 
-  constructor(private readonly st: SimGuestState) {}
+  /** `extra`: commands the sim host adds for this guest (kubeadm and the node tools: sim-node-commands.ts). */
+  constructor(
+    private readonly st: SimGuestState,
+    private readonly extra: Readonly<Record<string, SimCommandFn>> = {},
+  ) {}
+
+  /** Whether a command exists here (for `command -v`). */
+  has(name: string): boolean {
+    return name in this.extra || name in COMMANDS;
+  }
+
+  /** Runs one command line already split into words (for `timeout N cmd …`). */
+  invoke(argv: string[], io: Io): number {
+    return this.command(argv, io);
+  }
+
+  /** Sets a shell variable (export). */
+  setVar(name: string, value: string): void {
+    this.env.set(name, value);
+  }
 
   run(script: string, env: Record<string, string> = {}): ShellResult {
     for (const [k, v] of Object.entries(env)) this.env.set(k, v);
@@ -400,6 +432,8 @@ export class SimShell {
         }
         return code;
       }
+      case 'group':
+        return this.exec(n.body, io, cond);
       case 'simple':
         return this.checked(this.simple(n, io), cond);
     }
@@ -502,7 +536,7 @@ export class SimShell {
 
   private command(argv: string[], io: Io): number {
     const [name, ...args] = argv as [string, ...string[]];
-    const fn = COMMANDS[name];
+    const fn = this.extra[name] ?? COMMANDS[name];
     if (!fn) {
       io.err += `sim guest: ${name}: command not found (the sim host interprets a small set of commands: src/sim/host/sim-shell.ts)\n`;
       return 127;
@@ -530,6 +564,9 @@ export class SimShell {
 }
 
 type Command = (this: SimShell, args: string[], io: Io, st: SimGuestState) => number;
+/** A command the sim host adds to a guest's shell: returns the exit code, writes io.out/io.err. */
+export type SimCommandFn = Command;
+export type SimIo = Io;
 
 function printf(format: string, args: string[]): string {
   const unescape = (s: string) => s.replace(/\\(n|t|\\)/g, (_, c: string) => (c === 'n' ? '\n' : c === 't' ? '\t' : '\\'));
@@ -760,7 +797,7 @@ const COMMANDS: Record<string, Command> = {
   },
   command(args, io) {
     const name = args.filter((a) => !a.startsWith('-'))[0] ?? '';
-    if (!(name in COMMANDS)) return 1;
+    if (!this.has(name)) return 1;
     io.out += `/usr/bin/${name}\n`;
     return 0;
   },

@@ -2,6 +2,7 @@
 // latency model and fault injection. It serves the demo, the benchmarks and the fault tests.
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { SimDir } from './sim-dir.js';
+import type { SimClusters, SimClusterVm } from './sim-clusters.js';
 import { newGuestState, type SimGuestState } from './sim-shell.js';
 import type { GuestEndpoint, ObservedVm, VmCreateRequest, VmProvider, VmResources, VmStartRequest } from '../../ports/vm-provider.js';
 import { ProviderError } from '../../ports/vm-provider.js';
@@ -28,7 +29,12 @@ export interface SimVmProviderOptions {
   scale?: number;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
+  /** The sim host's Kubernetes clusters (what kubeadm in the guests starts); kept in step with VM power. */
+  clusters?: SimClusters;
 }
+
+/** The network sim VMs get their addresses from (loopback: listenable, never leaves the host). */
+export const SIM_VM_NETWORK = '127.64.0.0/16';
 
 export class SimVmProvider implements VmProvider {
   readonly name = 'sim' as const;
@@ -40,8 +46,11 @@ export class SimVmProvider implements VmProvider {
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly faults: { command: SimCommand; name?: string; times: number; message?: string }[] = [];
 
+  readonly clusters?: SimClusters;
+
   constructor(private readonly dir: SimDir, opts: SimVmProviderOptions = {}) {
     this.world = loadWorld(dir);
+    if (opts.clusters) this.clusters = opts.clusters;
     this.latency = { ...DEFAULT_SIM_LATENCY, ...opts.latency };
     this.scale = opts.scale ?? 1;
     this.now = opts.now ?? Date.now;
@@ -53,6 +62,7 @@ export class SimVmProvider implements VmProvider {
     this.applyRequests();
     await this.delay('list');
     this.fault('list');
+    await this.clusters?.sync(this.clusterVms());
     return Object.values(this.world.vms).map((vm) => ({
       name: vm.name,
       state: vm.state,
@@ -95,6 +105,7 @@ export class SimVmProvider implements VmProvider {
     vm.startedAt = this.now();
     vm.ip ??= this.allocateIp();
     this.save();
+    await this.clusters?.sync(this.clusterVms()); // its kubelet (and API server) come back with it
   }
 
   async stop(name: string): Promise<void> {
@@ -105,6 +116,7 @@ export class SimVmProvider implements VmProvider {
     vm.state = 'stopped';
     delete vm.startedAt;
     this.save();
+    await this.clusters?.sync(this.clusterVms()); // a stopped VM's kubelet (and API server) stop
   }
 
   async delete(name: string): Promise<void> {
@@ -166,6 +178,11 @@ export class SimVmProvider implements VmProvider {
       case 'create-foreign':
         this.world.vms[req.name] = { name: req.name, image: 'foreign', state: req.running ? 'running' : 'stopped', cpu: 1, memoryMiB: 1024, diskGiB: 10, mac: randomMac(), incarnation: randomUUID(), startedAt: req.running ? this.now() : undefined, ip: req.running ? this.allocateIp() : undefined, guest: { hostname: req.name, scripts: 0 } };
         break;
+      case 'readdress': {
+        const vm = this.world.vms[req.name];
+        if (vm) vm.ip = this.allocateIp();
+        break;
+      }
       case 'fail':
         this.faults.push({ command: req.command, name: req.name, times: req.times, message: req.message });
         break;
@@ -175,6 +192,11 @@ export class SimVmProvider implements VmProvider {
 
   vm(name: string): Readonly<SimVm> | undefined {
     return this.world.vms[name];
+  }
+
+  /** The VMs as the cluster registry sees them (a stopped VM's kubelet and API server stop). */
+  clusterVms(): SimClusterVm[] {
+    return Object.values(this.world.vms).map((v) => ({ name: v.name, ...(v.ip ? { ip: v.ip } : {}), running: v.state === 'running', cpu: v.cpu, memoryMiB: v.memoryMiB }));
   }
 
   /** The simulated guest behind an address (used by the sim guest exec). */
@@ -230,9 +252,14 @@ export class SimVmProvider implements VmProvider {
     return vm;
   }
 
+  /**
+   * Sim VMs live in 127.64.0.0/16 (SIM_VM_NETWORK): loopback addresses the host can listen on, so a
+   * simulated API server can serve on a control-plane VM's own IP:6443 and no test ever sends
+   * traffic to a LAN range.
+   */
   private allocateIp(): string {
     const n = this.world.nextIp++;
-    return `192.168.${64 + Math.floor(n / 250)}.${(n % 250) + 2}`;
+    return `127.64.${Math.floor(n / 250)}.${(n % 250) + 2}`;
   }
 
   private async delay(op: keyof SimLatency): Promise<void> {

@@ -29,6 +29,7 @@ export type SimRequest =
   | { op: 'kill'; name: string } // the VM stops behind hostplane's back
   | { op: 'delete'; name: string } // the VM disappears behind hostplane's back
   | { op: 'create-foreign'; name: string; running: boolean } // a VM hostplane did not create
+  | { op: 'readdress'; name: string } // the VM's DHCP lease moved it to a new address (as after a host reboot)
   | { op: 'fail'; command: SimCommand; name?: string; times: number; message?: string };
 
 export type SimCommand = 'list' | 'create' | 'start' | 'stop' | 'delete' | 'configure' | 'ip' | 'guest';

@@ -346,6 +346,15 @@ export class KubeApiServer {
       if (name !== undefined) {
         if (def.resource === 'pods' && sub === 'eviction') {
           await this.bodyObject(req);
+          // Evictions honour PodDisruptionBudgets: 429 while a matching budget allows no disruption.
+          const pod = store.mustGet(ref, namespace, name);
+          const labels = (pod.metadata.labels ?? {}) as Record<string, string>;
+          const pdbs = store.list({ group: 'policy', version: 'v1', resource: 'poddisruptionbudgets' }, { namespace }).items;
+          const blocking = pdbs.find((b) => {
+            const sel = ((b.spec as Obj | undefined)?.selector?.matchLabels ?? {}) as Record<string, string>;
+            return Object.keys(sel).length > 0 && Object.entries(sel).every(([k, v]) => labels[k] === v) && ((b.status as Obj | undefined)?.disruptionsAllowed ?? 0) < 1;
+          });
+          if (blocking) return this.json(res, 429, status(429, 'TooManyRequests', `Cannot evict pod as it would violate the pod's disruption budget.`, { causes: [{ reason: 'DisruptionBudget', message: `The disruption budget ${blocking.metadata.name} needs ${(blocking.spec as Obj).minAvailable ?? 0} healthy pods and has ${(blocking.status as Obj | undefined)?.currentHealthy ?? 0} currently` }] }));
           store.delete(ref, namespace, name, {});
           return this.json(res, 201, status(201, '', '', { name, kind: 'pods' }));
         }

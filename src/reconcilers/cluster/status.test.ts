@@ -1,0 +1,40 @@
+// computeClusterStatus per situation: Ready's reason and phase follow where the chain stopped;
+// NODES is ready/desired; reasons stay inside the CRD's vocabulary.
+import { describe, expect, it } from 'vitest';
+import type { HostObject } from '../../api/types.js';
+import type { ChainOutcome } from '../../controllers/framework.js';
+import type { NodeSummary } from '../../ports/kube.js';
+import { withClusterDefaults } from './spec-types.js';
+import { computeClusterStatus, type ClusterFacts } from './status.js';
+
+const spec = withClusterDefaults({ kubernetesVersion: '1.31', controlPlane: { vm: 'cp' }, workers: [{ vm: 'w1' }] });
+const obj: HostObject = { apiVersion: 'hostplane.dev/v1alpha1', kind: 'Cluster', metadata: { name: 'dev', generation: 1 }, spec: spec as never } as HostObject;
+const node = (name: string, ready = true): NodeSummary => ({ name, ready, unschedulable: false, labels: {}, taints: [] });
+const up: ClusterFacts = { kubeconfigPath: '/s/clusters/dev/kubeconfig', infraReady: true, nodesPrepared: true, kubeconfigAvailable: true, cniReady: true, apiReady: true, nodes: [node('cp'), node('w1')] };
+const stopped = (step: string, reason: string, message = 'm', terminal = false): ChainOutcome => ({ completed: false, stoppedAt: { step, reason, message, terminal } });
+const rec = { prepared: {}, joined: {}, initDoneAt: '2026-01-01T00:00:00Z', initAddress: '127.64.0.2' };
+
+describe('computeClusterStatus', () => {
+  it.each([
+    ['converged', up, { completed: true } as ChainOutcome, 'True', 'Available', 'Running', '2/2'],
+    ['waiting for VMs', { kubeconfigPath: 'k', nodes: [] }, stopped('infrastructure', 'DependencyNotReady', 'waiting for VirtualMachine cp'), 'False', 'DependencyNotReady', 'Pending', '0/2'],
+    ['a bad spec', { kubeconfigPath: 'k', nodes: [] }, stopped('validate', 'InvalidSpec', 'spec.workers[0].vm: …', true), 'False', 'InvalidSpec', 'Failed', '0/2'],
+    ['a worker not Ready yet', { ...up, nodes: [node('cp'), node('w1', false)] }, { completed: true } as ChainOutcome, 'False', 'Joining', 'Joining', '1/2'],
+    ['address drift', { ...up, addressDrift: { from: '127.64.0.2', to: '127.64.0.9' } }, stopped('address-drift', 'NodeAddressChanged'), 'False', 'Degraded', 'Degraded', '2/2'],
+  ] as const)('%s', (_what, facts, outcome, ready, reason, phase, nodes) => {
+    const st = computeClusterStatus(obj, spec, rec, facts as ClusterFacts, outcome, new Date(0));
+    const r = st.conditions!.find((c) => c.type === 'Ready')!;
+    expect([r.status, r.reason, st.phase, st.readyNodes]).toEqual([ready, reason, phase, nodes]);
+  });
+
+  it('keeps generic step errors out of the condition vocabulary', () => {
+    const st = computeClusterStatus(obj, spec, rec, { ...up, cniReady: false }, stopped('cni', 'ReconcileError', 'connect ECONNREFUSED'), new Date(0));
+    expect(st.conditions!.find((c) => c.type === 'CNIReady')!.reason).toBe('InstallFailed');
+  });
+
+  it('publishes the kubeconfig path and the endpoint the cluster was initialised with', () => {
+    const st = computeClusterStatus(obj, spec, rec, up, { completed: true }, new Date(0));
+    expect(st.kubeconfigPath).toBe('/s/clusters/dev/kubeconfig');
+    expect(st.endpoint).toBe('https://127.64.0.2:6443');
+  });
+});

@@ -1,0 +1,120 @@
+// The Cluster's status, computed once per reconcile from what the chain saw (facts), the record in
+// the state dir and where the chain stopped. Fields and conditions as crds/cluster.yaml declares.
+import type { HostObject, ObjectStatus } from '../../api/types.js';
+import { ConditionSet, type ChainOutcome } from '../../controllers/framework.js';
+import type { NodeSummary } from '../../ports/kube.js';
+import { assessAvailability } from './availability.js';
+import { CLUSTER_CONDITION_REASONS } from './conditions.js';
+import { INIT_REASONS, type InitDecision } from './init-state.js';
+import type { ClusterRecord } from './records.js';
+import type { ClusterSpec } from './spec-types.js';
+
+/** What the steps observed this reconcile. */
+export interface ClusterFacts {
+  kubeconfigPath: string;
+  infraReady?: boolean;
+  nodesPrepared?: boolean;
+  init?: InitDecision;
+  kubeconfigAvailable?: boolean;
+  contextName?: string;
+  cniReady?: boolean;
+  apiReady?: boolean;
+  nodes: NodeSummary[];
+  draining?: string;
+  addressDrift?: { from: string; to: string };
+}
+
+/** A reason from the closed vocabulary of `type`, else `fallback` (a step's error reason may be generic). */
+function inVocabulary(type: keyof typeof CLUSTER_CONDITION_REASONS, reason: string | undefined, fallback: string): string {
+  const allowed: readonly string[] = type === 'ControlPlaneInitialized' ? [...CLUSTER_CONDITION_REASONS[type], ...INIT_REASONS] : CLUSTER_CONDITION_REASONS[type];
+  return reason && allowed.includes(reason) ? reason : fallback;
+}
+
+const ORDER = ['Ready', 'Available', 'InfrastructureReady', 'NodesPrepared', 'ControlPlaneInitialized', 'KubeconfigAvailable', 'CNIReady', 'WorkersJoined', 'NodeAddressesStable', 'Reconciling', 'Stalled'];
+
+export function computeClusterStatus(obj: HostObject, spec: ClusterSpec, rec: ClusterRecord, f: ClusterFacts, outcome: ChainOutcome, now: Date, deleting = false): ObjectStatus {
+  const c = new ConditionSet(obj.status?.conditions, obj.metadata.generation ?? 1, now);
+  const stop = outcome.stoppedAt;
+  const workers = (spec.workers ?? []).map((w) => w.vm);
+  const desired = [spec.controlPlane.vm, ...workers];
+  const nodeReady = new Map(f.nodes.map((n) => [n.name, n.ready]));
+  const av = assessAvailability({ apiReady: !!f.apiReady, desiredNodes: desired, nodeReady, cni: spec.cni.type, cniReady: !!f.cniReady });
+  const initialized = !!rec.initDoneAt || f.init?.initialized === true || (obj.status?.initialization as { controlPlaneInitialized?: boolean } | undefined)?.controlPlaneInitialized === true;
+  const at = (step: string) => stop?.step === step;
+
+  c.set({ type: 'InfrastructureReady', status: f.infraReady ? 'True' : 'False', reason: f.infraReady ? 'VMsReady' : stop?.reason === 'InvalidReference' ? 'VMNotFound' : 'VMsNotReady', message: f.infraReady ? 'Every node VM is Ready' : at('infrastructure') ? stop!.message : 'Not checked yet' });
+  c.set({ type: 'NodesPrepared', status: f.nodesPrepared ? 'True' : 'False', reason: f.nodesPrepared ? 'Prepared' : at('prepare-nodes') ? inVocabulary('NodesPrepared', stop!.reason, 'PackageInstallFailed') : 'Preparing', message: f.nodesPrepared ? 'Every node has swap off, the modules, sysctls, containerd and the pinned kubeadm packages' : at('prepare-nodes') ? stop!.message : 'Waiting for the VMs' });
+  c.set({ type: 'ControlPlaneInitialized', status: initialized ? 'True' : 'False', reason: initialized ? 'Initialized' : at('init') ? inVocabulary('ControlPlaneInitialized', f.init?.reason ?? stop!.reason, 'InitFailed') : f.init?.reason ?? 'WaitingForInfrastructure', message: initialized ? 'kubeadm init succeeded' : at('init') ? stop!.message : f.init?.message ?? 'Waiting for prepared nodes' });
+  c.set({ type: 'KubeconfigAvailable', status: f.kubeconfigAvailable ? 'True' : 'False', reason: f.kubeconfigAvailable ? 'Available' : at('kubeconfig') ? 'FetchFailed' : 'WaitingForControlPlane', message: f.kubeconfigAvailable ? `Stored at ${f.kubeconfigPath}` : at('kubeconfig') ? stop!.message : 'Waiting for the control plane' });
+  if (spec.cni.type !== 'cilium') c.set({ type: 'CNIReady', status: 'True', reason: 'Disabled', message: 'spec.cni.type is none' });
+  else c.set({ type: 'CNIReady', status: f.cniReady ? 'True' : 'False', reason: f.cniReady ? 'Ready' : at('cni') ? inVocabulary('CNIReady', stop!.reason, 'InstallFailed') : f.kubeconfigAvailable ? 'AgentsNotReady' : 'Installing', message: f.cniReady ? `Cilium ${spec.cni.cilium.version} agents ready on every node` : at('cni') ? stop!.message : 'Cilium agents not ready yet' });
+  const joined = workers.filter((w) => nodeReady.get(w));
+  if (!workers.length && !f.draining) c.set({ type: 'WorkersJoined', status: 'True', reason: 'NoWorkers', message: 'The spec has no workers' });
+  else if (f.draining) c.set({ type: 'WorkersJoined', status: 'False', reason: 'Draining', message: at('workers') ? stop!.message : `Draining ${f.draining}` });
+  else c.set({ type: 'WorkersJoined', status: joined.length === workers.length ? 'True' : 'False', reason: joined.length === workers.length ? 'Joined' : at('workers') ? 'JoinFailed' : 'Joining', message: joined.length === workers.length ? `${joined.length} worker(s) joined and Ready` : at('workers') ? stop!.message : `${joined.length}/${workers.length} workers Ready` });
+  c.set({ type: 'NodeAddressesStable', status: f.addressDrift ? 'False' : 'True', reason: f.addressDrift ? 'NodeAddressChanged' : 'Stable', message: f.addressDrift ? `Control-plane address changed from ${f.addressDrift.from} to ${f.addressDrift.to} since kubeadm init; give the VM its old address back or recreate the cluster` : 'No node address changed since init' });
+  const available = av.available && !f.addressDrift;
+  c.set({ type: 'Available', status: available ? 'True' : 'False', reason: av.reason, message: av.message });
+
+  let ready: { status: 'True' | 'False'; reason: string; message: string };
+  let phase: string;
+  if (deleting) {
+    ready = { status: 'False', reason: 'Deleting', message: stop?.message ?? 'Resetting nodes' };
+    phase = 'Deleting';
+  } else if (stop?.reason === 'StoppedAsDesired') {
+    ready = { status: 'True', reason: 'StoppedAsDesired', message: stop.message };
+    phase = 'Stopped';
+  } else if (stop?.step === 'power') {
+    ready = { status: 'False', reason: stop.reason === 'Stopping' ? 'Stopping' : 'Starting', message: stop.message };
+    phase = stop.reason === 'Stopping' ? 'Stopped' : 'Pending';
+  } else if (stop?.reason === 'Suspended') {
+    ready = { status: 'False', reason: 'Suspended', message: stop.message };
+    phase = obj.status?.phase as string ?? 'Pending';
+  } else if (stop?.terminal) {
+    const reason = ['InvalidReference', 'DependencyCycle', 'InvalidSpec'].includes(stop.reason) ? stop.reason : 'InvalidSpec';
+    ready = { status: 'False', reason: stop.reason === 'ReinitRequired' || stop.reason === 'ForeignControlPlane' ? 'Degraded' : reason, message: stop.message };
+    phase = 'Failed';
+  } else if (f.addressDrift) {
+    ready = { status: 'False', reason: 'Degraded', message: stop?.message ?? `Control-plane address changed from ${f.addressDrift.from} to ${f.addressDrift.to}` };
+    phase = 'Degraded';
+  } else if (available && outcome.completed) {
+    ready = { status: 'True', reason: 'Available', message: `API server ready, ${av.readyNodes} nodes Ready` };
+    phase = 'Running';
+  } else if (!f.infraReady) {
+    ready = { status: 'False', reason: 'DependencyNotReady', message: stop?.message ?? 'Waiting for the VMs' };
+    phase = 'Pending';
+  } else if (!f.nodesPrepared) {
+    ready = { status: 'False', reason: 'Provisioning', message: stop?.message ?? 'Preparing nodes' };
+    phase = 'Provisioning';
+  } else if (!initialized || !f.kubeconfigAvailable) {
+    ready = { status: 'False', reason: 'Initializing', message: stop?.message ?? 'Initialising the control plane' };
+    phase = 'Initializing';
+  } else if (!outcome.completed && stop) {
+    ready = { status: 'False', reason: stop.step === 'workers' ? 'Joining' : 'Degraded', message: stop.message };
+    phase = stop.step === 'workers' ? 'Joining' : 'Degraded';
+  } else {
+    ready = { status: 'False', reason: 'Joining', message: av.message };
+    phase = 'Joining';
+  }
+  c.set({ type: 'Ready', ...ready });
+  c.setOrRemove(!stop?.terminal && ready.status !== 'True' && !deleting, { type: 'Reconciling', reason: outcome.error ? 'ProgressingWithRetry' : 'Progressing', message: ready.message });
+  c.setOrRemove(!!stop?.terminal, { type: 'Stalled', reason: stop?.reason === 'ReinitRequired' || stop?.reason === 'ForeignControlPlane' || stop?.reason === 'InvalidReference' || stop?.reason === 'DependencyCycle' ? stop.reason : 'InvalidSpec', message: stop?.message ?? '' });
+
+  const status: ObjectStatus = {
+    ...(obj.status ?? {}),
+    phase,
+    readyNodes: av.readyNodes,
+    kubernetesVersion: spec.kubernetesVersion,
+    initialization: { infrastructureProvisioned: !!f.infraReady || !!(obj.status?.initialization as { infrastructureProvisioned?: boolean } | undefined)?.infrastructureProvisioned, controlPlaneInitialized: initialized },
+    nodes: f.nodes.length
+      ? f.nodes.map((n) => ({ name: n.name, vm: n.name, role: n.name === spec.controlPlane.vm ? 'control-plane' : 'worker', ...(n.internalIP ? { ip: n.internalIP } : {}), ready: n.ready, ...(n.kubeletVersion ? { kubeletVersion: n.kubeletVersion } : {}) }))
+      : (obj.status?.nodes ?? []),
+    cni: { type: spec.cni.type, ...(spec.cni.type === 'cilium' ? { version: spec.cni.cilium.version } : {}), ready: !!f.cniReady },
+    conditions: c.toArray(ORDER),
+  };
+  if (rec.initAddress) status.endpoint = `https://${spec.controlPlaneEndpoint.host ?? rec.initAddress}:${spec.controlPlaneEndpoint.port}`;
+  if (f.kubeconfigAvailable || (obj.status?.kubeconfigPath && rec.initDoneAt)) status.kubeconfigPath = f.kubeconfigPath;
+  if (f.contextName) status.contextName = f.contextName;
+  else delete status.contextName;
+  return status;
+}

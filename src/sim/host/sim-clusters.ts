@@ -1,0 +1,279 @@
+// The sim host's Kubernetes clusters: what `kubeadm init` in a simulated guest starts. One record
+// per cluster, keyed by the control-plane address (the VM's 127.64.x.y IP), persisted in the sim
+// host's state so a restarted `up` finds the same clusters; one in-process SimCluster (HTTPS API
+// server on <cp-ip>:6443 plus the simulated control plane) per record whose control-plane VM runs,
+// and one sim kubelet per joined node whose VM runs. Level-triggered: `sync` (called on every
+// provider observation and after guest commands) starts and stops API servers and kubelets to match
+// the VMs' power states. Never a host shell.
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { kubeadmStaticPods } from '../kube/control-plane/index.js';
+import { kubeconfigYaml } from '../kube/kubeconfig.js';
+import { createClusterPki, type KeyPair } from '../kube/server/pki.js';
+import { SimCluster } from '../kube/sim-cluster.js';
+
+export interface SimClusterNode {
+  vm: string;
+  ip: string;
+  role: 'control-plane' | 'worker';
+  kubeletVersion: string;
+  cpu: number;
+  memoryMiB: number;
+}
+
+export interface SimClusterRecord {
+  address: string;
+  port: number;
+  name: string;
+  cpVm: string;
+  version: string;
+  podSubnet?: string;
+  serviceSubnet?: string;
+  /** Bootstrap tokens `kubeadm token create` issued (join accepts only these). */
+  tokens: string[];
+  nodes: Record<string, SimClusterNode>;
+}
+
+interface RegistryFile {
+  clusters: Record<string, SimClusterRecord>;
+  /** How many times `kubeadm init` ran to completion or failure on each VM (tests assert init-once). */
+  initRuns: Record<string, number>;
+}
+
+/** The VM facts the registry needs (name, address, running). */
+export interface SimClusterVm {
+  name: string;
+  ip?: string;
+  running: boolean;
+  cpu: number;
+  memoryMiB: number;
+}
+
+export class SimClusterError extends Error {}
+
+export class SimClusters {
+  private data: RegistryFile;
+  private readonly running = new Map<string, SimCluster>();
+  private readonly pending = new Set<Promise<unknown>>();
+  private syncing: Promise<void> = Promise.resolve();
+  private closed = false;
+
+  /** `dir`: the sim host's clusters folder (registry.json and one API state dir per cluster). */
+  constructor(
+    private readonly dir: string,
+    private readonly opts: { persistDebounceMs?: number; ca?: KeyPair } = {},
+  ) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    this.data = readJson<RegistryFile>(join(dir, 'registry.json')) ?? { clusters: {}, initRuns: {} };
+  }
+
+  records(): readonly SimClusterRecord[] {
+    return Object.values(this.data.clusters);
+  }
+
+  initRuns(vm?: string): number {
+    if (vm) return this.data.initRuns[vm] ?? 0;
+    return Object.values(this.data.initRuns).reduce((a, b) => a + b, 0);
+  }
+
+  /** The cluster whose control plane is at `address` (host or host:port). */
+  at(address: string): SimClusterRecord | undefined {
+    const host = address.replace(/:\d+$/, '');
+    return this.data.clusters[host];
+  }
+
+  /** The cluster a VM belongs to (as control plane or worker). */
+  ofVm(vm: string): SimClusterRecord | undefined {
+    return this.records().find((r) => Object.values(r.nodes).some((n) => n.vm === vm));
+  }
+
+  api(address: string): SimCluster | undefined {
+    return this.running.get(address.replace(/:\d+$/, ''));
+  }
+
+  countInit(vm: string): void {
+    this.data.initRuns[vm] = (this.data.initRuns[vm] ?? 0) + 1;
+    this.save();
+  }
+
+  /**
+   * `kubeadm init` on `vm`: the identity (CA, admin token) is made now, so admin.conf can be written
+   * synchronously; the API server starts on the next `settle()`.
+   */
+  init(vm: SimClusterVm & { ip: string }, o: { name: string; nodeName: string; version: string; podSubnet?: string; serviceSubnet?: string }): { adminConf: string; caCert: string } {
+    if (this.data.clusters[vm.ip]) throw new SimClusterError(`port 6443 on ${vm.ip} is in use by an existing control plane`);
+    const stateDir = this.apiDir(vm.ip);
+    rmSync(stateDir, { recursive: true, force: true });
+    mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+    const pki = createClusterPki(vm.ip, this.opts.ca ? { ca: this.opts.ca } : {});
+    const token = randomBytes(24).toString('base64url');
+    writeAtomic(join(stateDir, 'identity.json'), JSON.stringify({ ca: pki.ca, token }));
+    this.data.clusters[vm.ip] = {
+      address: vm.ip,
+      port: 6443,
+      name: o.name,
+      cpVm: vm.name,
+      version: o.version,
+      ...(o.podSubnet ? { podSubnet: o.podSubnet } : {}),
+      ...(o.serviceSubnet ? { serviceSubnet: o.serviceSubnet } : {}),
+      tokens: [],
+      nodes: { [o.nodeName]: { vm: vm.name, ip: vm.ip, role: 'control-plane', kubeletVersion: o.version, cpu: vm.cpu, memoryMiB: vm.memoryMiB } },
+    };
+    this.save();
+    this.kick();
+    return { adminConf: kubeconfigYaml({ cluster: o.name, server: `https://${vm.ip}:6443`, pki, token }), caCert: pki.ca.certPem };
+  }
+
+  /** A bootstrap token and the CA hash, as `kubeadm token create --print-join-command` prints them. */
+  joinCommand(address: string): string {
+    const rec = this.mustGet(address);
+    const token = `${randomBytes(3).toString('hex')}.${randomBytes(8).toString('hex')}`;
+    rec.tokens = [...rec.tokens.slice(-20), token];
+    this.save();
+    return `kubeadm join ${rec.address}:${rec.port} --token ${token} --discovery-token-ca-cert-hash sha256:${this.caHash(rec)}`;
+  }
+
+  /** `kubeadm join`: checks the token and the CA hash, registers the node; its kubelet starts on settle(). */
+  join(vm: SimClusterVm & { ip: string }, o: { endpoint: string; token: string; caHash?: string; nodeName: string }): { kubeletConf: string; caCert: string } {
+    const rec = this.at(o.endpoint);
+    if (!rec || !this.running.has(rec.address)) throw new SimClusterError(`couldn't validate the identity of the API Server: Get "https://${o.endpoint}/api/v1/namespaces/kube-public/configmaps/cluster-info": dial tcp ${o.endpoint}: connect: connection refused`);
+    if (!rec.tokens.includes(o.token)) throw new SimClusterError('couldn\'t validate the identity of the API Server: could not find a JWS signature in the cluster-info ConfigMap for token ID');
+    if (o.caHash && o.caHash !== `sha256:${this.caHash(rec)}`) throw new SimClusterError(`cluster CA found in cluster-info ConfigMap is invalid: none of the public keys "sha256:${this.caHash(rec)}" are pinned`);
+    if (rec.nodes[o.nodeName] && rec.nodes[o.nodeName]!.vm !== vm.name) throw new SimClusterError(`a Node with name "${o.nodeName}" and status "Ready" already exists in the cluster`);
+    rec.nodes[o.nodeName] = { vm: vm.name, ip: vm.ip, role: 'worker', kubeletVersion: rec.version, cpu: vm.cpu, memoryMiB: vm.memoryMiB };
+    this.save();
+    this.kick();
+    const identity = this.identity(rec);
+    const pki = createClusterPki(rec.address, { ca: identity.ca });
+    return { kubeletConf: kubeconfigYaml({ cluster: rec.name, server: `https://${rec.address}:${rec.port}`, pki, token: identity.token }), caCert: identity.ca.certPem };
+  }
+
+  /** `kubeadm reset` on a VM: its kubelet stops; on the control plane the cluster's API server goes away. */
+  reset(vmName: string): void {
+    for (const rec of this.records()) {
+      for (const [node, n] of Object.entries(rec.nodes)) if (n.vm === vmName) delete rec.nodes[node];
+      if (rec.cpVm === vmName) {
+        delete this.data.clusters[rec.address];
+        const api = this.running.get(rec.address);
+        this.running.delete(rec.address);
+        if (api) this.track(api.stop());
+      }
+    }
+    this.save();
+    this.kick();
+  }
+
+  /** Starts and stops API servers and kubelets to match the VMs (level-triggered; serialised). */
+  sync(vms: readonly SimClusterVm[]): Promise<void> {
+    const next = this.syncing.then(() => this.syncOnce(vms));
+    this.syncing = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Waits for the work kubeadm commands queued (API servers starting or stopping). */
+  async settle(): Promise<void> {
+    while (this.pending.size) await Promise.allSettled([...this.pending]);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.syncing;
+    await this.settle();
+    await Promise.allSettled([...this.running.values()].map((c) => c.stop()));
+    this.running.clear();
+  }
+
+  private vmsHint: readonly SimClusterVm[] = [];
+
+  private kick(): void {
+    this.track(this.sync(this.vmsHint));
+  }
+
+  private track(p: Promise<unknown>): void {
+    const q = p.catch(() => undefined).finally(() => this.pending.delete(q));
+    this.pending.add(q);
+  }
+
+  private async syncOnce(vms: readonly SimClusterVm[]): Promise<void> {
+    if (this.closed) return;
+    if (vms.length) this.vmsHint = vms;
+    const byName = new Map(this.vmsHint.map((v) => [v.name, v]));
+    for (const [address, api] of [...this.running]) {
+      const rec = this.data.clusters[address];
+      const cp = rec && byName.get(rec.cpVm);
+      if (!rec || (cp && (!cp.running || cp.ip !== address))) {
+        this.running.delete(address);
+        await api.stop();
+      }
+    }
+    for (const rec of this.records()) {
+      const cp = byName.get(rec.cpVm);
+      if (!cp?.running || cp.ip !== rec.address) continue; // an API server listens only where its VM is
+      let api = this.running.get(rec.address);
+      if (!api) {
+        api = await SimCluster.start({ name: rec.name, host: rec.address, port: rec.port, stateDir: this.apiDir(rec.address), persistDebounceMs: this.opts.persistDebounceMs ?? 500 });
+        this.running.set(rec.address, api);
+      }
+      const cpl = api.controlPlane!;
+      const known = this.kubeletNames.get(api) ?? new Set<string>();
+      this.kubeletNames.set(api, known);
+      for (const [node, n] of Object.entries(rec.nodes)) {
+        const vm = byName.get(n.vm);
+        const up = !!vm?.running;
+        if (!known.has(node)) {
+          cpl.addNode({ name: node, ip: n.ip, cpu: n.cpu, memoryMiB: n.memoryMiB, kubeletVersion: `v${n.kubeletVersion}`, ...(n.role === 'control-plane' ? { staticPods: kubeadmStaticPods({ nodeIP: n.ip, version: `v${n.kubeletVersion}`, ...(rec.podSubnet ? { podSubnet: rec.podSubnet } : {}), ...(rec.serviceSubnet ? { serviceSubnet: rec.serviceSubnet } : {}) }), labels: { 'node-role.kubernetes.io/control-plane': '' } } : {}) });
+          known.add(node);
+          if (!up) cpl.stopNode(node);
+        } else if (up) cpl.startNode(node);
+        else cpl.stopNode(node);
+      }
+      for (const node of [...known]) {
+        if (!rec.nodes[node]) {
+          cpl.removeNode(node);
+          known.delete(node);
+        }
+      }
+    }
+  }
+
+  private readonly kubeletNames = new WeakMap<SimCluster, Set<string>>();
+
+  private identity(rec: SimClusterRecord): { ca: KeyPair; token: string } {
+    const id = readJson<{ ca: KeyPair; token: string }>(join(this.apiDir(rec.address), 'identity.json'));
+    if (!id) throw new SimClusterError(`the simulated cluster at ${rec.address} lost its identity`);
+    return id;
+  }
+
+  private caHash(rec: SimClusterRecord): string {
+    return createHash('sha256').update(this.identity(rec).ca.certPem).digest('hex');
+  }
+
+  private mustGet(address: string): SimClusterRecord {
+    const rec = this.at(address);
+    if (!rec) throw new SimClusterError(`no control plane at ${address}`);
+    return rec;
+  }
+
+  private apiDir(address: string): string {
+    return join(this.dir, address);
+  }
+
+  private save(): void {
+    writeAtomic(join(this.dir, 'registry.json'), JSON.stringify(this.data, null, 1));
+  }
+}
+
+function writeAtomic(file: string, text: string): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, text, { mode: 0o600 });
+  renameSync(tmp, file);
+}
+
+function readJson<T>(file: string): T | undefined {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as T;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,344 @@
+// The commands a kubeadm node needs, as the sim guest interprets them: the probe tools of the
+// node-preparation steps (grep, sed -ri, swapon, modprobe, sysctl, dpkg-query, apt-mark, curl|gpg),
+// the runtime (containerd, crictl) and kubeadm itself, which writes the files real kubeadm writes
+// (/etc/kubernetes/admin.conf, pki/, manifests/, kubelet.conf) and drives the sim host's cluster
+// registry (sim-clusters.ts). Tools from packages exist only once the package is installed.
+import { parseAllDocuments } from 'yaml';
+import { SimClusterError, type SimClusters, type SimClusterVm } from './sim-clusters.js';
+import type { SimCommandFn, SimGuestState, SimIo } from './sim-shell.js';
+
+/** Package-provided tools: `command -v` finds them only after `apt-get install`. */
+const PACKAGE_OF: Record<string, string> = { containerd: 'containerd', crictl: 'cri-tools', kubeadm: 'kubeadm', kubelet: 'kubelet', kubectl: 'kubectl', conntrack: 'conntrack', socat: 'socat', gpg: 'gpg', curl: 'curl' };
+/** Packages a stock Ubuntu cloud image already has. */
+const BASE_PACKAGES = new Set(['curl', 'gpg', 'ca-certificates', 'apt-transport-https']);
+
+interface NodeExtras {
+  versions?: Record<string, string>;
+  holds?: string[];
+  modules?: string[];
+  swap?: boolean;
+}
+
+const extras = (st: SimGuestState): NodeExtras => ((st as SimGuestState & { node?: NodeExtras }).node ??= {});
+
+/** POSIX bracket classes → JS. */
+const jsRegex = (re: string, flags = '') => new RegExp(re.replace(/\[:space:\]/g, '\\s').replace(/\[:digit:\]/g, '0-9').replace(/\[:alnum:\]/g, 'A-Za-z0-9'), flags);
+
+function installed(st: SimGuestState, pkg: string): boolean {
+  return BASE_PACKAGES.has(pkg) || st.packages.includes(pkg);
+}
+
+const KUBE_PKG_VERSION: Record<string, string> = { '1.31': '1.31.9', '1.32': '1.32.5', '1.33': '1.33.1' };
+
+export interface SimNodeContext {
+  vm: SimClusterVm & { ip: string };
+  clusters: SimClusters;
+}
+
+export function simNodeCommands(ctx: SimNodeContext): Record<string, SimCommandFn> {
+  const gated = (name: string, fn: SimCommandFn): SimCommandFn =>
+    function (this, args, io, st) {
+      if (!installed(st, PACKAGE_OF[name] ?? name)) {
+        io.err += `sim guest: ${name}: command not found\n`;
+        return 127;
+      }
+      return fn.call(this, args, io, st);
+    };
+  const cmds: Record<string, SimCommandFn> = {
+    command(args, io, st) {
+      const name = args.filter((a) => !a.startsWith('-'))[0] ?? '';
+      const pkg = PACKAGE_OF[name];
+      if (!this.has(name) || (pkg && !installed(st, pkg))) return 1;
+      io.out += `/usr/bin/${name}\n`;
+      return 0;
+    },
+    export(args) {
+      for (const a of args) {
+        const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(a);
+        if (m) this.setVar(m[1]!, m[2]!);
+      }
+      return 0;
+    },
+    grep(args, io) {
+      const flags = args.filter((a) => /^-[a-zA-Z]+$/.test(a)).join('');
+      const rest = args.filter((a) => !/^-[a-zA-Z]+$/.test(a));
+      const [pattern, ...files] = rest as [string, ...string[]];
+      const fixed = flags.includes('F');
+      const whole = flags.includes('x');
+      const test = (line: string) => (fixed ? (whole ? line === pattern : line.includes(pattern)) : jsRegex(whole ? `^(?:${pattern})$` : pattern).test(line));
+      let text = io.stdin;
+      if (files.length) {
+        const f = this.file(files[0]!);
+        if (!f) {
+          if (!flags.includes('s')) io.err += `grep: ${files[0]}: No such file or directory\n`;
+          return 2;
+        }
+        text = f.content;
+      }
+      const hits = text.split('\n').filter((l, i, all) => (l || i < all.length - 1) && test(l));
+      if (!flags.includes('q')) io.out += hits.map((l) => `${l}\n`).join('');
+      return hits.length ? 0 : 1;
+    },
+    sed(args, io) {
+      const inPlace = args.some((a) => /^-[a-z]*i/.test(a));
+      const [expr, file] = args.filter((a) => !a.startsWith('-')) as [string, string | undefined];
+      const m = /^(?:\/((?:\\.|[^/])*)\/)?s(.)(.*)$/s.exec(expr);
+      if (!m) {
+        io.err += `sim guest: sed: only s/…/…/ (with an optional /address/) is interpreted\n`;
+        return 1;
+      }
+      const d = m[2]!;
+      const parts = m[3]!.split(new RegExp(`(?<!\\\\)\\${d}`));
+      const [pat, rep] = parts as [string, string];
+      const addr = m[1] ? jsRegex(m[1]) : undefined;
+      const re = jsRegex(pat);
+      const jsRep = rep.replace(/\\(\d)/g, '$$$1').replace(/&/g, '$$&');
+      const text = file ? this.file(file)?.content : io.stdin;
+      if (text === undefined) {
+        io.err += `sed: can't read ${file}: No such file or directory\n`;
+        return 2;
+      }
+      const out = text.split('\n').map((l) => (!addr || addr.test(l) ? l.replace(re, jsRep) : l)).join('\n');
+      if (inPlace && file) this.put(file, out);
+      else io.out += out;
+      return 0;
+    },
+    timeout(args, io) {
+      const rest = args.filter((a, i) => i > 0 || !/^\d+[smh]?$/.test(a));
+      return rest.length ? this.invoke(rest, io) : 125;
+    },
+    ip(args) {
+      return args[0] === 'link' && args[1] === 'delete' ? 1 : 0; // no cilium links in the sim guest
+    },
+    swapon(_args, io, st) {
+      if (extras(st).swap) io.out += '/swap.img file 2G 0B -2\n';
+      return 0;
+    },
+    swapoff(_args, _io, st) {
+      extras(st).swap = false;
+      return 0;
+    },
+    modprobe(args, _io, st) {
+      for (const m of args.filter((a) => !a.startsWith('-'))) {
+        const d = `/sys/module/${m}`;
+        if (!st.dirs.includes(d)) st.dirs.push(d);
+      }
+      return 0;
+    },
+    sysctl(args, io, st) {
+      if (args.includes('--system')) return 0;
+      const key = args.filter((a) => !a.startsWith('-'))[0] ?? '';
+      for (const [path, f] of Object.entries(st.files)) {
+        if (!path.startsWith('/etc/sysctl.d/')) continue;
+        const m = new RegExp(`^${key.replace(/\./g, '\\.')}\\s*=\\s*(\\S+)`, 'm').exec(f.content);
+        if (m) {
+          io.out += `${m[1]}\n`;
+          return 0;
+        }
+      }
+      io.err += `sysctl: cannot stat /proc/sys/${key.replace(/\./g, '/')}: No such file or directory\n`;
+      return 255;
+    },
+    'dpkg-query'(args, io, st) {
+      const pkg = args.at(-1)!;
+      if (!st.packages.includes(pkg)) return 1;
+      io.out += extras(st).versions?.[pkg] ?? '1.0-1';
+      return 0;
+    },
+    'apt-mark'(args, io, st) {
+      const e = extras(st);
+      const [verb, ...pkgs] = args.filter((a) => !a.startsWith('-')) as [string, ...string[]];
+      e.holds ??= [];
+      if (verb === 'hold') for (const p of pkgs) if (!e.holds.includes(p)) e.holds.push(p);
+      if (verb === 'unhold') e.holds = e.holds.filter((p) => !pkgs.includes(p));
+      if (verb === 'showhold') io.out += e.holds.map((p) => `${p}\n`).join('');
+      return 0;
+    },
+    'apt-get'(args, io, st) {
+      if (args[0] === 'update') return 0;
+      if (args[0] !== 'install') return 100;
+      const e = extras(st);
+      for (const spec of args.slice(1).filter((a) => !a.startsWith('-'))) {
+        const [p, ver] = spec.split('=') as [string, string | undefined];
+        if (e.holds?.includes(p) && !args.includes('--allow-change-held-packages')) {
+          io.err += `E: Held packages were changed and -y was used without --allow-change-held-packages.\n`;
+          return 100;
+        }
+        for (const q of p === 'kubeadm' ? [p, 'cri-tools'] : [p]) if (!st.packages.includes(q)) st.packages.push(q);
+        if (ver) {
+          const patch = ver.replace(/-\*$/, '');
+          (e.versions ??= {})[p] = `${patch}-1.1`;
+        }
+      }
+      return 0;
+    },
+    curl(_args, io) {
+      io.out += '-----BEGIN PGP PUBLIC KEY BLOCK-----\nsim\n-----END PGP PUBLIC KEY BLOCK-----\n';
+      return 0;
+    },
+    gpg(args, io) {
+      const o = args.indexOf('-o');
+      if (o >= 0) this.put(args[o + 1]!, `sim-keyring:${io.stdin.length}\n`);
+      return 0;
+    },
+    containerd: gated('containerd', function (args, io) {
+      if (args[0] === 'config' && args[1] === 'default') {
+        io.out += 'version = 2\n[plugins."io.containerd.grpc.v1.cri"]\n  sandbox_image = "registry.k8s.io/pause:3.8"\n[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]\n            SystemdCgroup = false\n';
+        return 0;
+      }
+      return 0;
+    }),
+    crictl: gated('crictl', () => 0),
+    kubelet: gated('kubelet', (args, io, st) => {
+      io.out += `Kubernetes v${extras(st).versions?.kubelet?.replace(/-.*/, '') ?? '1.31.9'}\n`;
+      return 0;
+    }),
+    conntrack: gated('conntrack', () => 0),
+    socat: gated('socat', () => 0),
+    kubectl: gated('kubectl', (_a, io) => {
+      io.err += 'sim guest: kubectl inside the guest is not simulated; use the kube port from the host\n';
+      return 1;
+    }),
+    kubeadm: gated('kubeadm', function (args, io, st) {
+      return kubeadm.call(this, ctx, args, io, st);
+    }),
+  };
+  return cmds;
+}
+
+function kubeadm(this: ThisParameterType<SimCommandFn>, ctx: SimNodeContext, args: string[], io: SimIo, st: SimGuestState): number {
+  const verb = args.filter((a) => !a.startsWith('-'))[0];
+  const opt = (name: string) => {
+    const i = args.indexOf(name);
+    if (i >= 0) return args[i + 1];
+    return args.find((a) => a.startsWith(`${name}=`))?.slice(name.length + 1);
+  };
+  const fail = (msg: string, code = 1) => {
+    io.err += `${msg}\nTo see the stack trace of this error execute with --v=5 or higher\n`;
+    return code;
+  };
+  const put = (path: string, content: string, mode = 0o600) => this.put(path, content, mode);
+  const mkdirs = (...ds: string[]) => ds.forEach((d) => st.dirs.includes(d) || st.dirs.push(d));
+  try {
+    if (verb === 'init') {
+      const file = opt('--config');
+      const text = file ? this.file(file)?.content : undefined;
+      if (file && text === undefined) return fail(`open ${file}: no such file or directory`);
+      const docs = text ? parseAllDocuments(text).map((d) => (d.toJSON() ?? {}) as Record<string, any>) : [];
+      const initCfg = docs.find((d) => d.kind === 'InitConfiguration') ?? {};
+      const clusterCfg = docs.find((d) => d.kind === 'ClusterConfiguration') ?? {};
+      ctx.clusters.countInit(ctx.vm.name);
+      // preflight, as kubeadm's: never over an existing control plane
+      const errs: string[] = [];
+      if (this.file('/etc/kubernetes/manifests/kube-apiserver.yaml')) errs.push('[ERROR FileAvailable--etc-kubernetes-manifests-kube-apiserver.yaml]: /etc/kubernetes/manifests/kube-apiserver.yaml already exists');
+      if (ctx.clusters.at(ctx.vm.ip)) errs.push('[ERROR Port-6443]: Port 6443 is in use');
+      if (extras(st).swap) errs.push('[ERROR Swap]: running with swap on is not supported. Please disable swap');
+      if (!st.dirs.includes('/sys/module/br_netfilter')) errs.push('[ERROR FileContent--proc-sys-net-bridge-bridge-nf-call-iptables]: /proc/sys/net/bridge/bridge-nf-call-iptables does not exist');
+      if (!st.services.containerd?.active) errs.push('[ERROR CRI]: container runtime is not running');
+      if (errs.length) return fail(`[preflight] Some fatal errors occurred:\n\t${errs.join('\n\t')}\nerror execution phase preflight`);
+      const version = String(clusterCfg.kubernetesVersion ?? 'v1.31.9').replace(/^v/, '');
+      const nodeName = String(initCfg.nodeRegistration?.name ?? st.hostname);
+      const networking = clusterCfg.networking ?? {};
+      const { adminConf, caCert } = ctx.clusters.init(ctx.vm, { name: String(clusterCfg.clusterName ?? 'kubernetes'), nodeName, version, podSubnet: networking.podSubnet, serviceSubnet: networking.serviceSubnet });
+      mkdirs('/etc/kubernetes', '/etc/kubernetes/pki', '/etc/kubernetes/manifests', '/var/lib/etcd', '/var/lib/kubelet');
+      put('/etc/kubernetes/pki/ca.crt', caCert, 0o644);
+      put('/etc/kubernetes/pki/ca.key', 'sim: key material stays in the sim host\n');
+      put('/etc/kubernetes/pki/apiserver.crt', caCert, 0o644);
+      for (const c of ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'etcd']) put(`/etc/kubernetes/manifests/${c}.yaml`, `apiVersion: v1\nkind: Pod\nmetadata:\n  name: ${c}\n  namespace: kube-system\n`);
+      put('/etc/kubernetes/admin.conf', adminConf);
+      put('/etc/kubernetes/super-admin.conf', adminConf);
+      put('/etc/kubernetes/kubelet.conf', adminConf);
+      put('/etc/kubernetes/controller-manager.conf', adminConf);
+      put('/etc/kubernetes/scheduler.conf', adminConf);
+      put('/var/lib/kubelet/config.yaml', 'apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\ncgroupDriver: systemd\n', 0o644);
+      st.services.kubelet = { enabled: true, active: true };
+      io.out += `Your Kubernetes control-plane has initialized successfully!\n\nYou can now join any number of worker nodes by running the following on each as root:\n\n${ctx.clusters.joinCommand(ctx.vm.ip)}\n`;
+      return 0;
+    }
+    if (verb === 'token') {
+      if (!args.includes('--print-join-command')) return fail('sim guest: kubeadm token: only `create --print-join-command` is interpreted');
+      if (!this.file('/etc/kubernetes/admin.conf')) return fail('failed to load admin kubeconfig: open /etc/kubernetes/admin.conf: no such file or directory');
+      if (!ctx.clusters.api(ctx.vm.ip)) return fail(`failed to create or update bootstrap token: dial tcp ${ctx.vm.ip}:6443: connect: connection refused`);
+      io.out += `${ctx.clusters.joinCommand(ctx.vm.ip)}\n`;
+      return 0;
+    }
+    if (verb === 'join') {
+      let endpoint = args.filter((a) => !a.startsWith('-'))[1];
+      let token = opt('--token');
+      let caHash = opt('--discovery-token-ca-cert-hash');
+      let nodeName = opt('--node-name') ?? st.hostname;
+      const file = opt('--config');
+      if (file) {
+        const text = this.file(file)?.content;
+        if (text === undefined) return fail(`open ${file}: no such file or directory`);
+        const doc = (parseAllDocuments(text).map((d) => d.toJSON() as Record<string, any>).find((d) => d?.kind === 'JoinConfiguration') ?? {}) as Record<string, any>;
+        endpoint = doc.discovery?.bootstrapToken?.apiServerEndpoint;
+        token = doc.discovery?.bootstrapToken?.token;
+        caHash = doc.discovery?.bootstrapToken?.caCertHashes?.[0];
+        nodeName = doc.nodeRegistration?.name ?? nodeName;
+      }
+      if (this.file('/etc/kubernetes/kubelet.conf')) return fail('[preflight] Some fatal errors occurred:\n\t[ERROR FileAvailable--etc-kubernetes-kubelet.conf]: /etc/kubernetes/kubelet.conf already exists\nerror execution phase preflight');
+      if (!endpoint || !token) return fail('discovery: Invalid value: "": bootstrapToken or file must be set');
+      if (!st.services.containerd?.active) return fail('[preflight] Some fatal errors occurred:\n\t[ERROR CRI]: container runtime is not running');
+      const { kubeletConf, caCert } = ctx.clusters.join(ctx.vm, { endpoint, token, ...(caHash ? { caHash } : {}), nodeName });
+      mkdirs('/etc/kubernetes', '/etc/kubernetes/pki', '/etc/kubernetes/manifests', '/var/lib/kubelet');
+      put('/etc/kubernetes/pki/ca.crt', caCert, 0o644);
+      put('/etc/kubernetes/kubelet.conf', kubeletConf);
+      put('/var/lib/kubelet/config.yaml', 'apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\ncgroupDriver: systemd\n', 0o644);
+      st.services.kubelet = { enabled: true, active: true };
+      io.out += 'This node has joined the cluster:\n* Certificate signing request was sent to apiserver and a response was received.\n';
+      return 0;
+    }
+    if (verb === 'reset') {
+      ctx.clusters.reset(ctx.vm.name);
+      for (const p of Object.keys(st.files)) if (p.startsWith('/etc/kubernetes/') || p.startsWith('/var/lib/kubelet/') || p.startsWith('/var/lib/etcd/')) delete st.files[p];
+      st.dirs = st.dirs.filter((d) => !/^\/etc\/kubernetes\/(pki|manifests)$|^\/var\/lib\/etcd$/.test(d));
+      if (st.services.kubelet) st.services.kubelet.active = false;
+      io.out += '[reset] Deleted contents of the etc directories: [/etc/kubernetes/manifests /var/lib/kubelet /etc/kubernetes/pki]\n';
+      return 0;
+    }
+    if (verb === 'certs') {
+      const sub = args.filter((a) => !a.startsWith('-'))[1];
+      if (!this.file('/etc/kubernetes/pki/ca.crt')) return fail('open /etc/kubernetes/pki/ca.crt: no such file or directory');
+      if (sub === 'renew') {
+        io.out += 'Done renewing certificates. You must restart the kube-apiserver, kube-controller-manager, kube-scheduler and etcd, so that they can use the new certificates.\n';
+        return 0;
+      }
+      if (sub === 'check-expiration') {
+        const d = new Date(Date.now() + 364 * 86_400_000);
+        const ca = new Date(Date.now() + 3649 * 86_400_000);
+        const fmt = (x: Date) => `${x.toUTCString().slice(8, 11)} ${String(x.getUTCDate()).padStart(2, '0')}, ${x.getUTCFullYear()} ${String(x.getUTCHours()).padStart(2, '0')}:${String(x.getUTCMinutes()).padStart(2, '0')} UTC`;
+        io.out += 'CERTIFICATE                EXPIRES                  RESIDUAL TIME   CERTIFICATE AUTHORITY   EXTERNALLY MANAGED\n';
+        for (const c of ['admin.conf', 'apiserver', 'apiserver-kubelet-client', 'controller-manager.conf', 'etcd-server', 'scheduler.conf']) io.out += `${c.padEnd(27)}${fmt(d)}   364d            ca                      no\n`;
+        io.out += `\nCERTIFICATE AUTHORITY   EXPIRES                  RESIDUAL TIME   EXTERNALLY MANAGED\nca                      ${fmt(ca)}   9y              no\n`;
+        return 0;
+      }
+      return fail(`sim guest: kubeadm certs ${sub}: not interpreted`);
+    }
+    if (verb === 'upgrade') {
+      const sub = args.filter((a) => !a.startsWith('-'))[1];
+      const target = args.filter((a) => !a.startsWith('-'))[2];
+      if (sub === 'plan') {
+        io.out += 'Upgrade to the latest stable version:\n';
+        return 0;
+      }
+      if (sub === 'apply' && target) {
+        io.out += `[upgrade/successful] SUCCESS! Your cluster was upgraded to "${target}". Enjoy!\n`;
+        return 0;
+      }
+      if (sub === 'node') {
+        io.out += '[upgrade] The configuration for this node was successfully updated!\n';
+        return 0;
+      }
+      return fail(`sim guest: kubeadm upgrade ${sub ?? ''}: not interpreted`);
+    }
+    if (verb === 'version') {
+      io.out += `kubeadm version: &version.Info{GitVersion:"v${extras(st).versions?.kubeadm?.replace(/-.*/, '') ?? KUBE_PKG_VERSION['1.31']}"}\n`;
+      return 0;
+    }
+    return fail(`sim guest: kubeadm ${verb ?? ''}: not interpreted (init, join, reset, token create, certs, upgrade, version)`);
+  } catch (e) {
+    if (e instanceof SimClusterError) return fail(`error execution phase: ${e.message}`);
+    throw e;
+  }
+}
