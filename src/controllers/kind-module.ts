@@ -27,6 +27,12 @@ export interface KindRuntime {
   redact(text: string): string;
   /** The reference rules of any kind (its module's `references`), for checks that follow references across kinds. */
   referenceRules(kind: string): readonly ReferenceRule[];
+  /** The specs directory; the lab root (paths in specs are relative to it) is its parent. */
+  specsDir: string;
+  /** Queues `Kind/name` for a reconcile now (false when no such object). */
+  enqueue(key: string): boolean;
+  /** Declares the files (besides its spec) the last reconcile of `key` read: a change to one queues it again. */
+  watchFiles(key: string, files: readonly string[]): void;
 }
 
 /** One log file of an object, as `hostplane logs` and the API list it. */

@@ -8,6 +8,7 @@ import { loadSchemaRegistry, type SchemaRegistry } from '../api/schema.js';
 import { HostCapacity, hostCapacityDefaults, type CapacityConfig } from './host-capacity.js';
 import { Controller, addJitter, requeueAfter, type LastResult, type Reconciler } from './controller.js';
 import { DependencyIndex } from './dependency-index.js';
+import { FileDependencies } from './file-dependencies.js';
 import { EventRecorder, redact, type HostEvent } from './events.js';
 import { Registry } from './metrics.js';
 import { SpecSource } from './source.js';
@@ -69,6 +70,7 @@ export class Manager<Ports = unknown> {
   private readonly modules = new Map<Kind, KindModule<Ports>>();
   private readonly stateWrites: StateWriteRetry;
   private readonly deps = new DependencyIndex();
+  private readonly fileDeps = new FileDependencies((key) => this.reconcileNow(key));
   private readonly lastSignature = new Map<string, string>();
   private unwatch?: () => void;
   private requestTimer?: NodeJS.Timeout;
@@ -108,6 +110,9 @@ export class Manager<Ports = unknown> {
       capacity: this.capacity,
       redact: (text) => redact(text, opts.secretValues?.() ?? []),
       referenceRules: (kind) => this.modules.get(kind as Kind)?.references ?? [],
+      specsDir: opts.specsDir,
+      enqueue: (key) => this.reconcileNow(key),
+      watchFiles: (key, files) => this.fileDeps.set(key, files),
     };
     for (const info of this.registry.kinds()) {
       const module = opts.kinds.find((m) => m.kind === info.kind);
@@ -179,6 +184,7 @@ export class Manager<Ports = unknown> {
     this.stateWrites.stop();
     this.store.flushUnsaved(); // one last try for what a full disk held back
     this.unwatch?.();
+    this.fileDeps.close();
     await this.source.stop();
     await Promise.all([...this.controllers.values()].map((c) => c.stop(timeoutMs)));
     try {
@@ -243,6 +249,7 @@ export class Manager<Ports = unknown> {
     const key = objectKey(obj.kind, obj.metadata.name);
     if (e.type === 'DELETED') {
       this.deps.remove(key);
+      this.fileDeps.forget(key);
       this.lastSignature.delete(key);
       this.controllerFor(obj.kind).forget(key);
       this.enqueueChildren(key);

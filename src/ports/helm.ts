@@ -48,6 +48,8 @@ export interface WriteOptions {
   serverSide?: boolean | 'auto';
   skipCrds?: boolean;
   takeOwnership?: boolean;
+  /** Labels on the release's storage record (helm --labels), e.g. who installed it. */
+  labels?: Record<string, string>;
   disableHooks?: boolean;
   disableOpenAPIValidation?: boolean;
   cleanupOnFail?: boolean;

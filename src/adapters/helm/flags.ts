@@ -44,6 +44,7 @@ export function writeFlags(major: HelmMajor, o: WriteOptions, action: 'install' 
     if (o.createNamespace) args.push('--create-namespace');
     if (o.skipCrds) args.push('--skip-crds');
     if (o.takeOwnership) args.push('--take-ownership');
+    if (o.labels && Object.keys(o.labels).length > 0) args.push('--labels', Object.entries(o.labels).map(([k, v]) => `${k}=${v}`).join(','));
     if (o.disableOpenAPIValidation) args.push('--disable-openapi-validation');
     if (o.description !== undefined) args.push('--description', o.description);
   }
