@@ -133,6 +133,13 @@ export async function startAddonLab(major: 3 | 4, opts: { addonOptions?: Record<
     kindOptions: { Addon: { retryMs: 300, waitMs: 200, ...opts.addonOptions } },
   });
   await manager.start();
+  // The spec watcher may not report a file written right after it started: wait until it sees one.
+  let probes = 0;
+  await waitFor(() => {
+    if (manager.source.status().files >= 2) return true;
+    writeFileSync(join(specsDir, 'probe.yaml'), `# fixture probe ${probes++}\n`);
+    return false;
+  }, 10_000, 'the spec watcher to report a new file', 50);
   const lab: AddonLab = {
     root,
     specsDir,
@@ -156,17 +163,18 @@ export async function startAddonLab(major: 3 | 4, opts: { addonOptions?: Record<
       return { status: c?.status, reason: c?.reason, message: c?.message };
     },
     async waitReady(name, status, reason, ms = 20_000) {
-      await waitFor(
-        () => {
-          const r = lab.ready(name);
-          if (r.status !== status) return false;
-          if (reason === undefined) return true;
-          return typeof reason === 'string' ? r.reason === reason : reason.test(`${r.reason}: ${r.message}`);
-        },
-        ms,
-        `Addon ${name} Ready=${status}${reason ? ` (${reason})` : ''}; last: ${JSON.stringify(lab.ready(name))}`,
-        20,
-      );
+      const matches = () => {
+        const r = lab.ready(name);
+        if (r.status !== status) return false;
+        if (reason === undefined) return true;
+        return typeof reason === 'string' ? r.reason === reason : reason.test(`${r.reason}: ${r.message}`);
+      };
+      try {
+        await waitFor(matches, ms, `Addon ${name} Ready=${status}${reason ? ` (${reason})` : ''}`, 20);
+      } catch (err) {
+        const events = manager.events.list().filter((e) => e.object === `Addon/${name}`).slice(-4).map((e) => `${e.reason}: ${e.message}`);
+        throw new Error(`${(err as Error).message}; last Ready: ${JSON.stringify(lab.ready(name))}; events: ${events.join(' | ')}`);
+      }
     },
     writes: () => helm.log.calls.filter((c) => WRITES.has(c.command)).map((c) => `${c.command} ${c.namespace}/${c.release}${c.exitCode === 0 ? '' : ' FAILED'}`),
     async stop() {
