@@ -280,7 +280,9 @@ export function createAddonReconciler(rt: KindRuntime, ports: AddonPorts, option
 
   async function deleteAddon(obj: HostObject, spec: AddonSpec): Promise<ReconcileResult> {
     const name = obj.metadata.name;
-    const dependants = rt.store.list('Addon').filter((o) => o.metadata.name !== name && ((o.spec as { dependsOn?: string[] }).dependsOn ?? []).includes(name));
+    // An Addon in a dependsOn cycle never installed anything: waiting on its cycle would never end.
+    const inCycle = referenceProblem(obj, (k) => rt.store.getByKey(k), rt.referenceRules)?.reason === 'DependencyCycle';
+    const dependants = inCycle ? [] : rt.store.list('Addon').filter((o) => o.metadata.name !== name && ((o.spec as { dependsOn?: string[] }).dependsOn ?? []).includes(name));
     if (dependants.length > 0) {
       const msg = `Deleting after its dependants are gone: ${dependants.map((d) => d.metadata.name).join(', ')}`;
       write(obj, { ready: { status: 'False', reason: 'Progressing', message: msg }, phase: 'Deleting', fields: {}, observed: false });
