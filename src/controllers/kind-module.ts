@@ -79,6 +79,11 @@ export interface KindModule<Ports = unknown> {
   conditions: ConditionVocabulary;
   /** Parallel reconciles of this kind; `requested` is `up --workers` (a kind may ignore it). */
   workers(requested: number | undefined): number;
+  /**
+   * The kind's reconciler shows suspension itself (`hostplane suspend`, see object-requests.ts).
+   * Otherwise the runtime simply does not reconcile a suspended object until it is resumed.
+   */
+  reportsSuspension?: boolean;
   /** Builds the reconciler once, at start. `options` are the kind's own knobs (tests shorten them). */
   createReconciler(rt: KindRuntime, ports: Ports, options?: Record<string, unknown>): Reconciler;
   /** Runs after the store is restored, before the first reconcile (e.g. re-reserve host capacity). */

@@ -9,6 +9,7 @@ import { HostCapacity, hostCapacityDefaults, type CapacityConfig } from './host-
 import { Controller, addJitter, requeueAfter, type LastResult, type Reconciler } from './controller.js';
 import { DependencyIndex } from './dependency-index.js';
 import { FileDependencies } from './file-dependencies.js';
+import { isSuspended, takeReconcileRequests } from './object-requests.js';
 import { EventRecorder, redact, type HostEvent } from './events.js';
 import { Registry } from './metrics.js';
 import { SpecSource } from './source.js';
@@ -125,7 +126,7 @@ export class Manager<Ports = unknown> {
           name: info.kind,
           workers: module.workers(opts.workers),
           metrics: this.metrics,
-          reconcile: withStartHook(this.heldWhilePendingDeletion(reconcile), opts.onReconcileStart),
+          reconcile: withStartHook(this.heldWhilePendingDeletion(module.reportsSuspension ? reconcile : this.skippedWhileSuspended(reconcile)), opts.onReconcileStart),
           exists: (key) => this.store.getByKey(key) !== undefined,
           logger: { info: () => {}, warn: (m) => opts.log.warn(m), error: (m) => opts.log.warn(m) },
         }),
@@ -142,6 +143,15 @@ export class Manager<Ports = unknown> {
     return async (key, ctx) => {
       const obj = this.store.getByKey(key);
       if (obj && !obj.metadata.deletionTimestamp && this.source.isPendingDeletion(key)) return requeueAfter(PENDING_DELETION_RECHECK_MS);
+      return reconcile(key, ctx);
+    };
+  }
+
+  /** `hostplane suspend` (a file in the state dir): the object is left exactly as it is; deletion still proceeds. */
+  private skippedWhileSuspended(reconcile: Reconciler): Reconciler {
+    return async (key, ctx) => {
+      const obj = this.store.getByKey(key);
+      if (obj && !obj.metadata.deletionTimestamp && isSuspended(this.opts.stateDir, key)) return { kind: 'done' };
       return reconcile(key, ctx);
     };
   }
@@ -211,6 +221,8 @@ export class Manager<Ports = unknown> {
 
   private takeRequests(): void {
     const dir = this.opts.stateDir;
+    // `hostplane reconcile|suspend|resume KIND/NAME` from another process.
+    for (const key of takeReconcileRequests(dir)) this.reconcileNow(key);
     if (!dir.exists(CONFIRM_DELETIONS)) return;
     dir.remove(CONFIRM_DELETIONS);
     if (this.source.status().deletionPaused) this.source.confirmDeletions();

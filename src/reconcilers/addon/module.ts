@@ -15,5 +15,6 @@ export const addonModule: KindModule<AddonPorts> = {
   conditions: ADDON_CONDITION_REASONS,
   // helm calls are long and per-cluster; two at once keep independent add-ons moving.
   workers: () => 2,
+  reportsSuspension: true,
   createReconciler: (rt, ports, options) => createAddonReconciler(rt, ports, (options ?? {}) as AddonOptions),
 };

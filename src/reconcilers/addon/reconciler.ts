@@ -9,6 +9,7 @@ import { objectKey, parseObjectKey } from '../../api/types.js';
 import type { ReconcileResult } from '../../controllers/controller.js';
 import type { KindRuntime } from '../../controllers/kind-module.js';
 import { referenceProblem } from '../../controllers/reference-check.js';
+import { isSuspended, setSuspended } from '../../controllers/object-requests.js';
 import type { ChartSourcePort, ResolvedChart } from '../../ports/chart-source.js';
 import { ChartSourceError } from '../../ports/chart-source.js';
 import { HelmError, type HelmPort, type ReleaseTarget, type WriteOptions } from '../../ports/helm.js';
@@ -37,8 +38,6 @@ export interface AddonOptions {
   waitMs?: number;
 }
 
-/** Addons suspended by `hostplane suspend` (kept in the state dir, not in the spec). */
-export const SUSPEND_DIR = 'requests/suspended';
 
 export function createAddonReconciler(rt: KindRuntime, ports: AddonPorts, options: AddonOptions = {}) {
   const retryMs = options.retryMs ?? 10_000;
@@ -70,7 +69,7 @@ export function createAddonReconciler(rt: KindRuntime, ports: AddonPorts, option
       write(obj, { ready: { status: 'False', ...problem }, stalled: problem, phase: 'Failed', fields: {}, observed: true });
       return { kind: 'done' };
     }
-    if (spec.suspend || rt.stateDir.exists(`${SUSPEND_DIR}/Addon.${name}`)) {
+    if (spec.suspend || isSuspended(rt.stateDir, key)) {
       const prev = obj.status?.conditions?.find((c) => c.type === 'Ready');
       write(obj, { ready: { status: prev?.status === 'True' ? 'True' : 'Unknown', reason: 'Suspended', message: 'Suspended: hostplane leaves the release as it is until it is resumed' }, phase: 'Suspended', fields: {}, observed: false });
       return { kind: 'done' };
@@ -312,7 +311,7 @@ export function createAddonReconciler(rt: KindRuntime, ports: AddonPorts, option
         await deleteManifests(kube, (obj.status as { inventory?: [] } | undefined)?.inventory ?? []);
       }
     }
-    rt.stateDir.remove(`${SUSPEND_DIR}/Addon.${name}`);
+    setSuspended(rt.stateDir, objectKey('Addon', name), false);
     rt.store.remove('Addon', name);
     return { kind: 'done' };
   }
