@@ -41,4 +41,15 @@ describe.each([3, 4] as const)('helm %i', (major) => {
     expect(await lab.helm.status({ kubeconfig: lab.kubeconfig, namespace: 'istio-ingress', release: 'ingress' })).toBeUndefined();
     expect(lab.writes()).toEqual(['upgrade istio-ingress/ingress', 'upgrade istio-ingress/ingress', 'uninstall istio-ingress/ingress']);
   }, 45_000);
+
+  it('takes values from a hostplane secret (valuesFrom) and never shows them in status or events', async () => {
+    lab.secrets.map['gw-labels'] = 'labels:\n  owner-token: tok-9f8e7d\nservice:\n  type: ClusterIP\n';
+    lab.write('specs/sec.yaml', addonDoc('sec', { helm: GATEWAY, namespace: 'sec', valuesFrom: [{ secret: 'gw-labels' }], timeout: '30s' }));
+    await lab.waitReady('sec', 'True', 'InstallSucceeded');
+    const v = await lab.helm.getValues({ kubeconfig: lab.kubeconfig, namespace: 'sec', release: 'ingress' });
+    expect((v.labels as Record<string, string>)['owner-token']).toBe('tok-9f8e7d');
+    expect(JSON.stringify(lab.addon('sec')!.status)).not.toContain('tok-9f8e7d');
+    expect(JSON.stringify(lab.manager.events.list())).not.toContain('tok-9f8e7d');
+    expect(JSON.stringify(lab.helm.log.calls)).not.toContain('tok-9f8e7d');
+  }, 30_000);
 });

@@ -43,6 +43,15 @@ describe('plain manifests', () => {
     expect(await get('one')).toBeUndefined();
   }, 40_000);
 
+  it('is not Ready until spec.healthChecks pass, and names the object it waits for', async () => {
+    lab.write('manifests/h.yaml', cm('h1').replace(/demo/g, 'default'));
+    lab.write('specs/h.yaml', addonDoc('h', { manifests: ['manifests/h.yaml'], healthChecks: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'made-later', namespace: 'default' }] }));
+    await lab.waitReady('h', 'False', 'HealthCheckFailed');
+    expect(lab.ready('h').message).toMatch(/ConfigMap\/default\/made-later not found/);
+    await lab.kube.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'made-later', namespace: 'default' } });
+    await lab.waitReady('h', 'True', 'Applied');
+  }, 30_000);
+
   it('applies a manifest given by URL from the chart source (local-path-provisioner)', async () => {
     lab.write('specs/lp.yaml', addonDoc('lp', { manifests: ['https://raw.githubusercontent.com/rancher/local-path-provisioner/v0.0.28/deploy/local-path-storage.yaml'], namespace: 'local-path-storage' }));
     await lab.waitReady('lp', 'True', 'Applied');

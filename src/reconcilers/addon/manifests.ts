@@ -6,6 +6,7 @@ import type { KindRuntime } from '../../controllers/kind-module.js';
 import type { ChartSourcePort } from '../../ports/chart-source.js';
 import { KubeError, type KubeObject, type KubePort } from '../../ports/kube.js';
 import { aggregateHealth, objectHealth } from './health.js';
+import { healthChecksOf } from './health-checks.js';
 import { isBlocked, readManifestSources } from './inputs.js';
 import { planManifests, type InventoryEntry } from './manifest-plan.js';
 import type { AddonSpec } from './spec-types.js';
@@ -45,7 +46,7 @@ export async function reconcileManifests(c: ManifestContext): Promise<{ outcome:
       if (p.entry.kind === 'CustomResourceDefinition') await waitEstablished(c.kube, p.entry.name);
     }
     for (const e of plan.prune) await c.kube.delete(refOf(e));
-    const health = aggregateHealth(live.map((o) => objectHealth(o as never)));
+    const health = aggregateHealth([...live.map((o) => objectHealth(o as never)), ...(await healthChecksOf(c.kube, c.spec.healthChecks ?? []))]);
     const fields = { inventory: plan.inventory, namespace: c.spec.namespace };
     const applied = `Applied ${plan.apply.length} objects with server-side apply${plan.prune.length ? `, pruned ${plan.prune.map((e) => `${e.kind}/${e.namespace ? `${e.namespace}/` : ''}${e.name}`).join(', ')}` : ''}`;
     if (plan.prune.length) c.rt.events.record({ object: key, type: 'Normal', reason: 'Pruned', message: applied });

@@ -17,7 +17,8 @@ import type { KubernetesPorts } from '../../ports/index.js';
 import type { KubeObject, KubePort } from '../../ports/kube.js';
 import type { Secrets } from '../../ports/secrets.js';
 import { detectDrift, parseManifests, type Manifest } from './drift.js';
-import { aggregateHealth, conditionHealth, objectHealth, type ObjectHealth } from './health.js';
+import { aggregateHealth, objectHealth, type ObjectHealth } from './health.js';
+import { healthChecksOf } from './health-checks.js';
 import { clusterKubeconfig, dependenciesNotReady, isBlocked, resolveValues, type Blocked } from './inputs.js';
 import { reconcileManifests, deleteManifests } from './manifests.js';
 import { buildHistory } from './release-history.js';
@@ -176,7 +177,7 @@ export function createAddonReconciler(rt: KindRuntime, ports: AddonPorts, option
             released: { status: 'True', reason: `${Verb}Succeeded`, message: msg },
             reconciling: { reason: 'Progressing', message: msg },
             phase: action === 'install' ? 'Installing' : 'Upgrading',
-            fields: { ...base, ...recordFields(rec), releaseRevision: rel.version, releaseStatus: rel.info.status, lastAppliedConfigDigest: values.digest, failures: 0, digests: { ...(st.digests as object), [rel.version]: values.digest } },
+            fields: { ...base, ...recordFields(rec), releaseRevision: rel.version, releaseStatus: rel.info.status, lastAppliedConfigDigest: values.digest, failures: 0, digests: recentDigests({ ...digestsOf(st), [rel.version]: values.digest }, rel.version, spec.maxHistory + 1) },
             observed: false,
           });
           return { kind: 'requeueAfter', ms: 1 };
@@ -332,6 +333,11 @@ function digestsOf(st: Record<string, unknown>): Record<number, string> {
   return (st.digests as Record<number, string> | undefined) ?? {};
 }
 
+/** Digests of the newest `keep` revisions only, so status stays bounded. */
+function recentDigests(all: Record<number, string>, newest: number, keep: number): Record<number, string> {
+  return Object.fromEntries(Object.entries(all).filter(([rev]) => Number(rev) > newest - keep));
+}
+
 function recordFields(rec: ReleaseRecord): Record<string, unknown> {
   return {
     lastAttemptedReleaseAction: rec.lastAttemptedReleaseAction,
@@ -382,10 +388,6 @@ async function healthOf(kube: KubePort, manifest: readonly Manifest[], spec: Add
     const live = await kube.get({ apiVersion: String(m.apiVersion), kind: String(m.kind), name: String(m.metadata?.name), ...(w.metadata?.namespace ? { namespace: String(w.metadata.namespace) } : {}) });
     items.push(objectHealth(live as never, refOf(m, spec.namespace)));
   }
-  for (const h of spec.healthChecks ?? []) {
-    const live = await kube.get({ apiVersion: h.apiVersion, kind: h.kind, name: h.name, ...(h.namespace ? { namespace: h.namespace } : {}) });
-    const ref = `${h.kind}/${h.namespace ? `${h.namespace}/` : ''}${h.name}`;
-    items.push(!live ? objectHealth(undefined, ref) : h.condition ? conditionHealth(live as never, h.condition) : objectHealth(live as never, ref));
-  }
+  items.push(...(await healthChecksOf(kube, spec.healthChecks ?? [])));
   return aggregateHealth(items);
 }
