@@ -32,7 +32,7 @@ export function writeFlags(major: HelmMajor, o: WriteOptions, action: 'install' 
   const args: string[] = [];
   if (o.timeoutMs !== undefined) args.push('--timeout', goDuration(o.timeoutMs));
   if (o.wait) {
-    args.push(f.wait);
+    args.push(major === 4 && o.waitStrategy === 'legacy' ? '--wait=legacy' : f.wait);
     if (o.waitForJobs) args.push('--wait-for-jobs');
   }
   if (o.forceReplace) args.push(f.force);

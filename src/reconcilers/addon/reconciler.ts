@@ -149,6 +149,7 @@ export function createAddonReconciler(rt: KindRuntime, ports: AddonPorts, option
       values: values.values,
       timeoutMs: durationMs(spec.timeout),
       wait: spec.wait !== 'none',
+      ...(spec.wait === 'legacy' ? { waitStrategy: 'legacy' as const } : {}),
       createNamespace: spec.createNamespace,
       skipCrds: (action === 'install' ? spec.install.crds : spec.upgrade.crds) === 'Skip',
       ...(action === 'upgrade' && spec.upgrade.force ? { forceReplace: true } : {}),
