@@ -1,8 +1,7 @@
 // The Addon's failure paths with the real helm (3.17.3 and 4.1.4): a value the chart's schema
-// rejects, a failing upgrade remediated by rollback after the configured retries, and a release
-// left pending-upgrade by a killed helm that is unlocked and upgraded.
+// rejects, and a failing upgrade remediated by rollback after the configured retries. (A release
+// left pending-upgrade by a killed helm: killed-helm.test.ts.)
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { setRevisionStatus } from '../../src/reconcilers/addon/release-secret.js';
 import { waitFor } from '../fixtures/wait-for.js';
 import { addonDoc, startAddonLab, type AddonLab } from './fixtures.js';
 
@@ -52,22 +51,4 @@ describe.each([3, 4] as const)('helm %i', (major) => {
     expect(rel?.info.status).toBe('deployed');
     expect(lab.addon('gw')!.status!.conditions!.find((c) => c.type === 'Stalled')?.reason).toBe('RetriesExceeded');
   }, 50_000);
-
-  it('a release left pending-upgrade by a killed helm is unlocked and upgraded', async () => {
-    lab.write('specs/lock.yaml', addonDoc('lock', { helm: GATEWAY, namespace: 'lock', timeout: '20s', values: { service: { type: 'ClusterIP' } } }));
-    await lab.waitReady('lock', 'True', 'InstallSucceeded');
-    // What a helm killed mid-upgrade leaves: the latest revision pending-upgrade, last touched long ago.
-    await setRevisionStatus(lab.kube, 'lock', 'lock', 1, 'pending-upgrade', 'Preparing upgrade', new Date(Date.now() - 3_600_000).toISOString());
-    expect((await lab.helm.history(target('lock', 'lock'))).map((h) => h.status)).toEqual(['pending-upgrade']);
-    const before = lab.writes().length;
-    lab.manager.reconcileNow('Addon/lock');
-    await waitFor(async () => (await lab.helm.history(target('lock', 'lock'))).some((h) => h.revision === 2 && h.status === 'deployed'), 20_000, 'revision 2 deployed');
-    await lab.waitReady('lock', 'True');
-    const history = await lab.helm.history(target('lock', 'lock'));
-    // helm supersedes the unlocked (failed) revision when the upgrade deploys revision 2.
-    expect(history.map((h) => [h.revision, h.status])).toEqual([[1, 'superseded'], [2, 'deployed']]);
-    expect(history[0]!.description).toMatch(/unlocked from stale 'pending-upgrade'/);
-    expect(lab.manager.events.list().filter((e) => e.object === 'Addon/lock').map((e) => e.reason)).toContain('ReleaseUnlocked');
-    expect(lab.writes().slice(before)).toEqual(['upgrade lock/lock']);
-  }, 40_000);
 });
