@@ -11,6 +11,7 @@ import { formatSpecError } from '../api/spec-error.js';
 import { StateDir } from '../controllers/state-dir.js';
 import { submitSimRequest } from '../sim/host/sim-world.js';
 import { CONFIRM_DELETIONS } from '../controllers/manager.js';
+import { requestReconcile, setSuspended } from '../controllers/object-requests.js';
 import { KIND_MODULES } from '../reconcilers/index.js';
 import type { KindModule } from '../controllers/kind-module.js';
 import { age, conditionRows, painter, table, type Painter } from './format.js';
@@ -314,6 +315,43 @@ export function buildProgram(io: Io, setCode: (code: number) => void, kinds: rea
         }),
       ),
   );
+
+  // Flux's verbs for any kind: the running `up` takes the request from the state dir within a
+  // second; suspension is kept there too, so the spec files (and git) stay untouched.
+  for (const [verb, summary] of [
+    ['reconcile', 'reconcile one object now (the running hostplane up does it)'],
+    ['suspend', 'leave one object exactly as it is until resumed (kept in the state dir, not the spec)'],
+    ['resume', 'undo suspend: reconcile the object again'],
+  ] as const) {
+    add(
+      new Command(verb)
+        .summary(summary)
+        .usage('KIND/NAME')
+        .argument('[kind]', 'a kind, or KIND/NAME')
+        .argument('[name]', 'the object')
+        .addHelpText('after', examples([`hostplane ${verb} addon/platform-loki`, `hostplane ${verb} vm dev-master`]))
+        .action(
+          run(async (kind?: string, name?: string) => {
+            const view = await openView(dirs().specs, dirs().state);
+            const { info, name: n } = target(view, words(kind, name));
+            const obj = mustGet(view, info.kind, n);
+            const key = `${info.kind}/${obj.metadata.name}`;
+            if (verb !== 'reconcile') setSuspended(view.stateDir, key, verb === 'suspend');
+            if (!view.upPid) {
+              if (verb === 'reconcile') {
+                io.err(`error: no hostplane up is running on ${dirs().state}; start it with hostplane up`);
+                return EXIT.error;
+              }
+              io.out(`${key} ${verb === 'suspend' ? 'suspended' : 'resumed'}; it takes effect when hostplane up runs`);
+              return EXIT.ok;
+            }
+            requestReconcile(view.stateDir, key);
+            io.out(verb === 'reconcile' ? `${key} queued for reconcile by hostplane up (pid ${view.upPid})` : `${key} ${verb === 'suspend' ? 'suspended' : 'resumed'} (hostplane up, pid ${view.upPid})`);
+            return EXIT.ok;
+          }),
+        ),
+    );
+  }
 
   add(
     new Command('sim')

@@ -27,6 +27,12 @@ export interface KindRuntime {
   redact(text: string): string;
   /** The reference rules of any kind (its module's `references`), for checks that follow references across kinds. */
   referenceRules(kind: string): readonly ReferenceRule[];
+  /** The specs directory; the lab root (paths in specs are relative to it) is its parent. */
+  specsDir: string;
+  /** Queues `Kind/name` for a reconcile now (false when no such object). */
+  enqueue(key: string): boolean;
+  /** Declares the files (besides its spec) the last reconcile of `key` read: a change to one queues it again. */
+  watchFiles(key: string, files: readonly string[]): void;
 }
 
 /** One log file of an object, as `hostplane logs` and the API list it. */
@@ -75,6 +81,11 @@ export interface KindModule<Ports = unknown> {
   workers(requested: number | undefined): number;
   /** Extra workers for short requeues of at most maxDelayMs (see ControllerOptions.followUps). */
   followUps?: { workers: number; maxDelayMs: number };
+  /**
+   * The kind's reconciler shows suspension itself (`hostplane suspend`, see object-requests.ts).
+   * Otherwise the runtime simply does not reconcile a suspended object until it is resumed.
+   */
+  reportsSuspension?: boolean;
   /** Builds the reconciler once, at start. `options` are the kind's own knobs (tests shorten them). */
   createReconciler(rt: KindRuntime, ports: Ports, options?: Record<string, unknown>): Reconciler;
   /** Runs after the store is restored, before the first reconcile (e.g. re-reserve host capacity). */

@@ -8,6 +8,8 @@ import { loadSchemaRegistry, type SchemaRegistry } from '../api/schema.js';
 import { HostCapacity, hostCapacityDefaults, type CapacityConfig } from './host-capacity.js';
 import { Controller, addJitter, requeueAfter, type LastResult, type Reconciler } from './controller.js';
 import { DependencyIndex } from './dependency-index.js';
+import { FileDependencies } from './file-dependencies.js';
+import { isSuspended, takeReconcileRequests } from './object-requests.js';
 import { EventRecorder, redact, type HostEvent } from './events.js';
 import { Registry } from './metrics.js';
 import { SpecSource } from './source.js';
@@ -69,6 +71,7 @@ export class Manager<Ports = unknown> {
   private readonly modules = new Map<Kind, KindModule<Ports>>();
   private readonly stateWrites: StateWriteRetry;
   private readonly deps = new DependencyIndex();
+  private readonly fileDeps = new FileDependencies((key) => this.reconcileNow(key));
   private readonly lastSignature = new Map<string, string>();
   private unwatch?: () => void;
   private requestTimer?: NodeJS.Timeout;
@@ -111,6 +114,9 @@ export class Manager<Ports = unknown> {
       capacity: this.capacity,
       redact: (text) => redact(text, opts.secretValues?.() ?? []),
       referenceRules: (kind) => this.modules.get(kind as Kind)?.references ?? [],
+      specsDir: opts.specsDir,
+      enqueue: (key) => this.reconcileNow(key),
+      watchFiles: (key, files) => this.fileDeps.set(key, files),
     };
     for (const info of this.registry.kinds()) {
       const module = opts.kinds.find((m) => m.kind === info.kind);
@@ -124,7 +130,7 @@ export class Manager<Ports = unknown> {
           workers: module.workers(opts.workers),
           followUps: module.followUps,
           metrics: this.metrics,
-          reconcile: withStartHook(this.heldWhilePendingDeletion(reconcile), opts.onReconcileStart),
+          reconcile: withStartHook(this.heldWhilePendingDeletion(module.reportsSuspension ? reconcile : this.skippedWhileSuspended(reconcile)), opts.onReconcileStart),
           exists: (key) => this.store.getByKey(key) !== undefined,
           logger: { info: () => {}, warn: (m) => opts.log.warn(m), error: (m) => opts.log.warn(m) },
         }),
@@ -141,6 +147,15 @@ export class Manager<Ports = unknown> {
     return async (key, ctx) => {
       const obj = this.store.getByKey(key);
       if (obj && !obj.metadata.deletionTimestamp && this.source.isPendingDeletion(key)) return requeueAfter(PENDING_DELETION_RECHECK_MS);
+      return reconcile(key, ctx);
+    };
+  }
+
+  /** `hostplane suspend` (a file in the state dir): the object is left exactly as it is; deletion still proceeds. */
+  private skippedWhileSuspended(reconcile: Reconciler): Reconciler {
+    return async (key, ctx) => {
+      const obj = this.store.getByKey(key);
+      if (obj && !obj.metadata.deletionTimestamp && isSuspended(this.opts.stateDir, key)) return { kind: 'done' };
       return reconcile(key, ctx);
     };
   }
@@ -183,6 +198,7 @@ export class Manager<Ports = unknown> {
     this.stateWrites.stop();
     this.store.flushUnsaved(); // one last try for what a full disk held back
     this.unwatch?.();
+    this.fileDeps.close();
     await this.source.stop();
     await Promise.all([...this.controllers.values()].map((c) => c.stop(timeoutMs)));
     try {
@@ -209,6 +225,8 @@ export class Manager<Ports = unknown> {
 
   private takeRequests(): void {
     const dir = this.opts.stateDir;
+    // `hostplane reconcile|suspend|resume KIND/NAME` from another process.
+    for (const key of takeReconcileRequests(dir)) this.reconcileNow(key);
     if (!dir.exists(CONFIRM_DELETIONS)) return;
     dir.remove(CONFIRM_DELETIONS);
     if (this.source.status().deletionPaused) this.source.confirmDeletions();
@@ -247,6 +265,7 @@ export class Manager<Ports = unknown> {
     const key = objectKey(obj.kind, obj.metadata.name);
     if (e.type === 'DELETED') {
       this.deps.remove(key);
+      this.fileDeps.forget(key);
       this.lastSignature.delete(key);
       this.controllerFor(obj.kind).forget(key);
       this.enqueueChildren(key);

@@ -40,6 +40,8 @@ export interface WriteOptions {
   timeoutMs?: number;
   /** Wait until the release's resources are ready. helm 4: watcher (kstatus); helm 3: --wait. */
   wait?: boolean;
+  /** helm 4's wait strategy when wait is set (default watcher); helm 3 has only its legacy waiter. */
+  waitStrategy?: 'watcher' | 'legacy';
   waitForJobs?: boolean;
   createNamespace?: boolean;
   /** helm 4 --force-replace, helm 3 --force. */
@@ -48,6 +50,8 @@ export interface WriteOptions {
   serverSide?: boolean | 'auto';
   skipCrds?: boolean;
   takeOwnership?: boolean;
+  /** Labels on the release's storage record (helm --labels), e.g. who installed it. */
+  labels?: Record<string, string>;
   disableHooks?: boolean;
   disableOpenAPIValidation?: boolean;
   cleanupOnFail?: boolean;

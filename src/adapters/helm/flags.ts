@@ -32,7 +32,7 @@ export function writeFlags(major: HelmMajor, o: WriteOptions, action: 'install' 
   const args: string[] = [];
   if (o.timeoutMs !== undefined) args.push('--timeout', goDuration(o.timeoutMs));
   if (o.wait) {
-    args.push(f.wait);
+    args.push(major === 4 && o.waitStrategy === 'legacy' ? '--wait=legacy' : f.wait);
     if (o.waitForJobs) args.push('--wait-for-jobs');
   }
   if (o.forceReplace) args.push(f.force);
@@ -44,6 +44,7 @@ export function writeFlags(major: HelmMajor, o: WriteOptions, action: 'install' 
     if (o.createNamespace) args.push('--create-namespace');
     if (o.skipCrds) args.push('--skip-crds');
     if (o.takeOwnership) args.push('--take-ownership');
+    if (o.labels && Object.keys(o.labels).length > 0) args.push('--labels', Object.entries(o.labels).map(([k, v]) => `${k}=${v}`).join(','));
     if (o.disableOpenAPIValidation) args.push('--disable-openapi-validation');
     if (o.description !== undefined) args.push('--description', o.description);
   }

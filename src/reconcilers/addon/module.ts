@@ -1,10 +1,10 @@
-// The Addon kind. Its controller is not built yet: objects are validated, stored and listed, and
-// Ready says so (the placeholder reconciler). The controller replaces createReconciler here.
+// The Addon kind as the runtime sees it: Helm releases and plain manifests installed into a
+// Cluster (issue 11). The reconciler is reconciler.ts; the pure decisions are beside it.
 import type { KindModule } from '../../controllers/kind-module.js';
-import { createPendingReconciler } from '../../controllers/placeholder-reconciler.js';
 import { ADDON_CONDITION_REASONS } from './conditions.js';
+import { createAddonReconciler, type AddonOptions, type AddonPorts } from './reconciler.js';
 
-export const addonModule: KindModule = {
+export const addonModule: KindModule<AddonPorts> = {
   kind: 'Addon',
   shortNames: ['ad'],
   crdFile: 'addon.yaml',
@@ -13,6 +13,8 @@ export const addonModule: KindModule = {
     { path: 'spec.dependsOn[]', kind: 'Addon' },
   ],
   conditions: ADDON_CONDITION_REASONS,
-  workers: () => 1,
-  createReconciler: (rt) => createPendingReconciler(rt.store, rt.referenceRules, () => new Date(rt.clock.now())),
+  // helm calls are long and per-cluster; two at once keep independent add-ons moving.
+  workers: () => 2,
+  reportsSuspension: true,
+  createReconciler: (rt, ports, options) => createAddonReconciler(rt, ports, (options ?? {}) as AddonOptions),
 };

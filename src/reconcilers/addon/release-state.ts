@@ -174,6 +174,8 @@ export function decideRelease(f: ReleaseFacts, d: DesiredRelease, rec: ReleaseRe
       }
       if (!sameInputs || rec.forceRequested) return { state, action: { type: 'upgrade' }, message: `${what}; the inputs changed, upgrading to ${chartRef}` };
       const failures = active === 'install' ? installFailures : upgradeFailures;
+      // No failure of ours on these inputs (an unlocked pending-* left by a killed helm): upgrade, as Flux does.
+      if (failures <= 0 && state.cause === 'release') return { state, action: { type: 'upgrade' }, message: `${what}; no failed attempt of these inputs is recorded, upgrading to ${chartRef}` };
       const retries = active === 'install' ? spec.install.remediation.retries : spec.upgrade.remediation.retries;
       const remediateLast = active === 'install' ? spec.install.remediation.remediateLastFailure : (spec.upgrade.remediation.remediateLastFailure ?? retries > 0);
       if (exhausted(failures, retries) && !remediateLast) {
