@@ -5,6 +5,7 @@
 // The LoadTest work plugs in richer models (web servers with capacity and latency, k6 and
 // stress-ng pods printing their real output) by implementing or wrapping this interface.
 import type { Clock } from '../../../controllers/clock.js';
+import type { ObjectStore } from '../object-store.js';
 import type { Obj, Json } from './util.js';
 
 export interface ContainerContext {
@@ -41,6 +42,8 @@ export interface UsageSample {
 }
 
 export interface WorkloadModel {
+  /** Called once by startControlPlane: models that read Services, Endpoints or ConfigMaps keep the store. */
+  bind?(store: ObjectStore): void;
   /** Time from the kubelet accepting the pod to the container running (image present, create, start). */
   startDelayMs?(ctx: ContainerContext): number;
   /**
