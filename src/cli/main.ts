@@ -358,7 +358,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     });
 
   // Verbs a kind brings (src/reconcilers/<kind>/module.ts).
-  for (const m of KIND_MODULES) for (const c of m.commands?.({ dirs, out: io.out, err: io.err }) ?? []) add(c);
+  for (const m of KIND_MODULES) for (const c of m.commands?.({ dirs, out: io.out, err: io.err, setCode }) ?? []) add(c);
 
   // Parser errors name the command they came from, so the hint can point at its --help.
   for (const c of [program, ...commands]) {

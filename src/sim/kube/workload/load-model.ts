@@ -33,8 +33,6 @@ export interface LoadWorkloadOptions {
   seed?: number;
   /** Step of the k6 model (ms of clock). Default 1000. */
   tickMs?: number;
-  /** Spread of latencies within a step (log-normal sigma). Default 0.45. */
-  sigma?: number;
   base?: WorkloadModel;
 }
 
@@ -225,7 +223,6 @@ export class LoadWorkload implements WorkloadModel {
     const totals: RunTotals = { requests: 0, failed: 0, iterations: 0, checksPassed: 0, checksFailed: 0, vusMax: schedule.maxVus, vusLast: 0, durationMs: 0, bytesReceived: 0, bytesSent: 0 };
     const checksPerIter = script.probe.checks.length;
     const rand = mulberry32(this.seed ^ fnv32a(ckey));
-    const sigma = this.opts.sigma ?? 0.45;
     const tickMs = this.opts.tickMs ?? 1000;
     const started = clock.now();
     let last = started;
@@ -266,7 +263,8 @@ export class LoadWorkload implements WorkloadModel {
               const jitter = 1 + (rand() - 0.5) * 0.08;
               const n = p.rps * dt;
               const failed = n * p.errorFraction;
-              latency.addLogNormal(p.meanMs * jitter, sigma, n - failed);
+              const base = servers.find((x) => x.name === p.name)!.baseMs;
+              latency.addExponential(base, Math.max(0, p.meanMs - base) * jitter, n - failed);
               latency.add(servers.find((s) => s.name === p.name)!.baseMs, failed);
               totals.requests += n;
               totals.failed += failed;
@@ -275,7 +273,7 @@ export class LoadWorkload implements WorkloadModel {
             }
             const its = (eq.rps * dt) / reqPerIter;
             totals.iterations += its;
-            iterationMs.addLogNormal(reqPerIter * eq.meanMs + thinkMs, sigma * 0.8, its);
+            iterationMs.addExponential(thinkMs + reqPerIter, Math.max(0, reqPerIter * eq.meanMs - reqPerIter), its);
             const prof = WEB_PROFILES.nginx!;
             totals.bytesReceived += eq.rps * dt * prof.responseBytes;
             totals.bytesSent += eq.rps * dt * 90;

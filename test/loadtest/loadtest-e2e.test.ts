@@ -1,0 +1,67 @@
+// The LoadTest kind end to end on the sim host, time-scaled (ScaledClock ×40: 1 real second = 40
+// simulated seconds): the reconciler creates the Jobs through client-node against the simulated
+// API server, the workload model runs them, and status/records/CSV say what happened.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadtestModule } from '../../src/reconcilers/loadtest/module.js';
+import { startLoadTestLab, requestRun, type LoadTestLab } from './fixtures.js';
+
+let l: LoadTestLab;
+beforeAll(async () => {
+  l = await startLoadTestLab({ scale: 40 });
+}, 30_000);
+afterAll(async () => l?.stop());
+
+const cond = (st: Record<string, any>, type: string) => (st.conditions ?? []).find((c: { type: string }) => c.type === type);
+const finished = (st: Record<string, any>) => st.lastRun && st.lastRun.outcome !== 'Running';
+
+describe('LoadTest on the sim host (time-scaled ×40)', () => {
+  it('runPolicy Manual: nothing runs until asked; Ready=True with the cluster and dependsOn Ready', async () => {
+    const st = await l.waitStatus('dev-light-load', (s) => cond(s, 'Ready')?.status === 'True');
+    expect(st.runCount ?? 0).toBe(0);
+    expect(cond(st, 'Succeeded')).toMatchObject({ status: 'Unknown', reason: 'NeverRun' });
+  });
+
+  // first, while nginx-web still has its 3 replicas (a run before it would have scaled it up)
+  it('the strict-SLA preset fails by its thresholds and names each with its measured value', async () => {
+    await requestRun(l, 'dev-strict-sla');
+    const st = await l.waitStatus('dev-strict-sla', finished);
+    expect(st.lastRun.outcome).toBe('Failed');
+    expect(st.lastRun.exitCode).toBe(99);
+    expect(cond(st, 'Succeeded')).toMatchObject({ status: 'False', reason: 'ThresholdsCrossed' });
+    expect(cond(st, 'Succeeded').message).toMatch(/p95 \d+(\.\d+)?ms >= 500ms/);
+    expect(cond(st, 'ThresholdsPassed')).toMatchObject({ status: 'False', reason: 'Crossed' });
+    expect(st.lastRun.thresholds).toEqual({ 'p95 < 500ms': false, 'errorRate < 1%': true });
+  });
+
+  it('an HTTP run reports p95/p99/RPS/error rate and Succeeded=True', async () => {
+    await requestRun(l, 'dev-light-load');
+    const st = await l.waitStatus('dev-light-load', finished);
+    expect(st.lastRun.outcome).toBe('Succeeded');
+    expect(st.lastRun.http).toMatchObject({ vusMax: 10, errorRate: 0 });
+    expect(st.lastRun.http.p95Ms).toBeGreaterThan(0);
+    expect(st.lastRun.http.p99Ms).toBeGreaterThanOrEqual(st.lastRun.http.p95Ms);
+    expect(st.lastRun.http.rps).toBeGreaterThan(10);
+    expect(cond(st, 'Succeeded')).toMatchObject({ status: 'True', reason: 'RunSucceeded' });
+    expect(st.lastRun.progress.fraction).toBe(1);
+  });
+
+  it('a stress run reports bogo ops/s', async () => {
+    await requestRun(l, 'dev-cpu-stress-light');
+    const st = await l.waitStatus('dev-cpu-stress-light', finished);
+    expect(st.lastRun.outcome).toBe('Succeeded');
+    expect(st.lastRun.stress.bogoOpsPerSecReal).toBeGreaterThan(100);
+  });
+
+  it('abort: the running run ends Cancelled and its Job is deleted', async () => {
+    await requestRun(l, 'dev-heavy-load');
+    await l.waitStatus('dev-heavy-load', (s) => s.lastRun?.outcome === 'Running' && s.lastRun.progress?.fraction > 0.1);
+    const abort = loadtestModule.routes!.find((r) => r.path === 'abort')!;
+    const res = await abort.handle(l.manager.store.get('LoadTest', 'dev-heavy-load')!, { stateRoot: l.lab.stateDir.root, reconcileNow: (k) => l.manager.reconcileNow(k) });
+    expect(res.status).toBe(202);
+    const st = await l.waitStatus('dev-heavy-load', finished);
+    expect(st.lastRun.outcome).toBe('Cancelled');
+    expect(cond(st, 'Succeeded')).toMatchObject({ status: 'False', reason: 'Cancelled' });
+    const jobs = l.cluster.store.list({ group: 'batch', version: 'v1', resource: 'jobs' }, { namespace: 'loadtest' }).items.filter((j) => j.metadata.labels?.['hostplane.dev/loadtest'] === 'dev-heavy-load');
+    expect(jobs.filter((j) => !j.metadata.deletionTimestamp)).toEqual([]);
+  });
+});
