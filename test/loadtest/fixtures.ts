@@ -162,6 +162,7 @@ export async function startLoadTestLab(opts: StartOptions = {}): Promise<LoadTes
     kindOptions: { LoadTest: { pollMs: 1000, labRoot: lab.root } },
     log: { info() {}, warn() {} } as never,
     clock,
+    queueClock: clock,
     graceMs: 300,
   });
   await manager.start();

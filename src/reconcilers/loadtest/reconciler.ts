@@ -169,13 +169,17 @@ export function createLoadTestReconciler(d: LoadTestDeps) {
         await finishRun(name, rs, run, spec, kube, 'Error', 'RunError', `The Job of run ${run.id} is gone from namespace ${run.namespace} (deleted by hand, or the cluster was reset while hostplane was not running)`);
         return undefined;
       }
-      if (!finished) {
+      const grace = d.unschedulableGraceMs ?? 60_000;
+      if (!finished && elapsed > grace) {
+        // a run pod that cannot start (unschedulable, image) is an Error after the grace period
         const pods = await runPods(kube, run);
         const blocked = podBlocked(pods);
-        if (blocked && elapsed > (d.unschedulableGraceMs ?? 60_000)) {
+        if (blocked) {
           await finishRun(name, rs, run, spec, kube, 'Error', 'RunError', `Run ${run.id} could not start: ${blocked}`, await lastLogs(kube, run, pods));
           return undefined;
         }
+      }
+      if (!finished) {
         rs.save(run);
         return next;
       }

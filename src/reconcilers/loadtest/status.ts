@@ -69,6 +69,8 @@ export function loadTestStatus(s: StatusInput): ObjectStatus {
         progress: { elapsedSeconds: round(Math.max(0, ((last.completionTime ? Date.parse(last.completionTime) : s.now.getTime()) - Date.parse(last.startTime!)) / 1000), 1), plannedSeconds: round(last.plannedMs / 1000, 1), fraction: round(last.outcome === 'Running' ? (last.progress ?? 0) : 1) },
         ...(last.http ? { http: clean({ requests: last.http.requests, rps: round(last.http.rps), avgMs: round(last.http.avgMs), p95Ms: round(last.http.p95Ms), p99Ms: round(last.http.p99Ms), maxMs: round(last.http.maxMs), errorRate: round(last.http.errorRate, 6), checksRate: round(last.http.checksRate, 6), vusMax: last.http.vusMax, iterations: last.http.iterations }) } : {}),
         ...(last.stress ? { stress: clean({ bogoOps: last.stress.bogoOps, bogoOpsPerSecReal: round(last.stress.bogoOpsPerSecReal), bogoOpsPerSecUsrSys: round(last.stress.bogoOpsPerSecUsrSys), cpuPerInstance: round(last.stress.cpuPerInstance), maxRssKB: last.stress.maxRssKB }) } : {}),
+        // the newest sample rides on every status update, so the watch stream carries the live series
+        ...(last.outcome === 'Running' && last.samples.length ? { latestSample: last.samples.at(-1) } : {}),
         ...(last.type === 'scaling' ? { scaling: clean({ samples: last.samples.length, baselineReplicas: last.kpis?.baselineReplicas, peakReplicas: last.kpis?.peakReplicas, finalReplicas: last.kpis?.finalReplicas, timeToFirstScaleUpSeconds: last.kpis?.timeToFirstScaleUpSeconds, timeToScaleDownSeconds: last.kpis?.timeToScaleDownSeconds, peakCpuUtilization: last.kpis?.peakCpuUtilization }) } : {}),
       })
     : undefined;
