@@ -3,7 +3,7 @@
 // and the cooldown, collect the pods' logs and exit codes, and turn them into the run's results.
 // Each call does one step and says when to come back; all state lives in the RunData record, so a
 // restarted `up` continues (or closes) a run it finds recorded as Running.
-import type { KubeObject, KubePort } from '../../ports/kube.js';
+import { KubeError, type KubeObject, type KubePort } from '../../ports/kube.js';
 import { parseDuration } from './duration.js';
 import { classifyExit, type ExitClassification } from './exit-code.js';
 import { buildRunObjects, LABEL_RUN } from './job-manifest.js';
@@ -41,7 +41,10 @@ export function runScript(spec: LoadTestSpec, userScript: string | undefined) {
 export async function createRunObjects(kube: KubePort, name: string, runId: string, spec: LoadTestSpec, userScript?: string): Promise<{ jobs: string[]; configMap?: string }> {
   const objs = buildRunObjects({ loadTest: name, runId, spec, script: runScript(spec, userScript) });
   if (!(await kube.get({ apiVersion: 'v1', kind: 'Namespace', name: spec.namespace }))) {
-    await kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: spec.namespace, labels: { 'app.kubernetes.io/managed-by': 'hostplane' } } });
+    // another LoadTest may create it at the same moment
+    await kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: spec.namespace, labels: { 'app.kubernetes.io/managed-by': 'hostplane' } } }).catch((e) => {
+      if (!(e instanceof KubeError && e.kind === 'AlreadyExists')) throw e;
+    });
   }
   if (objs.configMap) await kube.create(objs.configMap as unknown as KubeObject);
   for (const j of objs.jobs) await kube.create(j as unknown as KubeObject);
