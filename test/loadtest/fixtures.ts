@@ -159,7 +159,7 @@ export async function startLoadTestLab(opts: StartOptions = {}): Promise<LoadTes
     stateDir: lab.stateDir,
     kinds: [{ ...readyModule(virtualMachineModule as KindModule<HostPorts>, () => ({})), restore: undefined }, readyModule(clusterModule as KindModule<HostPorts>, () => ({ kubeconfigPath })), readyModule(addonModule as KindModule<HostPorts>, () => ({})), loadtestModule],
     ports: { kubernetes } as HostPorts,
-    kindOptions: { LoadTest: { pollMs: 1000, labRoot: lab.root } },
+    kindOptions: { LoadTest: { pollMs: 1000, labRoot: lab.root, unschedulableGraceMs: 20_000 } },
     log: { info() {}, warn() {} } as never,
     clock,
     queueClock: clock,

@@ -5,9 +5,24 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadtestModule } from '../../src/reconcilers/loadtest/module.js';
 import { startLoadTestLab, requestRun, type LoadTestLab } from './fixtures.js';
 
+const BAD_INPUT = ['broken-script', 'no-node', 'nowhere'].map((name) => `apiVersion: hostplane.dev/v1alpha1
+kind: LoadTest
+metadata:
+  name: ${name}
+spec:
+  cluster: dev
+  type: http
+  runPolicy: Manual
+  target:
+    url: "http://${name === 'nowhere' ? 'nowhere' : 'nginx-web'}.demo.svc.cluster.local/"
+${name === 'no-node' ? '    nodeSelector: {disktype: ssd}\n' : ''}  k6: {vus: 2, duration: 10s${name === 'broken-script' ? ', script: scripts/broken.js' : ''}}
+  thresholds: {errorRate: 1%}
+`).join('---\n');
+
 let l: LoadTestLab;
 beforeAll(async () => {
-  l = await startLoadTestLab({ scale: 40 });
+  l = await startLoadTestLab({ scale: 40, files: { 'loadtests/bad.yaml': BAD_INPUT } });
+  l.lab.write('../scripts/broken.js', "import http from 'k6/http';\nexport default function () {\n  http.get('http://nginx-web.demo/'\n}\n");
 }, 30_000);
 afterAll(async () => l?.stop());
 
@@ -63,5 +78,23 @@ describe('LoadTest on the sim host (time-scaled ×40)', () => {
     expect(cond(st, 'Succeeded')).toMatchObject({ status: 'False', reason: 'Cancelled' });
     const jobs = l.cluster.store.list({ group: 'batch', version: 'v1', resource: 'jobs' }, { namespace: 'loadtest' }).items.filter((j) => j.metadata.labels?.['hostplane.dev/loadtest'] === 'dev-heavy-load');
     expect(jobs.filter((j) => !j.metadata.deletionTimestamp)).toEqual([]);
+  });
+
+  it('bad input is reported with the reason and the pod\'s last log lines', async () => {
+    await requestRun(l, 'broken-script');
+    await requestRun(l, 'no-node');
+    await requestRun(l, 'nowhere');
+    const broken = await l.waitStatus('broken-script', finished);
+    expect(broken.lastRun).toMatchObject({ outcome: 'Error', exitCode: 107 });
+    expect(broken.lastRun.message).toMatch(/k6 exit 107/);
+    const rec = l.lab.stateDir.readJson<{ logTail: string[] }>(broken.lastRun.resultsFile)!;
+    expect(rec.logTail.join('\n')).toMatch(/SyntaxError: file:\/\/\/scripts\/user-script.js/);
+    const nn = await l.waitStatus('no-node', finished);
+    expect(nn.lastRun.outcome).toBe('Error');
+    expect(nn.lastRun.message).toMatch(/could not start: pod lt-no-node-.* cannot be scheduled: 0\/3 nodes are available/);
+    const nw = await l.waitStatus('nowhere', finished);
+    expect(nw.lastRun.outcome).toBe('Failed');
+    expect(nw.lastRun.http.errorRate).toBe(1);
+    expect(nw.lastRun.message).toMatch(/errorRate 100% >= 1%/);
   });
 });
