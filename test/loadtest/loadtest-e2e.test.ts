@@ -19,9 +19,36 @@ ${name === 'no-node' ? '    nodeSelector: {disktype: ssd}\n' : ''}  k6: {vus: 2,
   thresholds: {errorRate: 1%}
 `).join('---\n');
 
+const MORE = `apiVersion: hostplane.dev/v1alpha1
+kind: LoadTest
+metadata:
+  name: parallel-on-change
+spec:
+  cluster: dev
+  type: http
+  runPolicy: OnGenerationChange
+  parallelism: 2
+  target: {url: "http://httpbin.demo.svc.cluster.local/get"}
+  k6: {vus: 4, duration: 10s}
+  dependsOn: [dev-demo-apps]
+---
+apiVersion: hostplane.dev/v1alpha1
+kind: LoadTest
+metadata:
+  name: redis-no-hpa
+spec:
+  cluster: dev
+  type: scaling
+  runPolicy: OnGenerationChange
+  target:
+    url: "http://redis.demo.svc.cluster.local/"
+    deployments: [demo/redis]
+  k6: {vus: 1, duration: 5s}
+`;
+
 let l: LoadTestLab;
 beforeAll(async () => {
-  l = await startLoadTestLab({ scale: 40, files: { 'loadtests/bad.yaml': BAD_INPUT } });
+  l = await startLoadTestLab({ scale: 40, files: { 'loadtests/bad.yaml': BAD_INPUT, 'loadtests/more.yaml': MORE } });
   l.lab.write('../scripts/broken.js', "import http from 'k6/http';\nexport default function () {\n  http.get('http://nginx-web.demo/'\n}\n");
 }, 30_000);
 afterAll(async () => l?.stop());
@@ -96,5 +123,25 @@ describe('LoadTest on the sim host (time-scaled ×40)', () => {
     expect(nw.lastRun.outcome).toBe('Failed');
     expect(nw.lastRun.http.errorRate).toBe(1);
     expect(nw.lastRun.message).toMatch(/errorRate 100% >= 1%/);
+  });
+
+  it('runPolicy OnGenerationChange runs once by itself; parallelism 2 merges the pods, percentiles labelled as the max over pods', async () => {
+    const st = await l.waitStatus('parallel-on-change', finished);
+    expect(st.lastRun).toMatchObject({ trigger: 'GenerationChange', generation: 1, outcome: 'Succeeded' });
+    expect(st.lastRun.http.vusMax).toBe(4);
+    const rec = l.lab.stateDir.readJson<any>(st.lastRun.resultsFile)!;
+    expect(rec.jobs).toHaveLength(2);
+    expect(rec.http.merged.pods).toBe(2);
+    expect(rec.http.merged.perPod.map((p: { pod: string }) => p.pod)).toEqual(['runner-0', 'runner-1']);
+    expect(rec.http.p95Ms).toBe(Math.max(...rec.http.merged.perPod.map((p: { p95Ms: number }) => p.p95Ms)));
+    expect(rec.http.merged.requests).toBe(rec.http.merged.perPod.reduce((n: number, p: { requests: number }) => n + p.requests, 0));
+    expect(st.runCount).toBe(1);
+  });
+
+  it('a scaling test whose target has no HPA is not started: Ready=False/HPANotActive says why', async () => {
+    const st = await l.waitStatus('redis-no-hpa', (s) => cond(s, 'Ready')?.reason === 'HPANotActive');
+    expect(cond(st, 'Ready')).toMatchObject({ status: 'False', message: 'No HorizontalPodAutoscaler targets Deployment demo/redis' });
+    expect(st.runCount ?? 0).toBe(0);
+    expect(st.phase).toBe('Waiting');
   });
 });
