@@ -44,6 +44,30 @@ spec:
     url: "http://redis.demo.svc.cluster.local/"
     deployments: [demo/redis]
   k6: {vus: 1, duration: 5s}
+---
+apiVersion: hostplane.dev/v1alpha1
+kind: LoadTest
+metadata:
+  name: short-timeout
+spec:
+  cluster: dev
+  type: cpu
+  runPolicy: Manual
+  stressNg: {workers: 1, duration: 60s}
+  timeout: 10s
+  keepRuns: 1
+  cleanup: Never
+---
+apiVersion: hostplane.dev/v1alpha1
+kind: LoadTest
+metadata:
+  name: keep-jobs
+spec:
+  cluster: dev
+  type: cpu
+  runPolicy: Manual
+  stressNg: {workers: 1, duration: 3s}
+  cleanup: Never
 `;
 
 let l: LoadTestLab;
@@ -143,5 +167,23 @@ describe('LoadTest on the sim host (time-scaled ×40)', () => {
     expect(cond(st, 'Ready')).toMatchObject({ status: 'False', message: 'No HorizontalPodAutoscaler targets Deployment demo/redis' });
     expect(st.runCount ?? 0).toBe(0);
     expect(st.phase).toBe('Waiting');
+  });
+
+  it('spec.timeout ends a run as Error/Timeout; keepRuns 1 keeps only the newest run; cleanup Never keeps a finished run\'s Job', async () => {
+    await requestRun(l, 'short-timeout');
+    const first = await l.waitStatus('short-timeout', finished);
+    expect(first.lastRun.outcome).toBe('Error');
+    expect(cond(first, 'Succeeded')).toMatchObject({ status: 'False', reason: 'Timeout' });
+    expect(first.lastRun.message).toMatch(/exceeded spec.timeout 10s/);
+    await requestRun(l, 'short-timeout');
+    const second = await l.waitStatus('short-timeout', (s) => s.runCount === 2 && finished(s));
+    expect(second.runs.map((r: { id: string }) => r.id)).toEqual([second.lastRun.id]);
+    expect(l.lab.stateDir.list(`records/LoadTest/short-timeout/runs`)).toEqual([`${second.lastRun.id}.json`]);
+
+    await requestRun(l, 'keep-jobs');
+    const kept = await l.waitStatus('keep-jobs', finished);
+    expect(kept.lastRun.outcome).toBe('Succeeded');
+    const left = l.cluster.store.list({ group: 'batch', version: 'v1', resource: 'jobs' }, { namespace: 'loadtest' }).items.filter((j) => j.metadata.labels?.['hostplane.dev/loadtest'] === 'keep-jobs');
+    expect(left).toHaveLength(1);
   });
 });

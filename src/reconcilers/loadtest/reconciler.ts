@@ -16,7 +16,7 @@ import type { KubernetesPorts } from '../../ports/index.js';
 import type { KubePort } from '../../ports/kube.js';
 import { parseDuration } from './duration.js';
 import { checkPreconditions, type DeploymentFacts, type PreconditionResult } from './preconditions.js';
-import { collect, cooldownMs, createRunObjects, deleteRunObjects, finalizeRun, jobsFinished, plannedLoadMs, podBlocked, runPods, tail, takeSample } from './run-executor.js';
+import { collect, cooldownMs, jobDeadlineExceeded, createRunObjects, deleteRunObjects, finalizeRun, jobsFinished, plannedLoadMs, podBlocked, runPods, tail, takeSample } from './run-executor.js';
 import { decideRun, newRunId, pruneRuns, runTimedOut } from './run-history.js';
 import { RunStore, type RunData } from './run-store.js';
 import { withLoadTestDefaults, type LoadTestSpec } from './spec-types.js';
@@ -120,7 +120,9 @@ export function createLoadTestReconciler(d: LoadTestDeps) {
     run.phase = 'Done';
     run.completionTime = now().toISOString();
     run.progress = 1;
-    if (kube && (spec.cleanup === 'Always' || (spec.cleanup === 'OnSuccess' && outcome === 'Succeeded') || outcome === 'Cancelled')) await deleteRunObjects(kube, run);
+    // a run stopped early (abort, timeout, a pod that cannot start) loses its Jobs whatever spec.cleanup says
+    const stopped = reason === 'Cancelled' || reason === 'Timeout' || message.includes('could not start');
+    if (kube && (stopped || spec.cleanup === 'Always' || (spec.cleanup === 'OnSuccess' && outcome === 'Succeeded'))) await deleteRunObjects(kube, run);
     rs.save(run);
     event(name, outcome === 'Succeeded' ? 'Normal' : 'Warning', `Run${outcome}`, `Run ${run.id}: ${message}`);
     const { prune } = pruneRuns(rs.runs(), spec.keepRuns);
@@ -182,6 +184,10 @@ export function createLoadTestReconciler(d: LoadTestDeps) {
       if (!finished) {
         rs.save(run);
         return next;
+      }
+      if (await jobDeadlineExceeded(kube, run)) {
+        await finishRun(name, rs, run, spec, kube, 'Error', 'Timeout', `Run ${run.id} exceeded spec.timeout ${spec.timeout} (the Job's activeDeadlineSeconds); its Jobs were deleted`, await lastLogs(kube, run, await runPods(kube, run).catch(() => [])));
+        return undefined;
       }
       const c = await collect(kube, run, spec);
       const loadEnd = elapsed;

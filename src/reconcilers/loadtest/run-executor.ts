@@ -95,6 +95,15 @@ export async function jobsFinished(kube: KubePort, run: RunData): Promise<boolea
   return true;
 }
 
+/** A Job of the run failed by its activeDeadlineSeconds (spec.timeout). */
+export async function jobDeadlineExceeded(kube: KubePort, run: RunData): Promise<boolean> {
+  for (const name of run.jobs) {
+    const j = (await kube.get({ apiVersion: 'batch/v1', kind: 'Job', namespace: run.namespace, name })) as Obj | undefined;
+    if ((j?.status?.conditions ?? []).some((c: Obj) => c.type === 'Failed' && c.status === 'True' && c.reason === 'DeadlineExceeded')) return true;
+  }
+  return false;
+}
+
 /** Why a run's pod cannot run (unschedulable, image pull), for the Error message. */
 export function podBlocked(pods: Obj[]): string | undefined {
   for (const p of pods) {
