@@ -33,6 +33,23 @@ const finished = (st: Record<string, any>) => st.lastRun && st.lastRun.outcome !
 const nginxReplicas = () => (l.cluster.store.get({ group: 'apps', version: 'v1', resource: 'deployments' }, 'demo', 'nginx-web') as any).spec.replicas as number;
 
 describe('scaling LoadTest (time-scaled ×20)', () => {
+  it('the dev-scale-heavy preset: nginx-web 3 → 10 under 200 VUs, KPIs derived, p95 threshold named; back to 3 after the cooldown', async () => {
+    expect(nginxReplicas()).toBe(3);
+    await requestRun(l, 'dev-scale-heavy');
+    const st = await l.waitStatus('dev-scale-heavy', finished, 40_000);
+    expect(st.lastRun.outcome).toBe('Failed');
+    expect(st.lastRun.message).toMatch(/^Thresholds crossed: p95 [\d.]+ms >= 500ms; passed: errorRate 0% < 1%$/);
+    const run = l.lab.stateDir.readJson<any>(st.lastRun.resultsFile)!;
+    expect(run.kpis.perDeployment['demo/nginx-web']).toMatchObject({ baselineReplicas: 3, peakReplicas: 10 });
+    expect(run.kpis.timeToFirstScaleUpSeconds).toBeGreaterThan(0);
+    expect(run.kpis.rpsPerPodMean).toBeGreaterThan(0);
+    expect(st.lastRun.scaling.peakCpuUtilization).toBeGreaterThan(300);
+    // the HPA's 60 s stabilization ends about when the 60 s cooldown does: the scale-down follows
+    const until = Date.now() + 15_000;
+    while (nginxReplicas() !== 3 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    expect(nginxReplicas()).toBe(3);
+  });
+
   it('a long cooldown shows nginx-web going 3 → 10 → 3, with the KPIs, live samples and CSV rows', async () => {
     expect(nginxReplicas()).toBe(3);
     await requestRun(l, 'scale-long-cooldown');
