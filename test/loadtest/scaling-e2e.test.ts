@@ -63,7 +63,8 @@ describe('scaling LoadTest (time-scaled ×20)', () => {
     expect(sc.peakReplicas).toBeGreaterThanOrEqual(12); // summed over nginx-web and httpbin
     expect(sc.timeToFirstScaleUpSeconds).toBeGreaterThan(0);
     expect(sc.timeToFirstScaleUpSeconds).toBeLessThanOrEqual(35);
-    expect(sc.timeToScaleDownSeconds).toBeGreaterThan(55); // the HPA's 60 s scale-down stabilization
+    // the HPA keeps its highest recommendation of the last 60 s; its last one under load came up to one 15 s sync before the load ended
+    expect(sc.timeToScaleDownSeconds).toBeGreaterThan(40);
     expect(sc.timeToScaleDownSeconds).toBeLessThanOrEqual(120);
     expect(st.lastRun.thresholds).toEqual({ 'maxReplicas <= 10': false });
 
