@@ -160,6 +160,7 @@ describe('LoadTest on the sim host (time-scaled ×40)', () => {
     expect(rec.http.p95Ms).toBe(Math.max(...rec.http.merged.perPod.map((p: { p95Ms: number }) => p.p95Ms)));
     expect(rec.http.merged.requests).toBe(rec.http.merged.perPod.reduce((n: number, p: { requests: number }) => n + p.requests, 0));
     expect(st.runCount).toBe(1);
+    expect(st.lastRun.message).toMatch(/2 pods: counts and rates summed, p95\/p99 are the maximum over the pods' own percentiles/);
   });
 
   it('a scaling test whose target has no HPA is not started: Ready=False/HPANotActive says why', async () => {

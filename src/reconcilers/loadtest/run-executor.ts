@@ -201,6 +201,7 @@ export function finalizeRun(run: RunData, spec: LoadTestSpec, c: Collected, load
     message = `${message}; ${thresholdsMessage(th)}`;
   }
   if (outcome !== 'Succeeded' && c.logTail.length > 0 && reason !== 'ThresholdsCrossed') run.logTail = c.logTail;
+  if (c.http?.merged) message = `${message} (${c.http.merged.pods} pods: counts and rates summed, p95/p99 are the maximum over the pods' own percentiles)`;
   run.outcome = outcome;
   run.reason = reason;
   run.message = message;
