@@ -10,6 +10,7 @@ const qemuScript = fileURLToPath(new URL('./qemu.ts', import.meta.url));
 const apiScript = fileURLToPath(new URL('./api.ts', import.meta.url));
 const kubeScript = fileURLToPath(new URL('./kube.ts', import.meta.url));
 const tartScript = fileURLToPath(new URL('./tart.ts', import.meta.url));
+const loadtestScript = fileURLToPath(new URL('./loadtest.ts', import.meta.url));
 const quick = process.argv.includes('--quick');
 
 function run(name: string, ...args: number[]): unknown {
@@ -42,6 +43,8 @@ const result = {
   kubeCreates: runScript(kubeScript, 'kubeCreates', quick ? 500 : 2_000),
   kubeWatch: runScript(kubeScript, 'kubeWatch', 50, quick ? 50 : 200),
   kubeRss: runScript(kubeScript, 'kubeRss', 2_000),
+  // The 13 LoadTest presets one after another on the sim host at ×40 simulated time (hack/bench/loadtest.ts).
+  loadtestPresetSweep: runScript(loadtestScript, 'presetSweep', 40),
   benchSeconds: 0,
 };
 result.benchSeconds = Math.round((Date.now() - started) / 1000);

@@ -399,7 +399,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void, kinds: rea
     });
 
   // Verbs a kind brings (src/reconcilers/<kind>/module.ts).
-  for (const m of kinds) for (const c of m.commands?.({ dirs, out: io.out, err: io.err }) ?? []) add(c);
+  for (const m of kinds) for (const c of m.commands?.({ dirs, out: io.out, err: io.err, setCode }) ?? []) add(c);
 
   // Parser errors name the command they came from, so the hint can point at its --help.
   for (const c of [program, ...commands]) {

@@ -46,12 +46,21 @@ export interface KindRoute {
   method: 'GET' | 'POST';
   /** e.g. `run` → POST /api/v1/loadtests/:name/run */
   path: string;
-  handle(obj: HostObject, ctx: KindRouteContext): Promise<{ status: number; body: unknown }> | { status: number; body: unknown };
+  handle(obj: HostObject, ctx: KindRouteContext): Promise<KindRouteResponse> | KindRouteResponse;
+}
+
+/** A route's answer: JSON by default; with `contentType` the body is sent as that text (e.g. CSV). */
+export interface KindRouteResponse {
+  status: number;
+  body: unknown;
+  contentType?: string;
 }
 
 export interface KindRouteContext {
   stateRoot: string;
   reconcileNow(key: string): boolean;
+  /** The request's query parameters (e.g. ?run=ID&format=csv). */
+  query?: Record<string, string>;
 }
 
 /** What a kind's CLI verbs get: where the specs and the state dir are, and how to print. */
@@ -60,6 +69,8 @@ export interface KindCliContext {
   dirs(): { specs: string; state: string };
   out(s: string): void;
   err(s: string): void;
+  /** Sets the command's exit code (e.g. from a run's verdict). */
+  setCode?(code: number): void;
 }
 
 /**

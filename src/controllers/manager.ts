@@ -40,6 +40,8 @@ export interface ManagerOptions<Ports = unknown> {
   log: Logger;
   registry?: SchemaRegistry;
   clock?: Clock;
+  /** The clock of the controllers' queues (requeueAfter, back-off); default real time. Time-scaled runs pass their ScaledClock. */
+  queueClock?: Clock;
   workers?: number;
   /** A spec gone from disk is deleted only after this long (a move is not a delete). */
   graceMs?: number;
@@ -132,6 +134,7 @@ export class Manager<Ports = unknown> {
           metrics: this.metrics,
           reconcile: withStartHook(this.heldWhilePendingDeletion(module.reportsSuspension ? reconcile : this.skippedWhileSuspended(reconcile)), opts.onReconcileStart),
           exists: (key) => this.store.getByKey(key) !== undefined,
+          ...(opts.queueClock ? { clock: opts.queueClock } : {}),
           logger: { info: () => {}, warn: (m) => opts.log.warn(m), error: (m) => opts.log.warn(m) },
         }),
       );

@@ -484,7 +484,8 @@ export function createApi(ctx: ApiContext, opts: ApiOptions): Hono {
       const handler = async (c: Context) => {
         const { r, obj } = mustGet(c.req.param('plural')!, c.req.param('name')!);
         if (r.kind !== m.kind) throw new ApiError(404, 'NotFound', `no route ${c.req.method} ${c.req.path}`);
-        const res = await kr.handle(obj, { stateRoot: ctx.stateDir.root, reconcileNow: ctx.reconcileNow });
+        const res = await kr.handle(obj, { stateRoot: ctx.stateDir.root, reconcileNow: ctx.reconcileNow, query: c.req.query() });
+        if (res.contentType) return c.body(String(res.body), res.status as 200, { 'content-type': res.contentType });
         return json(c, res.body, res.status as 200);
       };
       if (kr.method === 'GET') app.get(path, handler);

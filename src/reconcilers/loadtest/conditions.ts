@@ -2,10 +2,10 @@
 // crds/loadtest.yaml documents them (kinds.test.ts checks). ControllerNotImplemented is what the
 // placeholder sets until the controller exists.
 export const LOADTEST_CONDITION_REASONS = {
-  Succeeded: ['RunSucceeded', 'ThresholdsCrossed', 'StressFailed', 'RunError', 'Timeout', 'Cancelled', 'NeverRun'],
-  Ready: ['Ready', 'DependencyNotReady', 'MetricsUnavailable', 'HPANotActive', 'Suspended', 'InvalidSpec', 'ControllerNotImplemented'],
-  Running: ['Running', 'Cooldown', 'Idle'],
+  Succeeded: ['RunSucceeded', 'ThresholdsCrossed', 'StressFailed', 'RunError', 'Timeout', 'Cancelled', 'NeverRun', 'LimitReached'],
+  Ready: ['Ready', 'DependencyNotReady', 'MetricsUnavailable', 'HPANotActive', 'Suspended', 'InvalidSpec', 'InvalidReference', 'DependencyCycle', 'ControllerNotImplemented'],
+  Running: ['Running', 'Cooldown', 'Idle', 'Pending', 'Collecting'],
   ThresholdsPassed: ['Passed', 'Crossed', 'NoThresholds'],
   Reconciling: ['Progressing', 'ProgressingWithRetry'],
-  Stalled: ['InvalidSpec', 'TerminalError'],
+  Stalled: ['InvalidSpec', 'TerminalError', 'InvalidReference', 'DependencyCycle'],
 } as const satisfies Record<string, readonly string[]>;

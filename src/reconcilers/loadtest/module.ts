@@ -1,10 +1,21 @@
-// The LoadTest kind. Its controller is not built yet: objects are validated, stored and listed, and
-// Ready says so (the placeholder reconciler). The controller replaces createReconciler here.
+// The LoadTest kind: its reconciler (runs as Jobs in the target cluster through the kube port),
+// its API routes (run, abort, runs, results) and its CLI verbs (run, runs, results, abort).
+import { dirname } from 'node:path';
 import type { KindModule } from '../../controllers/kind-module.js';
-import { createPendingReconciler } from '../../controllers/placeholder-reconciler.js';
+import type { HostPorts } from '../../ports/index.js';
+import { loadtestCommands } from './cli.js';
 import { LOADTEST_CONDITION_REASONS } from './conditions.js';
+import { createLoadTestReconciler } from './reconciler.js';
+import { LOADTEST_ROUTES } from './routes.js';
 
-export const loadtestModule: KindModule = {
+/** Knobs tests shorten. */
+export interface LoadTestOptions {
+  pollMs?: number;
+  unschedulableGraceMs?: number;
+  labRoot?: string;
+}
+
+export const loadtestModule: KindModule<HostPorts> = {
   kind: 'LoadTest',
   shortNames: ['lt'],
   crdFile: 'loadtest.yaml',
@@ -13,6 +24,23 @@ export const loadtestModule: KindModule = {
     { path: 'spec.dependsOn[]', kind: 'Addon' },
   ],
   conditions: LOADTEST_CONDITION_REASONS,
-  workers: () => 1,
-  createReconciler: (rt) => createPendingReconciler(rt.store, rt.referenceRules, () => new Date(rt.clock.now())),
+  // runs are long but each reconcile is one short step; a few LoadTests may run at once
+  workers: () => 2,
+  createReconciler: (rt, ports, options) => {
+    const o = (options ?? {}) as LoadTestOptions;
+    return createLoadTestReconciler({
+      store: rt.store,
+      stateDir: rt.stateDir,
+      events: rt.events,
+      log: rt.log,
+      clock: rt.clock,
+      kubernetes: ports.kubernetes,
+      referenceRules: rt.referenceRules,
+      labRoot: o.labRoot ?? dirname(rt.stateDir.root),
+      ...(o.pollMs !== undefined ? { pollMs: o.pollMs } : {}),
+      ...(o.unschedulableGraceMs !== undefined ? { unschedulableGraceMs: o.unschedulableGraceMs } : {}),
+    });
+  },
+  routes: LOADTEST_ROUTES,
+  commands: loadtestCommands,
 };

@@ -7,6 +7,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { realClock, type Clock } from '../../controllers/clock.js';
 import { startControlPlane, type ControlPlane, type NodeSpec, type WorkloadModel } from './control-plane/index.js';
+import { LoadWorkload } from './workload/load-model.js';
 import { kubeconfigYaml } from './kubeconfig.js';
 import { KubeApiServer } from './server/http-server.js';
 import { createClusterPki, serverSansFor, type ClusterPki, type KeyPair } from './server/pki.js';
@@ -26,7 +27,7 @@ export interface SimClusterOptions {
   /** Run the simulated control plane (default true). */
   controlPlane?: boolean;
   seed?: number;
-  /** What containers do (default: the control plane's DefaultWorkload). */
+  /** What containers do (default: LoadWorkload: web pods, k6 and stress-ng modelled, the rest as DefaultWorkload). */
   workload?: WorkloadModel;
   /** Nodes the control plane starts with (kubelets register them). */
   nodes?: NodeSpec[];
@@ -85,7 +86,7 @@ export class SimCluster {
     }
     this.server = new KubeApiServer({ store: this.store, pki, token, maxBodyBytes: opts.maxBodyBytes, log: opts.log });
     if (opts.controlPlane !== false) {
-      this.controlPlane = startControlPlane(this.store, { clock, seed: opts.seed, workload: opts.workload });
+      this.controlPlane = startControlPlane(this.store, { clock, seed: opts.seed, workload: opts.workload ?? new LoadWorkload({ seed: opts.seed }) });
       this.server.logs = this.controlPlane.logs;
       this.server.metrics = this.controlPlane.metrics;
       for (const n of opts.nodes ?? []) this.controlPlane.addNode(n);

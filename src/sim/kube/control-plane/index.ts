@@ -61,6 +61,7 @@ export function startControlPlane(store: ObjectStore, opts: ControlPlaneOptions)
   const rand = new SeededRandom(opts.seed ?? 1);
   const hub = new InformerHub(store);
   const logs = new LogBook(store, clock);
+  opts.workload?.bind?.(store);
   const env: Env = { store, clock, hub, rand, logs, events: new EventRecorder(store, clock, rand), workload: opts.workload ?? new DefaultWorkload(), queues: [] };
   const kubelets = new Map<string, { kubelet: SimKubelet; spec: NodeSpec; index: number }>();
   let nextIndex = 0;

@@ -44,6 +44,8 @@ export interface UsageSample {
 }
 
 export interface WorkloadModel {
+  /** Called once by startControlPlane: models that read Services, Endpoints or ConfigMaps keep the store. */
+  bind?(store: ObjectStore): void;
   /** Time from the kubelet accepting the pod to the container running (image present, create, start). */
   startDelayMs?(ctx: ContainerContext): number;
   /**

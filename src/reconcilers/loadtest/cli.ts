@@ -1,0 +1,172 @@
+// The LoadTest's CLI verbs. They ask the running `hostplane up` through its API (a run is not a
+// spec change, so files and git stay clean); without `up` they say so. `run --wait` prints progress
+// on stderr and exits by the verdict: 0 Succeeded, 1 Failed (thresholds crossed, stress failed),
+// 6 Error, 7 Cancelled, 5 when --timeout passes first.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import type { KindCliContext } from '../../controllers/kind-module.js';
+import { StateDir } from '../../controllers/state-dir.js';
+
+export const RUN_EXIT = { Succeeded: 0, Failed: 1, Error: 6, Cancelled: 7, notRunning: 1, timeout: 5, notFound: 4 } as const;
+
+function target(arg: string): string {
+  const m = /^(loadtest|loadtests|lt)\/([a-z0-9][-a-z0-9.]*)$/.exec(arg);
+  if (!m) throw new Error(`expected loadtest/NAME, got "${arg}"`);
+  return m[2]!;
+}
+
+function upRunning(state: string): boolean {
+  const pid = new StateDir(state).lockOwner();
+  if (pid === undefined) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+interface ApiOpts {
+  api?: string;
+}
+
+function client(ctx: KindCliContext, opts: ApiOpts) {
+  const { state } = ctx.dirs();
+  const base = (opts.api ?? process.env.HOSTPLANE_API ?? 'http://127.0.0.1:7780').replace(/\/$/, '');
+  let token: string | undefined;
+  try {
+    token = readFileSync(join(state, 'api-token'), 'utf8').trim();
+  } catch {
+    /* loopback without a token */
+  }
+  return async (method: string, path: string): Promise<{ status: number; body: unknown; text: string }> => {
+    const res = await fetch(`${base}/api/v1/loadtests/${path}`, { method, headers: token ? { authorization: `Bearer ${token}` } : {} });
+    const text = await res.text();
+    let body: unknown = text;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      /* CSV */
+    }
+    return { status: res.status, body, text };
+  };
+}
+
+/** Runs a verb against `up`, or says plainly that `up` is not running. */
+async function withUp(ctx: KindCliContext, fn: () => Promise<number>): Promise<void> {
+  const { state } = ctx.dirs();
+  if (!upRunning(state)) {
+    ctx.err(`error: hostplane up is not running on ${state}; start it (hostplane up) and try again: runs are started and followed by the running controller`);
+    ctx.setCode?.(RUN_EXIT.notRunning);
+    return;
+  }
+  try {
+    ctx.setCode?.(await fn());
+  } catch (e) {
+    ctx.err(`error: ${(e as Error).message}`);
+    ctx.setCode?.(1);
+  }
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = any;
+
+const fail = (ctx: KindCliContext, r: { status: number; body: Json }) => {
+  ctx.err(`error: ${r.body?.message ?? `HTTP ${r.status}`}`);
+  return r.status === 404 ? RUN_EXIT.notFound : 1;
+};
+
+function fmtRun(r: Json): string {
+  const h = r.http;
+  const s = r.stress;
+  const sc = r.scaling;
+  const parts = [`run ${r.id}: ${r.outcome}${r.message ? ` (${r.message})` : ''}`];
+  if (h) parts.push(`  http: p95 ${h.p95Ms} ms, p99 ${h.p99Ms} ms, ${h.rps} req/s, error rate ${(h.errorRate * 100).toFixed(2)}%, ${h.requests} requests, ${h.vusMax} VUs`);
+  if (s) parts.push(`  stress: ${s.bogoOps} bogo ops, ${s.bogoOpsPerSecReal} bogo ops/s (real time)`);
+  if (sc) parts.push(`  scaling: replicas ${sc.baselineReplicas} → ${sc.peakReplicas} → ${sc.finalReplicas}, first scale-up ${sc.timeToFirstScaleUpSeconds ?? '-'} s, scale-down ${sc.timeToScaleDownSeconds ?? '-'} s after the load, peak CPU ${sc.peakCpuUtilization ?? '-'}%`);
+  return parts.join('\n');
+}
+
+export function loadtestCommands(ctx: KindCliContext): Command[] {
+  const api = (c: Command) => c.option('--api <url>', 'API of the running hostplane up (default $HOSTPLANE_API or http://127.0.0.1:7780)');
+  const run = api(new Command('run'))
+    .summary('start a run of a LoadTest in the running hostplane up')
+    .argument('<loadtest/NAME>')
+    .option('--wait', 'follow the run: progress on stderr, the result on stdout, exit code from the verdict')
+    .option('--timeout <seconds>', 'with --wait: give up after this long', '3600')
+    .action(async (arg: string, o: ApiOpts & { wait?: boolean; timeout: string }) =>
+      withUp(ctx, async () => {
+        const name = target(arg);
+        const call = client(ctx, o);
+        const r = await call('POST', `${name}/run`);
+        if (r.status >= 300) return fail(ctx, r as Json);
+        const before = (r.body as Json).runCountBefore as number;
+        if (!o.wait) {
+          ctx.out((r.body as Json).message);
+          return 0;
+        }
+        const deadline = Date.now() + Number(o.timeout) * 1000;
+        let lastLine = '';
+        while (Date.now() < deadline) {
+          const g = await call('GET', name);
+          const st = (g.body as Json)?.status ?? {};
+          const lr = st.lastRun;
+          if ((st.runCount ?? 0) > before && lr) {
+            const line = `run ${lr.id}: ${lr.outcome === 'Running' ? `${Math.round((lr.progress?.fraction ?? 0) * 100)}% (${lr.progress?.elapsedSeconds ?? 0}s of ${lr.progress?.plannedSeconds ?? '?'}s)` : lr.outcome}`;
+            if (line !== lastLine) ctx.err((lastLine = line));
+            if (lr.outcome !== 'Running') {
+              ctx.out(fmtRun(lr));
+              return RUN_EXIT[lr.outcome as 'Succeeded'] ?? 1;
+            }
+          } else {
+            const ready = (st.conditions ?? []).find((c: Json) => c.type === 'Ready');
+            const line = `waiting: ${ready?.message ?? 'the run has not started yet'}`;
+            if (line !== lastLine) ctx.err((lastLine = line));
+          }
+          await new Promise((res) => setTimeout(res, 300));
+        }
+        ctx.err(`error: the run did not finish within ${o.timeout}s (it goes on; follow it with hostplane runs ${arg})`);
+        return RUN_EXIT.timeout;
+      }),
+    );
+  const runs = api(new Command('runs'))
+    .summary('list the runs of a LoadTest')
+    .argument('<loadtest/NAME>')
+    .action(async (arg: string, o: ApiOpts) =>
+      withUp(ctx, async () => {
+        const r = await client(ctx, o)('GET', `${target(arg)}/runs`);
+        if (r.status >= 300) return fail(ctx, r as Json);
+        const items = (r.body as Json).items as Json[];
+        ctx.out(['RUN                 OUTCOME    START                     END                       MESSAGE', ...items.map((x) => `${String(x.id).padEnd(20)}${String(x.outcome).padEnd(11)}${String(x.startTime ?? '').padEnd(26)}${String(x.completionTime ?? '').padEnd(26)}${x.message ?? ''}`)].join('\n'));
+        return 0;
+      }),
+    );
+  const results = api(new Command('results'))
+    .summary('print the results of a LoadTest\'s runs (JSON or CSV)')
+    .argument('<loadtest/NAME>')
+    .option('--run <id>', 'one run (CSV: its metrics row, then its samples)')
+    .option('-o, --output <format>', 'json or csv', 'json')
+    .action(async (arg: string, o: ApiOpts & { run?: string; output: string }) =>
+      withUp(ctx, async () => {
+        if (o.output !== 'json' && o.output !== 'csv') throw new Error(`-o ${o.output}: use json or csv`);
+        const q = new URLSearchParams({ ...(o.run ? { run: o.run } : {}), ...(o.output === 'csv' ? { format: 'csv' } : {}) });
+        const r = await client(ctx, o)('GET', `${target(arg)}/results?${q}`);
+        if (r.status >= 300) return fail(ctx, r as Json);
+        ctx.out(o.output === 'csv' ? r.text.replace(/\r\n$/, '') : JSON.stringify(r.body, null, 2));
+        return 0;
+      }),
+    );
+  const abort = api(new Command('abort'))
+    .summary('abort the running run of a LoadTest (its Jobs are deleted)')
+    .argument('<loadtest/NAME>')
+    .action(async (arg: string, o: ApiOpts) =>
+      withUp(ctx, async () => {
+        const r = await client(ctx, o)('POST', `${target(arg)}/abort`);
+        if (r.status >= 300) return fail(ctx, r as Json);
+        ctx.out((r.body as Json).message);
+        return 0;
+      }),
+    );
+  return [run, runs, results, abort];
+}
