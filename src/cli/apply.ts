@@ -15,7 +15,7 @@ export interface ApplyOutcome {
 /** Validates every document first; writes nothing unless all are valid and every edit can be made (like kubectl's dry pass). */
 export async function applyFile(view: LabView, specsDir: string, file: string): Promise<ApplyOutcome> {
   // A spec file is read bounded and non-blocking, like `up` reads the specs directory.
-  const text = file === '-' ? readFileSync(0, 'utf8') : readSpecText(file, { label: file });
+  const text = readInput(file);
   const label = file === '-' ? '<stdin>' : file;
   const parsed = parseSpecFile(label, text, view.registry);
   if (parsed.errors.length) return { lines: [], errors: parsed.errors.map(formatSpecError) };
@@ -64,6 +64,34 @@ function brokenFileDefining(view: LabView, kind: Kind, name: string): LabView['u
   const named = files.find((f) => f.text !== undefined && mentions.test(f.text));
   if (named) return named;
   return view.store.get(kind, name) ? files[0] : undefined;
+}
+
+/** A file named by -f, or standard input for `-`; a missing path is said as kubectl says it. */
+export function readInput(file: string): string {
+  if (file === '-') return readFileSync(0, 'utf8');
+  try {
+    return readSpecText(file, { label: file });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`the path "${file}" does not exist`);
+    throw e;
+  }
+}
+
+/** `delete -f FILE`: the objects the file's documents name (kind and metadata.name; the rest is not read). */
+export function objectsInFile(view: LabView, file: string): { kind: Kind; name: string }[] {
+  const text = readInput(file);
+  const out: { kind: Kind; name: string }[] = [];
+  for (const d of parseAllDocuments(text)) {
+    if (d.errors.length) throw new Error(`${file === '-' ? '<stdin>' : file}: ${d.errors[0]!.message}`);
+    const doc = d.toJS() as { kind?: unknown; metadata?: { name?: unknown } } | null;
+    if (!doc) continue;
+    const info = typeof doc.kind === 'string' ? view.registry.resolveKind(doc.kind) : undefined;
+    const name = doc.metadata?.name;
+    if (!info || typeof name !== 'string') throw new Error(`${file}: every document needs a known kind and metadata.name (got kind ${String(doc.kind)}, name ${String(name)})`);
+    out.push({ kind: info.kind, name });
+  }
+  if (!out.length) throw new Error(`${file}: no objects to delete`);
+  return out;
 }
 
 export async function deleteFromSpecs(view: LabView, specsDir: string, kind: Kind, name: string): Promise<string> {
