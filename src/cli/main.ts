@@ -28,6 +28,7 @@ import { OUTPUT_FORMS, OutputError, parseOutput } from './output.js';
 import { renderGet, type GetFlags } from './get.js';
 import { objectsInFile } from './apply.js';
 import { staleNote } from './staleness.js';
+import { changes, diffFile, planLine, planOf } from './diff.js';
 
 export { EXIT };
 
@@ -325,6 +326,51 @@ export function buildProgram(io: Io, setCode: (code: number) => void, kinds: rea
           for (const t of targets) mustGet(view, t.kind, t.name);
           for (const t of targets) io.out(await deleteFromSpecs(view, specs, t.kind, t.name));
           return EXIT.ok;
+        }),
+      ),
+  );
+
+  add(
+    new Command('diff')
+      .summary('the action the reconciler would take now, per object (create, start, resize, recreate, delete, nothing)')
+      .usage('[KIND[/NAME]] | -f FILE')
+      .argument('[kind]', 'a kind, a comma list, all, or KIND/NAME (default: all)')
+      .argument('[names...]', 'objects of that kind')
+      .option('-f, --filename <file>', 'how applying this file would change the specs, and the actions that follow')
+      .option('-l, --selector <selector>', 'label selector (as for get)')
+      .addHelpText(
+        'after',
+        `${examples(['hostplane diff', 'hostplane diff vm/dev-master', 'hostplane diff -f bigger-vm.yaml'])}\n\nExit codes (as kubectl diff; the one command whose 1 is not an error): 0 nothing would change, 1 something would, 2 or more an error.`,
+      )
+      .action(
+        run(async (kind: string | undefined, names: string[], f: { filename?: string; selector?: string }) => {
+          const { specs, state } = dirs();
+          try {
+            const view = await openView(specs, state);
+            if (f.filename) {
+              if (kind || f.selector) throw new UsageError('diff -f FILE takes no kind or selector');
+              const d = diffFile(view, f.filename);
+              noteStale(view);
+              for (const l of d.lines) io.out(l);
+              return d.changed ? 1 : EXIT.ok;
+            }
+            const { groups } = resolveTargets(view, kind ? words(kind, ...(names ?? [])) : ['all']);
+            noteStale(view);
+            let changed = false;
+            for (const g of selectObjects(view, groups, f)) {
+              for (const o of g.items) {
+                const plan = planOf(view, o);
+                if (changes(plan)) changed = true;
+                io.out(planLine(`${g.info.singular}/${o.metadata.name}`, plan));
+              }
+            }
+            return changed ? 1 : EXIT.ok;
+          } catch (e) {
+            // 1 means "changes" here: every error leaves with 2 or more.
+            if (e instanceof UsageError || e instanceof NotFoundError || e instanceof OutputError) throw e;
+            io.err(`error: ${(e as Error).message}`);
+            return EXIT.usage;
+          }
         }),
       ),
   );
