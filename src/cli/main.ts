@@ -132,9 +132,10 @@ export function buildProgram(io: Io, setCode: (code: number) => void, kinds: rea
       .option('--host-cpu <n>', 'host CPUs hostplane may hand out')
       .option('--host-memory <GiB>', 'host memory hostplane may hand out')
       .option('--sim-scale <factor>', 'sim host latency factor')
+      .option('-q, --quiet', 'no progress lines after the banner (per kind Ready counts, warnings)')
       .addHelpText('after', examples(['hostplane up --specs specs --provider sim', 'hostplane up --listen 0.0.0.0:7780   # beyond loopback: every request needs the token']))
       .action(
-        run(async (f: Record<string, string | undefined>) => {
+        run(async (f: Record<string, string | undefined> & { quiet?: boolean }) => {
           const { specs, state } = dirs();
           // Every flag is checked before the specs directory, so a bad flag is named even when both are wrong.
           if (f.listen !== 'off') {
@@ -155,6 +156,8 @@ export function buildProgram(io: Io, setCode: (code: number) => void, kinds: rea
             pollIntervalMs: f.poll ? atLeast('--poll', parseDuration(f.poll), 1_000) : undefined,
             resyncPeriodMs: f.resync ? atLeast('--resync', parseDuration(f.resync), 60_000) : undefined,
             simScale: num(f.simScale),
+            quiet: !!f.quiet,
+            progressTty: process.stdout.isTTY === true,
             hostCpu: num(f.hostCpu),
             hostMemoryMiB: f.hostMemory ? Math.round(Number.parseFloat(f.hostMemory) * 1024) : undefined,
           };
