@@ -1,6 +1,7 @@
 // `hostplane apply -f FILE` and `hostplane delete`: kubectl's verbs, carried out as edits of the
 // spec files (the specs directory stays the source of truth; `up` picks the edit up like any other).
 import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { Kind } from '../api/types.js';
 import { formatSpecError, parseSpecFile } from '../controllers/spec-parse.js';
@@ -13,7 +14,7 @@ export interface ApplyOutcome {
 }
 
 /** Validates every document first; writes nothing unless all are valid and every edit can be made (like kubectl's dry pass). */
-export async function applyFile(view: LabView, specsDir: string, file: string): Promise<ApplyOutcome> {
+export async function applyFile(view: LabView, specsDir: string, file: string, opts: { to?: string } = {}): Promise<ApplyOutcome> {
   // A spec file is read bounded and non-blocking, like `up` reads the specs directory.
   const text = readInput(file);
   const label = file === '-' ? '<stdin>' : file;
@@ -44,7 +45,8 @@ export async function applyFile(view: LabView, specsDir: string, file: string): 
     const meta = (doc.metadata ?? {}) as { name: string; labels?: Record<string, string>; annotations?: Record<string, string> };
     const source = view.store.sourceOf(kind, meta.name);
     const obj = { apiVersion: String(doc.apiVersion), kind, metadata: meta, spec: (doc.spec ?? {}) as Record<string, unknown> };
-    return source ? { obj, file: source.file } : { obj };
+    // A new object goes where its kind already lives (`vms/` rather than a new `virtualmachines/`), or --to FILE.
+    return source ? { obj, file: source.file } : { obj, file: opts.to ?? homeFolderFile(view, kind, meta.name) };
   });
   // Planned as one batch: nothing is written unless every document can be.
   const results = applyObjects(specsDir, items);
@@ -64,6 +66,23 @@ function brokenFileDefining(view: LabView, kind: Kind, name: string): LabView['u
   const named = files.find((f) => f.text !== undefined && mentions.test(f.text));
   if (named) return named;
   return view.store.get(kind, name) ? files[0] : undefined;
+}
+
+/**
+ * `<folder>/<name>.yaml` in the folder that holds most objects of `kind` now; `<plural>/<name>.yaml`
+ * (spec-edit's default) when the kind has no objects yet.
+ */
+export function homeFolderFile(view: LabView, kind: Kind, name: string): string | undefined {
+  const count = new Map<string, number>();
+  for (const o of view.store.list(kind)) {
+    const src = view.store.sourceOf(kind, o.metadata.name);
+    if (!src) continue;
+    const dir = dirname(src.file);
+    count.set(dir, (count.get(dir) ?? 0) + 1);
+  }
+  const best = [...count].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0];
+  if (!best) return undefined;
+  return best[0] === '.' ? `${name}.yaml` : `${best[0]}/${name}.yaml`;
 }
 
 /** A file named by -f, or standard input for `-`; a missing path is said as kubectl says it. */

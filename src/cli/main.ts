@@ -281,12 +281,13 @@ export function buildProgram(io: Io, setCode: (code: number) => void, kinds: rea
       .summary('write the documents into the specs (an existing object in place, comments kept)')
       .usage('-f FILE|-')
       .option('-f, --filename <file>', 'a YAML file, or - for standard input')
-      .addHelpText('after', examples(['hostplane apply -f new-vm.yaml', 'cat vm.yaml | hostplane apply -f -']))
+      .option('--to <file>', 'put new objects in this spec file (relative to the specs dir; default: beside the objects of their kind)')
+      .addHelpText('after', examples(['hostplane apply -f new-vm.yaml', 'cat vm.yaml | hostplane apply -f -', 'hostplane apply -f new-vm.yaml --to vms/lab.yaml']))
       .action(
-        run(async (f: { filename?: string }) => {
+        run(async (f: { filename?: string; to?: string }) => {
           if (!f.filename) throw new UsageError('apply needs -f FILE (or -f - for standard input)');
           const { specs, state } = dirs();
-          const res = await applyFile(await openView(specs, state), specs, f.filename);
+          const res = await applyFile(await openView(specs, state), specs, f.filename, f.to ? { to: f.to } : {});
           if (res.errors.length) {
             for (const e of res.errors) io.err(`error: ${e}`);
             io.err('nothing was written');

@@ -1,0 +1,32 @@
+// Spec edits land where a person keeps them: a new object goes into the folder that already holds
+// its kind (or --to FILE), never a new `virtualmachines/` beside an existing `vms/`.
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../fixtures/cli.js';
+
+const SPECS = join(import.meta.dirname, '..', '..', 'specs');
+let tmp: string;
+beforeAll(() => {
+  tmp = mkdtempSync(join(tmpdir(), 'hp-cli-edits-'));
+});
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+const vm = (name: string) => `apiVersion: hostplane.dev/v1alpha1\nkind: VirtualMachine\nmetadata:\n  name: ${name}\nspec:\n  image: ghcr.io/cirruslabs/ubuntu:latest\n  cpu: 2\n  memory: 2Gi\n`;
+
+describe('hostplane apply -f of a new object', () => {
+  it('writes it into the folder that holds its kind, or into --to FILE', { timeout: 120_000 }, async () => {
+    const specs = join(tmp, 'specs');
+    cpSync(SPECS, specs, { recursive: true });
+    writeFileSync(join(tmp, 'a.yaml'), vm('extra-a'));
+    writeFileSync(join(tmp, 'b.yaml'), vm('extra-b'));
+    const c = (...a: string[]) => runCli(['--specs', specs, '--state', join(tmp, 'state'), ...a]);
+    const [a, b] = await Promise.all([c('apply', '-f', join(tmp, 'a.yaml')), c('apply', '-f', join(tmp, 'b.yaml'), '--to', 'vms/lab.yaml')]);
+    expect(a).toEqual({ code: 0, stdout: 'virtualmachine/extra-a created (vms/extra-a.yaml)\n', stderr: '' });
+    expect(b).toEqual({ code: 0, stdout: 'virtualmachine/extra-b created (vms/lab.yaml)\n', stderr: '' });
+    expect(existsSync(join(specs, 'virtualmachines'))).toBe(false);
+    expect(readFileSync(join(specs, 'vms', 'extra-a.yaml'), 'utf8')).toBe(vm('extra-a'));
+    expect(readFileSync(join(specs, 'vms', 'lab.yaml'), 'utf8')).toMatch(/name: extra-b/);
+  });
+});
