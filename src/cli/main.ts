@@ -655,7 +655,13 @@ async function setPower(view: LabView, specsDir: string, verb: 'stop' | 'start',
   if (!src) throw new NotFoundError(`${info.kind} "${obj.metadata.name}" has no document in the specs directory to edit`);
   const value = verb === 'stop' ? 'Stopped' : 'Running';
   const { setSpecField } = await import('../spec-edit/spec-files.js');
-  await setSpecField(specsDir, { file: src.file }, info.kind, obj.metadata.name, ['spec', 'powerState'], value);
+  const { absentBeforeStop, forgetAbsent, rememberAbsent } = await import('./power-edit.js');
+  // `stop` then `start` puts the file back byte for byte: a powerState that was absent (the default,
+  // Running) is removed again by `start` instead of being written out.
+  if (verb === 'stop') rememberAbsent(view.stateDir, specsDir, src.file, info.kind, obj.metadata.name);
+  const restore = verb === 'start' && absentBeforeStop(view.stateDir, info.kind, obj.metadata.name);
+  setSpecField(specsDir, { file: src.file }, info.kind, obj.metadata.name, ['spec', 'powerState'], restore ? undefined : value);
+  if (verb === 'start') forgetAbsent(view.stateDir, info.kind, obj.metadata.name);
   out(`${info.singular}/${obj.metadata.name} powerState set to ${value} in ${src.file}`);
   return EXIT.ok;
 }

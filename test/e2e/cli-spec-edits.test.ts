@@ -30,3 +30,24 @@ describe('hostplane apply -f of a new object', () => {
     expect(readFileSync(join(specs, 'vms', 'lab.yaml'), 'utf8')).toMatch(/name: extra-b/);
   });
 });
+
+describe('hostplane stop then start', () => {
+  it('puts the file back byte for byte, whether powerState was absent (the default) or written out', { timeout: 120_000 }, async () => {
+    const specs = join(tmp, 'specs-power');
+    cpSync(SPECS, specs, { recursive: true });
+    const explicit = join(specs, 'vms', 'staging.yaml');
+    writeFileSync(explicit, readFileSync(explicit, 'utf8').replace(/^spec:\n/m, 'spec:\n  powerState: Running # kept as written\n'));
+    const before = { dev: readFileSync(join(specs, 'vms', 'dev.yaml'), 'utf8'), staging: readFileSync(explicit, 'utf8') };
+    const c = (...a: string[]) => runCli(['--specs', specs, '--state', join(tmp, 'state-power'), ...a]);
+    const [stopDev, stopStaging] = await Promise.all([c('stop', 'vm/dev-worker1'), c('stop', 'vm/staging-master')]);
+    expect(stopDev).toEqual({ code: 0, stdout: 'virtualmachine/dev-worker1 powerState set to Stopped in vms/dev.yaml\n', stderr: '' });
+    expect(stopStaging.code).toBe(0);
+    expect(readFileSync(join(specs, 'vms', 'dev.yaml'), 'utf8')).toMatch(/powerState: Stopped/);
+    expect(readFileSync(explicit, 'utf8')).toMatch(/powerState: Stopped # kept as written/);
+    const [startDev, startStaging] = await Promise.all([c('start', 'vm/dev-worker1'), c('start', 'vm/staging-master')]);
+    expect(startDev).toEqual({ code: 0, stdout: 'virtualmachine/dev-worker1 powerState set to Running in vms/dev.yaml\n', stderr: '' });
+    expect(startStaging.code).toBe(0);
+    expect(readFileSync(join(specs, 'vms', 'dev.yaml'), 'utf8')).toBe(before.dev);
+    expect(readFileSync(explicit, 'utf8')).toBe(before.staging);
+  });
+});
