@@ -1,7 +1,14 @@
 // `hostplane apply -f FILE` and `hostplane delete`: kubectl's verbs, carried out as edits of the
 // spec files (the specs directory stays the source of truth; `up` picks the edit up like any other).
-import { readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+/** Folders of the specs dir that `apply` created (relative paths), in the state dir. */
+const CREATED_FOLDERS = join('spec-edits', 'created-folders.json');
+
+function createdFolders(view: LabView): string[] {
+  return view.stateDir.readJson<string[]>(CREATED_FOLDERS) ?? [];
+}
 import { parseAllDocuments } from 'yaml';
 import type { Kind } from '../api/types.js';
 import { formatSpecError, parseSpecFile } from '../controllers/spec-parse.js';
@@ -39,7 +46,7 @@ export async function applyFile(view: LabView, specsDir: string, file: string, o
     const broken = brokenFileDefining(view, kind, name);
     if (broken) return { lines: [], errors: [`${broken.error.file}:${broken.error.line}:${broken.error.col}: cannot edit the file, it does not parse (${broken.error.message}); fix it first (${kind}/${name} may be defined there)`] };
   }
-  const { applyObjects } = await import('../spec-edit/spec-files.js');
+  const { applyObjects, defaultSpecFile } = await import('../spec-edit/spec-files.js');
   const items = raw.map((doc) => {
     const kind = doc.kind as Kind;
     const meta = (doc.metadata ?? {}) as { name: string; labels?: Record<string, string>; annotations?: Record<string, string> };
@@ -48,8 +55,12 @@ export async function applyFile(view: LabView, specsDir: string, file: string, o
     // A new object goes where its kind already lives (`vms/` rather than a new `virtualmachines/`), or --to FILE.
     return source ? { obj, file: source.file } : { obj, file: opts.to ?? homeFolderFile(view, kind, meta.name) };
   });
+  // Folders this apply creates are remembered: `delete` removes a folder it empties only if hostplane made it.
+  const newDirs = [...new Set(items.map((i) => dirname(i.file ?? defaultSpecFile(i.obj.kind, i.obj.metadata.name))))].filter((d) => d !== '.' && !existsSync(join(specsDir, d)));
   // Planned as one batch: nothing is written unless every document can be.
   const results = applyObjects(specsDir, items);
+  const made = new Set([...createdFolders(view), ...results.map((r) => dirname(r.file)).filter((d) => newDirs.includes(d))]);
+  if (made.size) view.stateDir.writeJson(CREATED_FOLDERS, [...made].sort());
   const lines = items.map(({ obj }, i) => {
     const res = results[i];
     const singular = view.registry.resolveKind(obj.kind)?.singular ?? obj.kind.toLowerCase();
@@ -121,6 +132,14 @@ export async function deleteFromSpecs(view: LabView, specsDir: string, kind: Kin
   // Asked for by name: `up`'s mass-deletion guard must not hold it back (announced before the edit).
   recordDeletionIntent(view.stateDir, `${kind}/${name}`);
   const res = deleteObject(specsDir, source.file, kind, name);
+  const folder = dirname(res.file);
+  const made = createdFolders(view);
+  let folderRemoved = false;
+  if (res.fileRemoved && made.includes(folder) && readdirSync(join(specsDir, folder)).length === 0) {
+    rmdirSync(join(specsDir, folder));
+    view.stateDir.writeJson(CREATED_FOLDERS, made.filter((d) => d !== folder));
+    folderRemoved = true;
+  }
   const singular = view.registry.resolveKind(kind)?.singular ?? kind.toLowerCase();
-  return `${singular}/${name} deleted from ${res.file}${res.fileRemoved ? ' (the file held nothing else and was removed)' : ''}; hostplane removes what it created after the grace period`;
+  return `${singular}/${name} deleted from ${res.file}${res.fileRemoved ? ` (the file held nothing else and was removed${folderRemoved ? `, and so was ${folder}/, which hostplane had created` : ''})` : ''}; hostplane removes what it created after the grace period`;
 }

@@ -1,6 +1,6 @@
 // Spec edits land where a person keeps them: a new object goes into the folder that already holds
 // its kind (or --to FILE), never a new `virtualmachines/` beside an existing `vms/`.
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -49,5 +49,24 @@ describe('hostplane stop then start', () => {
     expect(startStaging.code).toBe(0);
     expect(readFileSync(join(specs, 'vms', 'dev.yaml'), 'utf8')).toBe(before.dev);
     expect(readFileSync(explicit, 'utf8')).toBe(before.staging);
+  });
+});
+
+describe('hostplane delete of the last object in a folder', () => {
+  it('removes the folder only when hostplane created it', { timeout: 120_000 }, async () => {
+    const specs = join(tmp, 'specs-folders');
+    cpSync(SPECS, specs, { recursive: true });
+    writeFileSync(join(tmp, 'lab-vm.yaml'), vm('lab-one'));
+    const c = (...a: string[]) => runCli(['--specs', specs, '--state', join(tmp, 'state-folders'), ...a]);
+    const applied = await c('apply', '-f', join(tmp, 'lab-vm.yaml'), '--to', 'lab/one.yaml');
+    expect(applied).toEqual({ code: 0, stdout: 'virtualmachine/lab-one created (lab/one.yaml)\n', stderr: '' });
+    const [made, own] = await Promise.all([c('delete', 'vm/lab-one'), c('delete', 'loadtests', '-l', '!nothing-has-this')]);
+    expect(made.code).toBe(0);
+    expect(made.stdout).toMatch(/and so was lab\/, which hostplane had created\)/);
+    expect(existsSync(join(specs, 'lab'))).toBe(false);
+    // A folder the user made stays, even when a delete leaves it empty.
+    expect(own.code).toBe(0);
+    expect(readdirSync(join(specs, 'loadtests'))).toEqual([]);
+    expect(own.stdout).not.toMatch(/and so was/);
   });
 });
