@@ -108,12 +108,9 @@ describe('hostplane get as kubectl', () => {
     const c = (...a: string[]) => runCli(['--specs', specs, '--state', state, ...a]);
     const file = join(tmp, 'prod-workers.yaml');
     writeFileSync(file, 'apiVersion: hostplane.dev/v1alpha1\nkind: VirtualMachine\nmetadata: {name: prod-worker1}\n---\nkind: vm\nmetadata: {name: prod-worker2}\n');
-    const [described, noName, bySelector, byFile] = await Promise.all([
-      c('describe', 'vms', '-l', 'hostplane.dev/role=control-plane,hostplane.dev/cluster in (dev,staging)'),
-      c('delete', 'vms'),
-      c('delete', 'vms', '-l', 'hostplane.dev/cluster=staging'),
-      c('delete', '-f', file),
-    ]);
+    // Read first, then edit: describe must not race the deletes of the same objects.
+    const [described, noName] = await Promise.all([c('describe', 'vms', '-l', 'hostplane.dev/role=control-plane,hostplane.dev/cluster in (dev,staging)'), c('delete', 'vms')]);
+    const [bySelector, byFile] = await Promise.all([c('delete', 'vms', '-l', 'hostplane.dev/cluster=staging'), c('delete', '-f', file)]);
     expect(described.code).toBe(0);
     expect(described.stdout.match(/^Name: +(\S+)$/gm)).toEqual(['Name:                dev-master', 'Name:                staging-master']);
     expect(noName).toEqual({ code: 2, stdout: '', stderr: 'error: resource(s) were provided, but no name was specified: name the objects, or select them with -l\n' });
