@@ -83,6 +83,18 @@ function get(v: unknown, name: string): unknown {
  * thing matches, and an array when a wildcard or filter matches several.
  */
 export function evalJsonPath(obj: unknown, jsonPath: string): unknown {
+  const { nodes, multi } = walk(obj, jsonPath);
+  if (nodes.length === 0) return undefined;
+  if (nodes.length === 1) return nodes[0];
+  return multi ? nodes : nodes[0];
+}
+
+/** Every node a JSONPath matches, in order (kubectl's `-o jsonpath` prints them space-separated). */
+export function evalJsonPathAll(obj: unknown, jsonPath: string): unknown[] {
+  return walk(obj, jsonPath).nodes;
+}
+
+function walk(obj: unknown, jsonPath: string): { nodes: unknown[]; multi: boolean } {
   let nodes: unknown[] = [obj];
   let multi = false;
   for (const step of parse(jsonPath)) {
@@ -119,7 +131,5 @@ export function evalJsonPath(obj: unknown, jsonPath: string): unknown {
     }
     nodes = next;
   }
-  if (nodes.length === 0) return undefined;
-  if (nodes.length === 1) return nodes[0];
-  return multi ? nodes : nodes[0];
+  return { nodes, multi };
 }

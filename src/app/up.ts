@@ -8,6 +8,7 @@ import { createHostManager, type HostManager } from './host-manager.js';
 import { EXIT } from './exit-codes.js';
 import { formatSpecError } from '../api/spec-error.js';
 import { KIND_MODULES } from '../reconcilers/index.js';
+import { reportProgress } from './progress.js';
 import type { Painter } from '../cli/format.js';
 
 export interface UpOptions {
@@ -18,6 +19,10 @@ export interface UpOptions {
   workers?: number;
   graceMs?: number;
   simScale?: number;
+  /** No progress lines after the banner. */
+  quiet?: boolean;
+  /** Progress as one line rewritten in place (stdout is a terminal). */
+  progressTty?: boolean;
   pollIntervalMs?: number;
   /** Safety-net resync of every object (default 10 h). */
   resyncPeriodMs?: number;
@@ -56,10 +61,7 @@ export async function up(opts: UpOptions, paint: Painter, out: (s: string) => vo
   };
   const { provider, guest } = await createProviders(choice.provider, stateDir, { simScale: opts.simScale });
   if (choice.provider === 'sim') {
-    out(paint.yellow(paint.bold('┌─────────────────────────────────────────────────────────────────────┐')));
-    out(paint.yellow(paint.bold('│ SIM HOST: no real VMs are created. VMs, guests and their IPs are     │')));
-    out(paint.yellow(paint.bold('│ simulated in-process (state in the state dir).                       │')));
-    out(paint.yellow(paint.bold('└─────────────────────────────────────────────────────────────────────┘')));
+    for (const l of box(['SIM HOST: no real VMs are created. VMs, guests and their IPs are', 'simulated in-process (state in the state dir).'])) out(paint.yellow(paint.bold(l)));
   }
   out(`provider: ${choice.provider} (${choice.why})`);
   out(`specs:    ${specsDir}`);
@@ -80,6 +82,7 @@ export async function up(opts: UpOptions, paint: Painter, out: (s: string) => vo
       ...(opts.hostMemoryMiB ? { memoryMiB: opts.hostMemoryMiB } : choice.provider === 'sim' ? { memoryMiB: 128 * 1024 } : {}),
     },
   });
+  const startedAt = Date.now();
   try {
     await manager.start();
   } catch (err) {
@@ -108,12 +111,20 @@ export async function up(opts: UpOptions, paint: Painter, out: (s: string) => vo
     if (api.token) out(paint.bold(`token:    ${api.token}   (listening beyond loopback: every request needs Authorization: Bearer <token>; kept in ${stateDir.path('api-token')})`));
   }
   out('reconciling; Ctrl-C stops hostplane (VMs keep running)');
+  const tty = opts.progressTty === true;
+  const stopProgress = opts.quiet
+    ? () => {}
+    : reportProgress(
+        { list: () => manager.store.list(), watch: (l) => manager.store.watch(() => l()), subscribe: (fn) => manager.events.subscribe(fn), events: () => manager.events.list() },
+        { kinds: KIND_MODULES.map((m) => m.kind), tty, since: startedAt - 1000, readySince: startedAt, write: (s) => (tty ? process.stdout.write(s) : out(s.replace(/\n$/, ''))) },
+      );
 
   return await new Promise<number>((resolveExit) => {
     let stopping = false;
     const stop = async (signal: string) => {
       if (stopping) return;
       stopping = true;
+      stopProgress();
       out(`${signal}: stopping (in-flight reconciles get 20s)…`);
       await api?.close().catch(() => {});
       await manager.stop(20_000).catch((e) => out(`stop: ${String(e)}`));
@@ -125,4 +136,11 @@ export async function up(opts: UpOptions, paint: Painter, out: (s: string) => vo
     process.once('SIGINT', () => void stop('SIGINT'));
     process.once('SIGTERM', () => void stop('SIGTERM'));
   });
+}
+
+/** A box whose right border lines up whatever the text's length (one column of padding each side). */
+export function box(lines: readonly string[]): string[] {
+  const w = Math.max(...lines.map((l) => [...l].length));
+  const bar = '─'.repeat(w + 2);
+  return [`┌${bar}┐`, ...lines.map((l) => `│ ${l}${' '.repeat(w - [...l].length)} │`), `└${bar}┘`];
 }

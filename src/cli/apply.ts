@@ -1,6 +1,14 @@
 // `hostplane apply -f FILE` and `hostplane delete`: kubectl's verbs, carried out as edits of the
 // spec files (the specs directory stays the source of truth; `up` picks the edit up like any other).
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+/** Folders of the specs dir that `apply` created (relative paths), in the state dir. */
+const CREATED_FOLDERS = join('spec-edits', 'created-folders.json');
+
+function createdFolders(view: LabView): string[] {
+  return view.stateDir.readJson<string[]>(CREATED_FOLDERS) ?? [];
+}
 import { parseAllDocuments } from 'yaml';
 import type { Kind } from '../api/types.js';
 import { formatSpecError, parseSpecFile } from '../controllers/spec-parse.js';
@@ -13,9 +21,9 @@ export interface ApplyOutcome {
 }
 
 /** Validates every document first; writes nothing unless all are valid and every edit can be made (like kubectl's dry pass). */
-export async function applyFile(view: LabView, specsDir: string, file: string): Promise<ApplyOutcome> {
+export async function applyFile(view: LabView, specsDir: string, file: string, opts: { to?: string } = {}): Promise<ApplyOutcome> {
   // A spec file is read bounded and non-blocking, like `up` reads the specs directory.
-  const text = file === '-' ? readFileSync(0, 'utf8') : readSpecText(file, { label: file });
+  const text = readInput(file);
   const label = file === '-' ? '<stdin>' : file;
   const parsed = parseSpecFile(label, text, view.registry);
   if (parsed.errors.length) return { lines: [], errors: parsed.errors.map(formatSpecError) };
@@ -38,16 +46,21 @@ export async function applyFile(view: LabView, specsDir: string, file: string): 
     const broken = brokenFileDefining(view, kind, name);
     if (broken) return { lines: [], errors: [`${broken.error.file}:${broken.error.line}:${broken.error.col}: cannot edit the file, it does not parse (${broken.error.message}); fix it first (${kind}/${name} may be defined there)`] };
   }
-  const { applyObjects } = await import('../spec-edit/spec-files.js');
+  const { applyObjects, defaultSpecFile } = await import('../spec-edit/spec-files.js');
   const items = raw.map((doc) => {
     const kind = doc.kind as Kind;
     const meta = (doc.metadata ?? {}) as { name: string; labels?: Record<string, string>; annotations?: Record<string, string> };
     const source = view.store.sourceOf(kind, meta.name);
     const obj = { apiVersion: String(doc.apiVersion), kind, metadata: meta, spec: (doc.spec ?? {}) as Record<string, unknown> };
-    return source ? { obj, file: source.file } : { obj };
+    // A new object goes where its kind already lives (`vms/` rather than a new `virtualmachines/`), or --to FILE.
+    return source ? { obj, file: source.file } : { obj, file: opts.to ?? homeFolderFile(view, kind, meta.name) };
   });
+  // Folders this apply creates are remembered: `delete` removes a folder it empties only if hostplane made it.
+  const newDirs = [...new Set(items.map((i) => dirname(i.file ?? defaultSpecFile(i.obj.kind, i.obj.metadata.name))))].filter((d) => d !== '.' && !existsSync(join(specsDir, d)));
   // Planned as one batch: nothing is written unless every document can be.
   const results = applyObjects(specsDir, items);
+  const made = new Set([...createdFolders(view), ...results.map((r) => dirname(r.file)).filter((d) => newDirs.includes(d))]);
+  if (made.size) view.stateDir.writeJson(CREATED_FOLDERS, [...made].sort());
   const lines = items.map(({ obj }, i) => {
     const res = results[i];
     const singular = view.registry.resolveKind(obj.kind)?.singular ?? obj.kind.toLowerCase();
@@ -66,6 +79,51 @@ function brokenFileDefining(view: LabView, kind: Kind, name: string): LabView['u
   return view.store.get(kind, name) ? files[0] : undefined;
 }
 
+/**
+ * `<folder>/<name>.yaml` in the folder that holds most objects of `kind` now; `<plural>/<name>.yaml`
+ * (spec-edit's default) when the kind has no objects yet.
+ */
+export function homeFolderFile(view: LabView, kind: Kind, name: string): string | undefined {
+  const count = new Map<string, number>();
+  for (const o of view.store.list(kind)) {
+    const src = view.store.sourceOf(kind, o.metadata.name);
+    if (!src) continue;
+    const dir = dirname(src.file);
+    count.set(dir, (count.get(dir) ?? 0) + 1);
+  }
+  const best = [...count].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0];
+  if (!best) return undefined;
+  return best[0] === '.' ? `${name}.yaml` : `${best[0]}/${name}.yaml`;
+}
+
+/** A file named by -f, or standard input for `-`; a missing path is said as kubectl says it. */
+export function readInput(file: string): string {
+  if (file === '-') return readFileSync(0, 'utf8');
+  try {
+    return readSpecText(file, { label: file });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`the path "${file}" does not exist`);
+    throw e;
+  }
+}
+
+/** `delete -f FILE`: the objects the file's documents name (kind and metadata.name; the rest is not read). */
+export function objectsInFile(view: LabView, file: string): { kind: Kind; name: string }[] {
+  const text = readInput(file);
+  const out: { kind: Kind; name: string }[] = [];
+  for (const d of parseAllDocuments(text)) {
+    if (d.errors.length) throw new Error(`${file === '-' ? '<stdin>' : file}: ${d.errors[0]!.message}`);
+    const doc = d.toJS() as { kind?: unknown; metadata?: { name?: unknown } } | null;
+    if (!doc) continue;
+    const info = typeof doc.kind === 'string' ? view.registry.resolveKind(doc.kind) : undefined;
+    const name = doc.metadata?.name;
+    if (!info || typeof name !== 'string') throw new Error(`${file}: every document needs a known kind and metadata.name (got kind ${String(doc.kind)}, name ${String(name)})`);
+    out.push({ kind: info.kind, name });
+  }
+  if (!out.length) throw new Error(`${file}: no objects to delete`);
+  return out;
+}
+
 export async function deleteFromSpecs(view: LabView, specsDir: string, kind: Kind, name: string): Promise<string> {
   const source = view.store.sourceOf(kind, name);
   if (!source) throw new Error(`${kind} "${name}" has no document in the specs directory`);
@@ -74,6 +132,14 @@ export async function deleteFromSpecs(view: LabView, specsDir: string, kind: Kin
   // Asked for by name: `up`'s mass-deletion guard must not hold it back (announced before the edit).
   recordDeletionIntent(view.stateDir, `${kind}/${name}`);
   const res = deleteObject(specsDir, source.file, kind, name);
+  const folder = dirname(res.file);
+  const made = createdFolders(view);
+  let folderRemoved = false;
+  if (res.fileRemoved && made.includes(folder) && readdirSync(join(specsDir, folder)).length === 0) {
+    rmdirSync(join(specsDir, folder));
+    view.stateDir.writeJson(CREATED_FOLDERS, made.filter((d) => d !== folder));
+    folderRemoved = true;
+  }
   const singular = view.registry.resolveKind(kind)?.singular ?? kind.toLowerCase();
-  return `${singular}/${name} deleted from ${res.file}${res.fileRemoved ? ' (the file held nothing else and was removed)' : ''}; hostplane removes what it created after the grace period`;
+  return `${singular}/${name} deleted from ${res.file}${res.fileRemoved ? ` (the file held nothing else and was removed${folderRemoved ? `, and so was ${folder}/, which hostplane had created` : ''})` : ''}; hostplane removes what it created after the grace period`;
 }

@@ -18,19 +18,23 @@ import { age, conditionRows, painter, table, type Painter } from './format.js';
 import { openView, type LabView } from './view.js';
 import { objectRow, printedColumns, watchGet, type GetOutput } from './watch.js';
 import { followLogs, printLogs, type LogFile } from './follow.js';
-import { parseListen } from '../server/server.js';
-import { up, type UpOptions } from '../app/up.js';
+// `up` and the server are loaded when `up` runs: importing them costs seconds every other command does not need.
+import type { UpOptions } from '../app/up.js';
 import { EXIT } from '../app/exit-codes.js';
 import { readStateHealth } from '../controllers/state-write-retry.js';
 import { applyFile, deleteFromSpecs } from './apply.js';
 import { completionScript, complete, SHELLS, type Shell } from './completion.js';
+import { kindList, mustGet, NotFoundError, resolveKindWord, resolveTargets, selectObjects, UsageError } from './targets.js';
+import { OUTPUT_FORMS, OutputError, parseOutput } from './output.js';
+import { renderGet, type GetFlags } from './get.js';
+import { objectsInFile } from './apply.js';
+import { staleNote } from './staleness.js';
+import { changes, diffFile, planLine, planOf } from './diff.js';
 
 export { EXIT };
 
 type Out = (s: string) => void;
 
-/** `virtualmachine (vm), cluster (cl), …`: the kinds as the kind modules name them. */
-const kindList = (): string => KIND_MODULES.map((m) => `${m.kind.toLowerCase()}${m.shortNames[0] ? ` (${m.shortNames[0]})` : ''}`).join(', ');
 const KINDS_HELP = `Kinds: ${kindList()}; plural and singular forms work.`;
 
 function version(): string {
@@ -68,6 +72,11 @@ export function buildProgram(io: Io, setCode: (code: number) => void, kinds: rea
     const state = resolve(g.state ?? join(dirname(specs), '.hostplane'));
     return { specs, state };
   };
+  /** Once per command: status from a state dir no running `up` keeps current is a snapshot. */
+  const noteStale = (view: LabView) => {
+    const n = staleNote(view);
+    if (n) io.err(n);
+  };
   const paint = () => painter(program.opts<GlobalFlags>().color !== false && !process.env.NO_COLOR && process.stdout.isTTY === true);
   /** Runs an action and turns our errors into exit codes (usage 2, not found 4, anything else 1). */
   const run =
@@ -76,7 +85,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void, kinds: rea
       try {
         setCode(await fn(...a));
       } catch (e) {
-        if (e instanceof UsageError) {
+        if (e instanceof UsageError || e instanceof OutputError) {
           io.err(`error: ${e.message}`);
           setCode(EXIT.usage);
         } else if (e instanceof NotFoundError) {
@@ -124,13 +133,15 @@ export function buildProgram(io: Io, setCode: (code: number) => void, kinds: rea
       .option('--host-cpu <n>', 'host CPUs hostplane may hand out')
       .option('--host-memory <GiB>', 'host memory hostplane may hand out')
       .option('--sim-scale <factor>', 'sim host latency factor')
+      .option('-q, --quiet', 'no progress lines after the banner (per kind Ready counts, warnings)')
       .addHelpText('after', examples(['hostplane up --specs specs --provider sim', 'hostplane up --listen 0.0.0.0:7780   # beyond loopback: every request needs the token']))
       .action(
-        run(async (f: Record<string, string | undefined>) => {
+        run(async (f: Record<string, string | undefined> & { quiet?: boolean }) => {
           const { specs, state } = dirs();
           // Every flag is checked before the specs directory, so a bad flag is named even when both are wrong.
           if (f.listen !== 'off') {
             try {
+              const { parseListen } = await import('../server/server.js');
               parseListen(f.listen!);
             } catch (e) {
               throw new UsageError(e instanceof Error ? e.message : String(e));
@@ -146,10 +157,13 @@ export function buildProgram(io: Io, setCode: (code: number) => void, kinds: rea
             pollIntervalMs: f.poll ? atLeast('--poll', parseDuration(f.poll), 1_000) : undefined,
             resyncPeriodMs: f.resync ? atLeast('--resync', parseDuration(f.resync), 60_000) : undefined,
             simScale: num(f.simScale),
+            quiet: !!f.quiet,
+            progressTty: process.stdout.isTTY === true,
             hostCpu: num(f.hostCpu),
             hostMemoryMiB: f.hostMemory ? Math.round(Number.parseFloat(f.hostMemory) * 1024) : undefined,
           };
           if (!existsSync(specs)) throw new UsageError(`specs directory ${specs} does not exist (pass --specs DIR)`);
+          const { up } = await import('../app/up.js');
           return await up(upOptions, paint(), io.out);
         }),
       ),
@@ -158,21 +172,47 @@ export function buildProgram(io: Io, setCode: (code: number) => void, kinds: rea
   add(
     new Command('get')
       .summary('list objects, or show one')
-      .usage('KIND [NAME] [-o wide|yaml|json] [-w|--watch] [--watch-only]')
-      .argument('[kind]', 'a kind, or KIND/NAME')
-      .argument('[name]', 'one object')
-      .option('-o, --output <format>', 'wide, yaml or json (json is a kubectl List)')
+      .usage('KIND [NAME] [-l SEL] [-o FORMAT] [-w|--watch] [--watch-only]')
+      .argument('[kind]', 'a kind, a comma list of kinds, all, or KIND/NAME')
+      .argument('[names...]', 'objects of that kind (or more KIND/NAME)')
+      .option('-o, --output <format>', OUTPUT_FORMS)
+      .option('-l, --selector <selector>', 'label selector: k=v, k!=v, k in (a,b), k notin (a), k, !k (comma: and)')
+      .option('--field-selector <selector>', 'metadata.name=NAME, status.phase=PHASE (= or !=, comma: and)')
+      .option('--sort-by <jsonpath>', 'sort by a field, e.g. .spec.cpu or {.metadata.name}')
+      .option('--show-labels', 'a LABELS column')
+      .option('-L, --label-columns <key>', 'a column with the value of this label (repeat or comma list)', (v: string, prev: string[] = []) => [...prev, ...v.split(',').filter(Boolean)])
       .option('-w, --watch', 'print the table, then a row each time an object\'s row changes (deleted ones too) until Ctrl-C')
       .option('--watch-only', 'the changes only')
-      .addHelpText('after', examples(['hostplane get vms', 'hostplane get vm dev-master -o yaml', 'hostplane get vms -w']))
+      .addHelpText(
+        'after',
+        examples([
+          'hostplane get vms',
+          'hostplane get vm dev-master -o yaml',
+          'hostplane get vms -l hostplane.dev/cluster=dev,hostplane.dev/role!=worker',
+          "hostplane get vms -l 'hostplane.dev/cluster in (dev,prod)' --show-labels",
+          'hostplane get vms --field-selector status.phase=Running -o name',
+          "hostplane get vms -o jsonpath='{.items[*].metadata.name}'",
+          "hostplane get vms -o jsonpath='{range .items[*]}{.metadata.name}{\"\\t\"}{.spec.cpu}{\"\\n\"}{end}'",
+          'hostplane get vms -o custom-columns=NAME:.metadata.name,CPU:.spec.cpu --sort-by .spec.cpu',
+          'hostplane get vms -L hostplane.dev/role',
+          'hostplane get all',
+          'hostplane get vms,clusters',
+          'hostplane get vms -w',
+        ]),
+      )
       .action(
-        run(async (kind: string | undefined, name: string | undefined, f: { output?: string; watch?: boolean; watchOnly?: boolean }) => {
+        run(async (kind: string | undefined, names: string[], f: GetCommandFlags) => {
           const { specs, state } = dirs();
-          const words = [kind, name].filter((w): w is string => !!w);
-          if (!f.watch && !f.watchOnly) return await get(await openView(specs, state), words, f.output, io.out, paint());
+          const words = [kind, ...(names ?? [])].filter((w): w is string => !!w);
+          const output = parseOutput(f.output);
+          if (!f.watch && !f.watchOnly) return await get(await openView(specs, state), words, { ...f, output }, io, paint());
+          if (f.selector || f.fieldSelector || f.sortBy || f.showLabels || f.labelColumns || !['table', 'wide', 'json', 'yaml'].includes(output.form)) {
+            throw new UsageError('-w shows the table, -o wide|json|yaml; selectors, --sort-by, label columns and other output forms are for a plain get');
+          }
           const registry = loadSchemaRegistry();
           const view = await openView(specs, state, registry);
           const t = target(view, words);
+          if (words.length > 2 || t.info === undefined) throw new UsageError('-w watches one kind, or one object');
           if (t.name) mustGet(view, t.info.kind, t.name); // kubectl: watching an object that does not exist is NotFound
           return await watchGet({ specs, state, registry, info: t.info, name: t.name, output: getOutput(f.output), watchOnly: !!f.watchOnly, paint: paint(), out: io.out, err: io.err });
         }),
@@ -181,12 +221,27 @@ export function buildProgram(io: Io, setCode: (code: number) => void, kinds: rea
 
   add(
     new Command('describe')
-      .summary('spec, status, conditions, spec errors and events of one object')
-      .usage('KIND NAME')
-      .argument('[kind]', 'a kind, or KIND/NAME')
-      .argument('[name]', 'the object')
-      .addHelpText('after', examples(['hostplane describe vm dev-master', 'hostplane describe cluster/dev']))
-      .action(run(async (kind?: string, name?: string) => describe(await openView(dirs().specs, dirs().state), words(kind, name), io.out, paint()))),
+      .summary('spec, status, conditions, spec errors and events of objects')
+      .usage('KIND [NAME…] [-l SEL]')
+      .argument('[kind]', 'a kind, a comma list of kinds, all, or KIND/NAME')
+      .argument('[names...]', 'objects of that kind; none: every object of the kind')
+      .option('-l, --selector <selector>', 'label selector (as for get)')
+      .addHelpText('after', examples(['hostplane describe vm dev-master', 'hostplane describe cluster/dev', 'hostplane describe vms -l hostplane.dev/cluster=dev']))
+      .action(
+        run(async (kind: string | undefined, names: string[], f: { selector?: string }) => {
+          const view = await openView(dirs().specs, dirs().state);
+          const { groups } = resolveTargets(view, words(kind, ...(names ?? [])));
+          const found = selectObjects(view, groups, f);
+          const items = found.flatMap((g) => g.items.map((o) => ({ info: g.info, o })));
+          noteStale(view);
+          if (!items.length) {
+            io.err('No resources found.');
+            return EXIT.ok;
+          }
+          io.out(items.map(({ info, o }) => describeText(view, info, o, paint())).join('\n\n\n'));
+          return EXIT.ok;
+        }),
+      ),
   );
 
   add(
@@ -196,7 +251,14 @@ export function buildProgram(io: Io, setCode: (code: number) => void, kinds: rea
       .argument('[kind]', 'a kind, or KIND/NAME')
       .argument('[name]', 'one object')
       .addHelpText('after', examples(['hostplane events', 'hostplane events vm/dev-master']))
-      .action(run(async (kind?: string, name?: string) => events(await openView(dirs().specs, dirs().state), words(kind, name), io.out))),
+      .action(
+        run(async (kind?: string, name?: string) => {
+          const view = await openView(dirs().specs, dirs().state);
+          const code = await events(view, words(kind, name), io.out);
+          noteStale(view);
+          return code;
+        }),
+      ),
   );
 
   add(
@@ -220,12 +282,13 @@ export function buildProgram(io: Io, setCode: (code: number) => void, kinds: rea
       .summary('write the documents into the specs (an existing object in place, comments kept)')
       .usage('-f FILE|-')
       .option('-f, --filename <file>', 'a YAML file, or - for standard input')
-      .addHelpText('after', examples(['hostplane apply -f new-vm.yaml', 'cat vm.yaml | hostplane apply -f -']))
+      .option('--to <file>', 'put new objects in this spec file (relative to the specs dir; default: beside the objects of their kind)')
+      .addHelpText('after', examples(['hostplane apply -f new-vm.yaml', 'cat vm.yaml | hostplane apply -f -', 'hostplane apply -f new-vm.yaml --to vms/lab.yaml']))
       .action(
-        run(async (f: { filename?: string }) => {
+        run(async (f: { filename?: string; to?: string }) => {
           if (!f.filename) throw new UsageError('apply needs -f FILE (or -f - for standard input)');
           const { specs, state } = dirs();
-          const res = await applyFile(await openView(specs, state), specs, f.filename);
+          const res = await applyFile(await openView(specs, state), specs, f.filename, f.to ? { to: f.to } : {});
           if (res.errors.length) {
             for (const e of res.errors) io.err(`error: ${e}`);
             io.err('nothing was written');
@@ -239,19 +302,80 @@ export function buildProgram(io: Io, setCode: (code: number) => void, kinds: rea
 
   add(
     new Command('delete')
-      .summary("remove the object's document from its spec file (the object goes after the grace period)")
-      .usage('KIND/NAME')
+      .summary("remove objects' documents from their spec files (the objects go after the grace period)")
+      .usage('KIND/NAME… | KIND -l SEL | -f FILE')
       .argument('[kind]', 'a kind, or KIND/NAME')
-      .argument('[name]', 'the object')
-      .addHelpText('after', examples(['hostplane delete vm/dev-worker1']))
+      .argument('[names...]', 'objects of that kind')
+      .option('-l, --selector <selector>', 'every object of the kind whose labels match')
+      .option('-f, --filename <file>', 'the objects a YAML file defines')
+      .addHelpText('after', examples(['hostplane delete vm/dev-worker1', 'hostplane delete vm dev-worker1 prod-worker2', 'hostplane delete vms -l hostplane.dev/cluster=dev', 'hostplane delete -f new-vm.yaml']))
       .action(
-        run(async (kind?: string, name?: string) => {
+        run(async (kind: string | undefined, names: string[], f: { selector?: string; filename?: string }) => {
           const { specs, state } = dirs();
           const view = await openView(specs, state);
-          const t = target(view, words(kind, name));
-          mustGet(view, t.info.kind, t.name);
-          io.out(await deleteFromSpecs(view, specs, t.info.kind, t.name!));
+          const w = words(kind, ...(names ?? []));
+          let targets: { kind: Kind; name: string }[];
+          if (f.filename) {
+            if (w.length || f.selector) throw new UsageError('delete -f FILE takes no kind, name or selector');
+            targets = objectsInFile(view, f.filename);
+          } else {
+            const { groups } = resolveTargets(view, w);
+            if (!f.selector && groups.some((g) => !g.names)) throw new UsageError('resource(s) were provided, but no name was specified: name the objects, or select them with -l');
+            if (f.selector && groups.some((g) => g.names)) throw new UsageError('name objects or give -l, not both');
+            targets = selectObjects(view, groups, f).flatMap((g) => g.items.map((o) => ({ kind: o.kind, name: o.metadata.name })));
+            if (!targets.length) {
+              io.err('No resources found.');
+              return EXIT.ok;
+            }
+          }
+          for (const t of targets) mustGet(view, t.kind, t.name);
+          for (const t of targets) io.out(await deleteFromSpecs(view, specs, t.kind, t.name));
           return EXIT.ok;
+        }),
+      ),
+  );
+
+  add(
+    new Command('diff')
+      .summary('the action the reconciler would take now, per object (create, start, resize, recreate, delete, nothing)')
+      .usage('[KIND[/NAME]] | -f FILE')
+      .argument('[kind]', 'a kind, a comma list, all, or KIND/NAME (default: all)')
+      .argument('[names...]', 'objects of that kind')
+      .option('-f, --filename <file>', 'how applying this file would change the specs, and the actions that follow')
+      .option('-l, --selector <selector>', 'label selector (as for get)')
+      .addHelpText(
+        'after',
+        `${examples(['hostplane diff', 'hostplane diff vm/dev-master', 'hostplane diff -f bigger-vm.yaml'])}\n\nExit codes (as kubectl diff; the one command whose 1 is not an error): 0 nothing would change, 1 something would, 2 or more an error.`,
+      )
+      .action(
+        run(async (kind: string | undefined, names: string[], f: { filename?: string; selector?: string }) => {
+          const { specs, state } = dirs();
+          try {
+            const view = await openView(specs, state);
+            if (f.filename) {
+              if (kind || f.selector) throw new UsageError('diff -f FILE takes no kind or selector');
+              const d = diffFile(view, f.filename);
+              noteStale(view);
+              for (const l of d.lines) io.out(l);
+              return d.changed ? 1 : EXIT.ok;
+            }
+            const { groups } = resolveTargets(view, kind ? words(kind, ...(names ?? [])) : ['all']);
+            noteStale(view);
+            let changed = false;
+            for (const g of selectObjects(view, groups, f)) {
+              for (const o of g.items) {
+                const plan = planOf(view, o);
+                if (changes(plan)) changed = true;
+                io.out(planLine(`${g.info.singular}/${o.metadata.name}`, plan));
+              }
+            }
+            return changed ? 1 : EXIT.ok;
+          } catch (e) {
+            // 1 means "changes" here: every error leaves with 2 or more.
+            if (e instanceof UsageError || e instanceof NotFoundError || e instanceof OutputError) throw e;
+            io.err(`error: ${(e as Error).message}`);
+            return EXIT.usage;
+          }
         }),
       ),
   );
@@ -437,8 +561,6 @@ function words(...w: (string | undefined)[]): string[] {
   return w.filter((x): x is string => x !== undefined && x !== '');
 }
 
-class UsageError extends Error {}
-class NotFoundError extends Error {}
 
 function num(v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
@@ -448,20 +570,11 @@ function num(v: string | undefined): number | undefined {
 }
 
 /** Accepts `vm NAME`, `vm/NAME`, `virtualmachines NAME` … */
-function target(view: { registry: { resolveKind(w: string): KindInfo | undefined } }, words: string[]): { info: KindInfo; name?: string } {
+function target(view: Pick<LabView, 'registry'>, words: string[]): { info: KindInfo; name?: string } {
   if (!words[0]) throw new UsageError(`name a kind: ${kindList()}`);
   let [kindWord, name] = words;
   if (kindWord.includes('/')) [kindWord, name] = kindWord.split('/', 2);
-  const info = view.registry.resolveKind(kindWord);
-  if (!info) throw new UsageError(`unknown kind "${kindWord}"; kinds: ${kindList()}`);
-  return { info, name };
-}
-
-function mustGet(view: LabView, kind: Kind, name: string | undefined): HostObject {
-  if (!name) throw new UsageError(`name the ${kind}`);
-  const obj = view.store.get(kind, name);
-  if (!obj) throw new NotFoundError(`${kind} "${name}" not found in the specs or the state directory`);
-  return obj;
+  return { info: resolveKindWord(view, kindWord), name };
 }
 
 function getOutput(o: string | undefined): GetOutput {
@@ -477,22 +590,34 @@ function tailLines(v: string): number {
   return n;
 }
 
-async function get(view: LabView, words: string[], output: string | undefined, out: (s: string) => void, paint: Painter): Promise<number> {
-  const { info, name } = target(view, words);
-  const items = name ? [mustGet(view, info.kind, name)] : view.store.list(info.kind);
-  if (output === 'json' || output === 'yaml') {
-    const doc = name ? items[0] : { apiVersion: 'v1', kind: 'List', metadata: { resourceVersion: '' }, items };
-    out(output === 'json' ? JSON.stringify(doc, null, 2) : stringify(doc).trimEnd());
+interface GetCommandFlags {
+  output?: string;
+  selector?: string;
+  fieldSelector?: string;
+  sortBy?: string;
+  showLabels?: boolean;
+  labelColumns?: string[];
+  watch?: boolean;
+  watchOnly?: boolean;
+}
+
+async function get(view: LabView, words: string[], flags: GetFlags, io: Io, paint: Painter): Promise<number> {
+  const { groups, multiKind } = resolveTargets(view, words);
+  const { found } = renderGet(view, groups, multiKind, flags, io.out, paint);
+  const out = io.out;
+  const machine = !['table', 'wide'].includes(flags.output.form);
+  if (!machine) {
+    const n = staleNote(view);
+    if (n) io.err(n);
+  }
+  if (!found) {
+    if (machine) return EXIT.ok;
+    const what = groups.length === 1 ? groups[0]!.info.plural : 'resources';
+    const selected = flags.selector || flags.fieldSelector ? ' matching the selector' : '';
+    out(`No ${what} found${selected} in ${view.store.specErrors().length ? 'the specs (there are spec errors: hostplane events)' : 'the specs'}.`);
     return EXIT.ok;
   }
-  const cols = printedColumns(info, getOutput(output));
-  if (!items.length) {
-    out(`No ${info.plural} found in ${view.store.specErrors().length ? 'the specs (there are spec errors: hostplane events)' : 'the specs'}.`);
-    return EXIT.ok;
-  }
-  const header = ['NAME', ...cols.map((c) => c.name.toUpperCase())];
-  const rows = items.map((o) => objectRow(o, cols, paint));
-  out(table(header, rows));
+  if (machine) return EXIT.ok;
   const sourceEvents = view.events().filter((e) => e.object === 'File/.');
   const lastSource = sourceEvents[sourceEvents.length - 1];
   if (view.upPid && lastSource?.reason === 'DeletionPaused') out(paint.yellow(`\nWARNING: ${lastSource.message}`));
@@ -500,14 +625,13 @@ async function get(view: LabView, words: string[], output: string | undefined, o
   if (health && !health.ok) {
     out(paint.yellow(`\nWARNING: StateWriteFailed: the running hostplane (pid ${view.upPid}) cannot write its state dir since ${health.since ?? '?'} (${health.error ?? 'unknown error'}); ${health.pending ?? 0} object(s) are newer in memory than shown here. It retries by itself; free some space.`));
   }
-  const errs = view.store.specErrors().filter((e) => !e.object || e.object.startsWith(info.kind + '/'));
+  const kinds = new Set(groups.map((g) => g.info.kind));
+  const errs = view.store.specErrors().filter((e) => !e.object || kinds.has(e.object.split('/')[0] as Kind));
   if (errs.length) out(paint.red(`\n${errs.length} spec error(s):\n`) + errs.map((e) => `  ${formatSpecError(e)}`).join('\n'));
   return EXIT.ok;
 }
 
-async function describe(view: LabView, words: string[], out: (s: string) => void, paint: Painter): Promise<number> {
-  const { info, name } = target(view, words);
-  const obj = mustGet(view, info.kind, name);
+function describeText(view: LabView, info: KindInfo, obj: HostObject, paint: Painter): string {
   const src = view.store.sourceOf(info.kind, obj.metadata.name);
   const gen = obj.metadata.generation ?? 1;
   const observed = obj.status?.observedGeneration;
@@ -517,6 +641,7 @@ async function describe(view: LabView, words: string[], out: (s: string) => void
     `API Version:         ${obj.apiVersion}`,
     `Labels:              ${Object.entries(obj.metadata.labels ?? {}).map(([k, v]) => `${k}=${v}`).join(', ') || '<none>'}`,
     `UID:                 ${obj.metadata.uid}`,
+    `Resource Version:    ${obj.metadata.resourceVersion ?? '<none>'}`,
     `Created:             ${obj.metadata.creationTimestamp} (${age(obj.metadata.creationTimestamp)} ago)`,
     `Generation:          ${gen}${observed !== undefined && observed !== gen ? paint.yellow(` (observed ${observed}: status is stale)`) : ''}`,
     `Source:              ${src ? `${src.file}:${src.line}:${src.col}` : '<not in the specs: deleting or only in the state dir>'}`,
@@ -536,8 +661,7 @@ async function describe(view: LabView, words: string[], out: (s: string) => void
   if (errs.length) lines.push('', paint.red('Spec errors (the last valid spec is kept):'), ...errs.map((e) => `  ${formatSpecError(e)}`));
   const evs = view.events().filter((e) => e.object === `${info.kind}/${obj.metadata.name}`).slice(-20);
   lines.push('', 'Events:', evs.length ? indent(table(['TYPE', 'REASON', 'AGE', 'COUNT', 'MESSAGE'], evs.map((e) => [e.type, e.reason, age(e.lastTimestamp), String(e.count), e.message]))) : '  <none>');
-  out(lines.join('\n'));
-  return EXIT.ok;
+  return lines.join('\n');
 }
 
 async function events(view: LabView, words: string[], out: (s: string) => void): Promise<number> {
@@ -570,7 +694,13 @@ async function setPower(view: LabView, specsDir: string, verb: 'stop' | 'start',
   if (!src) throw new NotFoundError(`${info.kind} "${obj.metadata.name}" has no document in the specs directory to edit`);
   const value = verb === 'stop' ? 'Stopped' : 'Running';
   const { setSpecField } = await import('../spec-edit/spec-files.js');
-  await setSpecField(specsDir, { file: src.file }, info.kind, obj.metadata.name, ['spec', 'powerState'], value);
+  const { absentBeforeStop, forgetAbsent, rememberAbsent } = await import('./power-edit.js');
+  // `stop` then `start` puts the file back byte for byte: a powerState that was absent (the default,
+  // Running) is removed again by `start` instead of being written out.
+  if (verb === 'stop') rememberAbsent(view.stateDir, specsDir, src.file, info.kind, obj.metadata.name);
+  const restore = verb === 'start' && absentBeforeStop(view.stateDir, info.kind, obj.metadata.name);
+  setSpecField(specsDir, { file: src.file }, info.kind, obj.metadata.name, ['spec', 'powerState'], restore ? undefined : value);
+  if (verb === 'start') forgetAbsent(view.stateDir, info.kind, obj.metadata.name);
   out(`${info.singular}/${obj.metadata.name} powerState set to ${value} in ${src.file}`);
   return EXIT.ok;
 }

@@ -106,4 +106,21 @@ export interface KindModule<Ports = unknown> {
   routes?: readonly KindRoute[];
   /** Extra CLI verbs (commander Commands), added beside the built-in ones. */
   commands?(ctx: KindCliContext): Command[];
+  /**
+   * What a reconcile would do to `obj` now, decided from the last observation kept in the state dir
+   * (its status and the kind's own records) without acting (`hostplane diff`). Pure apart from
+   * reading the state dir; a kind without it is shown as "no plan available yet".
+   */
+  plan?(obj: HostObject, ctx: KindPlanContext): KindPlan;
+}
+
+export interface KindPlanContext {
+  stateDir: StateDir;
+}
+
+/** One object's next action: `nothing` when converged. */
+export interface KindPlan {
+  action: 'create' | 'recreate' | 'start' | 'stop' | 'resize' | 'delete' | 'nothing' | 'blocked';
+  /** For people: "cpu 2 → 4", "a VM of the name exists that hostplane did not create". */
+  detail?: string;
 }

@@ -171,8 +171,9 @@ export class ObjectStore {
 
   private recordOf(entry: Entry): ObjectRecord {
     const object = entry.object;
-    const { resourceVersion: _rv, ...metadata } = object.metadata;
-    return { apiVersion: object.apiVersion, kind: object.kind, metadata, spec: object.spec, specHash: entry.specHash, status: object.status };
+    // The resourceVersion is kept: a reader of the state dir (the CLI) and a restarted `up` show the
+    // version the object had, so it changes only when the object changes.
+    return { apiVersion: object.apiVersion, kind: object.kind, metadata: object.metadata, spec: object.spec, specHash: entry.specHash, status: object.status };
   }
 
   private readonly onWatcherError: (err: unknown, event: WatchEvent) => void;
@@ -182,7 +183,10 @@ export class ObjectStore {
     let n = 0;
     for (const rec of this.persistence.loadAll()) {
       const key = objectKey(rec.kind, rec.metadata.name);
-      const object = freeze({ apiVersion: rec.apiVersion, kind: rec.kind, metadata: { ...rec.metadata, resourceVersion: String(++this.rv) }, spec: rec.spec, status: rec.status });
+      const kept = Number(rec.metadata.resourceVersion);
+      const rv = Number.isSafeInteger(kept) && kept > 0 ? kept : ++this.rv;
+      this.rv = Math.max(this.rv, rv);
+      const object = freeze({ apiVersion: rec.apiVersion, kind: rec.kind, metadata: { ...rec.metadata, resourceVersion: String(rv) }, spec: rec.spec, status: rec.status });
       this.entries.set(key, { object, specHash: rec.specHash });
       n++;
     }

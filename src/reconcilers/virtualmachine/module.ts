@@ -13,6 +13,7 @@ import type { CrashLoopPolicy } from './crash-loop.js';
 import { VM_LOG_NAMES, vmLogPath } from './log-files.js';
 import { observedProvider } from './observed-provider.js';
 import { VmObserver } from './observer.js';
+import { planVm } from './plan.js';
 import { createVmReconciler } from './reconciler.js';
 import { VmRecords } from './records.js';
 import { toMiB } from './spec.js';
@@ -39,6 +40,7 @@ export interface VmOptions {
 
 export const virtualMachineModule: KindModule<VmPorts> = {
   kind: 'VirtualMachine',
+  plan: planVm,
   shortNames: ['vm'],
   crdFile: 'virtualmachine.yaml',
   references: [],
