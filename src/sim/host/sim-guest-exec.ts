@@ -3,6 +3,7 @@
 import type { GuestExec, GuestTarget, RunOptions, RunResult } from '../../ports/guest-exec.js';
 import { GuestError } from '../../ports/guest-exec.js';
 import type { SimVmProvider } from './sim-vm-provider.js';
+import { SIM_GUEST_METRICS_MARKER, simGuestMetricsOutput } from './sim-guest-metrics.js';
 
 export class SimGuestExec implements GuestExec {
   constructor(private readonly host: SimVmProvider) {}
@@ -16,6 +17,8 @@ export class SimGuestExec implements GuestExec {
       opts.onOutput?.(failure + '\n', 'stderr');
       return { code: 1, stdout: '', stderr: failure };
     }
+    // The dashboard's metrics read (src/app/collectors/guest-metrics.ts) is answered from the model.
+    if (script.startsWith(SIM_GUEST_METRICS_MARKER)) return { code: 0, stdout: simGuestMetricsOutput(vm, Date.now()), stderr: '' };
     const hostname = script.includes('hostnamectl set-hostname') ? /^h='([^']+)'$/m.exec(script)?.[1] : undefined;
     this.host.recordGuestCommand(vm, hostname);
     opts.onOutput?.(`[sim] ran ${script.split('\n').length} lines\n`, 'stdout');
