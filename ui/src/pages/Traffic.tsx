@@ -50,7 +50,7 @@ export function Topology(props: { edges: FlowEdge[] }): JSX.Element {
             if (!a() || !b()) return '';
             const x1 = a()!.x + 130, y1 = a()!.y, x2 = b()!.x, y2 = b()!.y;
             const mx = (x1 + x2) / 2;
-            return x2 > x1 ? `M${x1},${y1} C${mx},${y1} ${mx},${y2} ${x2},${y2}` : `M${a()!.x + 65},${y1 + 12} C${a()!.x + 65},${y1 + 40} ${b()!.x + 65},${y2 + 40} ${b()!.x + 65},${y2 + 12}`;
+            return x2 > x1 ? `M${x1},${y1} C${mx},${y1} ${mx},${y2} ${x2},${y2}` : `M${a()!.x + 130},${y1} C${a()!.x + 165},${y1} ${b()!.x + 165},${y2} ${b()!.x + 130},${y2}`; // same column: bulge right
           };
           return (
             <>
