@@ -21,7 +21,7 @@ import { Redactor, findRedactedPlaceholders } from './redact.js';
 import { openWatch, type WatchHandle, type WatchHostEvent } from './watch.js';
 import { defaultUiDir, staticResponse } from './static.js';
 import type { KindModule } from '../controllers/kind-module.js';
-import { mountDomainRoutes, type DomainData } from './domain/routes.js';
+import { NO_DOMAIN_DATA, mountDomainRoutes, type DomainData } from './domain/routes.js';
 import { RequestLimitError, checkDepth, checkFileParam, isStackOverflow, readBodyBounded } from './body-limits.js';
 
 /** A printer column as the CRD declares it (`additionalPrinterColumns`). */
@@ -323,7 +323,7 @@ export function createApi(ctx: ApiContext, opts: ApiOptions): Hono {
 
   app.get(`${API_PREFIX}/host`, (c) => json(c, { apiVersion: 'v1', kind: 'HostCapacity', ...ctx.hostCapacity() }));
 
-  if (ctx.domain) mountDomainRoutes(app, ctx.domain, json);
+  mountDomainRoutes(app, ctx.domain ?? NO_DOMAIN_DATA, json);
 
   app.get(`${API_PREFIX}/spec-errors`, (c) => json(c, specErrorList(ctx.store.specErrors(), ctx.store.resourceVersion)));
 

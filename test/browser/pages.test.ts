@@ -104,6 +104,8 @@ describe.skipIf(!haveChromium)('domain pages in Chromium', { timeout: 60_000 }, 
       store.updateStatus(o.kind, o.metadata.name, { observedGeneration: 1, phase: o.kind === 'VirtualMachine' ? 'Running' : 'Ready', conditions: [ready], ...(o.kind === 'VirtualMachine' ? { ip: '127.0.0.1' } : {}), ...(o.kind === 'Addon' ? { releaseRevision: 2, chartName: o.metadata.name.replace(/^[a-z]+-/, ''), chartVersion: '1.0.0' } : {}) });
     }
     markClusterReady(store, 'dev', lab.kubeconfig);
+    // A VM stopped on purpose: its badge says Stopped, not a green Ready.
+    store.updateStatus('VirtualMachine', 'prod-worker2', { observedGeneration: 1, phase: 'Stopped', conditions: [cond('Ready', 'False', 'Stopped', 'stopped as the spec asks')] });
     const heavyStart = new Date(Date.now() - 20_000).toISOString();
     store.updateStatus('LoadTest', 'dev-scale-heavy', { phase: 'Running', runCount: 1, conditions: [cond('Ready', 'True', 'Running', 'running')], lastRun: { id: 'r1', trigger: 'Manual', startTime: heavyStart, outcome: 'Running', progress: { elapsedSeconds: 20, plannedSeconds: 180, fraction: 0.11 } } });
     col = createDashboardCollectors({ store, guest, secrets: { get: () => 'pw', values: () => ['pw'] }, intervalMs: 1000 });
@@ -160,6 +162,7 @@ describe.skipIf(!haveChromium)('domain pages in Chromium', { timeout: 60_000 }, 
     expect(await page.locator('.cluster-card [data-nodes]').first().textContent()).toContain('Nodes 3/3 ready');
     await expect.poll(() => page.locator('[data-host-used]').textContent()).toMatch(/memory \d+\.\d GiB used of 40\.0 GiB requested/);
     await page.locator('table.objects tbody tr[data-key]').first().waitFor();
+    expect(await page.locator('tr[data-key="VirtualMachine/prod-worker2"] [data-stopped]').textContent()).toContain('Stopped');
     await page.screenshot({ path: join(SHOTS, 'pages-overview.png'), fullPage: true });
   });
 
@@ -220,6 +223,7 @@ describe.skipIf(!haveChromium)('domain pages in Chromium', { timeout: 60_000 }, 
     expect(await page.locator('[data-run-select]').inputValue()).toBe('dev-scale-heavy/r1');
     await page.locator('tr[data-deployment="demo/nginx-web"]').waitFor();
     expect(await page.locator('#timeline-chart').count()).toBe(1);
+    await page.locator('.analysis table.flows tr[data-verdict]').first().waitFor();
     await page.screenshot({ path: join(SHOTS, 'pages-analysis.png'), fullPage: true });
   });
 

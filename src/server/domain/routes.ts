@@ -60,3 +60,14 @@ export function mountDomainRoutes(app: Hono, data: DomainData, json: Json): void
     });
   }
 }
+
+/** When no collectors run (bare API tests, `up --listen` without them): empty lists, unknown names. */
+export const NO_DOMAIN_DATA: DomainData = {
+  vmMetrics: () => undefined,
+  inventory: () => undefined,
+  urls: () => undefined,
+  scaling: () => undefined,
+  traffic: () => undefined,
+  trafficAll: () => [],
+  summary: () => ({ clusters: [], vms: [] }),
+};

@@ -90,7 +90,7 @@ export function generateFlows(input: { pods: ModelPod[]; services: ModelService[
     const port = s.ports[0];
     if (!b || !port) continue;
     const proto = port.protocol === 'UDP' ? 'UDP' : 'TCP';
-    const http = proto === 'TCP' && port.port !== 53 ? 'GET' : undefined;
+    const http = proto === 'TCP' && [80, 443, 3000, 8080].includes(port.port) ? 'GET' : undefined; // L7 visibility on HTTP ports only
     if (s.name === 'kube-dns') {
       const nss = [...new Set(running.map((p) => p.namespace))];
       for (const [j, ns] of nss.entries()) {

@@ -227,7 +227,7 @@ export function Overview(): JSX.Element {
                 return (
                   <tr data-key={key()} data-ready={row.r}>
                     <td>
-                      <ReadyBadge ready={row.r} />
+                      <ReadyBadge ready={row.r} phase={row.o.status?.phase} />
                     </td>
                     <td class="muted">{row.o.kind}</td>
                     <td>

@@ -122,7 +122,7 @@ export function ResourceDetail(props: { params: Record<string, string> }): JSX.E
               <h1>
                 <span class="muted kind-label">{o().kind}</span> {o().metadata.name}
               </h1>
-              <ReadyBadge ready={readiness(o())} title={summaryCondition(o())?.message} />
+              <ReadyBadge ready={readiness(o())} phase={o().status?.phase} title={summaryCondition(o())?.message} />
               <Show when={o().status?.phase}>
                 <Pill tone="info">{o().status!.phase}</Pill>
               </Show>

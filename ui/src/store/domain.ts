@@ -1,7 +1,7 @@
 // The dashboard's collected data (VM metrics, cluster inventory, traffic, HPA history): the server
 // collects it once; pages read it here, refreshed every few seconds and whenever the watch stream
 // brings a change. Each poll stops when its page goes away.
-import { createSignal, onCleanup, type Accessor } from 'solid-js';
+import { createEffect, createSignal, on, onCleanup, type Accessor } from 'solid-js';
 import { getJson } from '../api/client';
 
 export const POLL_MS = 3000;
@@ -33,7 +33,8 @@ export function poll<T>(path: () => string | null, ms = POLL_MS): Poll<T> {
       (e: Error) => e.name !== 'AbortError' && setError(e.message),
     );
   };
-  refresh();
+  // Fetch at once whenever the path changes (e.g. the store loaded, or another cluster was picked).
+  createEffect(on(path, () => refresh()));
   const t = setInterval(refresh, ms);
   onCleanup(() => {
     clearInterval(t);
