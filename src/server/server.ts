@@ -323,7 +323,7 @@ export function createApi(ctx: ApiContext, opts: ApiOptions): Hono {
 
   app.get(`${API_PREFIX}/host`, (c) => json(c, { apiVersion: 'v1', kind: 'HostCapacity', ...ctx.hostCapacity() }));
 
-  mountDomainRoutes(app, ctx.domain ?? NO_DOMAIN_DATA, json);
+  mountDomainRoutes(app, ctx.domain ?? NO_DOMAIN_DATA, json, (kind, name) => ctx.store.get(kind, name) !== undefined);
 
   app.get(`${API_PREFIX}/spec-errors`, (c) => json(c, specErrorList(ctx.store.specErrors(), ctx.store.resourceVersion)));
 

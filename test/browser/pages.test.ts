@@ -230,6 +230,9 @@ describe.skipIf(!haveChromium)('domain pages in Chromium', { timeout: 60_000 }, 
   it('accepts short names in URLs and keeps working at 800 px', async () => {
     await page.goto(`${served.url}/resources/vm`);
     await page.locator('text=dev-master').first().waitFor();
+    await page.goto(`${served.url}/resources/vm/dev-master`);
+    await expect.poll(() => page.locator('[data-vm-ports]').textContent(), { timeout: 10_000 }).toContain('6443');
+    await page.screenshot({ path: join(SHOTS, 'pages-vm-detail.png'), fullPage: true });
     await page.setViewportSize({ width: 800, height: 900 });
     await page.goto(`${served.url}/clusters/dev`);
     await page.locator('[data-node="dev-master"]').waitFor();

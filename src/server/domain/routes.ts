@@ -31,14 +31,17 @@ function notFound(json: Json, c: Context, what: string): Response {
 }
 
 /** Mounts the routes; call before the generic /:plural routes so `traffic` is not taken for a kind. */
-export function mountDomainRoutes(app: Hono, data: DomainData, json: Json): void {
+export function mountDomainRoutes(app: Hono, data: DomainData, json: Json, exists: (kind: 'VirtualMachine' | 'Cluster', name: string) => boolean = () => false): void {
   app.get(`${API}/dashboard/summary`, (c) => json(c, { apiVersion: 'v1', kind: 'DashboardSummary', ...(data.summary() as object) }));
   app.get(`${API}/traffic`, (c) => json(c, { apiVersion: 'v1', kind: 'TrafficSummaryList', items: data.trafficAll() }));
   app.get(`${API}/virtualmachines/:name/metrics`, (c) => vmMetrics(c));
   app.get(`${API}/vms/:name/metrics`, (c) => vmMetrics(c));
   const vmMetrics = (c: Context) => {
-    const m = data.vmMetrics(c.req.param('name')!, limitOf(c));
-    return m === undefined ? notFound(json, c, `VirtualMachine/${c.req.param('name')}`) : json(c, { apiVersion: 'v1', kind: 'GuestMetrics', ...(m as object) });
+    const name = c.req.param('name')!;
+    const m = data.vmMetrics(name, limitOf(c));
+    // A VM that exists but is not read (stopped, or no collector): an empty series, not an error.
+    if (m === undefined && exists('VirtualMachine', name)) return json(c, { apiVersion: 'v1', kind: 'GuestMetrics', vm: name, updatedAt: null, error: null, ports: [], samples: [] });
+    return m === undefined ? notFound(json, c, `VirtualMachine/${name}`) : json(c, { apiVersion: 'v1', kind: 'GuestMetrics', ...(m as object) });
   };
   for (const plural of ['clusters', 'cluster']) {
     app.get(`${API}/${plural}/:name/inventory`, (c) => {
