@@ -13,6 +13,10 @@ import { GUEST_METRICS_MARKER, parseGuestOutput, toSample } from './guest-metric
 import { Ring } from './ring.js';
 import { createDashboardCollectors, type DashboardCollectors } from './index.js';
 import { ingressVerdict } from '../../sim/hubble/policy.js';
+import { StandInRelay } from '../../sim/hubble/stand-in-relay.js';
+import { serveGrpcRelay } from '../../sim/hubble/grpc-relay.js';
+import { GrpcFlowSource } from './hubble-client.js';
+import { FlowsCollector } from './flows.js';
 
 const SECRET = 'hunter2-very-secret';
 
@@ -148,6 +152,33 @@ describe('dashboard collectors against a simulated cluster', { timeout: 30_000 }
     expect(post?.verdict).toBe('DROPPED');
     const get = t.recent.find((f) => f.l7?.http.method === 'GET' && f.destination.labels.includes('k8s:app=httpbin') && f.source.labels.includes('k8s:app=nginx-web'));
     expect(get?.verdict).toBe('FORWARDED');
+  });
+
+  it('reads the same flows over gRPC from the stand-in relay (observer.Observer/GetFlows)', async () => {
+    await until('pods', () => (col.inventory.inventory('dev')?.pods.running ?? 0) >= 5);
+    // Default-deny in demo only, so the round trip carries both verdicts and L7 fields.
+    const deny = { metadata: { name: 'default-deny', namespace: 'demo' }, spec: { endpointSelector: {}, ingress: [{ fromEntities: ['host'] }] } };
+    const relay = new StandInRelay(async (c) => {
+      const inv = col.inventory.inventory(c);
+      return inv && { pods: inv.pods.items, services: inv.services, policies: [deny] };
+    });
+    const served = await serveGrpcRelay(relay, 'dev');
+    const source = new GrpcFlowSource((c) => (c === 'dev' ? served.address : undefined));
+    try {
+      const fc = new FlowsCollector({ source, clusters: () => ['dev'] });
+      await fc.tick();
+      const t = fc.traffic('dev')!;
+      expect(t.error).toBeNull();
+      expect(t.total).toBeGreaterThan(0);
+      expect(t.recent.every((f) => f.l4.destinationPort > 0)).toBe(true);
+      expect(t.dropped).toBeGreaterThan(0);
+      expect(t.recent.find((f) => f.verdict === 'DROPPED')?.dropReasonDesc).toBe('Policy denied');
+      expect(t.recent.some((f) => f.l7?.http.method === 'GET')).toBe(true);
+      expect(await source.getFlows('other')).toEqual([]);
+    } finally {
+      source.close();
+      await served.stop();
+    }
   });
 
   it('asks for the token off loopback and serves the summary with it', async () => {

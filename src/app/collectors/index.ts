@@ -7,6 +7,8 @@ import type { GuestExec, GuestTarget } from '../../ports/guest-exec.js';
 import type { Secrets } from '../../ports/secrets.js';
 import type { DomainData } from '../../server/domain/routes.js';
 import { StandInRelay } from '../../sim/hubble/stand-in-relay.js';
+import { serveGrpcRelay } from '../../sim/hubble/grpc-relay.js';
+import { GrpcFlowSource } from './hubble-client.js';
 import { ClusterInventoryCollector, serviceUrls, usableKubeconfig } from './cluster-inventory.js';
 import { FlowsCollector, summarise, type FlowSource } from './flows.js';
 import { GuestMetricsCollector } from './guest-metrics.js';
@@ -17,8 +19,10 @@ export interface DashboardCollectorsOptions {
   store: ObjectStore;
   guest: GuestExec;
   secrets: Secrets;
-  /** Where flows come from; default: the stand-in relay over the collected inventory (sim host). */
+  /** Where flows come from; default: a stand-in relay per cluster, served over gRPC on 127.0.0.1 (sim host). */
   flowSource?: FlowSource;
+  /** A real cluster's Hubble Relay address (its NodePort), read over gRPC instead of the stand-in. */
+  relayAddress?: (cluster: string) => string | undefined;
   intervalMs?: number;
 }
 
@@ -76,13 +80,25 @@ export function createDashboardCollectors(opts: DashboardCollectorsOptions): Das
     policyCache.set(cluster, { at: Date.now(), items });
     return items;
   };
-  const relay: FlowSource =
-    opts.flowSource ??
-    new StandInRelay(async (cluster) => {
-      const inv = inventory.inventory(cluster);
-      if (!inv) return undefined;
-      return { pods: inv.pods.items, services: inv.services, policies: await policiesOf(cluster) };
-    });
+  const standIn = new StandInRelay(async (cluster) => {
+    const inv = inventory.inventory(cluster);
+    if (!inv) return undefined;
+    return { pods: inv.pods.items, services: inv.services, policies: await policiesOf(cluster) };
+  });
+  // Stand-in relays are started on first use, one per cluster, and read like a real relay: over gRPC.
+  const relays = new Map<string, Promise<{ address: string; stop(): Promise<void> }>>();
+  const addresses = new Map<string, string>();
+  const grpcSource = new GrpcFlowSource((c) => opts.relayAddress?.(c) ?? addresses.get(c));
+  const relay: FlowSource = opts.flowSource ?? {
+    async getFlows(cluster, number) {
+      if (!opts.relayAddress?.(cluster)) {
+        let r = relays.get(cluster);
+        if (!r) relays.set(cluster, (r = serveGrpcRelay(standIn, cluster)));
+        addresses.set(cluster, (await r).address);
+      }
+      return grpcSource.getFlows(cluster, number);
+    },
+  };
   const flows = new FlowsCollector({ source: relay, clusters: () => inventory.clusters(), intervalMs: opts.intervalMs });
 
   const data: DomainData = {
@@ -144,6 +160,8 @@ export function createDashboardCollectors(opts: DashboardCollectorsOptions): Das
     async stop() {
       guest.stop();
       flows.stop();
+      grpcSource.close();
+      await Promise.all([...relays.values()].map((r) => r.then((x) => x.stop(), () => undefined)));
       await inventory.stop();
     },
   };
