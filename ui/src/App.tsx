@@ -72,7 +72,8 @@ export function App(): JSX.Element {
   });
   const counts = (kind: string) => {
     const objs = Object.values(state.objects).filter((o) => o.kind === kind);
-    return { failing: objs.filter((o) => readiness(o) === 'False').length, pending: objs.filter((o) => readiness(o) === 'Unknown' || readiness(o) === 'Deleting').length };
+    // A VM stopped on purpose is not failing: it is not counted.
+    return { failing: objs.filter((o) => readiness(o) === 'False' && o.status?.phase !== 'Stopped').length, pending: objs.filter((o) => readiness(o) === 'Unknown' || readiness(o) === 'Deleting').length };
   };
   return (
     <div class="shell">

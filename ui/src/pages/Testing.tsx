@@ -23,7 +23,7 @@ function config(o: HostObject): string {
   if (s.type === 'cpu' || s.type === 'memory') return `${s.stressNg?.workers ?? 1} worker(s) / ${s.stressNg?.duration ?? '?'}${s.stressNg?.vmBytes ? ` / ${s.stressNg.vmBytes}` : ''}`;
   const k6 = s.k6 ?? {};
   const base = k6.stages ? `${k6.stages.length} stages` : `${k6.vus ?? '?'} VUs / ${k6.duration ?? '?'}`;
-  return `${base}${s.cooldown ? ` + ${s.cooldown} cooldown` : ''}`;
+  return `${base}${s.type === 'scaling' && s.cooldown ? ` + ${s.cooldown} cooldown` : ''}`;
 }
 
 export function Progress(props: { run: Obj | undefined }): JSX.Element {
