@@ -201,7 +201,7 @@ class ClusterWatch {
         currentReplicas: h.status?.currentReplicas ?? 0,
         desiredReplicas: h.status?.desiredReplicas ?? 0,
         cpuPercent: cpuNow?.resource?.current?.averageUtilization ?? null,
-        targetCpuPercent: cpuMetric?.target?.averageUtilization ?? null,
+        targetCpuPercent: cpuMetric?.resource?.target?.averageUtilization ?? null,
       };
     });
   }

@@ -132,6 +132,7 @@ describe('dashboard collectors against a simulated cluster', { timeout: 30_000 }
     });
     expect(inv.nodes.map((n) => n.name)).toEqual(['dev-master', 'dev-worker1', 'dev-worker2']);
     expect(inv.namespaces).toContain('demo');
+    expect(inv.hpas.find((h) => h.name === 'nginx-web')?.targetCpuPercent).toBeGreaterThan(0);
     expect(inv.services.find((s) => s.name === 'nginx-web')?.namespace).toBe('demo');
     const app = createApi(ctx, { requireToken: false });
     const urls = (await (await app.request('/api/v1/clusters/dev/urls', { headers: { host: '127.0.0.1' } })).json()) as { items: Array<{ service: string; url: string }> };
