@@ -2,6 +2,8 @@
 import { resolve } from 'node:path';
 import { StateDir, StateLockedError } from '../controllers/state-dir.js';
 import { serveApi, type ApiContext } from '../server/server.js';
+import type { DomainData } from '../server/domain/routes.js';
+import { createDashboardCollectors } from './collectors/index.js';
 import { chooseProvider } from './select-provider.js';
 import { createProviders } from './adapters.js';
 import { createHostManager, type HostManager } from './host-manager.js';
@@ -31,7 +33,7 @@ export interface UpOptions {
 }
 
 /** What the API reads and drives, taken from a running manager (tests serve a manager's API with it too). */
-export function apiContextFor(manager: HostManager, specsDir: string, stateDir: StateDir): ApiContext {
+export function apiContextFor(manager: HostManager, specsDir: string, stateDir: StateDir, domain?: DomainData): ApiContext {
   return {
     store: manager.store,
     registry: manager.registry,
@@ -48,6 +50,7 @@ export function apiContextFor(manager: HostManager, specsDir: string, stateDir: 
     },
     secretValues: () => manager.ports.secrets.values(),
     kinds: KIND_MODULES,
+    domain,
   };
 }
 
@@ -98,12 +101,16 @@ export async function up(opts: UpOptions, paint: Painter, out: (s: string) => vo
   for (const e of manager.store.specErrors()) out(paint.red(`  ${formatSpecError(e)}`));
 
   let api: Awaited<ReturnType<typeof serveApi>> | undefined;
+  // The dashboard's live data (guest metrics, cluster inventory, flows), collected once for every reader.
+  const collectors = opts.listen !== false ? createDashboardCollectors({ store: manager.store, guest: manager.ports.guest, secrets: manager.ports.secrets }) : undefined;
+  collectors?.start();
   if (opts.listen !== false) {
     try {
-      api = await serveApi(apiContextFor(manager, specsDir, stateDir), { listen: opts.listen });
+      api = await serveApi(apiContextFor(manager, specsDir, stateDir, collectors?.data), { listen: opts.listen });
     } catch (err) {
       // Without its API `up` must not linger holding the lock: stop what started, say why, exit 1.
       out(paint.red(`error: cannot serve the API on ${opts.listen}: ${err instanceof Error ? err.message : String(err)} (pick another --listen HOST:PORT, or --listen off)`));
+      await collectors?.stop().catch(() => {});
       await manager.stop(20_000).catch(() => {});
       return 1;
     }
@@ -127,6 +134,7 @@ export async function up(opts: UpOptions, paint: Painter, out: (s: string) => vo
       stopProgress();
       out(`${signal}: stopping (in-flight reconciles get 20s)…`);
       await api?.close().catch(() => {});
+      await collectors?.stop().catch(() => {});
       await manager.stop(20_000).catch((e) => out(`stop: ${String(e)}`));
       out('stopped');
       resolveExit(0);

@@ -21,6 +21,7 @@ import { Redactor, findRedactedPlaceholders } from './redact.js';
 import { openWatch, type WatchHandle, type WatchHostEvent } from './watch.js';
 import { defaultUiDir, staticResponse } from './static.js';
 import type { KindModule } from '../controllers/kind-module.js';
+import { NO_DOMAIN_DATA, mountDomainRoutes, type DomainData } from './domain/routes.js';
 import { RequestLimitError, checkDepth, checkFileParam, isStackOverflow, readBodyBounded } from './body-limits.js';
 
 /** A printer column as the CRD declares it (`additionalPrinterColumns`). */
@@ -79,6 +80,8 @@ export interface ApiContext {
   secretValues(): string[];
   /** The kind modules: their references (served with /kinds for the dashboard's graph) and extra routes. */
   kinds?: readonly KindModule[];
+  /** The dashboard's collected data (VM metrics, cluster inventory, traffic); absent in bare API tests. */
+  domain?: DomainData;
 }
 
 export interface ApiOptions {
@@ -319,6 +322,8 @@ export function createApi(ctx: ApiContext, opts: ApiOptions): Hono {
   });
 
   app.get(`${API_PREFIX}/host`, (c) => json(c, { apiVersion: 'v1', kind: 'HostCapacity', ...ctx.hostCapacity() }));
+
+  mountDomainRoutes(app, ctx.domain ?? NO_DOMAIN_DATA, json, (kind, name) => ctx.store.get(kind, name) !== undefined);
 
   app.get(`${API_PREFIX}/spec-errors`, (c) => json(c, specErrorList(ctx.store.specErrors(), ctx.store.resourceVersion)));
 

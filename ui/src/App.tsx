@@ -3,6 +3,11 @@ import { Dynamic } from 'solid-js/web';
 import { Overview } from './pages/Overview';
 import { ResourceDetail } from './pages/ResourceDetail';
 import { ResourceList } from './pages/ResourceList';
+import { ClusterDetail } from './pages/ClusterDetail';
+import { Testing } from './pages/Testing';
+import { Traffic } from './pages/Traffic';
+import { Scaling } from './pages/Scaling';
+import { LoadAnalysis } from './pages/LoadAnalysis';
 import { readiness } from './lib/ready';
 import { Link, location, match, type RouteDef } from './router';
 import { state, stream } from './store/resources';
@@ -10,8 +15,21 @@ import { state, stream } from './store/resources';
 // Later pages (clusters, load tests, scaling, traffic) add a route here and, if they want, a nav entry.
 export const routes: RouteDef[] = [
   { pattern: '/', component: Overview, title: () => 'Overview' },
+  { pattern: '/clusters/:name', component: ClusterDetail, title: (p) => `Cluster ${p.name}` },
+  { pattern: '/testing', component: Testing, title: () => 'Testing' },
+  { pattern: '/traffic', component: Traffic, title: () => 'Traffic' },
+  { pattern: '/traffic/:cluster', component: Traffic, title: (p) => `Traffic ${p.cluster}` },
+  { pattern: '/scaling', component: Scaling, title: () => 'Scaling' },
+  { pattern: '/analysis', component: LoadAnalysis, title: () => 'Load analysis' },
   { pattern: '/resources/:plural', component: ResourceList, title: (p) => p.plural },
   { pattern: '/resources/:plural/:name', component: ResourceDetail, title: (p) => `${p.name} (${p.plural})` },
+];
+
+const DOMAIN_NAV = [
+  { href: '/testing', label: 'Testing' },
+  { href: '/traffic', label: 'Traffic' },
+  { href: '/scaling', label: 'Scaling' },
+  { href: '/analysis', label: 'Load analysis' },
 ];
 
 function NotFound(): JSX.Element {
@@ -54,7 +72,8 @@ export function App(): JSX.Element {
   });
   const counts = (kind: string) => {
     const objs = Object.values(state.objects).filter((o) => o.kind === kind);
-    return { failing: objs.filter((o) => readiness(o) === 'False').length, pending: objs.filter((o) => readiness(o) === 'Unknown' || readiness(o) === 'Deleting').length };
+    // A VM stopped on purpose is not failing: it is not counted.
+    return { failing: objs.filter((o) => readiness(o) === 'False' && o.status?.phase !== 'Stopped').length, pending: objs.filter((o) => readiness(o) === 'Unknown' || readiness(o) === 'Deleting').length };
   };
   return (
     <div class="shell">
@@ -72,6 +91,15 @@ export function App(): JSX.Element {
                 Overview
               </Link>
             </li>
+            <For each={DOMAIN_NAV}>
+              {(n) => (
+                <li>
+                  <Link href={n.href} aria-current={location().path.startsWith(n.href) ? 'page' : undefined}>
+                    {n.label}
+                  </Link>
+                </li>
+              )}
+            </For>
             <For each={state.kinds}>
               {(k) => (
                 <li>

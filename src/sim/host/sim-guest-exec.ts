@@ -5,6 +5,7 @@ import { GuestError } from '../../ports/guest-exec.js';
 import type { SimVmProvider } from './sim-vm-provider.js';
 import { SimShell } from './sim-shell.js';
 import { simNodeCommands } from './sim-node-commands.js';
+import { SIM_GUEST_METRICS_MARKER, simGuestMetricsOutput } from './sim-guest-metrics.js';
 
 export class SimGuestExec implements GuestExec {
   constructor(private readonly host: SimVmProvider) {}
@@ -18,6 +19,8 @@ export class SimGuestExec implements GuestExec {
       opts.onOutput?.(failure + '\n', 'stderr');
       return { code: 1, stdout: '', stderr: failure };
     }
+    // The dashboard's metrics read (src/app/collectors/guest-metrics.ts) is answered from the model.
+    if (script.startsWith(SIM_GUEST_METRICS_MARKER)) return { code: 0, stdout: simGuestMetricsOutput(vm, Date.now()), stderr: '' };
     const state = this.host.guestState(vm);
     const before = JSON.stringify(state);
     const clusters = this.host.clusters;

@@ -1,6 +1,7 @@
 import { For, Show, createMemo, createSignal, type JSX } from 'solid-js';
 import type { ChartConfiguration, ChartData } from 'chart.js';
 import { ChartCanvas } from '../components/Chart';
+import { ClusterCards } from '../components/ClusterCards';
 import { EventList } from '../components/EventList';
 import { FilterBox, matches } from '../components/FilterBox';
 import { SpecErrorsBanner } from '../components/SpecErrors';
@@ -183,6 +184,7 @@ export function Overview(): JSX.Element {
         </p>
       </header>
       <SpecErrorsBanner errors={state.specErrors} />
+      <ClusterCards />
       <div class="kind-cards">
         <For each={perKind()}>
           {(p) => (
@@ -225,7 +227,7 @@ export function Overview(): JSX.Element {
                 return (
                   <tr data-key={key()} data-ready={row.r}>
                     <td>
-                      <ReadyBadge ready={row.r} />
+                      <ReadyBadge ready={row.r} phase={row.o.status?.phase} />
                     </td>
                     <td class="muted">{row.o.kind}</td>
                     <td>

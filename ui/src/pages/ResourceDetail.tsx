@@ -8,6 +8,7 @@ import { EventList } from '../components/EventList';
 import { SpecErrorsBanner } from '../components/SpecErrors';
 import { Pill, ReadyBadge } from '../components/StatusBadge';
 import { YamlView } from '../components/YamlView';
+import { VmMetrics } from '../components/VmMetrics';
 import { isStale, lastReconcile, readiness, summaryCondition } from '../lib/ready';
 import { ago, now } from '../lib/time';
 import { Link } from '../router';
@@ -122,7 +123,7 @@ export function ResourceDetail(props: { params: Record<string, string> }): JSX.E
               <h1>
                 <span class="muted kind-label">{o().kind}</span> {o().metadata.name}
               </h1>
-              <ReadyBadge ready={readiness(o())} title={summaryCondition(o())?.message} />
+              <ReadyBadge ready={readiness(o())} phase={o().status?.phase} title={summaryCondition(o())?.message} />
               <Show when={o().status?.phase}>
                 <Pill tone="info">{o().status!.phase}</Pill>
               </Show>
@@ -184,6 +185,9 @@ export function ResourceDetail(props: { params: Record<string, string> }): JSX.E
           </header>
 
           <SpecErrorsBanner errors={specErrors()} title="This object's spec has errors on disk" />
+          <Show when={o().kind === 'VirtualMachine' && o().status?.phase === 'Running'}>
+            <VmMetrics name={o().metadata.name} />
+          </Show>
 
           <div class="grid2">
             <section class="panel" aria-labelledby="cond-h">

@@ -51,7 +51,7 @@ export function ResourceList(props: { params: Record<string, string> }): JSX.Ele
                     <tr data-key={`${o.kind}/${o.metadata.name}`} data-ready={readiness(o)}>
                       <td>
                         <Show when={!hasReady()}>
-                          <ReadyBadge ready={readiness(o)} />{' '}
+                          <ReadyBadge ready={readiness(o)} phase={o.status?.phase} />{' '}
                         </Show>
                         <Link href={detailHref(`${o.kind}/${o.metadata.name}`)} class="name">
                           {o.metadata.name}
@@ -60,7 +60,7 @@ export function ResourceList(props: { params: Record<string, string> }): JSX.Ele
                       <For each={columns()}>
                         {(c) => (
                           <td class={c.type === 'integer' || c.type === 'number' ? 'num' : ''}>
-                            {c.name === 'Ready' ? <ReadyBadge ready={readiness(o)} /> : columnValue(o, c, now())}
+                            {c.name === 'Ready' ? <ReadyBadge ready={readiness(o)} phase={o.status?.phase} /> : columnValue(o, c, now())}
                           </td>
                         )}
                       </For>

@@ -26,8 +26,10 @@ const MAX_EVENTS = 2000;
 const keyOf = (o: HostObject): string => `${o.kind}/${o.metadata.name}`;
 const rvOf = (o: HostObject | undefined): number => Number(o?.metadata.resourceVersion ?? 0);
 
+/** The kind a URL names: its plural, singular, a short name (`vm`, like kubectl) or the kind itself. */
 export function kindByPlural(plural: string): KindInfo | undefined {
-  return state.kinds.find((k) => k.plural === plural);
+  const p = plural.toLowerCase();
+  return state.kinds.find((k) => k.plural === p) ?? state.kinds.find((k) => k.singular === p || k.kind.toLowerCase() === p || (k.shortNames ?? []).includes(p));
 }
 /** A kind's reference rules, as the server describes them. */
 export function referencesOf(kind: string): { path: string; kind: string }[] {
