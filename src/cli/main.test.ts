@@ -79,20 +79,20 @@ describe('verbs a kind brings', () => {
     const { Command } = await import('commander');
     const { KIND_MODULES } = await import('../reconcilers/index.js');
     let ran = '';
-    const run = new Command('run').summary('start a load test now').argument('<name>').option('--dry-run').action((name: string, f: { dryRun?: boolean }) => {
+    const run = new Command('snapshot-now').summary('start a load test now').argument('<name>').option('--dry-run').action((name: string, f: { dryRun?: boolean }) => {
       ran = `${name}${f.dryRun ? ' (dry run)' : ''}`;
     });
     const kinds = [...KIND_MODULES, { ...KIND_MODULES[3]!, commands: () => [run] }];
     let out = '';
     let code = -1;
     const program = buildProgram({ out: (s) => (out += s), err() {} }, (c) => (code = c), kinds);
-    await program.parseAsync(['run', 'smoke', '--dry-run'], { from: 'user' });
+    await program.parseAsync(['snapshot-now', 'smoke', '--dry-run'], { from: 'user' });
     expect(ran).toBe('smoke (dry run)');
     expect(code).toBe(-1); // the kind's own action decides; nothing else ran
     out = '';
     program.exitOverride();
     await expect(program.parseAsync(['--help'], { from: 'user' })).rejects.toThrow();
-    expect(out).toMatch(/run .*start a load test now/);
+    expect(out).toMatch(/snapshot-now .*start a load test now/);
   });
 });
 

@@ -459,7 +459,7 @@ describe.skipIf(!haveChromium)('VM detail page against a running manager', { tim
 
 // The dashboard as a user first sees it: the real `hostplane up` process on the example lab in specs/.
 describe.skipIf(!haveChromium)('dashboard served by hostplane up on the example lab', { timeout: 90_000 }, () => {
-  it('shows the ten VMs of the example lab Ready on the sim host, and says the Cluster controller is not built yet', async () => {
+  it('shows the ten VMs of the example lab Ready on the sim host, and a Cluster\'s conditions', async () => {
     buildUiIfStale();
     const { startUp } = await import('../fixtures/cli.js');
     const tmp = mkdtempSync(join(tmpdir(), 'hostplane-up-ui-'));
@@ -485,7 +485,7 @@ describe.skipIf(!haveChromium)('dashboard served by hostplane up on the example 
       const vmCard = page.locator('.kind-card', { hasText: 'VirtualMachines' });
       await expect.poll(() => vmCard.innerText(), { timeout: 45_000 }).toMatch(/10\s+ready/);
       await page.goto(`http://127.0.0.1:${port}/resources/clusters/dev`);
-      await expect.poll(() => page.locator('body').innerText(), { timeout: 15_000 }).toContain('ControllerNotImplemented');
+      await expect.poll(() => page.locator('body').innerText(), { timeout: 15_000 }).toContain('InfrastructureReady');
       await page.goto(`http://127.0.0.1:${port}/`);
       await expect.poll(() => vmCard.innerText(), { timeout: 15_000 }).toMatch(/10\s+ready/);
       mkdirSync(SHOTS, { recursive: true });
@@ -505,6 +505,7 @@ describe.skipIf(!haveChromium)('dashboard served by hostplane up on the example 
     // The package as `npm run build` leaves it, without src/: bin/hostplane.mjs must take dist/.
     const pkg = join(tmp, 'pkg');
     execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', join(pkg, 'dist')], { cwd: ROOT, stdio: 'pipe' });
+    execFileSync(process.execPath, [join(ROOT, 'hack/build/copy-assets.mjs'), join(pkg, 'dist')], { cwd: ROOT, stdio: 'pipe' });
     for (const d of ['bin', 'crds']) cpSync(join(ROOT, d), join(pkg, d), { recursive: true });
     cpSync(join(UI, 'dist'), join(pkg, 'ui', 'dist'), { recursive: true });
     cpSync(join(ROOT, 'package.json'), join(pkg, 'package.json'));

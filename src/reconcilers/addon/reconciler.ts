@@ -12,7 +12,7 @@ import { referenceProblem } from '../../controllers/reference-check.js';
 import { isSuspended, setSuspended } from '../../controllers/object-requests.js';
 import type { ChartSourcePort, ResolvedChart } from '../../ports/chart-source.js';
 import { ChartSourceError } from '../../ports/chart-source.js';
-import { HelmError, type HelmPort, type ReleaseTarget, type WriteOptions } from '../../ports/helm.js';
+import { HelmError, type ReleaseTarget, type WriteOptions } from '../../ports/helm.js';
 import type { KubernetesPorts } from '../../ports/index.js';
 import type { KubeObject, KubePort } from '../../ports/kube.js';
 import type { Secrets } from '../../ports/secrets.js';

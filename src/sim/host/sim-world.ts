@@ -1,5 +1,6 @@
 // The sim host's world: the VMs a simulated hypervisor holds, persisted in the state dir so that
 // restarts and kill -9 of hostplane can be tested exactly like with a real provider.
+import { randomInt } from 'node:crypto';
 import type { SimDir } from './sim-dir.js';
 import type { SimGuestState } from './sim-shell.js';
 
@@ -38,7 +39,10 @@ const WORLD = 'sim/world.json';
 const REQUESTS = 'sim/requests';
 
 export function loadWorld(dir: SimDir): SimWorldData {
-  return dir.readJson<SimWorldData>(WORLD) ?? { vms: {}, nextIp: 2 };
+  // A new world starts its addresses at a random place in the sim VM network, so two sim hosts on
+  // one machine (parallel tests, two labs) do not hand out the same IP and collide on IP:6443.
+  // The world is persisted, so a restart keeps its VMs' addresses.
+  return dir.readJson<SimWorldData>(WORLD) ?? { vms: {}, nextIp: randomInt(0, 250 * 200) };
 }
 
 export function saveWorld(dir: SimDir, world: SimWorldData): void {
