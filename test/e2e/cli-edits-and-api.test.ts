@@ -153,11 +153,12 @@ describe('hostplane apply -f and delete', () => {
     writeFileSync(input, `${vmDoc('cache')}---\n${COMMENTED.split('---\n')[0].replace('cpu: 2', 'cpu: 4')}`);
     const applied = await runCli(['apply', '-f', input, ...args]);
     expect(applied.code).toBe(0);
-    expect(applied.stdout.trim().split('\n')).toEqual(['virtualmachine/cache created (virtualmachines/cache.yaml)', 'virtualmachine/web configured (lab.yaml)']);
+    // A new object goes beside the file that already holds its kind (lab.yaml at the top), not into a new virtualmachines/ folder.
+    expect(applied.stdout.trim().split('\n')).toEqual(['virtualmachine/cache created (cache.yaml)', 'virtualmachine/web configured (lab.yaml)']);
     const labText = readFileSync(join(l.specsDir, 'lab.yaml'), 'utf8');
     expect(labText).toContain('# the web tier: keep this comment');
     expect(labText).toMatch(/cpu: 4/);
-    expect(readFileSync(join(l.specsDir, 'virtualmachines/cache.yaml'), 'utf8')).toContain('name: cache');
+    expect(readFileSync(join(l.specsDir, 'cache.yaml'), 'utf8')).toContain('name: cache');
     expect((await runCli(['apply', '-f', input, ...args])).stdout).toMatch(/virtualmachine\/cache unchanged/);
 
     writeFileSync(input, `${vmDoc('ok-one')}---\n${vmDoc('bad', { cpu: 'lots' })}`);

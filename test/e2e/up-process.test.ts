@@ -137,8 +137,9 @@ describe('hostplane up (separate process, sim host)', () => {
     expect((await runCli(['sim', 'kill', 'n2', '--state', l.stateDir.root])).code).toBe(0);
     await waitFor(() => {
       const w = loadWorld(l.stateDir);
-      return w.vms.n2?.state === 'running' && w.vms.n2.startedAt !== bootedAt && persisted(l).get('VirtualMachine', 'n2')?.status?.state === 'running';
-    }, 40_000, 'n2 started again');
+      // Ready again, not only running: the address and SSH checks follow the start as requeues.
+      return w.vms.n2?.state === 'running' && w.vms.n2.startedAt !== bootedAt && persisted(l).get('VirtualMachine', 'n2')?.status?.state === 'running' && allReady(l);
+    }, 40_000, 'n2 started again and Ready');
     expect(await p.stop()).toBe(0);
 
     const args = ['--specs', l.specsDir, '--state', l.stateDir.root];

@@ -180,7 +180,11 @@ export class SimVmProvider implements VmProvider {
         break;
       case 'readdress': {
         const vm = this.world.vms[req.name];
-        if (vm) vm.ip = this.allocateIp();
+        if (vm) {
+          // A new DHCP lease comes with a reboot: a new run of the VM, whose address is read again.
+          vm.ip = this.allocateIp();
+          if (vm.state === 'running' && vm.startedAt !== undefined) vm.startedAt = Math.max(this.now(), vm.startedAt + 1);
+        }
         break;
       }
       case 'fail':
