@@ -21,7 +21,9 @@ describe.each([3, 4] as const)('helm %i', (major) => {
   it('leaves a release hostplane did not install alone (NameConflict); adopts it with spec.adopt', async () => {
     const chart = await lab.manager.opts.ports.kubernetes.charts.resolve(GATEWAY);
     await lab.helm.upgradeInstall(target('other', 'other'), chart, { values: CLUSTER_IP, createNamespace: true, timeoutMs: 30_000 });
-    const doc = (adopt: boolean) => addonDoc('other', { helm: GATEWAY, namespace: 'other', values: { ...CLUSTER_IP, labels: { by: 'hostplane' } }, timeout: '30s', adopt });
+    // The adopting spec changes a value (so adoption is an upgrade) but not the selector labels,
+    // which a Deployment never lets change (the API server refuses it, as a real one does).
+    const doc = (adopt: boolean) => addonDoc('other', { helm: GATEWAY, namespace: 'other', values: { ...CLUSTER_IP, service: { ...CLUSTER_IP.service, annotations: { by: 'hostplane' } } }, timeout: '30s', adopt });
     lab.write('specs/other.yaml', doc(false));
     await lab.waitReady('other', 'False', 'NameConflict');
     expect(lab.ready('other').message).toMatch(/did not install.*spec\.adopt/);

@@ -12,6 +12,7 @@ import { EventRecorder } from '../../src/controllers/events.js';
 import { SpecSource } from '../../src/controllers/source.js';
 import { loadSchemaRegistry } from '../../src/api/schema.js';
 import { createApi, serveApi, type ApiContext } from '../../src/server/server.js';
+import { KIND_MODULES } from '../../src/reconcilers/index.js';
 import { serve } from '@hono/node-server';
 import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { Condition, Kind } from '../../src/api/types.js';
@@ -147,6 +148,8 @@ describe.skipIf(!haveChromium)('dashboard in Chromium', { timeout: 60_000 }, () 
         return { cpu: 16, memoryMiB: 131072, requestedCpu: cpu, requestedMemoryMiB: mem };
       },
       secretValues: () => [],
+      // The kinds' modules say who references whom: the dependency graph draws from them.
+      kinds: KIND_MODULES,
     };
     served = await serveApi(ctx, { listen: '127.0.0.1:0' });
     // A fresh profile directory per run (playwright passes it as --user-data-dir).
