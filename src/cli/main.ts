@@ -417,6 +417,37 @@ export function buildProgram(io: Io, setCode: (code: number) => void, kinds: rea
   );
 
   add(
+    new Command('ssh')
+      .summary("an SSH session, or one command, on a running VM (the host key hostplane pinned, the VM's secret)")
+      .usage('vm/NAME [-- COMMAND [ARGS…]]')
+      .argument('[target]', 'vm/NAME')
+      .argument('[command...]', 'run this instead of a login shell (after --; the words are joined with spaces, as ssh does)')
+      .addHelpText(
+        'after',
+        `${examples(['hostplane ssh vm/dev-master', 'hostplane ssh vm/dev-master -- uname -a', "hostplane ssh vm/dev-master -- 'sudo journalctl -u kubelet | tail'"])}\n\n` +
+          'Key auth (spec.ssh.keySecret) runs the OpenSSH client with a temporary known_hosts and key file; password auth\n' +
+          'runs in this process (a PTY when stdin is a terminal), so the password is on no command line.\n' +
+          "Exit codes: the remote command's; 255 when SSH itself failed (host key not the pinned one, login refused,\n" +
+          'unreachable); 1 when the VM is not running or has no address or pin yet; 2 usage; 4 not found.',
+      )
+      .action(
+        run(async (t: string | undefined, command: string[] = []) => {
+          const { specs, state } = dirs();
+          const view = await openView(specs, state);
+          if (!t) throw new UsageError('ssh needs a VM: hostplane ssh vm/NAME [-- COMMAND]');
+          const { info, name } = target(view, [t]);
+          if (info.kind !== 'VirtualMachine') throw new UsageError(`ssh works on VMs only (vm/NAME), not ${info.singular}`);
+          if (!name) throw new UsageError('name the VM: hostplane ssh vm/NAME [-- COMMAND]');
+          const vm = mustGet(view, info.kind, name);
+          noteStale(view);
+          // Not running, no address or pin: an Error, so exit 1 with one line (run above).
+          const { sshToVm } = await import('../app/ssh.js');
+          return await sshToVm({ stateDir: state, vm, command, err: io.err });
+        }),
+      ),
+  );
+
+  add(
     new Command('confirm-deletions')
       .summary('delete the objects whose specs vanished all at once (deletion was paused)')
       .usage(' ')

@@ -13,6 +13,8 @@ export interface PinnedHostKey {
   host: string;
   port: number;
   pinnedAt: string;
+  /** The whole key (base64 of the wire-format blob), so `hostplane ssh` can hand OpenSSH a known_hosts line. Pins made before it was kept lack it. */
+  publicKey?: string;
 }
 
 export type PinDecision =
@@ -98,6 +100,7 @@ export class KnownHostsStore {
       host: target.host,
       port: target.port,
       pinnedAt: new Date().toISOString(),
+      publicKey: keyBlob.toString('base64'),
     };
     if (!existing) {
       this.write(record);
@@ -107,7 +110,11 @@ export class KnownHostsStore {
       this.write(record);
       return { result: 'repinned', record, previous: existing };
     }
-    if (existing.fingerprint === fingerprint) return { result: 'match', record: existing };
+    if (existing.fingerprint === fingerprint) {
+      // An older pin without the whole key gets it now (same fingerprint, so the same key).
+      if (!existing.publicKey) this.write({ ...existing, publicKey: record.publicKey });
+      return { result: 'match', record: existing };
+    }
     return { result: 'mismatch', record: existing, presented: { fingerprint, keyType }, file: this.fileFor(target.vmKey) };
   }
 }
