@@ -676,6 +676,7 @@ function describeText(view: LabView, info: KindInfo, obj: HostObject, paint: Pai
     `Created:             ${obj.metadata.creationTimestamp} (${age(obj.metadata.creationTimestamp)} ago)`,
     `Generation:          ${gen}${observed !== undefined && observed !== gen ? paint.yellow(` (observed ${observed}: status is stale)`) : ''}`,
     `Source:              ${src ? `${src.file}:${src.line}:${src.col}` : '<not in the specs: deleting or only in the state dir>'}`,
+    ...(typeof obj.status?.lastAppliedRevision === 'string' ? [`Revision:            ${obj.status.lastAppliedRevision}${obj.status.dirty === true ? paint.yellow(' (dirty: the file has uncommitted changes)') : ''}`] : []),
     ...(obj.metadata.deletionTimestamp ? [`Deletion requested:  ${obj.metadata.deletionTimestamp}`] : []),
     `Phase:               ${obj.status?.phase ?? '<none>'}`,
     '',

@@ -45,6 +45,8 @@ export interface ManagerOptions<Ports = unknown> {
   workers?: number;
   /** A spec gone from disk is deleted only after this long (a move is not a delete). */
   graceMs?: number;
+  /** Record each object's git revision (lastAppliedRevision, dirty) when the specs dir is in a checkout. Default true. */
+  gitRevisions?: boolean;
   /**
    * Safety-net resync (controller-runtime's SyncPeriod): every object is queued again this often,
    * at low priority, so one that settled on done or stalled is looked at again. Default 10 h.
@@ -103,6 +105,7 @@ export class Manager<Ports = unknown> {
     this.capacity = new HostCapacity({ ...hostCapacityDefaults(), ...opts.capacity });
     this.source = new SpecSource({ specsDir: opts.specsDir, store: this.store, registry: this.registry, events: this.events, graceMs: opts.graceMs ?? 3_000,
       deletionIntents: new StateDirDeletionIntents(dir),
+      gitRevisions: opts.gitRevisions ?? true,
       // Its spec came back: reconcile what heldWhilePendingDeletion left alone.
       onPendingCleared: (key) => this.controllers.get(parseObjectKey(key).kind as Kind)?.enqueue(key),
     });

@@ -16,6 +16,7 @@ import type { ObjectStore } from './store.js';
 import { setLongTimeout } from './clock.js';
 import { DEFAULT_MASS_DELETION, massDeletionReason, type DeletionIntents } from './deletion-guard.js';
 import { NotRegularFileError, SpecFileTooLargeError, readSpecText } from './spec-read.js';
+import { GitRevisions, type GitRunner } from './git-revision.js';
 import { YAML_FILE, formatSpecError, isIgnoredName, isSpecPath, parseSpecFile, type LineCol, type ParsedSpecFile, type SpecDocument, type SpecValidator } from './spec-parse.js';
 
 import type { EventSink } from './sinks.js';
@@ -50,6 +51,11 @@ export interface SpecSourceOptions {
   rootCheckMs?: number;
   /** Told to a person when deletion pauses: how to confirm. */
   confirmHint?: string;
+  /**
+   * Record in each object's status the git commit its spec came from and whether its file was dirty
+   * (when the specs dir is in a checkout; HEAD is looked at every rootCheckMs). `run` replaces git (tests count calls).
+   */
+  gitRevisions?: boolean | { run?: GitRunner };
 }
 
 export interface SpecSourceStatus {
@@ -112,6 +118,7 @@ export class SpecSource {
   private paused?: { count: number; reason: string };
   private watching = false;
   private restarting = false;
+  private readonly git?: GitRevisions;
 
   constructor(opts: SpecSourceOptions) {
     this.specsDir = resolve(opts.specsDir);
@@ -128,6 +135,24 @@ export class SpecSource {
     this.debounceMs = opts.debounceMs ?? 50;
     this.rootCheckMs = opts.rootCheckMs ?? 1000;
     this.confirmHint = opts.confirmHint ?? 'run `hostplane confirm-deletions`';
+    if (opts.gitRevisions) {
+      this.git = new GitRevisions({
+        specsDir: this.specsDir,
+        ...(typeof opts.gitRevisions === 'object' && opts.gitRevisions.run ? { run: opts.gitRevisions.run } : {}),
+        onChange: (files) => this.applyRevisions(files === 'all' ? [...this.files.keys()] : files),
+        onError: (m) => this.logger?.warn?.(m),
+      });
+    }
+  }
+
+  /** Git invocations so far for revisions (0 without gitRevisions). */
+  gitCalls(): number {
+    return this.git?.execs ?? 0;
+  }
+
+  /** Resolves once the git revisions of what was read so far are in the store (HEAD looked at now). */
+  async revisionsSettled(): Promise<void> {
+    await this.git?.poll();
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -138,7 +163,11 @@ export class SpecSource {
     this.watching = true;
     await this.openWatcher();
     this.fullScan();
-    this.rootTimer = setInterval(() => this.checkRoot(), this.rootCheckMs);
+    await this.git?.poll();
+    this.rootTimer = setInterval(() => {
+      this.checkRoot();
+      void this.git?.poll(); // a commit or checkout changes no spec file: HEAD is looked at here
+    }, this.rootCheckMs);
     this.rootTimer.unref?.();
   }
 
@@ -279,7 +308,23 @@ export class SpecSource {
 
   private refresh(rel: string): void {
     const dirty = new Set<string>();
-    if (this.readFile(rel, dirty)) this.reconcile(dirty, [rel]);
+    if (this.readFile(rel, dirty)) {
+      this.reconcile(dirty, [rel]);
+      void this.git?.poll([rel]);
+    }
+  }
+
+  /** Each file's objects get the file's git revision (only the objects the file owns). */
+  private applyRevisions(files: string[]): void {
+    if (!this.git) return;
+    for (const file of files) {
+      const rev = this.git.of(file);
+      for (const key of this.files.get(file)?.docs.keys() ?? []) {
+        if (this.ownerOf(key) !== file) continue;
+        const { kind, name } = parseObjectKey(key);
+        this.store.setRevision(kind, name, rev);
+      }
+    }
   }
 
   private readRootIdentity(): string | undefined {
@@ -476,7 +521,11 @@ export class SpecSource {
       if (owner) {
         if (this.pending.delete(key)) this.pendingCleared(key);
         const doc = this.files.get(owner)?.docs.get(key);
-        if (doc?.input) this.store.applySpec(doc.input, { file: owner, line: doc.position.line, col: doc.position.col });
+        if (doc?.input) {
+          this.store.applySpec(doc.input, { file: owner, line: doc.position.line, col: doc.position.col });
+          // What git knew of the file so far; a changed file is looked at again right after (refresh).
+          if (this.git) this.store.setRevision(doc.input.kind, doc.input.metadata.name, this.git.of(owner));
+        }
       } else {
         this.scheduleDeletion(key);
       }

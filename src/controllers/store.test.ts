@@ -143,3 +143,38 @@ describe('ObjectStore watch', () => {
     expect(reported).toEqual(['ADDED a: boom']);
   });
 });
+
+describe('ObjectStore git revision', () => {
+  const rev = (sha: string, dirty = false) => ({ lastAppliedRevision: `main@sha1:${sha.repeat(40)}`, dirty });
+
+  it('keeps the revision through every status write a reconciler makes, a spec change and a restart; undefined removes it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hp-store-rev-'));
+    try {
+      const state = new StateDir(dir);
+      const store = new ObjectStore(new StateDirPersistence(state));
+      store.applySpec(vm('a', { cpu: 2 }));
+      expect(store.setRevision('VirtualMachine', 'a', rev('a'))).toBe(true);
+      expect(store.setRevision('VirtualMachine', 'a', rev('a'))).toBe(false); // unchanged: no write, no event
+      // A status computed by a kind knows nothing of the revision: it stays.
+      store.updateStatus('VirtualMachine', 'a', { phase: 'Running', conditions: [] });
+      expect(store.get('VirtualMachine', 'a')!.status).toEqual({ phase: 'Running', conditions: [], lastAppliedRevision: rev('a').lastAppliedRevision, dirty: false });
+      // …nor can a status write set one of its own.
+      store.updateStatus('VirtualMachine', 'a', { phase: 'Running', lastAppliedRevision: 'forged', dirty: true });
+      expect(store.get('VirtualMachine', 'a')!.status).toMatchObject(rev('a'));
+      store.setRevision('VirtualMachine', 'a', rev('b', true));
+      store.applySpec(vm('a', { cpu: 4 }));
+      expect(store.get('VirtualMachine', 'a')!.status).toMatchObject({ phase: 'Running', ...rev('b', true) });
+
+      const again = new ObjectStore(new StateDirPersistence(state));
+      again.restore();
+      again.updateStatus('VirtualMachine', 'a', { phase: 'Stopped' });
+      expect(again.get('VirtualMachine', 'a')!.status).toEqual({ phase: 'Stopped', ...rev('b', true) });
+      expect(again.setRevision('VirtualMachine', 'a', undefined)).toBe(true);
+      expect(again.get('VirtualMachine', 'a')!.status).toEqual({ phase: 'Stopped' });
+      again.updateStatus('VirtualMachine', 'a', { phase: 'Running' });
+      expect(again.get('VirtualMachine', 'a')!.status).toEqual({ phase: 'Running' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

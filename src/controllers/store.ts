@@ -6,6 +6,7 @@ import type { HostObject, Kind, ObjectMeta, ObjectStatus, SourcePosition, SpecEr
 import { objectKey } from '../api/types.js';
 import { canonicalHash, canonicalJson } from './canonical.js';
 import { StateDir, objectRecordPath } from './state-dir.js';
+import type { SpecRevision } from './git-revision.js';
 
 /** What the source hands the store for one valid document (already defaulted by the schema). */
 export interface SpecInput {
@@ -23,6 +24,8 @@ export interface ObjectRecord {
   spec: Record<string, unknown>;
   specHash: string;
   status?: ObjectStatus;
+  /** Where the spec came from in git (kept apart so a restart knows it is the store's, not the reconciler's). */
+  revision?: SpecRevision;
 }
 
 export interface StorePersistence {
@@ -92,6 +95,8 @@ interface Entry {
   object: HostObject; // immutable: replaced, never mutated, so readers can hold references
   specHash: string;
   source?: SourcePosition;
+  /** The git revision of the spec (from the source); shown in status, kept across every status write. */
+  revision?: SpecRevision;
   /** A spec that came back while the old object was being deleted: created anew once deletion ends. */
   pendingRecreate?: { input: SpecInput; source?: SourcePosition };
 }
@@ -173,7 +178,7 @@ export class ObjectStore {
     const object = entry.object;
     // The resourceVersion is kept: a reader of the state dir (the CLI) and a restarted `up` show the
     // version the object had, so it changes only when the object changes.
-    return { apiVersion: object.apiVersion, kind: object.kind, metadata: object.metadata, spec: object.spec, specHash: entry.specHash, status: object.status };
+    return { apiVersion: object.apiVersion, kind: object.kind, metadata: object.metadata, spec: object.spec, specHash: entry.specHash, status: object.status, ...(entry.revision ? { revision: entry.revision } : {}) };
   }
 
   private readonly onWatcherError: (err: unknown, event: WatchEvent) => void;
@@ -187,7 +192,7 @@ export class ObjectStore {
       const rv = Number.isSafeInteger(kept) && kept > 0 ? kept : ++this.rv;
       this.rv = Math.max(this.rv, rv);
       const object = freeze({ apiVersion: rec.apiVersion, kind: rec.kind, metadata: { ...rec.metadata, resourceVersion: String(rv) }, spec: rec.spec, status: rec.status });
-      this.entries.set(key, { object, specHash: rec.specHash });
+      this.entries.set(key, { object, specHash: rec.specHash, ...(rec.revision ? { revision: rec.revision } : {}) });
       n++;
     }
     return n;
@@ -282,9 +287,26 @@ export class ObjectStore {
     const key = objectKey(kind, name);
     const entry = this.entries.get(key);
     if (!entry) return false;
-    if (canonicalJson(entry.object.status ?? {}) === canonicalJson(status)) return false;
-    const object: HostObject = { ...entry.object, status: structuredClone(status) };
+    const next = withRevision(structuredClone(status), entry.revision);
+    if (canonicalJson(entry.object.status ?? {}) === canonicalJson(next)) return false;
+    const object: HostObject = { ...entry.object, status: next };
     this.commit(key, { ...entry, object: freeze(object) }, 'MODIFIED');
+    return true;
+  }
+
+  /**
+   * Records the git revision the spec came from (undefined: not in a checkout). It is the store's
+   * field, whatever kind the object is: every later status write keeps it. Returns false when unchanged.
+   */
+  setRevision(kind: Kind, name: string, revision: SpecRevision | undefined): boolean {
+    const key = objectKey(kind, name);
+    const entry = this.entries.get(key);
+    if (!entry || canonicalJson(entry.revision ?? null) === canonicalJson(revision ?? null)) return false;
+    const status = withRevision({ ...(entry.object.status ?? {}) }, revision);
+    const object: HostObject = { ...entry.object, ...(Object.keys(status).length ? { status } : {}) };
+    if (!Object.keys(status).length) delete (object as { status?: ObjectStatus }).status;
+    const { revision: _old, ...rest } = entry;
+    this.commit(key, { ...rest, ...(revision ? { revision } : {}), object: freeze(object) }, 'MODIFIED');
     return true;
   }
 
@@ -354,6 +376,13 @@ export class ObjectStore {
       }
     }
   }
+}
+
+/** `status` with the revision fields set from `revision` (or removed when there is none). */
+function withRevision(status: ObjectStatus, revision: SpecRevision | undefined): ObjectStatus {
+  delete status.lastAppliedRevision;
+  delete status.dirty;
+  return revision ? { ...status, lastAppliedRevision: revision.lastAppliedRevision, dirty: revision.dirty } : status;
 }
 
 function freeze<T extends object>(o: T): T {
