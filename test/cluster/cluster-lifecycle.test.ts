@@ -5,9 +5,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ClientNodeKube } from '../../src/adapters/kube/client-node.js';
-import { makeLab, vmDoc, type Lab } from '../fixtures/lab.js';
+import { clusterCondition, makeLab, startClusterSim, vmDoc, waitClusterReady, type ClusterLab, type Lab } from '../fixtures/lab.js';
 import { waitFor } from '../fixtures/wait-for.js';
-import { clusterCondition, startClusterSim, waitClusterReady, type ClusterLab } from './fixtures.js';
 
 let lab: Lab | undefined;
 let sim: ClusterLab | undefined;

@@ -7,9 +7,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { resolveTool } from '../../src/adapters/tools/resolve.js';
-import { makeLab, type Lab } from '../fixtures/lab.js';
+import { clusterCondition, exampleLabFiles, makeLab, startClusterSim, waitClusterReady, type ClusterLab, type Lab } from '../fixtures/lab.js';
 import { runCli } from '../fixtures/cli.js';
-import { clusterCondition, exampleLabFiles, startClusterSim, waitClusterReady, type ClusterLab } from './fixtures.js';
 
 const exec = promisify(execFile);
 let lab: Lab | undefined;

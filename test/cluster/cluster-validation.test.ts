@@ -1,9 +1,8 @@
 // Bad Cluster specs fail early and clearly, before any command runs on a guest: Ready=False with the
 // field and the other object named.
 import { afterEach, describe, expect, it } from 'vitest';
-import { makeLab, vmDoc, type Lab } from '../fixtures/lab.js';
+import { clusterCondition, makeLab, startClusterSim, vmDoc, type ClusterLab, type Lab } from '../fixtures/lab.js';
 import { waitFor } from '../fixtures/wait-for.js';
-import { clusterCondition, startClusterSim, type ClusterLab } from './fixtures.js';
 
 let lab: Lab | undefined;
 let sim: ClusterLab | undefined;
