@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fakeRegistry, vmYaml } from '../../test/fixtures/fake-registry.js';
-import { holdsFor, waitFor } from '../../test/fixtures/wait-for.js';
+import { waitFor } from '../../test/fixtures/wait-for.js';
 import { MemoryPersistence, ObjectStore } from './store.js';
 import { SpecSource, type EventSink, type SpecSourceOptions } from './source.js';
 import type { SpecValidator } from './spec-parse.js';
@@ -71,6 +71,23 @@ function lab(opts: Partial<SpecSourceOptions> & { files?: Record<string, string>
   };
 }
 
+/**
+ * The source has read every change so far, and nothing deletes these objects unless a file changes
+ * again: none is deleting, and none waits for deletion (or deletion is paused, which only a file
+ * event or a confirmation ends).
+ */
+async function kept(l: Lab, names: string[]): Promise<void> {
+  await waitFor(() => l.src.isIdle(), 3000, 'the source to read every change');
+  const paused = !!l.src.status().deletionPaused;
+  for (const n of names) {
+    expect(l.deleting(n), `${n} is being deleted`).toBe(false);
+    if (!paused) expect(l.src.pendingDeletions(), `${n} waits for deletion`).not.toContain(`VirtualMachine/${n}`);
+  }
+}
+
+/** Open fs.watch handles of this process. */
+const watchHandles = () => process.getActiveResourcesInfo().filter((r) => r === 'FSEventWrap').length;
+
 /** A store that already knows objects, as after a restart (the state dir remembered them). */
 function remembered(names: string[]): MemoryPersistence {
   const p = new MemoryPersistence();
@@ -109,11 +126,15 @@ describe('SpecSource: initial scan', () => {
   it('scanOnce parses without a watcher and never deletes', async () => {
     const l = lab({ files: { 'a.yaml': vmYaml('a') }, persistence: remembered(['gone']), graceMs: 0 });
     l.store.restore();
+    const handles = watchHandles();
     await l.src.scanOnce();
     expect(l.spec('a')).toBeDefined();
-    await holdsFor(() => !l.deleting('gone'), 100, 'gone not deleted');
+    expect(l.deleting('gone')).toBe(false);
+    // No watcher was opened and no timer armed: nothing can read the edit or delete later.
+    expect(watchHandles()).toBe(handles);
+    expect(l.src.isIdle()).toBe(true);
     l.write('a.yaml', vmYaml('a', 'cpu: 5'));
-    await holdsFor(() => l.spec('a')?.cpu === 2, 100, 'no watcher');
+    expect(l.spec('a')?.cpu).toBe(2);
   });
 });
 
@@ -149,7 +170,7 @@ describe('SpecSource: edits', () => {
     l.write('.a.yaml.tmp', vmYaml('a', 'cpu: 6'));
     renameSync(join(l.dir, '.a.yaml.tmp'), join(l.dir, 'a.yaml'));
     await waitFor(() => l.spec('a')?.cpu === 6, 3000, 'renamed-over file');
-    await holdsFor(() => !l.deleting('a'), 250, 'a not deleted');
+    await kept(l, ['a']);
   });
 
   it("saves by rename (vim-style: move to backup~, write new, remove backup) are picked up", async () => {
@@ -159,17 +180,18 @@ describe('SpecSource: edits', () => {
     l.write('a.yaml', vmYaml('a', 'cpu: 7'));
     l.rm('a.yaml~');
     await waitFor(() => l.spec('a')?.cpu === 7, 3000, 'vim save');
-    await holdsFor(() => !l.deleting('a'), 250, 'a not deleted');
+    await kept(l, ['a']);
   });
 
   it('a delete followed by a create of the same file is an edit, not a deletion', async () => {
-    const l = lab({ files: { 'a.yaml': vmYaml('a') } });
+    // A grace period far longer than the test: the file comes back within it however slow the machine.
+    const l = lab({ files: { 'a.yaml': vmYaml('a'), 'b.yaml': vmYaml('b'), 'c.yaml': vmYaml('c') }, graceMs: 60_000 });
     await l.src.start();
     l.rm('a.yaml');
-    await new Promise((r) => setTimeout(r, 60)); // long enough for the watcher to see the unlink alone
+    await waitFor(() => l.src.pendingDeletions().includes('VirtualMachine/a'), 3000, 'the unlink seen alone');
     l.write('a.yaml', vmYaml('a', 'cpu: 8'));
     await waitFor(() => l.spec('a')?.cpu === 8, 3000, 'recreated');
-    await holdsFor(() => !l.deleting('a'), 250, 'a not deleted');
+    await kept(l, ['a']);
     expect(l.store.get('VirtualMachine', 'a')?.metadata.generation).toBe(2);
   });
 });
@@ -184,7 +206,8 @@ describe('SpecSource: invalid edits keep the last valid spec', () => {
     expect(err).toMatchObject({ file: 'a.yaml', line: 9, field: '' });
     expect(err.message).toMatch(/YAML syntax error/);
     // Neither document is applied nor deleted, also after the grace period.
-    await holdsFor(() => l.spec('a')?.cpu === 2 && !!l.spec('b') && !l.deleting('a') && !l.deleting('b'), 400, 'last valid specs kept');
+    await kept(l, ['a', 'b']);
+    expect(l.spec('a')?.cpu).toBe(2);
     expect(l.events.filter((e) => e.reason === 'SpecInvalid').map((e) => [e.object, e.type])).toEqual([['File/a.yaml', 'Warning']]);
     expect(l.src.status().errors).toBe(1);
     // Fixed: errors clear and the edit applies.
@@ -201,7 +224,8 @@ describe('SpecSource: invalid edits keep the last valid spec', () => {
     expect(l.store.specErrorsFor('VirtualMachine', 'a')).toEqual([{ file: 'a.yaml', line: 7, col: 8, field: 'spec.cpu', message: 'must be an integer >= 1', object: 'VirtualMachine/a' }]);
     const ev = l.events.find((e) => e.reason === 'SpecInvalid');
     expect(ev).toEqual({ object: 'VirtualMachine/a', type: 'Warning', reason: 'SpecInvalid', message: 'a.yaml:7:8 spec.cpu: must be an integer >= 1' });
-    await holdsFor(() => l.spec('a')?.cpu === 2 && !l.deleting('a'), 300, 'last valid spec kept');
+    await kept(l, ['a']);
+    expect(l.spec('a')?.cpu).toBe(2);
   });
 
   it('a typo in kind keeps the object (the file no longer says which objects it holds)', async () => {
@@ -209,7 +233,8 @@ describe('SpecSource: invalid edits keep the last valid spec', () => {
     await l.src.start();
     l.write('a.yaml', vmYaml('a').replace('kind: VirtualMachine', 'kind: VirtualMachin'));
     await waitFor(() => l.store.specErrors().some((e) => e.field === 'kind'), 3000, 'kind error');
-    await holdsFor(() => !!l.spec('a') && !l.deleting('a'), 300, 'a kept');
+    await kept(l, ['a']);
+    expect(l.spec('a')).toBeDefined();
   });
 
   it('does not repeat a SpecInvalid event while the error is unchanged', async () => {
@@ -245,18 +270,21 @@ describe('SpecSource: duplicates', () => {
     await waitFor(() => l.spec('x')?.cpu === 5, 3000, 'second file takes over');
     expect(l.store.specErrors()).toEqual([]);
     expect(l.store.sourceOf('VirtualMachine', 'x')?.file).toBe('b.yaml');
-    await holdsFor(() => !l.deleting('x'), 250, 'x kept');
+    await kept(l, ['x']);
   });
 
   it('at start-up the lexically first path owns a duplicate; an edit does not steal ownership', async () => {
     const l = lab({ files: { 'z.yaml': vmYaml('x', 'cpu: 3'), 'm/a.yaml': vmYaml('x', 'cpu: 1') } });
     await l.src.start();
     expect(l.spec('x')?.cpu).toBe(1);
-    expect(l.store.specErrors().map((e) => e.file)).toEqual(['z.yaml']);
-    l.write('z.yaml', vmYaml('x', 'cpu: 4'));
+    expect(l.store.specErrors().map((e) => [e.file, e.line])).toEqual([['z.yaml', 4]]);
+    // The comment moves z.yaml's duplicate error a line down: proof that its edit was read too.
+    l.write('z.yaml', `# edited\n${vmYaml('x', 'cpu: 4')}`);
     l.write('m/a.yaml', vmYaml('x', 'cpu: 2'));
     await waitFor(() => l.spec('x')?.cpu === 2, 3000, 'owner edit applied');
-    await holdsFor(() => l.spec('x')?.cpu === 2, 100, 'duplicate never applied');
+    await waitFor(() => l.store.specErrors().find((e) => e.file === 'z.yaml')?.line === 5, 3000, 'z.yaml edit read');
+    await kept(l, ['x']);
+    expect(l.spec('x')?.cpu).toBe(2);
   });
 
   it('a duplicate within one file is reported with both lines', async () => {
@@ -286,13 +314,14 @@ describe('SpecSource: deletion', () => {
   });
 
   it('treats a rename within the grace period as a move', async () => {
-    const l = lab({ files: { 'a.yaml': vmYaml('a'), 'b.yaml': vmYaml('b'), 'c.yaml': vmYaml('c') }, graceMs: 400 });
+    const l = lab({ files: { 'a.yaml': vmYaml('a'), 'b.yaml': vmYaml('b'), 'c.yaml': vmYaml('c') }, graceMs: 60_000 });
     await l.src.start();
     const uid = l.store.get('VirtualMachine', 'a')?.metadata.uid;
     mkdirSync(join(l.dir, 'moved'));
     renameSync(join(l.dir, 'a.yaml'), join(l.dir, 'moved', 'renamed.yaml'));
     await waitFor(() => l.store.sourceOf('VirtualMachine', 'a')?.file === 'moved/renamed.yaml', 3000, 'source moved');
-    await holdsFor(() => !l.deleting('a') && l.src.pendingDeletions().length === 0, 500, 'not deleted');
+    await kept(l, ['a']);
+    expect(l.src.pendingDeletions()).toEqual([]);
     expect(l.store.get('VirtualMachine', 'a')?.metadata.uid).toBe(uid);
   });
 
@@ -310,7 +339,8 @@ describe('SpecSource: deletion', () => {
     const l = lab({ files: { 'a.yaml': vmYaml('a'), 'broken.yaml': `${vmYaml('old')}  bad: : x\n` }, persistence: remembered(['a', 'old']) });
     l.store.restore();
     await l.src.start();
-    await holdsFor(() => !l.deleting('old') && l.src.pendingDeletions().length === 0, 300, 'old kept');
+    await kept(l, ['old']);
+    expect(l.src.pendingDeletions()).toEqual([]);
     l.write('broken.yaml', vmYaml('other'));
     await waitFor(() => l.spec('other'), 3000, 'fixed');
     await waitFor(() => l.deleting('old'), 3000, 'old deleted once the file is known not to define it');
@@ -327,11 +357,12 @@ describe('SpecSource: deletion', () => {
     const ev = l.events.find((e) => e.reason === 'DeletionPaused');
     expect(ev?.type).toBe('Warning');
     expect(ev?.message).toMatch(/5 object\(s\).*confirm-deletions/);
-    await holdsFor(() => l.store.list().every((o) => !o.metadata.deletionTimestamp), 300, 'nothing deleted');
+    await kept(l, ['a', 'b', 'c', 'd', 'e', 'f']);
     for (const n of ['a', 'b', 'c', 'd', 'e']) l.write(`${n}.yaml`, vmYaml(n));
     await waitFor(() => !l.src.status().deletionPaused, 3000, 'resumed');
     expect(l.events.some((e) => e.reason === 'DeletionResumed')).toBe(true);
-    await holdsFor(() => l.store.list().every((o) => !o.metadata.deletionTimestamp), 300, 'still nothing deleted');
+    await waitFor(() => l.src.pendingDeletions().length === 0, 3000, 'every file read back');
+    await kept(l, ['a', 'b', 'c', 'd', 'e', 'f']);
   });
 
   it('confirmDeletions() deletes what the guard paused', async () => {
@@ -373,7 +404,7 @@ describe('SpecSource: deletion', () => {
     renameSync(l.dir, moved);
     await waitFor(() => l.src.status().deletionPaused, 3000, 'paused for a missing directory');
     expect(l.src.status().deletionPaused).toEqual({ count: 1, reason: expect.stringMatching(/missing or unreadable/) });
-    await holdsFor(() => !l.deleting('a'), 300, 'a not deleted');
+    await kept(l, ['a']);
     renameSync(moved, l.dir);
     await waitFor(() => !l.src.status().deletionPaused, 3000, 'resumed');
     expect(l.deleting('a')).toBe(false);
@@ -388,7 +419,7 @@ describe('SpecSource: deletion', () => {
     l.store.restore();
     await l.src.start();
     await waitFor(() => l.src.status().deletionPaused, 3000, 'paused');
-    await holdsFor(() => !l.deleting('a'), 300, 'a kept');
+    await kept(l, ['a']);
     expect(existsSync(l.dir)).toBe(false);
   });
 });
@@ -414,7 +445,8 @@ spec:
     await waitFor(() => l.store.specErrorsFor('VirtualMachine', 'dev-master').length, 3000, 'schema error');
     expect(l.store.specErrorsFor('VirtualMachine', 'dev-master')[0]).toMatchObject({ file: 'vms/dev.yaml', line: 7, col: 8, field: 'spec.cpu' });
     expect(l.events.find((e) => e.reason === 'SpecInvalid')?.message).toMatch(/^vms\/dev\.yaml:7:8 spec\.cpu: /);
-    await holdsFor(() => l.spec('dev-master')?.cpu === 2 && !l.deleting('dev-master'), 300, 'last valid spec kept');
+    await kept(l, ['dev-master']);
+    expect(l.spec('dev-master')?.cpu).toBe(2);
   });
 });
 
@@ -427,7 +459,8 @@ describe('SpecSource: deletion safety for small labs and half-written files (iss
     await l.src.start();
     l.write('ab.yaml', text);
     await waitFor(() => l.events.some((e) => e.reason === 'SpecInvalid' && /ab\.yaml.*empty/.test(e.message)), 3000, 'a warning about the empty file');
-    await holdsFor(() => !l.deleting('a') && !l.deleting('b') && l.src.pendingDeletions().length === 0, 400, 'a and b kept');
+    await kept(l, ['a', 'b']);
+    expect(l.src.pendingDeletions()).toEqual([]);
     l.write('ab.yaml', vmYaml('a', 'cpu: 3'));
     await waitFor(() => l.spec('a')?.cpu === 3, 3000, 'the file parses again');
     await waitFor(() => l.deleting('b'), 3000, 'b deleted once the file is known not to define it');
@@ -446,7 +479,7 @@ describe('SpecSource: deletion safety for small labs and half-written files (iss
     await waitFor(() => l.src.status().deletionPaused, 3000, 'deletion paused');
     expect(l.src.status().deletionPaused?.count).toBe(removed.length);
     expect(l.events.find((e) => e.reason === 'DeletionPaused')?.message).toMatch(/confirm-deletions/);
-    await holdsFor(() => l.store.list().every((o) => !o.metadata.deletionTimestamp), 300, 'nothing deleted');
+    await kept(l, names);
     expect(l.src.confirmDeletions()).toBe(removed.length);
   });
 
@@ -464,7 +497,7 @@ describe('SpecSource: deletion safety for small labs and half-written files (iss
     await l.src.start();
     await waitFor(() => l.src.status().deletionPaused, 3000, 'paused');
     expect(l.src.status().deletionPaused?.reason).toMatch(/all 3 objects/);
-    await holdsFor(() => l.store.list().every((o) => !o.metadata.deletionTimestamp), 300, 'nothing deleted');
+    await kept(l, ['a', 'b', 'c']);
   });
 
   it('a deletion announced by `hostplane delete` goes ahead even when it removes the only object', async () => {
@@ -486,7 +519,8 @@ describe('SpecSource: files that are too large or not regular files (issue 14 it
     l.write('big.yaml', `${vmYaml('a', 'cpu: 3')}# ${'x'.repeat(1024 * 1024 + 16)}\n`);
     await waitFor(() => l.store.specErrors().some((e) => e.file === 'big.yaml'), 3000, 'size error');
     expect(l.store.specErrors().find((e) => e.file === 'big.yaml')?.message).toMatch(/big\.yaml is 1\.0 MiB, above the 1 MiB limit for spec files/);
-    await holdsFor(() => !l.deleting('a') && l.spec('a')?.cpu === 2, 300, 'a kept with its last valid spec');
+    await kept(l, ['a']);
+    expect(l.spec('a')?.cpu).toBe(2);
   });
 
   it('a FIFO created in the specs dir while watching is skipped and does not hang the source', async () => {
@@ -496,6 +530,6 @@ describe('SpecSource: files that are too large or not regular files (issue 14 it
     execFileSync('mkfifo', [join(l.dir, 'pipe.yaml')]);
     l.write('a.yaml', vmYaml('a', 'cpu: 4'));
     await waitFor(() => l.spec('a')?.cpu === 4, 3000, 'the edit next to the FIFO applied');
-    await holdsFor(() => !l.deleting('a'), 200, 'a kept');
+    await kept(l, ['a']);
   });
 });

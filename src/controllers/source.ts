@@ -198,6 +198,11 @@ export class SpecSource {
     return { files: this.files.size, objects, errors, ...(this.paused ? { deletionPaused: { ...this.paused } } : {}) };
   }
 
+  /** Every file event seen so far has been read, its second look included, and the watcher is not being reopened. */
+  isIdle(): boolean {
+    return this.debounces.size === 0 && this.settles.size === 0 && !this.restarting;
+  }
+
   /** Keys waiting for their grace period (or for confirmation while deletion is paused). */
   pendingDeletions(): string[] {
     return [...this.pending.keys()].sort();
