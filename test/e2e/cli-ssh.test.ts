@@ -1,6 +1,7 @@
 // `hostplane ssh vm/NAME [-- COMMAND]` as a process against a real OpenSSH server on 127.0.0.1:
 // the VMs' status and host-key pins are what `up` leaves in the state dir (the pins are made by the
 // real ssh2 adapter on its first contact, as the VM reconciler does).
+import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, symlinkSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +10,7 @@ import { loadSchemaRegistry } from '../../src/api/schema.js';
 import { SpecSource } from '../../src/controllers/source.js';
 import { ObjectStore, StateDirPersistence } from '../../src/controllers/store.js';
 import { createSshGuestExec } from '../../src/adapters/ssh/index.js';
-import { runCli, startCli } from '../fixtures/cli.js';
+import { BIN, cliEnv, runCli, startCli } from '../fixtures/cli.js';
 import { makeLab, vmDoc, type Lab } from '../fixtures/lab.js';
 import { sshdUnavailableReason, startSshd, type SshdFixture } from '../fixtures/sshd.js';
 import { waitFor } from '../fixtures/wait-for.js';
@@ -109,6 +110,18 @@ describe.skipIf(!!skipReason)('hostplane ssh vm/NAME', () => {
     expect(p.stderr()).toContain('no-tty');
     expect(code).toBe(4);
     expect(sshd.log()).toMatch(new RegExp(`Accepted password for ${sshd.user}`));
+  });
+
+  it('password auth with a terminal: the remote command gets a PTY, its exit code passes through', SLOW, async () => {
+    // script(1) gives hostplane a terminal as stdin and stdout, as an interactive shell would.
+    const line = [process.execPath, BIN, '--specs', lab.specsDir, '--state', lab.stateDir.root, 'ssh', 'vm/pwvm', '--', "'tty; exit 6'"].join(' ');
+    const r = await new Promise<{ code: number | null; out: string }>((resolve) => {
+      execFile('script', ['-qfec', line, '/dev/null'], { env: cliEnv({ TMPDIR: tmp }), timeout: 60_000 }, (err, stdout) =>
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: stdout }),
+      );
+    });
+    expect(r.out).toMatch(/\/dev\/pts\/\d+/);
+    expect(r.code).toBe(6);
   });
 
   it('refuses, in one line each, a stopped VM, a VM without a pin, an unknown kind, another kind and a missing VM', SLOW, async () => {
