@@ -117,7 +117,8 @@ describe.skipIf(!!guestsUnavailable)('Cluster on tart (simulator + guest-sandbox
       expect(subject).toContain(`CN = system:node:${n}`);
       expect(subject).toContain('O = system:nodes');
       // node preparation as the shims recorded it
-      expect(await guest(n, 'cat /var/lib/guest-sandbox/swap')).toBe('off');
+      // the guest booted with swap on (/swap.img in fstab): node preparation turned it off and kept it off
+      expect(await guest(n, 'cat /var/lib/guest-sandbox/swap; swapon --noheadings --show | wc -l; grep -c "^#hostplane# /swap.img" /etc/fstab')).toBe('off\n0\n1');
       expect((await guest(n, 'cat /var/lib/guest-sandbox/modules')).split('\n').sort()).toEqual(['br_netfilter', 'overlay']);
       expect((await guest(n, 'cat /var/lib/guest-sandbox/sysctl.conf')).split('\n').sort()).toEqual(['net.bridge.bridge-nf-call-ip6tables = 1', 'net.bridge.bridge-nf-call-iptables = 1', 'net.ipv4.ip_forward = 1']);
       expect(await guest(n, 'grep -E "^(active|enabled) (containerd|kubelet)$" /var/lib/guest-sandbox/units | sort | tr "\\n" " "')).toBe('active containerd active kubelet enabled containerd enabled kubelet ');

@@ -136,9 +136,13 @@ if [ ! -f /var/lib/guest-sandbox/initialized ]; then
   printf 'admin ALL=(ALL) NOPASSWD:ALL\n' >/etc/sudoers.d/90-guest-sandbox-admin
   chmod 0440 /etc/sudoers.d/90-guest-sandbox-admin
   : >/var/lib/guest-sandbox/packages
+  # Like an Ubuntu server image: a swap file in fstab, so swap is on until something turns it off.
+  printf '/swap.img\tnone\tswap\tsw\t0\t0\n' >>/etc/fstab
   printf 'name=%s\nfirst-boot=%s\n' "$NAME" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >/var/lib/guest-sandbox/initialized
 fi
 hostname "$(head -n 1 /etc/hostname)"
+# swapon -a at boot: swap is on when fstab has an active swap line (the swap shims record the state).
+if grep -Eq '^[^#[:space:]]+[[:space:]]+[^[:space:]]+[[:space:]]+swap[[:space:]]' /etc/fstab 2>/dev/null; then echo on; else echo off; fi >/var/lib/guest-sandbox/swap
 # systemd-modules-load: the modules the guest's /etc/modules-load.d lists are "loaded" at boot.
 for m in $(cat /etc/modules-load.d/*.conf 2>/dev/null | sed -e 's/#.*//'); do
   if [[ "$m" =~ ^[A-Za-z0-9_-]+$ ]]; then mkdir -p "/sys/module/$m"; fi
