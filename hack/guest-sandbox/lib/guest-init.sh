@@ -93,9 +93,7 @@ done
 
 # Tools a package brings (kubeadm, containerd, …): linked into /usr/local/bin by the apt-get shim.
 mkdir -p "$NEWROOT/usr/local/lib/guest-sandbox/pkgbin"
-for f in "$LIB"/pkgbin/*; do
-  install -m 0755 "$f" "$NEWROOT/usr/local/lib/guest-sandbox/pkgbin/$(basename "$f")"
-done
+cp -f "$LIB"/pkgbin/* "$NEWROOT/usr/local/lib/guest-sandbox/pkgbin/" # one process: boot time matters on a loaded host
 # The guest kit (the Kubernetes node tools, bundled from the project), read-only.
 if [ -n "$KIT" ] && [ -f "$KIT/kube-kit.mjs" ]; then
   mkdir -p "$NEWROOT/opt/hostplane-sim"
@@ -144,7 +142,7 @@ hostname "$(head -n 1 /etc/hostname)"
 # swapon -a at boot: swap is on when fstab has an active swap line (the swap shims record the state).
 if grep -Eq '^[^#[:space:]]+[[:space:]]+[^[:space:]]+[[:space:]]+swap[[:space:]]' /etc/fstab 2>/dev/null; then echo on; else echo off; fi >/var/lib/guest-sandbox/swap
 # systemd-modules-load: the modules the guest's /etc/modules-load.d lists are "loaded" at boot.
-for m in $(cat /etc/modules-load.d/*.conf 2>/dev/null | sed -e 's/#.*//'); do
+for m in $(sed -e 's/#.*//' /etc/modules-load.d/*.conf 2>/dev/null); do
   if [[ "$m" =~ ^[A-Za-z0-9_-]+$ ]]; then mkdir -p "/sys/module/$m"; fi
 done
 
