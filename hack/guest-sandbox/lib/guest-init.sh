@@ -6,7 +6,7 @@
 # SIGTERM, or a guest poweroff.
 set -euo pipefail
 
-NAME="$1" ADDRESS="$2" PORT="$3" STATE="$4" HOSTNAME_ARG="$5" LIB="$6"
+NAME="$1" ADDRESS="$2" PORT="$3" STATE="$4" HOSTNAME_ARG="$5" LIB="$6" KIT="${7:-}" KIT_NODE_MODULES="${8:-}"
 RUN="$STATE/run"
 DISK="$STATE/disk"
 
@@ -75,6 +75,12 @@ mount -t sysfs -o ro,nosuid,nodev,noexec sysfs "$NEWROOT/sys" 2>/dev/null || {
   mount --rbind /sys "$NEWROOT/sys"
   mount -o remount,bind,ro "$NEWROOT/sys"
 }
+# The guest's own view of loaded modules: a tmpfs over /sys/module with the host's names, where the
+# modprobe shim adds what the guest "loads" (nothing reaches the host kernel).
+mount -t tmpfs -o mode=0755,size=1m,nosuid,nodev,noexec "guest-modules-$NAME" "$NEWROOT/sys/module"
+host_modules=(/sys/module/*)
+host_modules=("${host_modules[@]##*/}")
+mkdir -p "${host_modules[@]/#/$NEWROOT/sys/module/}" # one process: boot time matters on a loaded host
 mount -t tmpfs -o mode=0755,size=64m,nosuid,nodev run "$NEWROOT/run"
 mkdir -p "$NEWROOT/run/sshd" "$NEWROOT/run/lock"
 chmod 0755 "$NEWROOT/run/sshd"
@@ -84,6 +90,20 @@ mkdir -p "$NEWROOT/usr/local/bin"
 for f in "$LIB"/shims/*; do
   install -m 0755 "$f" "$NEWROOT/usr/local/bin/$(basename "$f")"
 done
+
+# Tools a package brings (kubeadm, containerd, …): linked into /usr/local/bin by the apt-get shim.
+mkdir -p "$NEWROOT/usr/local/lib/guest-sandbox/pkgbin"
+cp -f "$LIB"/pkgbin/* "$NEWROOT/usr/local/lib/guest-sandbox/pkgbin/" # one process: boot time matters on a loaded host
+# The guest kit (the Kubernetes node tools, bundled from the project), read-only.
+if [ -n "$KIT" ] && [ -f "$KIT/kube-kit.mjs" ]; then
+  mkdir -p "$NEWROOT/opt/hostplane-sim"
+  mount --bind "$KIT" "$NEWROOT/opt/hostplane-sim"
+  mount -o remount,bind,ro "$NEWROOT/opt/hostplane-sim"
+  if [ -n "$KIT_NODE_MODULES" ] && [ -d "$NEWROOT/opt/hostplane-sim/node_modules" ]; then
+    mount --bind "$KIT_NODE_MODULES" "$NEWROOT/opt/hostplane-sim/node_modules"
+    mount -o remount,bind,ro "$NEWROOT/opt/hostplane-sim/node_modules"
+  fi
+fi
 
 cd "$NEWROOT"
 mkdir -p .old-root
@@ -114,9 +134,17 @@ if [ ! -f /var/lib/guest-sandbox/initialized ]; then
   printf 'admin ALL=(ALL) NOPASSWD:ALL\n' >/etc/sudoers.d/90-guest-sandbox-admin
   chmod 0440 /etc/sudoers.d/90-guest-sandbox-admin
   : >/var/lib/guest-sandbox/packages
+  # Like an Ubuntu server image: a swap file in fstab, so swap is on until something turns it off.
+  printf '/swap.img\tnone\tswap\tsw\t0\t0\n' >>/etc/fstab
   printf 'name=%s\nfirst-boot=%s\n' "$NAME" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >/var/lib/guest-sandbox/initialized
 fi
 hostname "$(head -n 1 /etc/hostname)"
+# swapon -a at boot: swap is on when fstab has an active swap line (the swap shims record the state).
+if grep -Eq '^[^#[:space:]]+[[:space:]]+[^[:space:]]+[[:space:]]+swap[[:space:]]' /etc/fstab 2>/dev/null; then echo on; else echo off; fi >/var/lib/guest-sandbox/swap
+# systemd-modules-load: the modules the guest's /etc/modules-load.d lists are "loaded" at boot.
+for m in $(sed -e 's/#.*//' /etc/modules-load.d/*.conf 2>/dev/null); do
+  if [[ "$m" =~ ^[A-Za-z0-9_-]+$ ]]; then mkdir -p "/sys/module/$m"; fi
+done
 
 cat >/etc/guest-sandbox/sshd_config <<CONF
 # written by guest-sandbox at every boot

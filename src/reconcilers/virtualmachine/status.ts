@@ -113,6 +113,8 @@ export function computeVmStatus(s: VmScope, outcome: ChainOutcome): ObjectStatus
     ...(s.ip ?? prev.ip ? { ip: s.ip ?? (vm?.state === 'running' || blind ? prev.ip : undefined) } : {}),
     ...(s.previousIp ? { previousIP: s.previousIp } : {}),
     ...(s.endpoint ? { sshEndpoint: `${s.endpoint.host}:${s.endpoint.port}` } : {}),
+    // Who else talks to the guest (the Cluster kind, collectors) must use the same SSH identity.
+    ...((s.record?.incarnation ?? vm?.incarnation) ? { incarnation: s.record?.incarnation ?? vm?.incarnation } : {}),
     ...(vm?.details?.accelerator ? { accelerator: vm.details.accelerator } : {}),
     ...(steps?.length ? { provisioned: steps } : {}),
     ...(observed ? { observed } : {}),

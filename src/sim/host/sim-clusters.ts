@@ -5,9 +5,10 @@
 // and one sim kubelet per joined node whose VM runs. Level-triggered: `sync` (called on every
 // provider observation and after guest commands) starts and stops API servers and kubelets to match
 // the VMs' power states. Never a host shell.
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { caCertHash, joinCommandLine, newBootstrapToken } from '../kubeadm/model.js';
 import { kubeadmStaticPods } from '../kube/control-plane/index.js';
 import { kubeconfigYaml } from '../kube/kubeconfig.js';
 import { createClusterPki, type KeyPair } from '../kube/server/pki.js';
@@ -128,10 +129,10 @@ export class SimClusters {
   /** A bootstrap token and the CA hash, as `kubeadm token create --print-join-command` prints them. */
   joinCommand(address: string): string {
     const rec = this.mustGet(address);
-    const token = `${randomBytes(3).toString('hex')}.${randomBytes(8).toString('hex')}`;
+    const token = newBootstrapToken();
     rec.tokens = [...rec.tokens.slice(-20), token];
     this.save();
-    return `kubeadm join ${rec.address}:${rec.port} --token ${token} --discovery-token-ca-cert-hash sha256:${this.caHash(rec)}`;
+    return joinCommandLine(`${rec.address}:${rec.port}`, token, this.caHash(rec));
   }
 
   /** `kubeadm join`: checks the token and the CA hash, registers the node; its kubelet starts on settle(). */
@@ -246,7 +247,7 @@ export class SimClusters {
   }
 
   private caHash(rec: SimClusterRecord): string {
-    return createHash('sha256').update(this.identity(rec).ca.certPem).digest('hex');
+    return caCertHash(this.identity(rec).ca.certPem);
   }
 
   private mustGet(address: string): SimClusterRecord {

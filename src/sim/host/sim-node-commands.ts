@@ -3,7 +3,7 @@
 // the runtime (containerd, crictl) and kubeadm itself, which writes the files real kubeadm writes
 // (/etc/kubernetes/admin.conf, pki/, manifests/, kubelet.conf) and drives the sim host's cluster
 // registry (sim-clusters.ts). Tools from packages exist only once the package is installed.
-import { parseAllDocuments } from 'yaml';
+import { CONTAINERD_DEFAULT_CONFIG, initFacts, initSuccessText, JOINED_TEXT, joinFacts, kubeletConfigYaml, PREFLIGHT, preflightFailure, readKubeadmConfig, RESET_TEXT, STACK_HINT } from '../kubeadm/model.js';
 import { SimClusterError, type SimClusters, type SimClusterVm } from './sim-clusters.js';
 import type { SimCommandFn, SimGuestState, SimIo } from './sim-shell.js';
 
@@ -183,7 +183,7 @@ export function simNodeCommands(ctx: SimNodeContext): Record<string, SimCommandF
     },
     containerd: gated('containerd', function (args, io) {
       if (args[0] === 'config' && args[1] === 'default') {
-        io.out += 'version = 2\n[plugins."io.containerd.grpc.v1.cri"]\n  sandbox_image = "registry.k8s.io/pause:3.8"\n[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]\n            SystemdCgroup = false\n';
+        io.out += CONTAINERD_DEFAULT_CONFIG;
         return 0;
       }
       return 0;
@@ -214,7 +214,7 @@ function kubeadm(this: ThisParameterType<SimCommandFn>, ctx: SimNodeContext, arg
     return args.find((a) => a.startsWith(`${name}=`))?.slice(name.length + 1);
   };
   const fail = (msg: string, code = 1) => {
-    io.err += `${msg}\nTo see the stack trace of this error execute with --v=5 or higher\n`;
+    io.err += `${msg}\n${STACK_HINT}\n`;
     return code;
   };
   const put = (path: string, content: string, mode = 0o600) => this.put(path, content, mode);
@@ -224,22 +224,18 @@ function kubeadm(this: ThisParameterType<SimCommandFn>, ctx: SimNodeContext, arg
       const file = opt('--config');
       const text = file ? this.file(file)?.content : undefined;
       if (file && text === undefined) return fail(`open ${file}: no such file or directory`);
-      const docs = text ? parseAllDocuments(text).map((d) => (d.toJSON() ?? {}) as Record<string, any>) : [];
-      const initCfg = docs.find((d) => d.kind === 'InitConfiguration') ?? {};
-      const clusterCfg = docs.find((d) => d.kind === 'ClusterConfiguration') ?? {};
+      const f = initFacts(readKubeadmConfig(text), st.hostname);
       ctx.clusters.countInit(ctx.vm.name);
       // preflight, as kubeadm's: never over an existing control plane
       const errs: string[] = [];
-      if (this.file('/etc/kubernetes/manifests/kube-apiserver.yaml')) errs.push('[ERROR FileAvailable--etc-kubernetes-manifests-kube-apiserver.yaml]: /etc/kubernetes/manifests/kube-apiserver.yaml already exists');
-      if (ctx.clusters.at(ctx.vm.ip)) errs.push('[ERROR Port-6443]: Port 6443 is in use');
-      if (extras(st).swap) errs.push('[ERROR Swap]: running with swap on is not supported. Please disable swap');
-      if (!st.dirs.includes('/sys/module/br_netfilter')) errs.push('[ERROR FileContent--proc-sys-net-bridge-bridge-nf-call-iptables]: /proc/sys/net/bridge/bridge-nf-call-iptables does not exist');
-      if (!st.services.containerd?.active) errs.push('[ERROR CRI]: container runtime is not running');
-      if (errs.length) return fail(`[preflight] Some fatal errors occurred:\n\t${errs.join('\n\t')}\nerror execution phase preflight`);
-      const version = String(clusterCfg.kubernetesVersion ?? 'v1.31.9').replace(/^v/, '');
-      const nodeName = String(initCfg.nodeRegistration?.name ?? st.hostname);
-      const networking = clusterCfg.networking ?? {};
-      const { adminConf, caCert } = ctx.clusters.init(ctx.vm, { name: String(clusterCfg.clusterName ?? 'kubernetes'), nodeName, version, podSubnet: networking.podSubnet, serviceSubnet: networking.serviceSubnet });
+      if (this.file('/etc/kubernetes/manifests/kube-apiserver.yaml')) errs.push(PREFLIGHT.manifests);
+      if (ctx.clusters.at(ctx.vm.ip)) errs.push(PREFLIGHT.port);
+      if (extras(st).swap) errs.push(PREFLIGHT.swap);
+      if (!st.dirs.includes('/sys/module/br_netfilter')) errs.push(PREFLIGHT.bridge);
+      if (!st.services.containerd?.active) errs.push(PREFLIGHT.cri);
+      if (errs.length) return fail(preflightFailure(errs));
+      const { version, nodeName } = f;
+      const { adminConf, caCert } = ctx.clusters.init(ctx.vm, { name: f.clusterName, nodeName, version, ...(f.podSubnet ? { podSubnet: f.podSubnet } : {}), ...(f.serviceSubnet ? { serviceSubnet: f.serviceSubnet } : {}) });
       mkdirs('/etc/kubernetes', '/etc/kubernetes/pki', '/etc/kubernetes/manifests', '/var/lib/etcd', '/var/lib/kubelet');
       put('/etc/kubernetes/pki/ca.crt', caCert, 0o644);
       put('/etc/kubernetes/pki/ca.key', 'sim: key material stays in the sim host\n');
@@ -250,9 +246,9 @@ function kubeadm(this: ThisParameterType<SimCommandFn>, ctx: SimNodeContext, arg
       put('/etc/kubernetes/kubelet.conf', adminConf);
       put('/etc/kubernetes/controller-manager.conf', adminConf);
       put('/etc/kubernetes/scheduler.conf', adminConf);
-      put('/var/lib/kubelet/config.yaml', 'apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\ncgroupDriver: systemd\n', 0o644);
+      put('/var/lib/kubelet/config.yaml', kubeletConfigYaml(), 0o644);
       st.services.kubelet = { enabled: true, active: true };
-      io.out += `Your Kubernetes control-plane has initialized successfully!\n\nYou can now join any number of worker nodes by running the following on each as root:\n\n${ctx.clusters.joinCommand(ctx.vm.ip)}\n`;
+      io.out += initSuccessText(ctx.clusters.joinCommand(ctx.vm.ip));
       return 0;
     }
     if (verb === 'token') {
@@ -263,30 +259,20 @@ function kubeadm(this: ThisParameterType<SimCommandFn>, ctx: SimNodeContext, arg
       return 0;
     }
     if (verb === 'join') {
-      let endpoint = args.filter((a) => !a.startsWith('-'))[1];
-      let token = opt('--token');
-      let caHash = opt('--discovery-token-ca-cert-hash');
-      let nodeName = opt('--node-name') ?? st.hostname;
       const file = opt('--config');
-      if (file) {
-        const text = this.file(file)?.content;
-        if (text === undefined) return fail(`open ${file}: no such file or directory`);
-        const doc = (parseAllDocuments(text).map((d) => d.toJSON() as Record<string, any>).find((d) => d?.kind === 'JoinConfiguration') ?? {}) as Record<string, any>;
-        endpoint = doc.discovery?.bootstrapToken?.apiServerEndpoint;
-        token = doc.discovery?.bootstrapToken?.token;
-        caHash = doc.discovery?.bootstrapToken?.caCertHashes?.[0];
-        nodeName = doc.nodeRegistration?.name ?? nodeName;
-      }
-      if (this.file('/etc/kubernetes/kubelet.conf')) return fail('[preflight] Some fatal errors occurred:\n\t[ERROR FileAvailable--etc-kubernetes-kubelet.conf]: /etc/kubernetes/kubelet.conf already exists\nerror execution phase preflight');
+      const text = file ? this.file(file)?.content : undefined;
+      if (file && text === undefined) return fail(`open ${file}: no such file or directory`);
+      const { endpoint, token, caHash, nodeName } = joinFacts(args, text, st.hostname);
+      if (this.file('/etc/kubernetes/kubelet.conf')) return fail(preflightFailure([PREFLIGHT.kubeletConf]));
       if (!endpoint || !token) return fail('discovery: Invalid value: "": bootstrapToken or file must be set');
-      if (!st.services.containerd?.active) return fail('[preflight] Some fatal errors occurred:\n\t[ERROR CRI]: container runtime is not running');
+      if (!st.services.containerd?.active) return fail(preflightFailure([PREFLIGHT.cri]));
       const { kubeletConf, caCert } = ctx.clusters.join(ctx.vm, { endpoint, token, ...(caHash ? { caHash } : {}), nodeName });
       mkdirs('/etc/kubernetes', '/etc/kubernetes/pki', '/etc/kubernetes/manifests', '/var/lib/kubelet');
       put('/etc/kubernetes/pki/ca.crt', caCert, 0o644);
       put('/etc/kubernetes/kubelet.conf', kubeletConf);
-      put('/var/lib/kubelet/config.yaml', 'apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\ncgroupDriver: systemd\n', 0o644);
+      put('/var/lib/kubelet/config.yaml', kubeletConfigYaml(), 0o644);
       st.services.kubelet = { enabled: true, active: true };
-      io.out += 'This node has joined the cluster:\n* Certificate signing request was sent to apiserver and a response was received.\n';
+      io.out += JOINED_TEXT;
       return 0;
     }
     if (verb === 'reset') {
@@ -294,7 +280,7 @@ function kubeadm(this: ThisParameterType<SimCommandFn>, ctx: SimNodeContext, arg
       for (const p of Object.keys(st.files)) if (p.startsWith('/etc/kubernetes/') || p.startsWith('/var/lib/kubelet/') || p.startsWith('/var/lib/etcd/')) delete st.files[p];
       st.dirs = st.dirs.filter((d) => !/^\/etc\/kubernetes\/(pki|manifests)$|^\/var\/lib\/etcd$/.test(d));
       if (st.services.kubelet) st.services.kubelet.active = false;
-      io.out += '[reset] Deleted contents of the etc directories: [/etc/kubernetes/manifests /var/lib/kubelet /etc/kubernetes/pki]\n';
+      io.out += RESET_TEXT;
       return 0;
     }
     if (verb === 'certs') {

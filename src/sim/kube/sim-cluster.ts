@@ -40,6 +40,10 @@ export interface SimClusterOptions {
   log?: (line: string) => void;
   /** Reuse a CA (tests that start many clusters skip one key generation). */
   ca?: KeyPair;
+  /** Serve with these certificates (a guest's kube-apiserver serves what `kubeadm init` wrote to pki/). */
+  pki?: ClusterPki;
+  /** Extra bearer tokens to accept (bootstrap tokens). */
+  acceptToken?: (token: string) => boolean;
 }
 
 interface PersistedIdentity {
@@ -84,7 +88,7 @@ export class SimCluster {
       const snap = readJson<StoreSnapshot>(join(opts.stateDir, 'objects.json'));
       if (snap) this.store.restore(snap);
     }
-    this.server = new KubeApiServer({ store: this.store, pki, token, maxBodyBytes: opts.maxBodyBytes, log: opts.log });
+    this.server = new KubeApiServer({ store: this.store, pki, token, ...(opts.acceptToken ? { acceptToken: opts.acceptToken } : {}), maxBodyBytes: opts.maxBodyBytes, log: opts.log });
     if (opts.controlPlane !== false) {
       this.controlPlane = startControlPlane(this.store, { clock, seed: opts.seed, workload: opts.workload ?? new LoadWorkload({ seed: opts.seed }) });
       this.server.logs = this.controlPlane.logs;
@@ -130,7 +134,7 @@ export class SimCluster {
       identity = readJson<PersistedIdentity>(join(opts.stateDir, 'identity.json'));
     }
     const token = identity?.token ?? randomBytes(24).toString('base64url');
-    const pki = createClusterPki(host, { ca: identity?.ca ?? opts.ca });
+    const pki = opts.pki ?? createClusterPki(host, { ca: identity?.ca ?? opts.ca });
     if (opts.stateDir && !identity) writeAtomic(join(opts.stateDir, 'identity.json'), JSON.stringify({ ca: pki.ca, token }));
     const c = new SimCluster(name, pki, token, opts);
     const addr = await c.server.listen(host, opts.port ?? 6443);

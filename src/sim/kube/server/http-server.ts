@@ -25,6 +25,8 @@ export interface KubeApiServerOptions {
   pki: ClusterPki;
   /** Bearer token the kubeconfig carries. */
   token: string;
+  /** Other bearer tokens to accept (a guest's kube-apiserver: bootstrap tokens from kube-system Secrets). */
+  acceptToken?: (token: string) => boolean;
   logs?: PodLogSource;
   metrics?: MetricsSource;
   /** Request bodies above this are refused with 413 while reading (kube-apiserver: 3 MiB). */
@@ -134,6 +136,7 @@ export class KubeApiServer {
       const a = Buffer.from(auth.slice(7).trim());
       const b = Buffer.from(this.opts.token);
       if (a.length === b.length && timingSafeEqual(a, b)) return true;
+      if (this.opts.acceptToken?.(auth.slice(7).trim())) return true;
     }
     const sock = req.socket as TLSSocket;
     if (sock.authorized) {

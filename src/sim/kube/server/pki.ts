@@ -95,3 +95,28 @@ export function userFromCert(subject: Record<string, string | string[]> | undefi
   const o = subject.O;
   return { user: String(subject.CN), groups: o === undefined ? [] : Array.isArray(o) ? o : [o] };
 }
+
+/** A client certificate signed by the cluster CA (CN = user, O = groups), e.g. a kubelet's system:node:NAME. */
+export function issueClientCert(ca: KeyPair, commonName: string, organizations: string[] = [], now = Date.now()): KeyPair {
+  return leaf(ca, [{ name: 'commonName', value: commonName }, ...organizations.map((o) => ({ name: 'organizationName', value: o }))], { clientAuth: true, now });
+}
+
+/** A key pair and a PKCS#10 request for it, as a kubelet makes for its TLS bootstrap. */
+export function createClientCsr(commonName: string, organizations: string[] = []): { csrPem: string; keyPem: string } {
+  const k = rsaKey();
+  const csr = forge.pki.createCertificationRequest();
+  csr.publicKey = k.forgePub;
+  csr.setSubject([{ name: 'commonName', value: commonName }, ...organizations.map((o) => ({ name: 'organizationName', value: o }))]);
+  csr.sign(k.forgePriv as forge.pki.rsa.PrivateKey, forge.md.sha256.create());
+  return { csrPem: forge.pki.certificationRequestToPem(csr), keyPem: k.keyPem };
+}
+
+/** Signs a client CSR with the cluster CA (kube-controller-manager's csrsigner); returns the subject too. */
+export function signClientCsr(ca: KeyPair, csrPem: string, now = Date.now()): { certPem: string; commonName: string; organizations: string[] } {
+  const csr = forge.pki.certificationRequestFromPem(csrPem);
+  if (!csr.verify()) throw new Error('the certificate signing request does not verify');
+  const issuer = { cert: forge.pki.certificateFromPem(ca.certPem), key: forge.pki.privateKeyFromPem(ca.keyPem) };
+  const cert = issue({ subject: csr.subject.attributes, pub: csr.publicKey!, issuer, clientAuth: true, now, days: 365 });
+  const attr = (n: string) => csr.subject.attributes.filter((a) => a.name === n).map((a) => String(a.value));
+  return { certPem: forge.pki.certificateToPem(cert), commonName: attr('commonName')[0] ?? '', organizations: attr('organizationName') };
+}
