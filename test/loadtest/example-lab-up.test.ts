@@ -1,0 +1,94 @@
+// The example lab's dev cluster under a real `hostplane up` process on the sim host (time-scaled
+// ×40 on the simulated clusters' clock): the real VirtualMachine, Cluster, Addon (real helm) and
+// LoadTest controllers. As a user would: `up --listen 127.0.0.1:0`, then `hostplane run` as
+// processes that find the API in <state>/up.json. First `kill -9` of up during a run (the run is
+// found again, never left Running), then all 13 presets one after another with `run --wait`.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exampleLab, presetNames, startLabUp, waitReady, type ExampleLab, type RunningUp } from './example-lab-up.js';
+
+const SCALE = 40;
+const lab: ExampleLab = exampleLab();
+let u: RunningUp | undefined;
+
+/** Starts up (kept in `u` at once, so afterAll stops it whatever fails next) and waits for the lab. */
+async function bringUp(): Promise<void> {
+  u = await startLabUp(lab, SCALE, 90_000);
+  const t0 = performance.now();
+  await waitReady(u, 'clusters', ['dev'], 240_000);
+  await waitReady(u, 'addons', ['dev-demo-apps', 'dev-metrics-server', 'dev-autoscaling', 'dev-istio-traffic'], 240_000);
+  console.log(`example lab Ready ${Math.round(performance.now() - t0) / 1000} s after up listened`);
+}
+
+beforeAll(async () => {
+  await bringUp();
+}, 600_000);
+afterAll(async () => {
+  await u?.up.stop();
+  lab.cleanup();
+}, 60_000);
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = any;
+const runsOf = async (name: string): Promise<Json[]> => {
+  const r = await u!.cli(['runs', `loadtest/${name}`]);
+  expect(r.code, r.stderr).toBe(0);
+  return r.stdout.trim().split('\n').slice(1).map((l) => ({ id: l.split(/\s+/)[0], outcome: l.split(/\s+/)[1], line: l }));
+};
+
+describe('hostplane up of the example lab (sim host, ×40)', () => {
+  it('up records where it listens in <state>/up.json; run without --wait names the run and how to follow it', async () => {
+    const rec = JSON.parse(readFileSync(join(lab.state, 'up.json'), 'utf8'));
+    expect(rec).toMatchObject({ url: u!.url, pid: u!.pid });
+    expect(rec.url).not.toBe('http://127.0.0.1:7780');
+    const r = await u!.cli(['run', 'loadtest/dev-heavy-load']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^run (\d{8}-\d{6}-\w+) of loadtest\/dev-heavy-load started\nfollow it: hostplane runs loadtest\/dev-heavy-load; results: hostplane results loadtest\/dev-heavy-load --run \1$/m);
+  }, 90_000);
+
+  it('kill -9 of up during a run: the next up finds the run again and ends it (finished or Error with the reason), never Running', async () => {
+    const [run] = await runsOf('dev-heavy-load');
+    expect(run.outcome).toBe('Running');
+    await u!.up.kill9();
+    expect(existsSync(join(lab.state, 'up.json'))).toBe(true); // left behind: its pid is gone, so it is ignored
+    const dead = await u!.cli(['runs', 'loadtest/dev-heavy-load']);
+    expect(dead.code).toBe(1);
+    expect(dead.stderr).toMatch(/hostplane up is not running on/);
+    await bringUp();
+    const until = Date.now() + 120_000;
+    let now = (await runsOf('dev-heavy-load')).find((r) => r.id === run.id);
+    while (now?.outcome === 'Running' && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 500));
+      now = (await runsOf('dev-heavy-load')).find((r) => r.id === run.id);
+    }
+    expect(now, 'the run is still in the history').toBeDefined();
+    expect(['Succeeded', 'Failed', 'Error']).toContain(now!.outcome);
+    if (now!.outcome === 'Error') expect(now!.line).toMatch(/Job of run .* is gone|up was not running|could not/);
+  }, 600_000);
+
+  it('all 13 presets from the CLI: HTTP p95/p99/RPS/error rate, strict SLA by its thresholds, scale-heavy 3 → up → back, stress bogo ops/s', async () => {
+    const names = presetNames();
+    expect(names).toHaveLength(13);
+    const out: Record<string, { code: number; stdout: string; stderr: string; seconds: number }> = {};
+    // dev-scale-heavy first, while nginx-web is at its baseline of 3 (runs before it scale it up)
+    for (const name of ['dev-scale-heavy', ...names.filter((n) => n !== 'dev-scale-heavy')]) {
+      const t0 = performance.now();
+      const r = await u!.cli(['run', `loadtest/${name}`, '--wait', '--timeout', '300'], 320_000);
+      out[name] = { ...r, seconds: Math.round((performance.now() - t0) / 100) / 10 };
+      expect(r.stderr, `${name}: progress on stderr`).toMatch(/run \d{8}-\d{6}-\w+: /);
+      expect(r.code, `${name}: ${r.stdout} ${r.stderr}`).toBe(/: Succeeded/.test(r.stdout) ? 0 : 1);
+    }
+    console.log(JSON.stringify(Object.fromEntries(Object.entries(out).map(([n, r]) => [n, { code: r.code, seconds: r.seconds, result: r.stdout.split('\n')[0] }])), null, 1));
+    for (const n of names.filter((x) => !/scale|stress/.test(x))) {
+      expect(out[n]!.stdout, n).toMatch(/http: p95 [\d.]+ ms, p99 [\d.]+ ms, [\d.]+ req\/s, error rate \d+\.\d\d%/);
+    }
+    expect(out['dev-strict-sla']!.stdout).toMatch(/^run \S+: (Succeeded \(k6 exit 0: the run passed; passed: p95 [\d.]+ms < 500ms, errorRate [\d.]+% < 1%\)|Failed \(Thresholds crossed: .*(p95|errorRate) [\d.]+m?s?%? >= (500ms|1%).*\))/);
+    const heavy = /scaling: replicas (\d+) → (\d+) → (\d+), first scale-up ([\d.]+) s, scale-down ([\d.-]+) s after the load/.exec(out['dev-scale-heavy']!.stdout);
+    expect(heavy, out['dev-scale-heavy']!.stdout).not.toBeNull();
+    const [, base, peak, final] = heavy!.map(Number);
+    expect(peak).toBeGreaterThan(base!);
+    expect(final).toBeLessThan(peak!);
+    for (const n of names.filter((x) => /stress/.test(x))) expect(out[n]!.stdout, n).toMatch(/stress: \d+ bogo ops, [\d.]+ bogo ops\/s \(real time\)/);
+  }, 900_000);
+});
