@@ -69,7 +69,7 @@ async function withUp(ctx: KindCliContext, fn: () => Promise<number>): Promise<v
 type Json = any;
 
 const fail = (ctx: KindCliContext, r: { status: number; body: Json }) => {
-  ctx.err(`error: ${r.body?.message ?? `HTTP ${r.status}`}`);
+  ctx.err(`error: ${r.body?.message ?? r.body?.error?.message ?? `HTTP ${r.status}`}`);
   return r.status === 404 ? RUN_EXIT.notFound : 1;
 };
 
