@@ -1,5 +1,5 @@
 // The example lab's dev cluster under a real `hostplane up` process on the sim host (time-scaled
-// ×40 on the simulated clusters' clock): the real VirtualMachine, Cluster, Addon (real helm) and
+// ×20 on the simulated clusters' clock): the real VirtualMachine, Cluster, Addon (real helm) and
 // LoadTest controllers. As a user would: `up --listen 127.0.0.1:0`, then `hostplane run` as
 // processes that find the API in <state>/up.json. First `kill -9` of up during a run (the run is
 // found again, never left Running), then all 13 presets one after another with `run --wait`.
@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exampleLab, presetNames, startLabUp, waitReady, type ExampleLab, type RunningUp } from './example-lab-up.js';
 
-const SCALE = 40;
+const SCALE = 20;
 const lab: ExampleLab = exampleLab();
 let u: RunningUp | undefined;
 
@@ -37,7 +37,7 @@ const runsOf = async (name: string): Promise<Json[]> => {
   return r.stdout.trim().split('\n').slice(1).map((l) => ({ id: l.split(/\s+/)[0], outcome: l.split(/\s+/)[1], line: l }));
 };
 
-describe('hostplane up of the example lab (sim host, ×40)', () => {
+describe('hostplane up of the example lab (sim host, ×20)', () => {
   it('up records where it listens in <state>/up.json; run without --wait names the run and how to follow it', async () => {
     const rec = JSON.parse(readFileSync(join(lab.state, 'up.json'), 'utf8'));
     expect(rec).toMatchObject({ url: u!.url, pid: u!.pid });

@@ -1,0 +1,11 @@
+import * as k8s from '@kubernetes/client-node';
+const kc = new k8s.KubeConfig(); kc.loadFromFile(process.argv[2]);
+const apps = kc.makeApiClient(k8s.AppsV1Api);
+const ds = await apps.listDaemonSetForAllNamespaces();
+for (const d of ds.items) console.log(d.metadata.name, JSON.stringify(d.status));
+const core = kc.makeApiClient(k8s.CoreV1Api);
+for (const n of (await core.listNode()).items) console.log(n.metadata.name, JSON.stringify(n.status.conditions.find(c=>c.type==='Ready')), JSON.stringify(n.spec.taints));
+const pods = await core.listNamespacedPod({namespace:'kube-system'});
+for (const p of pods.items.filter(p=>p.metadata.name.startsWith('cilium-'))) console.log(p.metadata.name, p.status.phase, JSON.stringify(p.status.conditions?.find(c=>c.type==='Ready')), JSON.stringify(p.status.containerStatuses?.map(c=>[c.ready,c.restartCount, c.state])));
+const ev = await core.listEventForAllNamespaces();
+for (const e of ev.items.slice(-15)) console.log(e.lastTimestamp ?? e.eventTime, e.involvedObject.name, e.reason, (e.message??'').slice(0,100));
