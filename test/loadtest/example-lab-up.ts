@@ -21,20 +21,15 @@ export interface ExampleLab {
  * A copy of the example lab's dev cluster: specs/{vms,clusters,addons}/dev.yaml, the 13 presets and
  * manifests/. `extra`: more spec files (path under specs/ → text).
  */
-export function exampleLab(extra: Record<string, string> = {}): ExampleLab {
+export function exampleLab(extra: Record<string, string> = {}, o: { presets?: boolean } = {}): ExampleLab {
   const root = mkdtempSync(join(tmpdir(), 'hostplane-ltlab-'));
   const specs = join(root, 'specs');
   for (const dir of ['vms', 'clusters', 'addons']) {
     mkdirSync(join(specs, dir), { recursive: true });
     writeFileSync(join(specs, dir, 'dev.yaml'), readFileSync(join(ROOT, 'specs', dir, 'dev.yaml')));
   }
-  cpSync(join(ROOT, 'specs/loadtests'), join(specs, 'loadtests'), { recursive: true });
+  if (o.presets !== false) cpSync(join(ROOT, 'specs/loadtests'), join(specs, 'loadtests'), { recursive: true });
   cpSync(join(ROOT, 'manifests'), join(root, 'manifests'), { recursive: true });
-  // Workaround until the Addon health lookup of names with ':' is fixed (the addon helper's issue):
-  // without the chart's ClusterRoles (system:metrics-server, ...) dev-metrics-server's inventory
-  // check passes; its APIService check (the metrics API Available) still gates Ready.
-  const values = join(root, 'manifests/values/metrics-server-values.yaml');
-  writeFileSync(values, readFileSync(values, 'utf8') + 'rbac:\n  create: false\n');
   for (const [rel, text] of Object.entries(extra)) {
     mkdirSync(join(specs, rel, '..'), { recursive: true });
     writeFileSync(join(specs, rel), text);
@@ -83,8 +78,16 @@ const ready = (o: any) => (o.status?.conditions ?? []).some((c: any) => c.type =
 export async function waitReady(u: RunningUp, plural: string, names: string[] | 'all', timeoutMs: number): Promise<void> {
   const until = Date.now() + timeoutMs;
   for (;;) {
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    const items = ((await u.api<any>(plural)).items ?? []) as any[];
+    if (u.up.child.exitCode !== null || u.up.child.signalCode !== null) throw new Error(`hostplane up exited (${u.up.child.exitCode ?? u.up.child.signalCode}):\n${u.up.output().slice(-3000)}`);
+    let items: any[]; // eslint-disable-line @typescript-eslint/no-explicit-any
+    try {
+      items = ((await u.api<any>(plural)).items ?? []) as any[]; // eslint-disable-line @typescript-eslint/no-explicit-any
+    } catch (e) {
+      // a reset connection under load: ask again (the exit check above catches a dead up)
+      if (Date.now() > until) throw new Error(`the API of up did not answer within ${timeoutMs} ms: ${(e as Error).message}`);
+      await new Promise((r) => setTimeout(r, 250));
+      continue;
+    }
     const want = names === 'all' ? items : items.filter((o) => names.includes(o.metadata.name));
     const notReady = want.filter((o) => !ready(o));
     if (want.length > 0 && notReady.length === 0 && (names === 'all' || want.length === names.length)) return;
