@@ -86,6 +86,7 @@ spec:
     vmBytes: 200M
     resources:
       limits: {memory: 256Mi}
+  cleanup: Never
 `;
 
 let l: RealLoadTestLab;
@@ -93,7 +94,7 @@ beforeAll(async () => {
   l = await startRealLoadTestLab({ scale: 20, files: { 'loadtests/bad.yaml': BAD_INPUT, 'loadtests/more.yaml': MORE } });
   console.log(`example lab dev cluster and add-ons Ready in ${Math.round(l.readyMs / 100) / 10} s (real controllers)`);
   l.lab.write('../scripts/broken.js', "import http from 'k6/http';\nexport default function () {\n  http.get('http://nginx-web.demo/'\n}\n");
-}, 420_000);
+}, 480_000);
 afterAll(async () => l?.stop(), 60_000);
 
 const cond = (st: Record<string, any>, type: string) => (st.conditions ?? []).find((c: { type: string }) => c.type === type);

@@ -111,7 +111,7 @@ export async function startRealLoadTestLab(opts: RealLabOptions = {}): Promise<R
     ex.cleanup();
   };
   const addons = opts.addons ?? ['dev-demo-apps', 'dev-metrics-server', 'dev-autoscaling'];
-  const until = Date.now() + (opts.readyTimeoutMs ?? 300_000);
+  const until = Date.now() + (opts.readyTimeoutMs ?? 420_000);
   while (!(ready(manager, 'Cluster', 'dev') && addons.every((a) => ready(manager, 'Addon', a)))) {
     if (Date.now() > until) {
       const why = ['Cluster/dev', ...addons.map((a) => `Addon/${a}`)].map((k) => {

@@ -28,7 +28,7 @@ let l: RealLoadTestLab;
 beforeAll(async () => {
   l = await startRealLoadTestLab({ scale: 20, files: { 'loadtests/long.yaml': LONG_COOLDOWN } });
   console.log(`example lab dev cluster and add-ons Ready in ${Math.round(l.readyMs / 100) / 10} s (real controllers)`);
-}, 420_000);
+}, 480_000);
 afterAll(async () => l?.stop(), 60_000);
 
 const finished = (st: Record<string, any>) => st.lastRun && st.lastRun.outcome !== 'Running';

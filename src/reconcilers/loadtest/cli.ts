@@ -101,8 +101,8 @@ export function loadtestCommands(ctx: KindCliContext): Command[] {
         const before = (r.body as Json).runCountBefore as number;
         const request = (r.body as Json).runRequest as string | undefined;
         if (!o.wait) {
-          // name the run when it starts promptly (a few seconds); otherwise say what it waits for
-          const until = Date.now() + 5_000;
+          // name the run when it starts promptly (within 15 s); otherwise say what it waits for
+          const until = Date.now() + 15_000;
           for (;;) {
             const l = await call('GET', `${name}/runs`);
             const mine = ((l.body as Json)?.items ?? []).find((x: Json) => request !== undefined && x.request === request);
