@@ -1,15 +1,18 @@
 // LoadTest bench: the 13 presets of specs/loadtests/ run one after another, as `hostplane run`
-// would start them, through the whole stack (LoadTest reconciler → client-node → simulated API
-// server → workload model) on a ScaledClock. Reports the wall time of the sweep at the stated time
-// scale, the simulated time it covered, and each preset's outcome and headline figure.
+// would start them, through the whole stack with the real controllers (the example lab's dev
+// cluster built by the Cluster kind, its add-ons installed by the Addon kind with the real helm;
+// LoadTest reconciler → client-node → simulated API server → workload model), the simulated
+// clusters and the LoadTest kind on a ScaledClock. Reports the lab's setup time, the wall time of
+// the sweep at the stated time scale, the simulated time it covered, and each preset's outcome.
 import { runScenarioFromArgv } from './scenario-main.js';
-import { requestRun, startLoadTestLab } from '../../test/loadtest/fixtures.js';
+import { requestRun } from '../../test/loadtest/fixtures.js';
+import { startRealLoadTestLab } from '../../test/loadtest/real-lab.js';
 
 const round = (n: number, d = 1) => Math.round(n * 10 ** d) / 10 ** d;
 
 export async function presetSweep(scale: number): Promise<object> {
   const t0 = performance.now();
-  const l = await startLoadTestLab({ scale });
+  const l = await startRealLoadTestLab({ scale, addons: ['dev-demo-apps', 'dev-metrics-server', 'dev-autoscaling', 'dev-istio-traffic'] });
   const setupMs = performance.now() - t0;
   const sim0 = l.clock.now();
   const names = l.manager.store.list('LoadTest').filter((o) => o.metadata.labels?.['hostplane.dev/preset'] === 'true').map((o) => o.metadata.name);

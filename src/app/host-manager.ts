@@ -22,10 +22,12 @@ export interface HostManagerOptions extends Omit<ManagerOptions<HostPorts>, 'kin
   kubernetes?: KubernetesPorts;
   /** The Cluster reconciler's knobs (src/reconcilers/cluster/reconciler.ts ClusterOptions; tests shorten them). */
   clusterOptions?: Record<string, unknown>;
+  /** The LoadTest reconciler's knobs (src/reconcilers/loadtest/module.ts LoadTestOptions: the sim host's time-scaled clock). */
+  loadtestOptions?: Record<string, unknown>;
 }
 
 export function createHostManager(opts: HostManagerOptions): HostManager {
-  const { provider, guest, kubernetes: _kubernetes, clusterOptions, pollIntervalMs, ipWaitSeconds, stopTimeoutSeconds, crashLoop, observeMaxAgeMs, ...rest } = opts;
+  const { provider, guest, kubernetes: _kubernetes, clusterOptions, loadtestOptions, pollIntervalMs, ipWaitSeconds, stopTimeoutSeconds, crashLoop, observeMaxAgeMs, ...rest } = opts;
   const secrets = opts.secrets ?? new SecretStore(opts.stateDir.path('secrets'));
   const kubernetes = opts.kubernetes ?? createKubernetesPorts({ stateRoot: opts.stateDir.root, sim: provider.name === 'sim' });
   const ports: HostPorts = { provider, guest, secrets, kubernetes };
@@ -34,7 +36,7 @@ export function createHostManager(opts: HostManagerOptions): HostManager {
     ...rest,
     kinds: KIND_MODULES,
     ports,
-    kindOptions: { VirtualMachine: Object.fromEntries(Object.entries(vm).filter(([, v]) => v !== undefined)), ...(clusterOptions ? { Cluster: clusterOptions } : {}) },
+    kindOptions: { VirtualMachine: Object.fromEntries(Object.entries(vm).filter(([, v]) => v !== undefined)), ...(clusterOptions ? { Cluster: clusterOptions } : {}), ...(loadtestOptions ? { LoadTest: loadtestOptions } : {}) },
     secretValues: () => secrets.values(),
     onStopped: () => guest.close(),
   });

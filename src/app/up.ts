@@ -12,6 +12,7 @@ import { formatSpecError } from '../api/spec-error.js';
 import { KIND_MODULES } from '../reconcilers/index.js';
 import { reportProgress } from './progress.js';
 import type { Painter } from '../cli/format.js';
+import { removeUpAddress, writeUpAddress } from '../controllers/up-address.js';
 
 export interface UpOptions {
   specs: string;
@@ -21,6 +22,8 @@ export interface UpOptions {
   workers?: number;
   graceMs?: number;
   simScale?: number;
+  /** Sim host: simulated seconds per real second of its clusters (and the LoadTest runs in them). */
+  simTimeScale?: number;
   /** No progress lines after the banner. */
   quiet?: boolean;
   /** Progress as one line rewritten in place (stdout is a terminal). */
@@ -62,11 +65,12 @@ export async function up(opts: UpOptions, paint: Painter, out: (s: string) => vo
     info: (m: string) => out(`${new Date().toISOString()} ${m}`),
     warn: (m: string) => out(`${new Date().toISOString()} ${paint.yellow('WARN')} ${m}`),
   };
-  const { provider, guest } = await createProviders(choice.provider, stateDir, { simScale: opts.simScale });
+  const { provider, guest, simClock } = await createProviders(choice.provider, stateDir, { simScale: opts.simScale, simTimeScale: opts.simTimeScale });
   if (choice.provider === 'sim') {
     for (const l of box(['SIM HOST: no real VMs are created. VMs, guests and their IPs are', 'simulated in-process (state in the state dir).'])) out(paint.yellow(paint.bold(l)));
   }
   out(`provider: ${choice.provider} (${choice.why})`);
+  if (simClock) out(`sim time: ×${simClock.scale} (simulated clusters and load tests; anchored in ${stateDir.path('sim/time.json')})`);
   out(`specs:    ${specsDir}`);
   out(`state:    ${stateDir.root}`);
 
@@ -80,6 +84,7 @@ export async function up(opts: UpOptions, paint: Painter, out: (s: string) => vo
     graceMs: opts.graceMs,
     pollIntervalMs: opts.pollIntervalMs,
     resyncPeriodMs: opts.resyncPeriodMs,
+    ...(simClock ? { loadtestOptions: { clock: simClock } } : {}),
     capacity: {
       ...(opts.hostCpu ? { cpu: opts.hostCpu } : choice.provider === 'sim' ? { cpu: 16 } : {}),
       ...(opts.hostMemoryMiB ? { memoryMiB: opts.hostMemoryMiB } : choice.provider === 'sim' ? { memoryMiB: 128 * 1024 } : {}),
@@ -114,6 +119,8 @@ export async function up(opts: UpOptions, paint: Painter, out: (s: string) => vo
       await manager.stop(20_000).catch(() => {});
       return 1;
     }
+    // the CLI verbs that talk to up find it here (any --listen, port 0 included); written before the banner names it
+    writeUpAddress(stateDir.root, { url: api.url, pid: process.pid, startedAt: new Date().toISOString() });
     out(`api:      ${api.url}/api/v1   dashboard: ${api.url}/${api.token ? `?token=${api.token}` : ''}`);
     if (api.token) out(paint.bold(`token:    ${api.token}   (listening beyond loopback: every request needs Authorization: Bearer <token>; kept in ${stateDir.path('api-token')})`));
   }
@@ -133,6 +140,7 @@ export async function up(opts: UpOptions, paint: Painter, out: (s: string) => vo
       stopping = true;
       stopProgress();
       out(`${signal}: stopping (in-flight reconciles get 20s)…`);
+      removeUpAddress(stateDir.root);
       await api?.close().catch(() => {});
       await collectors?.stop().catch(() => {});
       await manager.stop(20_000).catch((e) => out(`stop: ${String(e)}`));

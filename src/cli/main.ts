@@ -133,6 +133,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void, kinds: rea
       .option('--host-cpu <n>', 'host CPUs hostplane may hand out')
       .option('--host-memory <GiB>', 'host memory hostplane may hand out')
       .option('--sim-scale <factor>', 'sim host latency factor')
+      .option('--sim-time-scale <factor>', 'sim host: simulated seconds per real second of its clusters and load tests')
       .option('-q, --quiet', 'no progress lines after the banner (per kind Ready counts, warnings)')
       .addHelpText('after', examples(['hostplane up --specs specs --provider sim', 'hostplane up --listen 0.0.0.0:7780   # beyond loopback: every request needs the token']))
       .action(
@@ -157,6 +158,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void, kinds: rea
             pollIntervalMs: f.poll ? atLeast('--poll', parseDuration(f.poll), 1_000) : undefined,
             resyncPeriodMs: f.resync ? atLeast('--resync', parseDuration(f.resync), 60_000) : undefined,
             simScale: num(f.simScale),
+            simTimeScale: num(f.simTimeScale),
             quiet: !!f.quiet,
             progressTty: process.stdout.isTTY === true,
             hostCpu: num(f.hostCpu),

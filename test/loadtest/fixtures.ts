@@ -186,7 +186,7 @@ export async function startLoadTestLab(opts: StartOptions = {}): Promise<LoadTes
 }
 
 /** Asks for a run the way the API route does (writes the request and wakes the reconciler). */
-export async function requestRun(l: LoadTestLab, name: string): Promise<void> {
+export async function requestRun(l: Pick<LoadTestLab, 'manager' | 'lab'> | { manager: Pick<LoadTestLab['manager'], 'store' | 'reconcileNow'>; lab: Pick<Lab, 'stateDir'> }, name: string): Promise<void> {
   const route = loadtestModule.routes!.find((r) => r.path === 'run')!;
   await route.handle(l.manager.store.get('LoadTest', name)!, { stateRoot: l.lab.stateDir.root, reconcileNow: (k) => l.manager.reconcileNow(k) });
 }

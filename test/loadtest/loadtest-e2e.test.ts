@@ -1,9 +1,12 @@
-// The LoadTest kind end to end on the sim host, time-scaled (ScaledClock ×40: 1 real second = 40
-// simulated seconds): the reconciler creates the Jobs through client-node against the simulated
-// API server, the workload model runs them, and status/records/CSV say what happened.
+// The LoadTest kind end to end on the sim host, time-scaled (ScaledClock ×20: 1 real second = 20
+// simulated seconds), with the real controllers (real-lab.ts: the example lab's dev cluster built by
+// the Cluster kind, its add-ons installed by the Addon kind with the real helm): the reconciler
+// creates the Jobs through client-node against the simulated API server, the workload model runs
+// them, and status/records/CSV say what happened.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadtestModule } from '../../src/reconcilers/loadtest/module.js';
-import { startLoadTestLab, requestRun, type LoadTestLab } from './fixtures.js';
+import { requestRun } from './fixtures.js';
+import { startRealLoadTestLab, type RealLoadTestLab } from './real-lab.js';
 
 const BAD_INPUT = ['broken-script', 'no-node', 'nowhere'].map((name) => `apiVersion: hostplane.dev/v1alpha1
 kind: LoadTest
@@ -68,19 +71,36 @@ spec:
   runPolicy: Manual
   stressNg: {workers: 1, duration: 3s}
   cleanup: Never
+---
+apiVersion: hostplane.dev/v1alpha1
+kind: LoadTest
+metadata:
+  name: oom-memory
+spec:
+  cluster: dev
+  type: memory
+  runPolicy: Manual
+  stressNg:
+    workers: 2
+    duration: 30s
+    vmBytes: 200M
+    resources:
+      limits: {memory: 256Mi}
+  cleanup: Never
 `;
 
-let l: LoadTestLab;
+let l: RealLoadTestLab;
 beforeAll(async () => {
-  l = await startLoadTestLab({ scale: 40, files: { 'loadtests/bad.yaml': BAD_INPUT, 'loadtests/more.yaml': MORE } });
+  l = await startRealLoadTestLab({ scale: 20, files: { 'loadtests/bad.yaml': BAD_INPUT, 'loadtests/more.yaml': MORE } });
+  console.log(`example lab dev cluster and add-ons Ready in ${Math.round(l.readyMs / 100) / 10} s (real controllers)`);
   l.lab.write('../scripts/broken.js', "import http from 'k6/http';\nexport default function () {\n  http.get('http://nginx-web.demo/'\n}\n");
-}, 30_000);
-afterAll(async () => l?.stop());
+}, 480_000);
+afterAll(async () => l?.stop(), 60_000);
 
 const cond = (st: Record<string, any>, type: string) => (st.conditions ?? []).find((c: { type: string }) => c.type === type);
 const finished = (st: Record<string, any>) => st.lastRun && st.lastRun.outcome !== 'Running';
 
-describe('LoadTest on the sim host (time-scaled ×40)', () => {
+describe('LoadTest on the sim host with the real Cluster and Addon controllers (time-scaled ×20)', () => {
   it('runPolicy Manual: nothing runs until asked; Ready=True with the cluster and dependsOn Ready', async () => {
     const st = await l.waitStatus('dev-light-load', (s) => cond(s, 'Ready')?.status === 'True');
     expect(st.runCount ?? 0).toBe(0);
@@ -147,6 +167,17 @@ describe('LoadTest on the sim host (time-scaled ×40)', () => {
     expect(nw.lastRun.outcome).toBe('Failed');
     expect(nw.lastRun.http.errorRate).toBe(1);
     expect(nw.lastRun.message).toMatch(/errorRate 100% >= 1%/);
+  });
+
+  it('stress-ng asking more memory than its limit: the pod is OOMKilled (exit 137) and the run an Error naming it, with the pod\'s last log lines', async () => {
+    await requestRun(l, 'oom-memory');
+    const st = await l.waitStatus('oom-memory', finished);
+    expect(st.lastRun).toMatchObject({ outcome: 'Error', exitCode: 137 });
+    expect(st.lastRun.message).toMatch(/^pod lt-oom-memory-\S+: stress-ng was OOMKilled \(exit 137\)/);
+    expect(cond(st, 'Succeeded')).toMatchObject({ status: 'False', reason: 'RunError' });
+    expect(st.lastRun.logTail.join('\n')).toMatch(/lt-oom-memory-\S+: stress-ng: info: {2}\[1\] dispatching hogs: 2 vm/);
+    const pods = l.cluster.store.list({ group: '', version: 'v1', resource: 'pods' }, { namespace: 'loadtest' }).items.filter((p) => p.metadata.labels?.['hostplane.dev/loadtest'] === 'oom-memory');
+    expect(pods.map((p) => (p as any).status.containerStatuses[0].state.terminated)).toEqual([expect.objectContaining({ exitCode: 137, reason: 'OOMKilled' })]);
   });
 
   it('runPolicy OnGenerationChange runs once by itself; parallelism 2 merges the pods, percentiles labelled as the max over pods', async () => {

@@ -1,9 +1,10 @@
-// A scaling run end to end on the sim host (ScaledClock ×20): nginx-web scales up from 3 under the
+// A scaling run end to end on the sim host (ScaledClock ×20) with the real Cluster and Addon controllers (real-lab.ts): nginx-web scales up from 3 under the
 // load and back to 3 after it; the samples, KPIs and the CSV export say so row by row.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadtestModule } from '../../src/reconcilers/loadtest/module.js';
 import { SAMPLE_COLUMNS, METRIC_COLUMNS } from '../../src/reconcilers/loadtest/csv.js';
-import { startLoadTestLab, requestRun, type LoadTestLab } from './fixtures.js';
+import { requestRun } from './fixtures.js';
+import { startRealLoadTestLab, type RealLoadTestLab } from './real-lab.js';
 
 const LONG_COOLDOWN = `apiVersion: hostplane.dev/v1alpha1
 kind: LoadTest
@@ -23,11 +24,12 @@ spec:
   dependsOn: [dev-demo-apps, dev-autoscaling, dev-metrics-server]
 `;
 
-let l: LoadTestLab;
+let l: RealLoadTestLab;
 beforeAll(async () => {
-  l = await startLoadTestLab({ scale: 20, files: { 'loadtests/long.yaml': LONG_COOLDOWN } });
-}, 30_000);
-afterAll(async () => l?.stop());
+  l = await startRealLoadTestLab({ scale: 20, files: { 'loadtests/long.yaml': LONG_COOLDOWN } });
+  console.log(`example lab dev cluster and add-ons Ready in ${Math.round(l.readyMs / 100) / 10} s (real controllers)`);
+}, 480_000);
+afterAll(async () => l?.stop(), 60_000);
 
 const finished = (st: Record<string, any>) => st.lastRun && st.lastRun.outcome !== 'Running';
 const nginxReplicas = () => (l.cluster.store.get({ group: 'apps', version: 'v1', resource: 'deployments' }, 'demo', 'nginx-web') as any).spec.replicas as number;

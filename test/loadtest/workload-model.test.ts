@@ -86,6 +86,41 @@ describe('LoadWorkload (sim host workload model)', () => {
     expect(y.total.bogoOpsPerSecReal).toBeGreaterThan(1000);
   });
 
+  it('stress-ng --vm prints the vm stressor\'s YAML (bogo ops, ops/s) and loads its node\'s memory', () => {
+    sim = demoLab({ hpa: false });
+    const kib = (q: string) => Number(q.replace(/Ki$/, ''));
+    const spec = withLoadTestDefaults({ cluster: 'dev', type: 'memory', stressNg: { workers: 2, duration: '30s', vmBytes: '128M', resources: { limits: { memory: '512Mi' } } } });
+    const jobs = startRun(sim, 'mem', 'r1', spec);
+    sim.until(() => sim!.cp.metrics.pods('loadtest').length > 0, 30_000, 500);
+    const pod = sim.cp.metrics.pods('loadtest')[0]!;
+    // 2 vm workers × 128 MiB (+ the harness's few MiB), in the pod's and its node's memory
+    expect(kib(pod.containers[0]!.usage.memory)).toBeGreaterThanOrEqual(256 * 1024);
+    const node = sim.get('pods', 'loadtest', pod.name)!.spec.nodeName;
+    const nodeMem = () => kib(sim!.cp.metrics.nodes().find((n) => n.name === node)!.usage.memory);
+    const loaded = nodeMem();
+    expect(loaded).toBeGreaterThanOrEqual(256 * 1024);
+    const [r] = runToEnd(sim, jobs);
+    expect(r!.exitCode).toBe(0);
+    expect(r!.log).toMatch(/dispatching hogs: 2 vm/);
+    const y = parseStressNgYaml(r!.log);
+    expect(y.stressors.map((x) => x.stressor)).toEqual(['vm']);
+    expect(y.stressors[0]!.bogoOps).toBeGreaterThan(0);
+    expect(y.total.bogoOpsPerSecReal).toBeGreaterThan(1000);
+    expect(nodeMem()).toBeLessThan(loaded - 200 * 1024); // released when the stressors end
+  });
+
+  it('stress-ng --vm asking more than the memory limit is OOMKilled: exit 137, reason OOMKilled, no metrics', () => {
+    sim = demoLab({ hpa: false });
+    const spec = withLoadTestDefaults({ cluster: 'dev', type: 'memory', stressNg: { workers: 2, duration: '30s', vmBytes: '200M', resources: { limits: { memory: '256Mi' } } } });
+    const jobs = startRun(sim, 'oom', 'r1', spec);
+    const [r] = runToEnd(sim, jobs);
+    expect(r!.exitCode).toBe(137);
+    const pod = sim.list('pods', 'loadtest').find((p) => p.metadata.labels?.['job-name'] === jobs[0] || p.metadata.labels?.['batch.kubernetes.io/job-name'] === jobs[0])!;
+    expect(pod.status?.containerStatuses?.[0]?.state?.terminated).toMatchObject({ exitCode: 137, reason: 'OOMKilled' });
+    expect(r!.log).toMatch(/dispatching hogs: 2 vm/);
+    expect(r!.log).not.toMatch(/metrics:/);
+  });
+
   it('a script that does not compile exits 107 with k6\'s SyntaxError line; a host that does not resolve fails every request', () => {
     sim = demoLab({ hpa: false });
     const spec = withLoadTestDefaults({ cluster: 'dev', type: 'http', target: { url: NGINX }, k6: { vus: 2, duration: '5s' } });

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import type { KindCliContext } from '../../controllers/kind-module.js';
 import { StateDir } from '../../controllers/state-dir.js';
+import { pidAlive, resolveApiUrl } from '../../controllers/up-address.js';
 
 export const RUN_EXIT = { Succeeded: 0, Failed: 1, Error: 6, Cancelled: 7, notRunning: 1, timeout: 5, notFound: 4 } as const;
 
@@ -18,13 +19,7 @@ function target(arg: string): string {
 
 function upRunning(state: string): boolean {
   const pid = new StateDir(state).lockOwner();
-  if (pid === undefined) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return pid !== undefined && pidAlive(pid);
 }
 
 interface ApiOpts {
@@ -33,7 +28,8 @@ interface ApiOpts {
 
 function client(ctx: KindCliContext, opts: ApiOpts) {
   const { state } = ctx.dirs();
-  const base = (opts.api ?? process.env.HOSTPLANE_API ?? 'http://127.0.0.1:7780').replace(/\/$/, '');
+  // --api, then <state>/up.json (where the running up listens), then $HOSTPLANE_API, then the default
+  const base = resolveApiUrl(state, opts.api).url;
   let token: string | undefined;
   try {
     token = readFileSync(join(state, 'api-token'), 'utf8').trim();
@@ -73,7 +69,7 @@ async function withUp(ctx: KindCliContext, fn: () => Promise<number>): Promise<v
 type Json = any;
 
 const fail = (ctx: KindCliContext, r: { status: number; body: Json }) => {
-  ctx.err(`error: ${r.body?.message ?? `HTTP ${r.status}`}`);
+  ctx.err(`error: ${r.body?.message ?? r.body?.error?.message ?? `HTTP ${r.status}`}`);
   return r.status === 404 ? RUN_EXIT.notFound : 1;
 };
 
@@ -84,12 +80,13 @@ function fmtRun(r: Json): string {
   const parts = [`run ${r.id}: ${r.outcome}${r.message ? ` (${r.message})` : ''}`];
   if (h) parts.push(`  http: p95 ${h.p95Ms} ms, p99 ${h.p99Ms} ms, ${h.rps} req/s, error rate ${(h.errorRate * 100).toFixed(2)}%, ${h.requests} requests, ${h.vusMax} VUs`);
   if (s) parts.push(`  stress: ${s.bogoOps} bogo ops, ${s.bogoOpsPerSecReal} bogo ops/s (real time)`);
+  if (r.logTail?.length) parts.push('  last log lines:', ...r.logTail.map((l: string) => `    ${l}`));
   if (sc) parts.push(`  scaling: replicas ${sc.baselineReplicas} → ${sc.peakReplicas} → ${sc.finalReplicas}, first scale-up ${sc.timeToFirstScaleUpSeconds ?? '-'} s, scale-down ${sc.timeToScaleDownSeconds ?? '-'} s after the load, peak CPU ${sc.peakCpuUtilization ?? '-'}%`);
   return parts.join('\n');
 }
 
 export function loadtestCommands(ctx: KindCliContext): Command[] {
-  const api = (c: Command) => c.option('--api <url>', 'API of the running hostplane up (default $HOSTPLANE_API or http://127.0.0.1:7780)');
+  const api = (c: Command) => c.option('--api <url>', 'API of the running hostplane up (default: where it listens, from <state>/up.json; then $HOSTPLANE_API or http://127.0.0.1:7780)');
   const run = api(new Command('run'))
     .summary('start a run of a LoadTest in the running hostplane up')
     .argument('<loadtest/NAME>')
@@ -102,8 +99,25 @@ export function loadtestCommands(ctx: KindCliContext): Command[] {
         const r = await call('POST', `${name}/run`);
         if (r.status >= 300) return fail(ctx, r as Json);
         const before = (r.body as Json).runCountBefore as number;
+        const request = (r.body as Json).runRequest as string | undefined;
         if (!o.wait) {
-          ctx.out((r.body as Json).message);
+          // name the run when it starts promptly (within 15 s); otherwise say what it waits for
+          const until = Date.now() + 15_000;
+          for (;;) {
+            const l = await call('GET', `${name}/runs`);
+            const mine = ((l.body as Json)?.items ?? []).find((x: Json) => request !== undefined && x.request === request);
+            if (mine) {
+              ctx.out(`run ${mine.id} of loadtest/${name} started`);
+              ctx.out(`follow it: hostplane runs loadtest/${name}; results: hostplane results loadtest/${name} --run ${mine.id}`);
+              return 0;
+            }
+            if (Date.now() > until) break;
+            await new Promise((res) => setTimeout(res, 200));
+          }
+          const g = await call('GET', name);
+          const ready = ((g.body as Json)?.status?.conditions ?? []).find((c: Json) => c.type === 'Ready');
+          ctx.out(`${(r.body as Json).message}; not started yet${ready?.status === 'False' ? `: ${ready.message}` : ''}`);
+          ctx.out(`follow it: hostplane runs loadtest/${name}; results: hostplane results loadtest/${name}`);
           return 0;
         }
         const deadline = Date.now() + Number(o.timeout) * 1000;

@@ -14,7 +14,7 @@ describe('exit code classification', () => {
     ['stress-ng 2 is a failed stressor', { tool: 'stress-ng', testType: 'cpu', exitCode: 2 }, 'Failed', 'StressFailed', /stressors failed/],
     ['stress-ng 3 on a memory test: the limit held', { tool: 'stress-ng', testType: 'memory', exitCode: 3 }, 'Succeeded', 'LimitReached', /memory limit held/],
     ['stress-ng 7 on a memory test: the limit held', { tool: 'stress-ng', testType: 'memory', exitCode: 7 }, 'Succeeded', 'LimitReached', /untrustworthy/],
-    ['OOM kill on a memory test: the limit held', { tool: 'stress-ng', testType: 'memory', exitCode: 137, terminationReason: 'OOMKilled' }, 'Succeeded', 'LimitReached', /OOM-killed/],
+    ['OOM kill of the container on a memory test: no metrics, an error naming OOMKilled', { tool: 'stress-ng', testType: 'memory', exitCode: 137, terminationReason: 'OOMKilled' }, 'Error', 'RunError', /OOMKilled \(exit 137\).*limits\.memory/],
     ['stress-ng 3 on a cpu test is an error', { tool: 'stress-ng', testType: 'cpu', exitCode: 3 }, 'Error', 'RunError', /could not get resources/],
     ['stress-ng 1 is bad options', { tool: 'stress-ng', testType: 'memory', exitCode: 1 }, 'Error', 'RunError', /bad options/],
   ] as const)('%s', (_n, info, outcome, reason, msg) => {

@@ -1,7 +1,7 @@
 // A load container's exit → the run's outcome and Succeeded reason (issue 12 item 2; reference
 // §4.4 and §5). k6: 0 passed, 99 thresholds crossed, other codes are errors (a few named). stress-ng:
-// 0 ok, 2 a stressor failed; for memory tests 3, 5 and 7 (and an OOM kill) mean the memory limit
-// did its job — a result, not a broken run.
+// 0 ok, 2 a stressor failed; for memory tests 3, 5 and 7 mean the memory limit did its job — a
+// result, not a broken run; an OOM kill of the container (exit 137) left no metrics: an error.
 
 export type RunOutcome = 'Succeeded' | 'Failed' | 'Error' | 'Cancelled';
 /** Succeeded condition reasons (crds/loadtest.yaml). */
@@ -55,11 +55,12 @@ export function classifyExit(e: ExitInfo): ExitClassification {
     return { outcome: 'Error', reason: 'RunError', message: `k6 exit ${e.exitCode}${e.terminationReason ? ` (${e.terminationReason})` : ''}: the run could not complete` };
   }
   if (e.exitCode === 0 && !oom) return { outcome: 'Succeeded', reason: 'RunSucceeded', message: 'stress-ng exit 0: all stressors completed' };
-  if (e.testType === 'memory' && (oom || e.exitCode === 3 || e.exitCode === 5 || e.exitCode === 7)) {
-    const what = oom ? `the container was OOM-killed (exit ${e.exitCode})` : STRESS_CODES[e.exitCode]!;
-    return { outcome: 'Succeeded', reason: 'LimitReached', message: `${what}: the memory limit held, which is what a memory stress test probes` };
+  // The kernel killing the whole container (OOMKilled) leaves no metrics: the run measured nothing,
+  // so it is an error naming the limit. stress-ng reporting 3/5/7 itself survived the limit: a result.
+  if (oom) return { outcome: 'Error', reason: 'RunError', message: `stress-ng was OOMKilled (exit ${e.exitCode}): the stressors need more memory than the container's limit; lower spec.stressNg.vmBytes or raise resources.limits.memory` };
+  if (e.testType === 'memory' && (e.exitCode === 3 || e.exitCode === 5 || e.exitCode === 7)) {
+    return { outcome: 'Succeeded', reason: 'LimitReached', message: `${STRESS_CODES[e.exitCode]!}: the memory limit held, which is what a memory stress test probes` };
   }
   if (e.exitCode === 2) return { outcome: 'Failed', reason: 'StressFailed', message: STRESS_CODES[2]! };
-  if (oom) return { outcome: 'Error', reason: 'RunError', message: `stress-ng was OOM-killed (exit ${e.exitCode})` };
   return { outcome: 'Error', reason: 'RunError', message: STRESS_CODES[e.exitCode] ?? `stress-ng exit ${e.exitCode}${e.terminationReason ? ` (${e.terminationReason})` : ''}` };
 }

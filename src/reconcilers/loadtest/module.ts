@@ -1,6 +1,7 @@
 // The LoadTest kind: its reconciler (runs as Jobs in the target cluster through the kube port),
 // its API routes (run, abort, runs, results) and its CLI verbs (run, runs, results, abort).
 import { dirname } from 'node:path';
+import type { Clock } from '../../controllers/clock.js';
 import type { KindModule } from '../../controllers/kind-module.js';
 import type { HostPorts } from '../../ports/index.js';
 import { loadtestCommands } from './cli.js';
@@ -13,6 +14,8 @@ export interface LoadTestOptions {
   pollMs?: number;
   unschedulableGraceMs?: number;
   labRoot?: string;
+  /** The clock of the target clusters when it is not the manager's (the sim host time-scaled: a ScaledClock). */
+  clock?: Clock & { scale?: number };
 }
 
 export const loadtestModule: KindModule<HostPorts> = {
@@ -33,7 +36,9 @@ export const loadtestModule: KindModule<HostPorts> = {
       stateDir: rt.stateDir,
       events: rt.events,
       log: rt.log,
-      clock: rt.clock,
+      clock: o.clock ?? rt.clock,
+      // the queue runs on the manager's clock: requeue delays (simulated ms) shrink by the time scale
+      ...(o.clock?.scale ? { requeueScale: 1 / o.clock.scale } : {}),
       kubernetes: ports.kubernetes,
       referenceRules: rt.referenceRules,
       labRoot: o.labRoot ?? dirname(rt.stateDir.root),

@@ -38,6 +38,8 @@ export interface LoadTestDeps {
   unschedulableGraceMs?: number;
   /** Called with each new sample of a run (the watch stream's live samples). */
   onSample?: (name: string, runId: string, sample: unknown) => void;
+  /** Real ms of the work queue per ms of `clock` (1 / time scale when the clusters run time-scaled and the queue does not). */
+  requeueScale?: number;
 }
 
 type Spec = LoadTestSpec;
@@ -237,6 +239,7 @@ export function createLoadTestReconciler(d: LoadTestDeps) {
     rs.saveControl({ ...control, runCount, ...(handledRequest ? { lastHandledRunRequest: handledRequest, runRequest: undefined } : {}) });
     const run: RunData = {
       id, loadTest: name, generation: obj.metadata.generation ?? 1, trigger, startTime: t.toISOString(), outcome: 'Running',
+      ...(handledRequest ? { request: handledRequest } : {}),
       type: spec.type, namespace: spec.namespace, jobs: [], phase: 'Load', plannedMs: plannedLoadMs(spec) + cooldownMs(spec), progress: 0, samples: [],
     };
     try {
@@ -329,7 +332,7 @@ export function createLoadTestReconciler(d: LoadTestDeps) {
       running = runs.find((r) => r.outcome === 'Running');
     }
     d.store.updateStatus('LoadTest', name, loadTestStatus({ obj, now: now(), runs: rs.runs(), control: rs.control(), ready, ...(notice ? { notice } : {}), ...(stalled ? { stalled } : {}) }));
-    return requeue !== undefined ? requeueAfter(requeue) : done();
+    return requeue !== undefined ? requeueAfter(Math.max(1, Math.round(requeue * (d.requeueScale ?? 1)))) : done();
   };
 }
 

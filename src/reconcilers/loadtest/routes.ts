@@ -54,7 +54,7 @@ export const LOADTEST_ROUTES: readonly KindRoute[] = [
     method: 'GET',
     path: 'runs',
     handle(obj, ctx) {
-      return { status: 200, body: { apiVersion: 'v1', kind: 'List', items: store(obj, ctx).runs().map((r) => ({ ...runSummary(r), progress: r.progress, phase: r.phase })) } };
+      return { status: 200, body: { apiVersion: 'v1', kind: 'List', items: store(obj, ctx).runs().map((r) => ({ ...runSummary(r), progress: r.progress, phase: r.phase, ...(r.request ? { request: r.request } : {}) })) } };
     },
   },
   {

@@ -161,7 +161,8 @@ export async function collect(kube: KubePort, run: RunData, spec: LoadTestSpec):
       parseError = `${p.metadata.name}: ${(e as Error).message}`;
     }
     if (!worst || RANK[c.outcome]! > RANK[worst.outcome]!) {
-      worst = c;
+      // name the pod the kernel killed (kubectl describe would)
+      worst = term?.reason === 'OOMKilled' ? { ...c, message: `pod ${p.metadata.name}: ${c.message}` } : c;
       if (c.outcome !== 'Succeeded') logTail = tail(log).map((l) => `${p.metadata.name}: ${l}`);
     }
   }

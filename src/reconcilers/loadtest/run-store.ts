@@ -15,6 +15,8 @@ export interface RunData extends RunRecord {
   namespace: string;
   jobs: string[];
   configMap?: string;
+  /** The `hostplane run` request this run answers (the API's runRequest), so the CLI can name its run. */
+  request?: string;
   /** Load phase, then (scaling) the cooldown sampling, then done. */
   phase: 'Load' | 'Cooldown' | 'Done';
   plannedMs: number;

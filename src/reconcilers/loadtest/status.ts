@@ -32,6 +32,8 @@ export function runSummary(r: RunData) {
     ...(r.message ? { message: r.message } : {}),
     ...(thresholds ? { thresholds } : {}),
     resultsFile: `records/LoadTest/${r.loadTest}/runs/${r.id}.json`,
+    // a failed or errored run says what its pods printed last (the OOM-killed pod's, the script error)
+    ...(r.logTail?.length ? { logTail: r.logTail.slice(-5) } : {}),
   };
 }
 

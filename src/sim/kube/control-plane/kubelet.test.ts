@@ -62,6 +62,23 @@ describe('sim kubelet', () => {
     expect(sim.get('nodes', undefined, 'worker1')!.spec.taints ?? []).toEqual([]);
   });
 
+  it('a missed heartbeat (the node controller marked its running pods NotReady) heals on the next lease renewal: pods Ready again', () => {
+    sim = makeSim();
+    sim.apply('deployments', deployment('web', 2));
+    sim.until(() => sim!.get('deployments', 'default', 'web')?.status?.availableReplicas === 2);
+    const onWorker = () => sim!.list('pods', 'default').filter((p) => p.spec.nodeName === 'worker1');
+    expect(onWorker().length).toBeGreaterThan(0);
+    // what the node lifecycle controller writes when a lease looks stale (a stalled event loop on a
+    // time-scaled clock); the kubelet's own view of the containers did not change
+    for (const p of onWorker()) {
+      const conditions = p.status.conditions.map((c: { type: string }) => (c.type === 'Ready' ? { ...c, status: 'False', reason: 'NodeNotReady', message: '' } : c));
+      sim.store.update({ group: '', version: 'v1', resource: 'pods' }, { ...p, status: { ...p.status, conditions } }, { subresource: 'status', fieldManager: 'kube-controller-manager' });
+    }
+    expect(onWorker().every((p) => cond(p, 'Ready') === 'False')).toBe(true);
+    const took = sim.until(() => onWorker().every((p) => cond(p, 'Ready') === 'True'), 30_000, 500);
+    expect(took).toBeLessThanOrEqual(10_500); // one lease renewal interval
+  });
+
   it('runs pods Pending → Running with container statuses and pod conditions', () => {
     sim = makeSim();
     sim.apply('pods', pod('p', { nodeName: 'worker1', containers: [{ name: 'c', image: 'busybox' }] }));

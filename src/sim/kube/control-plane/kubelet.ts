@@ -328,6 +328,10 @@ export class SimKubelet {
     } catch {
       // The real kubelet retries at the next interval too (e.g. namespace not created yet).
     }
+    // The status manager's periodic sync: a pod status someone else changed (the node lifecycle
+    // controller's Ready=False/NodeNotReady after a missed heartbeat) is put back to what the
+    // kubelet sees. Without it a pod stays NotReady after its node recovers.
+    for (const rt of this.pods.values()) this.writeStatus(rt);
     this.leaseTimer = this.env.clock.setTimeout(() => this.renewLease(), LEASE_RENEW_MS);
   }
 

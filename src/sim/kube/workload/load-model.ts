@@ -354,6 +354,17 @@ export class LoadWorkload implements WorkloadModel {
       this.stressUsage.delete(ckey);
       this.stressByNode.get(ctx.nodeName)?.delete(ckey);
     };
+    // The vm stressors touch all their --vm-bytes: above the container's memory limit the kernel
+    // OOM-kills it once the pages are in (the model: after a tenth of the run, at most 2 s), exit
+    // 137 with reason OOMKilled and no metrics, as the kubelet reports a cgroup OOM kill.
+    const memLimit = ctx.container.resources?.limits?.memory ? parseQuantity(ctx.container.resources.limits.memory) : undefined;
+    if (memLimit !== undefined && usage.memoryBytes > memLimit) {
+      const oom = clock.setTimeout(() => {
+        clear();
+        if (!handle.stopped) handle.exit(137, 'OOMKilled');
+      }, Math.min(2_000, plan.timeoutMs / 10));
+      return { stop: () => { clock.clearTimeout(oom); clear(); } };
+    }
     const t = clock.setTimeout(() => {
       clear();
       if (handle.stopped) return;
