@@ -12,6 +12,7 @@ import { kubeadmStaticPods } from '../kube/control-plane/index.js';
 import { kubeconfigYaml } from '../kube/kubeconfig.js';
 import { createClusterPki, type KeyPair } from '../kube/server/pki.js';
 import { SimCluster } from '../kube/sim-cluster.js';
+import type { Clock } from '../../controllers/clock.js';
 
 export interface SimClusterNode {
   vm: string;
@@ -62,7 +63,7 @@ export class SimClusters {
   /** `dir`: the sim host's clusters folder (registry.json and one API state dir per cluster). */
   constructor(
     private readonly dir: string,
-    private readonly opts: { persistDebounceMs?: number; ca?: KeyPair } = {},
+    private readonly opts: { persistDebounceMs?: number; ca?: KeyPair; /** Time-scaled runs (tests) share one ScaledClock with the manager. */ clock?: Clock } = {},
   ) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     this.data = readJson<RegistryFile>(join(dir, 'registry.json')) ?? { clusters: {}, initRuns: {} };
@@ -212,7 +213,7 @@ export class SimClusters {
       if (!cp?.running || cp.ip !== rec.address) continue; // an API server listens only where its VM is
       let api = this.running.get(rec.address);
       if (!api) {
-        api = await SimCluster.start({ name: rec.name, host: rec.address, port: rec.port, stateDir: this.apiDir(rec.address), persistDebounceMs: this.opts.persistDebounceMs ?? 500 });
+        api = await SimCluster.start({ name: rec.name, host: rec.address, port: rec.port, stateDir: this.apiDir(rec.address), persistDebounceMs: this.opts.persistDebounceMs ?? 500, ...(this.opts.clock ? { clock: this.opts.clock } : {}) });
         this.running.set(rec.address, api);
       }
       const cpl = api.controlPlane!;
