@@ -29,6 +29,8 @@ export interface LabApp {
   clock: ScaledClock;
   url: string;
   ready(kind: string, name: string): boolean;
+  /** Closes the API only (as when `up` stops): the dashboard loses its stream. */
+  stopApi(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -39,6 +41,8 @@ export interface LabAppOptions {
   scale?: number;
   /** Provider latency factor of the simulated VMs (1 = realistic). */
   vmLatency?: number;
+  /** Changes to the copied lab before the manager starts (workarounds, extra specs). */
+  edit?: (root: string) => void;
 }
 
 function files(dir: string): string[] {
@@ -54,6 +58,7 @@ export async function startLabApp(opts: LabAppOptions = {}): Promise<LabApp> {
     const rel = relative(join(ROOT, 'specs'), f);
     if (!opts.only || opts.only.includes(rel)) cpSync(f, join(specsDir, rel), { recursive: true });
   }
+  opts.edit?.(root);
   const stateDir = new StateDir(join(root, '.hostplane'));
   const clock = new ScaledClock(opts.scale ?? 1);
   const clusters = new SimClusters(stateDir.ensure('sim/clusters'), { clock });
@@ -81,6 +86,7 @@ export async function startLabApp(opts: LabAppOptions = {}): Promise<LabApp> {
     clock,
     url: api.url,
     ready: (kind, name) => getCondition(manager.store.get(kind, name)?.status?.conditions, 'Ready')?.status === 'True',
+    stopApi: () => api.close().catch(() => {}),
     async stop() {
       await api.close().catch(() => {});
       await collectors.stop().catch(() => {});
