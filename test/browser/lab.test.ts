@@ -233,6 +233,7 @@ describe.skipIf(!haveChromium)('dashboard on a converged example lab (Chromium)'
     const badge = page.locator('tr[data-key="VirtualMachine/spare"] [data-stopped]');
     await badge.waitFor();
     expect(await badge.textContent()).toContain('Stopped');
+    expect(await page.locator('[data-kind-count="VirtualMachine"] + .card-sub').textContent()).toBe('2 ready · 1 stopped');
     // The VM link carries no count (the stopped VM is not failing); every count names what it counts.
     expect(await page.locator('nav a[href="/resources/virtualmachines"] [data-count]').count()).toBe(0);
     for (const t of await page.locator('nav [data-count]').allTextContents()) expect(t.trim()).toMatch(/^\d+ (not ready|pending)$/);

@@ -30,7 +30,7 @@ spec:
     - {name: http, port: 80, targetPort: 3000, nodePort: 30300}
 `;
 
-describe('urls and top read the running up', { timeout: 150_000 }, () => {
+describe('urls and top read the running up', { timeout: 240_000 }, () => {
   let root: string;
   let up: UpProcess | undefined;
   let cli: (...a: string[]) => Promise<CliResult>;
