@@ -30,6 +30,7 @@ import { renderGet, type GetFlags } from './get.js';
 import { objectsInFile } from './apply.js';
 import { staleNote } from './staleness.js';
 import { changes, diffFile, planLine, planOf } from './diff.js';
+import { topCommands } from './top.js';
 
 export { EXIT };
 
@@ -557,6 +558,8 @@ export function buildProgram(io: Io, setCode: (code: number) => void, kinds: rea
 
   // Verbs a kind brings (src/reconcilers/<kind>/module.ts).
   for (const m of kinds) for (const c of m.commands?.({ dirs, out: io.out, err: io.err, setCode }) ?? []) add(c);
+  // Live figures from the running `up` (the dashboard's collectors): urls, top.
+  for (const c of topCommands({ dirs, out: io.out, err: io.err, setCode })) add(c);
 
   // Parser errors name the command they came from, so the hint can point at its --help.
   for (const c of [program, ...commands]) {

@@ -10,7 +10,7 @@ import { Scaling } from './pages/Scaling';
 import { LoadAnalysis } from './pages/LoadAnalysis';
 import { readiness } from './lib/ready';
 import { Link, location, match, type RouteDef } from './router';
-import { state, stream } from './store/resources';
+import { disconnectedAt, state, stream } from './store/resources';
 
 // Later pages (clusters, load tests, scaling, traffic) add a route here and, if they want, a nav entry.
 export const routes: RouteDef[] = [
@@ -109,13 +109,15 @@ export function App(): JSX.Element {
                       when={counts(k.kind).failing}
                       fallback={
                         <Show when={counts(k.kind).pending}>
-                          <span class="nav-count pending" title={`${counts(k.kind).pending} not reconciled yet or being deleted`}>
-                            {counts(k.kind).pending}
+                          <span class="nav-count pending" data-count="pending" title={`${counts(k.kind).pending} not reconciled yet or being deleted`}>
+                            {counts(k.kind).pending} pending
                           </span>
                         </Show>
                       }
                     >
-                      <span class="nav-count" title={`${counts(k.kind).failing} not ready`}>{counts(k.kind).failing}</span>
+                      <span class="nav-count" data-count="not-ready" title={`${counts(k.kind).failing} not ready (a VM stopped on purpose is not counted)`}>
+                        {counts(k.kind).failing} not ready
+                      </span>
                     </Show>
                   </Link>
                 </li>
@@ -135,6 +137,13 @@ export function App(): JSX.Element {
           <div class="banner bad" role="alert">
             Cannot reach the hostplane API: {state.loadError}. Retrying…
           </div>
+        </Show>
+        <Show when={state.loaded && disconnectedAt()}>
+          {(at) => (
+            <div class="banner warn" role="status" data-stale="">
+              Not connected to hostplane up (stopped, or the network dropped): what you see is as of {new Date(at()).toLocaleTimeString()} and may be stale. Reconnecting…
+            </div>
+          )}
         </Show>
         <Show when={current()} fallback={<NotFound />} keyed>
           {(m) => <Dynamic component={m.route.component} params={m.params} />}

@@ -5,91 +5,13 @@
 import * as k8s from '@kubernetes/client-node';
 import type { HostObject } from '../../api/types.js';
 import { Ring } from './ring.js';
+import type { HpaSample, HpaView, Inventory, NodeView, PodView, ServiceUrl, ServiceView } from '../../api/dashboard.js';
+
+export type { HpaSample, HpaView, Inventory, NodeView, PodView, ServiceUrl, ServiceView };
 
 type Obj = Record<string, any>;
 
 const MAX_PODS_LISTED = 500;
-
-export interface NodeView {
-  name: string;
-  ready: boolean;
-  roles: string[];
-  internalIP?: string;
-  cpuCores: number;
-  memoryMiB: number;
-  cpuPercent: number | null;
-  memPercent: number | null;
-}
-
-export interface HpaView {
-  namespace: string;
-  name: string;
-  target: string;
-  minReplicas: number;
-  maxReplicas: number;
-  currentReplicas: number;
-  desiredReplicas: number;
-  cpuPercent: number | null;
-  targetCpuPercent: number | null;
-}
-
-export interface HpaSample {
-  t: number;
-  current: number;
-  desired: number;
-  cpu: number | null;
-}
-
-export interface ServiceView {
-  namespace: string;
-  name: string;
-  type: string;
-  clusterIP?: string;
-  selector: Record<string, string>;
-  ports: Array<{ name?: string; port: number; nodePort?: number; protocol: string }>;
-  endpoints: string[];
-}
-
-export interface PodView {
-  namespace: string;
-  name: string;
-  phase: string;
-  node?: string;
-  ready: boolean;
-  restarts: number;
-  labels: Record<string, string>;
-}
-
-export interface Inventory {
-  cluster: string;
-  synced: boolean;
-  updatedAt: number | null;
-  error: string | null;
-  metricsServed: boolean;
-  nodes: NodeView[];
-  namespaces: string[];
-  pods: {
-    total: number;
-    running: number;
-    pending: number;
-    failed: number;
-    succeeded: number;
-    byNamespace: Record<string, { running: number; pending: number; failed: number; total: number }>;
-    items: PodView[];
-    truncated: boolean;
-  };
-  services: ServiceView[];
-  deployments: Array<{ namespace: string; name: string; replicas: number; ready: number }>;
-  hpas: HpaView[];
-}
-
-export interface ServiceUrl {
-  namespace: string;
-  service: string;
-  port: number;
-  nodePort: number;
-  url: string;
-}
 
 function nodeReady(n: Obj): boolean {
   return (n.status?.conditions ?? []).some((c: Obj) => c.type === 'Ready' && c.status === 'True');

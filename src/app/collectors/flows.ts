@@ -1,36 +1,13 @@
 // Traffic flows per cluster, read from a relay (the sim host's stand-in; on a real cluster Hubble
 // Relay's observer API) every few seconds into a bounded ring, and summarised for the API:
 // totals by verdict and protocol, service-level edges, top connections, recent flows.
-import type { Flow } from '../../sim/hubble/flow-model.js';
+import type { Flow, FlowEdge, TrafficView } from '../../api/dashboard.js';
 import { Ring } from './ring.js';
 
-export type { Flow };
+export type { Flow, FlowEdge, TrafficView };
 
 export interface FlowSource {
   getFlows(cluster: string, number?: number): Promise<Flow[]>;
-}
-
-export interface FlowEdge {
-  from: string;
-  to: string;
-  fromNamespace: string;
-  toNamespace: string;
-  forwarded: number;
-  dropped: number;
-  protocol: string;
-  port: number;
-}
-
-export interface TrafficView {
-  cluster: string;
-  updatedAt: number | null;
-  error: string | null;
-  total: number;
-  forwarded: number;
-  dropped: number;
-  byProtocol: Record<string, number>;
-  edges: FlowEdge[];
-  recent: Flow[];
 }
 
 const FLOW_CAPACITY = 1000;

@@ -4,6 +4,9 @@
 import type { HostObject } from '../../api/types.js';
 import type { GuestExec, GuestTarget } from '../../ports/guest-exec.js';
 import { Ring } from './ring.js';
+import type { GuestMetrics as VmMetrics, GuestSample } from '../../api/dashboard.js';
+
+export type { GuestSample, VmMetrics };
 
 /** Marks the script so the sim host's guest can answer it from its model. */
 export const GUEST_METRICS_MARKER = '# hostplane:guest-metrics v1';
@@ -27,19 +30,6 @@ export interface GuestRaw {
   rxBytes: number;
   txBytes: number;
   ports: number[];
-}
-
-export interface GuestSample {
-  t: number;
-  cpuPercent: number;
-  memPercent: number;
-  memUsedMiB: number;
-  memTotalMiB: number;
-  diskPercent: number;
-  diskUsedGiB: number;
-  diskTotalGiB: number;
-  rxBytesPerSec: number;
-  txBytesPerSec: number;
 }
 
 /** Parses the script's output; throws with the section that is missing. */
@@ -104,14 +94,6 @@ export function toSample(t: number, cur: GuestRaw, prev: { t: number; raw: Guest
     rxBytesPerSec: Math.round(rate(cur.rxBytes, prev?.raw.rxBytes ?? 0)),
     txBytesPerSec: Math.round(rate(cur.txBytes, prev?.raw.txBytes ?? 0)),
   };
-}
-
-export interface VmMetrics {
-  vm: string;
-  updatedAt: number | null;
-  error: string | null;
-  ports: number[];
-  samples: GuestSample[];
 }
 
 interface VmSeries {

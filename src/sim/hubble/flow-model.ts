@@ -3,27 +3,11 @@
 // follow Hubble's observer API (Flow: time, verdict, drop_reason_desc, source, destination, l4,
 // l7, destination_service, traffic_direction), in camelCase as the JSON mapping writes them.
 import { ingressVerdict, selects, type Endpoint } from './policy.js';
+import type { Flow, FlowEndpoint } from '../../api/dashboard.js';
+
+export type { Flow, FlowEndpoint };
 
 type Obj = Record<string, any>;
-
-export interface FlowEndpoint {
-  namespace: string;
-  podName: string;
-  labels: string[];
-}
-
-export interface Flow {
-  time: string;
-  verdict: 'FORWARDED' | 'DROPPED';
-  dropReasonDesc?: string;
-  source: FlowEndpoint;
-  destination: FlowEndpoint;
-  destinationService?: { namespace: string; name: string };
-  l4: { protocol: 'TCP' | 'UDP'; destinationPort: number };
-  l7?: { http: { method: string; url: string } };
-  trafficDirection: 'INGRESS';
-  isReply: boolean;
-}
 
 export interface ModelPod {
   namespace: string;

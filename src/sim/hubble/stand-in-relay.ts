@@ -1,6 +1,6 @@
 // The sim host's stand-in for Hubble Relay: GetFlows returns the flows since the last call,
 // generated each round from the cluster's current pods, Services and CiliumNetworkPolicies.
-// Served in-process (see the report: the gRPC listener is not built yet).
+// Served over gRPC by grpc-relay.ts, so the collector reads it as it would a real relay.
 import { generateFlows, type Flow, type ModelPod, type ModelService } from './flow-model.js';
 
 export interface RelayClusterView {

@@ -172,7 +172,10 @@ export function Overview(): JSX.Element {
   const perKind = createMemo(() =>
     state.kinds.map((k) => {
       const objs = all().filter((o) => o.kind === k.kind);
-      return { k, total: objs.length, ready: objs.filter((o) => readiness(o) === 'True').length, failing: objs.filter((o) => readiness(o) === 'False').length };
+      // A VM stopped on purpose is neither ready (it serves nothing) nor failing: counted apart.
+      const stopped = objs.filter((o) => o.status?.phase === 'Stopped');
+      const live = objs.filter((o) => o.status?.phase !== 'Stopped');
+      return { k, total: objs.length, stopped: stopped.length, ready: live.filter((o) => readiness(o) === 'True').length, failing: live.filter((o) => readiness(o) === 'False').length };
     }),
   );
   return (
@@ -199,9 +202,13 @@ export function Overview(): JSX.Element {
                   {' · '}
                   <span class="bad-text">{p.failing} failing</span>
                 </Show>
-                <Show when={p.total - p.ready - p.failing > 0}>
+                <Show when={p.stopped}>
                   {' · '}
-                  <span class="muted">{p.total - p.ready - p.failing} pending</span>
+                  <span class="muted" data-stopped-count>{p.stopped} stopped</span>
+                </Show>
+                <Show when={p.total - p.ready - p.failing - p.stopped > 0}>
+                  {' · '}
+                  <span class="muted">{p.total - p.ready - p.failing - p.stopped} pending</span>
                 </Show>
               </span>
             </Link>

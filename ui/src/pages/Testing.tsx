@@ -198,7 +198,10 @@ export function Testing(): JSX.Element {
                 {(o().spec as Obj).displayName ?? o().metadata.name} <span class="muted small">{lastRunOf(o())?.id ?? ''}</span>
               </h2>
               <Show when={lastRunOf(o())?.resultsFile}>
-                <a href={`/api/v1/loadtests/${o().metadata.name}/results.csv`} download="" data-csv="">Download CSV</a>
+                {/* The LoadTest kind's results route (src/reconcilers/loadtest/routes.ts): the last run's metrics and samples. */}
+                <a href={`/api/v1/loadtests/${encodeURIComponent(o().metadata.name)}/results?format=csv&run=${encodeURIComponent(lastRunOf(o())?.id ?? '')}`} download={`${o().metadata.name}-${lastRunOf(o())?.id ?? 'run'}.csv`} data-csv="">
+                  Download CSV
+                </a>
               </Show>
             </div>
             <Show when={lastRunOf(o())} fallback={<p class="muted">Not run yet: press Run.</p>}>

@@ -19,8 +19,10 @@ interface State {
 const [state, setState] = createStore<State>({ objects: {}, kinds: [], events: [], specErrors: [], host: null, loaded: false, loadError: null });
 const [stream, setStream] = createSignal<StreamState>({ phase: 'connecting' });
 const [lastChange, setLastChange] = createSignal(0);
+/** When the live stream was last lost (ms), null while live: what is shown is as of then. */
+const [disconnectedAt, setDisconnectedAt] = createSignal<number | null>(null);
 
-export { state, stream, lastChange };
+export { state, stream, lastChange, disconnectedAt };
 
 const MAX_EVENTS = 2000;
 const keyOf = (o: HostObject): string => `${o.kind}/${o.metadata.name}`;
@@ -157,6 +159,10 @@ export function startLive(): void {
       pending.push(m);
       flushTimer ??= setTimeout(flush, 100);
     },
-    onState: (s) => setStream(s),
+    onState: (s) => {
+      if (s.phase === 'live') setDisconnectedAt(null);
+      else if (stream().phase === 'live') setDisconnectedAt(Date.now());
+      setStream(s);
+    },
   });
 }
