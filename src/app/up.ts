@@ -122,8 +122,6 @@ export async function up(opts: UpOptions, paint: Painter, out: (s: string) => vo
     // the CLI verbs that talk to up find it here (any --listen, port 0 included); written before the banner names it
     writeUpAddress(stateDir.root, { url: api.url, pid: process.pid, startedAt: new Date().toISOString() });
     out(`api:      ${api.url}/api/v1   dashboard: ${api.url}/${api.token ? `?token=${api.token}` : ''}`);
-    // Where the CLI's live commands (urls, top) find this API; the lock says whether it still runs.
-    stateDir.writeJson('api.json', { url: api.url, pid: process.pid });
     if (api.token) out(paint.bold(`token:    ${api.token}   (listening beyond loopback: every request needs Authorization: Bearer <token>; kept in ${stateDir.path('api-token')})`));
   }
   out('reconciling; Ctrl-C stops hostplane (VMs keep running)');

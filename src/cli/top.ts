@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import type { DashboardSummary, GuestSample, Inventory, ServiceUrl } from '../api/dashboard.js';
 import { StateDir } from '../controllers/state-dir.js';
+import { readUpAddress } from '../controllers/up-address.js';
 import { EXIT } from '../app/exit-codes.js';
 import { table } from './format.js';
 
@@ -16,9 +17,6 @@ export interface TopIo {
   dirs(): { specs: string; state: string };
   setCode(code: number): void;
 }
-
-/** Written by `up` beside its lock: where its API listens. */
-export const API_URL_FILE = 'api.json';
 
 class CliFailure extends Error {
   constructor(message: string, readonly code: number) {
@@ -37,18 +35,15 @@ function upPid(state: string): number | undefined {
   }
 }
 
-/** The API of the running `up`: --api, then HOSTPLANE_API, then what `up` wrote in the state dir. */
+/** The API of the running `up`: --api, then HOSTPLANE_API, then the address `up` recorded (up-address.ts). */
 function apiBase(state: string, flag: string | undefined): string {
   const explicit = flag ?? process.env.HOSTPLANE_API;
   if (explicit) return explicit.replace(/\/$/, '');
-  if (!upPid(state)) throw new CliFailure(`error: hostplane up is not running on ${state}: these figures are collected live by it (start hostplane up, or pass --api URL)`, EXIT.error);
-  try {
-    const rec = JSON.parse(readFileSync(join(state, API_URL_FILE), 'utf8')) as { url?: string };
-    if (rec.url) return rec.url.replace(/\/$/, '');
-  } catch {
-    /* an `up` from before api.json, or one started with --listen off */
-  }
-  throw new CliFailure(`error: hostplane up (pid ${upPid(state)}) does not say where its API listens (started with --listen off?); pass --api URL`, EXIT.error);
+  const recorded = readUpAddress(state);
+  if (recorded) return recorded.url.replace(/\/$/, '');
+  const pid = upPid(state);
+  if (!pid) throw new CliFailure(`error: hostplane up is not running on ${state}: these figures are collected live by it (start hostplane up, or pass --api URL)`, EXIT.error);
+  throw new CliFailure(`error: hostplane up (pid ${pid}) does not say where its API listens (started with --listen off?); pass --api URL`, EXIT.error);
 }
 
 async function getJson<T>(state: string, flag: string | undefined, path: string): Promise<T> {

@@ -17,8 +17,7 @@ import { createHostManager, type HostManager } from '../../src/app/host-manager.
 import { createKubernetesPorts } from '../../src/app/kubernetes.js';
 import type { GuestTarget } from '../../src/ports/guest-exec.js';
 import { killAllRuns, SIM_BIN_DIR } from '../../hack/tart-sim/testing.js';
-import { makeLab, type Lab } from '../fixtures/lab.js';
-import { clusterCondition, waitClusterReady } from './fixtures.js';
+import { clusterCondition, makeLab, waitClusterReady, type Lab } from '../fixtures/lab.js';
 
 const exec = promisify(execFile);
 const SANDBOX = fileURLToPath(new URL('../../hack/guest-sandbox/bin/guest-sandbox', import.meta.url));
