@@ -181,6 +181,18 @@ describe('KubeApiServer', () => {
     await closed;
   });
 
+  it.each([
+    ['raw colon (kubectl, helm)', '/apis/rbac.authorization.k8s.io/v1/clusterroles/system:colon-role'],
+    ['percent-encoded colon (client-node encodeURIComponent)', '/apis/rbac.authorization.k8s.io/v1/clusterroles/system%3Acolon-role'],
+    ['lower-case percent-encoding', '/apis/rbac.authorization.k8s.io/v1/clusterroles/system%3acolon-role'],
+  ])('finds an object whose name contains a colon: %s', async (_how, path) => {
+    const rbac = { group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'clusterroles' };
+    if (!store.get(rbac, undefined, 'system:colon-role')) store.create(rbac, { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'system:colon-role' }, rules: [] });
+    const r = await call('GET', path);
+    expect(r.status).toBe(200);
+    expect(JSON.parse(r.body).metadata.name).toBe('system:colon-role');
+  });
+
   it('answers exec with a clear error and unknown patch types with 415', async () => {
     store.create({ group: '', version: 'v1', resource: 'pods' }, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'default' }, spec: { containers: [{ name: 'c', image: 'x' }] } });
     const e = await call('POST', '/api/v1/namespaces/default/pods/p/exec?command=ls&container=c&stdout=true');

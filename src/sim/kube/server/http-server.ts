@@ -67,6 +67,14 @@ function status(code: number, reason: string, message: string, details?: Obj): O
   return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: code < 400 ? 'Success' : 'Failure', message, reason, details, code };
 }
 
+function decodeSegment(seg: string): string {
+  try {
+    return decodeURIComponent(seg);
+  } catch {
+    throw badRequest(`malformed percent-encoding in the path segment ${JSON.stringify(seg)}`);
+  }
+}
+
 export class KubeApiServer {
   private server?: Server;
   private openapi: OpenApiCache;
@@ -257,7 +265,9 @@ export class KubeApiServer {
       res.end(doc.body);
       return;
     }
-    const segs = path.split('/').filter(Boolean);
+    // Segments are decoded after splitting (as kube-apiserver does): client-node sends `system%3Aname`,
+    // kubectl sends `system:name`; an encoded '/' stays inside its segment.
+    const segs = path.split('/').filter(Boolean).map(decodeSegment);
     let group: string;
     let version: string;
     let rest: string[];
