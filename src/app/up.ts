@@ -1,6 +1,7 @@
 // `hostplane up`: reconcile the lab in the specs directory and serve the API and dashboard.
 import { resolve } from 'node:path';
 import { StateDir, StateLockedError } from '../controllers/state-dir.js';
+import { recordUpApi } from '../controllers/object-requests.js';
 import { serveApi, type ApiContext } from '../server/server.js';
 import type { DomainData } from '../server/domain/routes.js';
 import { createDashboardCollectors } from './collectors/index.js';
@@ -114,6 +115,8 @@ export async function up(opts: UpOptions, paint: Painter, out: (s: string) => vo
       await manager.stop(20_000).catch(() => {});
       return 1;
     }
+    // `hostplane reconcile|suspend|resume` find this `up`'s API here.
+    recordUpApi(stateDir, api.url);
     out(`api:      ${api.url}/api/v1   dashboard: ${api.url}/${api.token ? `?token=${api.token}` : ''}`);
     if (api.token) out(paint.bold(`token:    ${api.token}   (listening beyond loopback: every request needs Authorization: Bearer <token>; kept in ${stateDir.path('api-token')})`));
   }

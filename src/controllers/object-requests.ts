@@ -29,3 +29,21 @@ export function setSuspended(state: StateDir, key: string, suspended: boolean, n
 export function isSuspended(state: StateDir, key: string): boolean {
   return state.exists(file(SUSPENDED, key));
 }
+
+/** Where the running `up` serves its API (written when it listens), so a CLI can ask it directly. */
+export const UP_API = 'up-api.json';
+
+export interface UpApiRecord {
+  url: string;
+  pid: number;
+}
+
+export function recordUpApi(state: StateDir, url: string, pid = process.pid): void {
+  state.writeJson(UP_API, { url, pid } satisfies UpApiRecord);
+}
+
+/** The API of the `up` with this pid; undefined when that `up` serves none (--listen off) or the record is stale. */
+export function upApiOf(state: StateDir, pid: number): UpApiRecord | undefined {
+  const r = state.readJson<UpApiRecord>(UP_API);
+  return r && r.pid === pid && typeof r.url === 'string' ? r : undefined;
+}
