@@ -12,6 +12,7 @@ import { StateDir } from '../controllers/state-dir.js';
 import { submitSimRequest } from '../sim/host/sim-world.js';
 import { CONFIRM_DELETIONS } from '../controllers/manager.js';
 import { requestReconcile, setSuspended } from '../controllers/object-requests.js';
+import { askUp } from './ask-up.js';
 import { KIND_MODULES } from '../reconcilers/index.js';
 import type { KindModule } from '../controllers/kind-module.js';
 import { age, conditionRows, painter, table, type Painter } from './format.js';
@@ -494,6 +495,18 @@ export function buildProgram(io: Io, setCode: (code: number) => void, kinds: rea
             const { info, name: n } = target(view, words(kind, name));
             const obj = mustGet(view, info.kind, n);
             const key = `${info.kind}/${obj.metadata.name}`;
+            // A running `up` answers through its API; without one (or with --listen off) the request
+            // waits in the state dir, which `up` reads within a second of starting or polling.
+            const answer = view.upPid ? await askUp(view.stateDir, view.upPid, `${info.plural}/${encodeURIComponent(obj.metadata.name)}/${verb}`) : undefined;
+            if (answer?.ok) {
+              io.out(`${answer.message} (hostplane up, pid ${view.upPid}, through its API)`);
+              return EXIT.ok;
+            }
+            if (answer?.status !== undefined) {
+              io.err(`error: ${answer.message}`);
+              return EXIT.error;
+            }
+            if (answer) io.err(`warning: ${answer.message}; leaving the request in the state dir instead`);
             if (verb !== 'reconcile') setSuspended(view.stateDir, key, verb === 'suspend');
             if (!view.upPid) {
               if (verb === 'reconcile') {

@@ -4,6 +4,7 @@
 import type { HostObject, Kind, LastReconcile, ReconcileInfo } from '../api/types.js';
 import { objectKey, parseObjectKey } from '../api/types.js';
 import { parentsOf } from '../api/references.js';
+import { getCondition, removeCondition, setCondition } from '../api/conditions.js';
 import { loadSchemaRegistry, type SchemaRegistry } from '../api/schema.js';
 import { HostCapacity, hostCapacityDefaults, type CapacityConfig } from './host-capacity.js';
 import { Controller, addJitter, requeueAfter, type LastResult, type Reconciler } from './controller.js';
@@ -24,6 +25,9 @@ import type { Logger } from './sinks.js';
 
 /** Request file a CLI drops into the state dir to confirm a paused mass deletion. */
 export const CONFIRM_DELETIONS = 'requests/confirm-deletions';
+
+/** The Suspended condition's message while `hostplane suspend` holds an object (runtime hold, not spec.suspend). */
+export const SUSPENDED_BY_REQUEST = 'hostplane suspend: held in the state dir until hostplane resume; the spec file is unchanged';
 
 /** A safety net only: the source tells when a spec comes back (onPendingCleared). */
 const PENDING_DELETION_RECHECK_MS = 30_000;
@@ -157,11 +161,23 @@ export class Manager<Ports = unknown> {
     };
   }
 
-  /** `hostplane suspend` (a file in the state dir): the object is left exactly as it is; deletion still proceeds. */
+  /**
+   * `hostplane suspend` (a file in the state dir): the object is left exactly as it is, with a
+   * Suspended condition saying so; deletion still proceeds. Resume clears the condition, unless
+   * spec.suspend (the declarative form, which the kind reports itself) still holds it.
+   */
   private skippedWhileSuspended(reconcile: Reconciler): Reconciler {
     return async (key, ctx) => {
       const obj = this.store.getByKey(key);
-      if (obj && !obj.metadata.deletionTimestamp && isSuspended(this.opts.stateDir, key)) return { kind: 'done' };
+      const held = getCondition(obj?.status?.conditions, 'Suspended');
+      if (obj && !obj.metadata.deletionTimestamp && isSuspended(this.opts.stateDir, key)) {
+        if (held?.status !== 'True') {
+          const conditions = setCondition(obj.status?.conditions ?? [], { type: 'Suspended', status: 'True', reason: 'Suspended', message: SUSPENDED_BY_REQUEST }, obj.status?.observedGeneration, new Date(this.runtime.clock.now()));
+          this.store.updateStatus(obj.kind as Kind, obj.metadata.name, { ...obj.status, conditions });
+        }
+        return { kind: 'done' };
+      }
+      if (obj && held?.message === SUSPENDED_BY_REQUEST) this.store.updateStatus(obj.kind as Kind, obj.metadata.name, { ...obj.status, conditions: removeCondition(obj.status?.conditions ?? [], 'Suspended') });
       return reconcile(key, ctx);
     };
   }

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ObjectStore, MemoryPersistence } from '../controllers/store.js';
 import { StateDir } from '../controllers/state-dir.js';
+import { isSuspended } from '../controllers/object-requests.js';
 import { EventRecorder } from '../controllers/events.js';
 import type { Kind, ReconcileInfo } from '../api/types.js';
 import { API_VERSION } from '../api/types.js';
@@ -429,10 +430,6 @@ describe('apply, delete, suspend through the spec files', () => {
 
   it('refuses to edit an object whose recorded source is outside the specs directory', async () => {
     f.store.applySpec(vm('escapee'), { file: '../outside.yaml', line: 1, col: 1 });
-    for (const verb of ['suspend', 'resume']) {
-      const res = await app.request(`/api/v1/virtualmachines/escapee/${verb}`, { method: 'POST' });
-      expect(res.status).toBe(400);
-    }
     expect((await app.request('/api/v1/virtualmachines/escapee', { method: 'DELETE' })).status).toBe(400);
     expect(readFileSync(join(f.root, 'outside.yaml'), 'utf8')).toBe('secret: outside\n');
   });
@@ -443,14 +440,18 @@ describe('apply, delete, suspend through the spec files', () => {
     expect((await body(res)).error.issues[0].field).toBe('spec.ssh.password');
   });
 
-  it('suspend and resume set spec.suspend in the spec file, keeping comments', async () => {
-    expect((await app.request('/api/v1/virtualmachines/dev-master/suspend', { method: 'POST' })).status).toBe(202);
-    let text = readFileSync(join(f.specsDir, 'dev.yaml'), 'utf8');
-    expect(text).toMatch(/suspend: true/);
-    expect(text).toContain('# two is enough');
+  it('suspend and resume hold the object in the state dir and queue a reconcile; the spec file keeps its bytes', async () => {
+    const before = readFileSync(join(f.specsDir, 'dev.yaml'), 'utf8');
+    f.reconciled.length = 0;
+    const s = await app.request('/api/v1/virtualmachines/dev-master/suspend', { method: 'POST' });
+    expect(s.status).toBe(202);
+    expect((await body(s)).message).toMatch(/VirtualMachine\/dev-master suspended/);
+    expect(isSuspended(f.ctx.stateDir, 'VirtualMachine/dev-master')).toBe(true);
+    expect(f.reconciled).toEqual(['VirtualMachine/dev-master']);
     expect((await app.request('/api/v1/vm/dev-master/resume', { method: 'POST' })).status).toBe(202);
-    text = readFileSync(join(f.specsDir, 'dev.yaml'), 'utf8');
-    expect(text).toMatch(/suspend: false/);
+    expect(isSuspended(f.ctx.stateDir, 'VirtualMachine/dev-master')).toBe(false);
+    expect(f.reconciled).toEqual(['VirtualMachine/dev-master', 'VirtualMachine/dev-master']);
+    expect(readFileSync(join(f.specsDir, 'dev.yaml'), 'utf8')).toBe(before);
   });
 
   it('delete removes only that document from its file', async () => {

@@ -1,4 +1,4 @@
-// The HTTP API: list/get/watch objects, events, apply/delete/suspend/resume through the spec files,
+// The HTTP API: list/get/watch objects, events, apply/delete through the spec files, suspend/resume as a state-dir hold,
 // reconcile-now and the last reconcile's timing, kinds with their schemas, host capacity, metrics,
 // health, and the dashboard.
 //
@@ -16,7 +16,8 @@ import { objectKey } from '../api/types.js';
 import type { ObjectStore } from '../controllers/store.js';
 import { StateDir, writeFileAtomic } from '../controllers/state-dir.js';
 import { recordDeletionIntent } from '../controllers/deletion-guard.js';
-import { SpecEditError, SpecPathError, applyObjects, deleteObject, setSpecField, type ApplyObjectInput } from '../spec-edit/spec-files.js';
+import { setSuspended } from '../controllers/object-requests.js';
+import { SpecEditError, SpecPathError, applyObjects, deleteObject, type ApplyObjectInput } from '../spec-edit/spec-files.js';
 import { Redactor, findRedactedPlaceholders } from './redact.js';
 import { openWatch, type WatchHandle, type WatchHostEvent } from './watch.js';
 import { defaultUiDir, staticResponse } from './static.js';
@@ -473,12 +474,15 @@ export function createApi(ctx: ApiContext, opts: ApiOptions): Hono {
     return json(c, status(202, `${key} queued for reconcile`), 202);
   });
 
+  // Flux's suspend/resume: a runtime hold kept in the state dir (it survives a restart of `up`), never
+  // an edit of the spec file, so git stays clean; `spec.suspend` in the file is the declarative form.
   for (const [verb, value] of [['suspend', true], ['resume', false]] as const) {
     app.post(`${API_PREFIX}/:plural/:name/${verb}`, async (c) => {
       const { r, obj } = mustGet(c.req.param('plural'), c.req.param('name'));
-      const src = mustSource(r, obj.metadata.name);
-      setSpecField(ctx.specsDir, { file: src.file }, r.kind, obj.metadata.name, 'spec.suspend', value);
-      return json(c, status(202, `${r.kind}/${obj.metadata.name}: spec.suspend set to ${value} in ${src.file}`, { file: src.file }), 202);
+      const key = objectKey(r.kind, obj.metadata.name);
+      setSuspended(ctx.stateDir, key, value);
+      ctx.reconcileNow(key);
+      return json(c, status(202, `${key} ${value ? 'suspended' : 'resumed'} (held in the state dir; the spec file is unchanged)`, { suspended: value }), 202);
     });
   }
 

@@ -44,5 +44,5 @@ describe('hostplane reconcile|suspend|resume', () => {
     await waitFor(async () => (await data()) === 'two', 10_000, 'the held-back change applied after resume');
     await lab.waitReady('c', 'True', 'Applied');
     expect(readFileSync(join(lab.specsDir, 'c.yaml'), 'utf8')).toBe(specText);
-  }, 40_000);
+  }, 90_000);
 });

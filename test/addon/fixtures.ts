@@ -95,7 +95,7 @@ export function addonDoc(name: string, spec: Record<string, unknown>): string {
   return `---\n${JSON.stringify({ apiVersion: API_VERSION, kind: 'Addon', metadata: { name }, spec: { cluster: 'sim', ...spec } })}\n`;
 }
 
-export async function startAddonLab(major: 3 | 4, opts: { addonOptions?: Record<string, unknown> } = {}): Promise<AddonLab> {
+export async function startAddonLab(major: 3 | 4, opts: { addonOptions?: Record<string, unknown>; /** Node names (default w1, w2). */ nodes?: string[] } = {}): Promise<AddonLab> {
   const root = mkdtempSync(join(tmpdir(), `hostplane-addon${major}-`));
   const specsDir = join(root, 'specs');
   mkdirSync(specsDir);
@@ -104,7 +104,7 @@ export async function startAddonLab(major: 3 | 4, opts: { addonOptions?: Record<
     host: '127.0.0.1',
     port: 0,
     clock: new ScaledClock(10),
-    nodes: ['w1', 'w2'].map((n) => ({ name: n, ip: '127.0.0.1', cpu: 8, memoryMiB: 16384, labels: { 'kubernetes.io/hostname': n } })),
+    nodes: (opts.nodes ?? ['w1', 'w2']).map((n) => ({ name: n, ip: '127.0.0.1', cpu: 8, memoryMiB: 16384, labels: { 'kubernetes.io/hostname': n } })),
   });
   cluster.store.create({ group: 'apps', version: 'v1', resource: 'daemonsets' }, cniDaemonSet());
   const kubeconfig = join(root, 'kubeconfig');

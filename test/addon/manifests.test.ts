@@ -1,6 +1,8 @@
 // Plain-manifest Addons against the simulated API server: server-side apply with field manager
 // `hostplane` (Namespace first), the inventory in status, a document removed from the file is
 // pruned (the file is watched), a manifest by URL comes from the chart source, bad YAML is named.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../fixtures/wait-for.js';
 import { addonDoc, startAddonLab, type AddonLab } from './fixtures.js';
@@ -52,9 +54,22 @@ describe('plain manifests', () => {
     await lab.waitReady('h', 'True', 'Applied');
   }, 30_000);
 
-  it('applies a manifest given by URL from the chart source (local-path-provisioner)', async () => {
-    lab.write('specs/lp.yaml', addonDoc('lp', { manifests: ['https://raw.githubusercontent.com/rancher/local-path-provisioner/v0.0.28/deploy/local-path-storage.yaml'], namespace: 'local-path-storage' }));
+  it('applies a manifest given by URL from the chart source, a later file overriding its StorageClass (the lab\'s local-path-provisioner)', async () => {
+    lab.write('manifests/storage/default-class.yaml', readFileSync(fileURLToPath(new URL('../../manifests/storage/local-path-default-class.yaml', import.meta.url)), 'utf8'));
+    // A health check on an object whose name holds ':' (metrics-server's system:… ClusterRoles).
+    lab.write('manifests/storage/rbac.yaml', 'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: system:lp-reader\nrules: []\n');
+    lab.write('specs/lp.yaml', addonDoc('lp', {
+      manifests: ['https://raw.githubusercontent.com/rancher/local-path-provisioner/v0.0.28/deploy/local-path-storage.yaml', 'manifests/storage/default-class.yaml', 'manifests/storage/rbac.yaml'],
+      namespace: 'local-path-storage',
+      healthChecks: [{ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', name: 'system:lp-reader' }],
+    }));
     await lab.waitReady('lp', 'True', 'Applied');
-    expect((lab.addon('lp')!.status as { inventory: Array<{ kind: string }> }).inventory.map((e) => e.kind)).toContain('Deployment');
+    const inv = (lab.addon('lp')!.status as { inventory: Array<{ kind: string }> }).inventory.map((e) => e.kind);
+    expect(inv).toContain('Deployment');
+    expect(inv.filter((k) => k === 'StorageClass')).toHaveLength(1);
+    expect(lab.ready('lp').message).toMatch(/StorageClass\/local-path from manifests\/storage\/default-class\.yaml:3 \(overrides https:\/\/raw\.githubusercontent\.com\/.*local-path-storage\.yaml:\d+\)/);
+    const sc = await lab.kube.get({ apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', name: 'local-path' });
+    expect(sc?.metadata.annotations?.['storageclass.kubernetes.io/is-default-class']).toBe('true');
+    expect(lab.manager.events.list().some((e) => e.object === 'Addon/lp' && e.reason === 'Overridden')).toBe(true);
   }, 30_000);
 });

@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { ObjectStore, MemoryPersistence } from '../../src/controllers/store.js';
 import { StateDir } from '../../src/controllers/state-dir.js';
+import { isSuspended } from '../../src/controllers/object-requests.js';
 import { EventRecorder } from '../../src/controllers/events.js';
 import { SpecSource } from '../../src/controllers/source.js';
 import { loadSchemaRegistry } from '../../src/api/schema.js';
@@ -250,13 +251,25 @@ describe.skipIf(!haveChromium)('dashboard in Chromium', { timeout: 60_000 }, () 
     await expect.poll(() => page.locator('.notice').textContent()).toContain('queued');
     expect(reconciled).toContain('VirtualMachine/dev-worker1');
 
+    const devYaml = join(specsDir, 'vms', 'dev.yaml');
+    const specBefore = readFileSync(devYaml, 'utf8');
     await page.getByRole('button', { name: 'Suspend' }).click();
-    // The spec file changes on disk; the source brings it back into the store; the page shows it.
+    // A runtime hold kept in the state dir, not a spec edit.
+    await expect.poll(() => page.locator('.notice').textContent()).toContain('suspended');
+    expect(readFileSync(devYaml, 'utf8')).toBe(specBefore);
+    expect(isSuspended(ctx.stateDir, 'VirtualMachine/dev-worker1')).toBe(true);
+    // What `up`'s controller writes when it takes the queued reconcile of a held object; the page shows it.
+    const held = store.get('VirtualMachine', 'dev-worker1')!;
+    store.updateStatus('VirtualMachine', 'dev-worker1', { ...held.status, conditions: [...(held.status?.conditions ?? []), cond('Suspended', 'True', 'Suspended', 'hostplane suspend: held in the state dir until hostplane resume', 0)] });
     await page.getByRole('button', { name: 'Resume' }).waitFor({ timeout: 10_000 });
-    expect(readFileSync(join(specsDir, 'vms', 'dev.yaml'), 'utf8')).toMatch(/suspend: true/);
+    // The spec file edited on disk moves the spec ahead of what the controller observed.
+    writeFileSync(devYaml, specBefore.replace(/(name: dev-worker1[\s\S]*?\n  cpu: )2\n/, '$13\n'));
     await expect.poll(() => page.locator('[data-testid="generation"]').textContent()).toContain('stale');
     await page.screenshot({ path: join(SHOTS, 'detail-vm.png'), fullPage: true });
     await page.getByRole('button', { name: 'Resume' }).click();
+    await expect.poll(() => isSuspended(ctx.stateDir, 'VirtualMachine/dev-worker1')).toBe(false);
+    const resumed = store.get('VirtualMachine', 'dev-worker1')!;
+    store.updateStatus('VirtualMachine', 'dev-worker1', { ...resumed.status, conditions: (resumed.status?.conditions ?? []).filter((c) => c.type !== 'Suspended') });
     await page.getByRole('button', { name: 'Suspend' }).waitFor({ timeout: 10_000 });
 
     // A cluster with parents and children.

@@ -59,11 +59,27 @@ describe('manifest plan', () => {
     ['a missing name', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {}\n', /^f\.yaml:1$/, /needs apiVersion, kind and metadata\.name/],
     ['a list document', '- a\n- b\n', /^f\.yaml:1$/, /must be a mapping/],
     ['kind List', 'apiVersion: v1\nkind: List\nitems: []\n', /^f\.yaml:1$/, /not supported/],
-    ['a duplicate', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n', /^f\.yaml:5$/, /also defined at f\.yaml:1/],
+    ['a duplicate inside one file', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n', /^f\.yaml:5$/, /also defined at f\.yaml:1 \(the same file\)/],
   ])('reports %s with file:line', (_n, text, source, msg) => {
     const p = planManifests([{ file: 'f.yaml', text }], 'demo');
     expect(p.problems).toHaveLength(1);
     expect(p.problems[0]!.source).toMatch(source);
     expect(p.problems[0]!.message).toMatch(msg);
+  });
+
+  it('an object a later source redefines is applied once, from the later source in spec order, and the override is named', () => {
+    const upstream = { file: 'https://example.org/local-path-storage.yaml', text: 'apiVersion: v1\nkind: Namespace\nmetadata: {name: local-path-storage}\n---\napiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata: {name: local-path}\nprovisioner: rancher.io/local-path\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: local-path-provisioner, namespace: local-path-storage}\n' };
+    const override = { file: 'manifests/storage/local-path-default-class.yaml', text: 'apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata:\n  name: local-path\n  annotations: {storageclass.kubernetes.io/is-default-class: "true"}\nprovisioner: rancher.io/local-path\n' };
+    const p = planManifests([upstream, override], 'default');
+    expect(p.problems).toEqual([]);
+    expect(names(p.apply)).toEqual(['Namespace/local-path-storage', 'Deployment/local-path-storage/local-path-provisioner', 'StorageClass/local-path']);
+    const sc = p.apply.find((x) => x.entry.kind === 'StorageClass')!;
+    expect(sc.source).toBe('manifests/storage/local-path-default-class.yaml:1');
+    expect((sc.object.metadata as { annotations?: Record<string, string> }).annotations).toEqual({ 'storageclass.kubernetes.io/is-default-class': 'true' });
+    expect(p.overrides).toEqual([{ entry: { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', name: 'local-path' }, source: 'manifests/storage/local-path-default-class.yaml:1', overridden: 'https://example.org/local-path-storage.yaml:5' }]);
+    expect(names(p.inventory as never)).toEqual(names(p.apply));
+    // in the other order the upstream definition wins
+    const q = planManifests([override, upstream], 'default');
+    expect(q.apply.find((x) => x.entry.kind === 'StorageClass')!.source).toBe('https://example.org/local-path-storage.yaml:5');
   });
 });

@@ -2,6 +2,9 @@
 // apply order (Namespaces, then CustomResourceDefinitions, then the rest in file order, so custom
 // resources come after their CRDs), the inventory they make, and what an earlier generation applied
 // that the files no longer hold (pruned in reverse: objects, then CRDs, then Namespaces).
+// An object defined in two sources is kubectl's `apply -f a -f b`: the later source in spec order
+// wins and the plan names the override (the reconciler records it); two definitions inside ONE
+// source are a mistake and refused with both lines.
 import { LineCounter, parseAllDocuments } from 'yaml';
 
 export interface ManifestSource {
@@ -29,8 +32,16 @@ export interface ManifestProblem {
   message: string;
 }
 
+/** An object a later source redefines: `source` wins over `overridden`. */
+export interface ManifestOverride {
+  entry: InventoryEntry;
+  source: string;
+  overridden: string;
+}
+
 export interface ManifestPlan {
   apply: PlannedObject[];
+  overrides: ManifestOverride[];
   inventory: InventoryEntry[];
   prune: InventoryEntry[];
   problems: ManifestProblem[];
@@ -50,8 +61,9 @@ export function inventoryKey(e: InventoryEntry): string {
 
 export function planManifests(sources: readonly ManifestSource[], defaultNamespace: string, previous: readonly InventoryEntry[] = []): ManifestPlan {
   const problems: ManifestProblem[] = [];
-  const planned: PlannedObject[] = [];
-  const seen = new Map<string, string>();
+  const planned: Array<PlannedObject | undefined> = [];
+  const overrides: ManifestOverride[] = [];
+  const seen = new Map<string, { where: string; file: string; index: number }>();
   for (const src of sources) {
     const lc = new LineCounter();
     const docs = parseAllDocuments(src.text, { lineCounter: lc });
@@ -83,17 +95,21 @@ export function planManifests(sources: readonly ManifestSource[], defaultNamespa
       const entry: InventoryEntry = { apiVersion: o.apiVersion, kind: o.kind, ...(namespace ? { namespace } : {}), name: meta.name };
       const key = inventoryKey(entry);
       const first = seen.get(key);
-      if (first) {
-        problems.push({ source: where, message: `${o.kind} ${namespace ? `${namespace}/` : ''}${meta.name} is also defined at ${first}` });
+      if (first && first.file === src.file) {
+        problems.push({ source: where, message: `${o.kind} ${namespace ? `${namespace}/` : ''}${meta.name} is also defined at ${first.where} (the same file)` });
         continue;
       }
-      seen.set(key, where);
+      if (first) {
+        overrides.push({ entry, source: where, overridden: first.where });
+        planned[first.index] = undefined; // the earlier definition is replaced, not applied
+      }
       const object = namespace && meta.namespace === undefined ? { ...o, metadata: { ...(o.metadata as object), namespace } } : o;
+      seen.set(key, { where, file: src.file, index: planned.length });
       planned.push({ entry, object, source: where });
     }
   }
-  const apply = planned.map((p, i) => ({ p, i })).sort((a, b) => rank(a.p.entry.kind) - rank(b.p.entry.kind) || a.i - b.i).map((x) => x.p);
+  const apply = planned.flatMap((p, i) => (p ? [{ p, i }] : [])).sort((a, b) => rank(a.p.entry.kind) - rank(b.p.entry.kind) || a.i - b.i).map((x) => x.p);
   const current = new Set(apply.map((p) => inventoryKey(p.entry)));
   const prune = previous.filter((e) => !current.has(inventoryKey(e))).sort((a, b) => rank(b.kind) - rank(a.kind));
-  return { apply, inventory: apply.map((p) => p.entry), prune, problems };
+  return { apply, overrides, inventory: apply.map((p) => p.entry), prune, problems };
 }

@@ -48,7 +48,9 @@ export async function reconcileManifests(c: ManifestContext): Promise<{ outcome:
     for (const e of plan.prune) await c.kube.delete(refOf(e));
     const health = aggregateHealth([...live.map((o) => objectHealth(o as never)), ...(await healthChecksOf(c.kube, c.spec.healthChecks ?? []))]);
     const fields = { inventory: plan.inventory, namespace: c.spec.namespace };
-    const applied = `Applied ${plan.apply.length} objects with server-side apply${plan.prune.length ? `, pruned ${plan.prune.map((e) => `${e.kind}/${e.namespace ? `${e.namespace}/` : ''}${e.name}`).join(', ')}` : ''}`;
+    const overridden = plan.overrides.map((o) => `${o.entry.kind}/${o.entry.namespace ? `${o.entry.namespace}/` : ''}${o.entry.name} from ${o.source} (overrides ${o.overridden})`);
+    const applied = `Applied ${plan.apply.length} objects with server-side apply${overridden.length ? `, ${overridden.join(', ')}` : ''}${plan.prune.length ? `, pruned ${plan.prune.map((e) => `${e.kind}/${e.namespace ? `${e.namespace}/` : ''}${e.name}`).join(', ')}` : ''}`;
+    if (overridden.length) c.rt.events.record({ object: key, type: 'Normal', reason: 'Overridden', message: `A later manifest source wins: ${overridden.join(', ')}` });
     if (plan.prune.length) c.rt.events.record({ object: key, type: 'Normal', reason: 'Pruned', message: applied });
     const ready = health.status === 'Current'
       ? { status: 'True' as const, reason: 'Applied', message: `${applied}; ${health.message}` }

@@ -98,7 +98,10 @@ export function ResourceDetail(props: { params: Record<string, string> }): JSX.E
       setBusy(false);
     }
   };
-  const suspended = () => (obj()?.spec as { suspend?: unknown } | undefined)?.suspend === true;
+  // spec.suspend (declarative) or `hostplane suspend` (a runtime hold: Suspended condition, or Ready reason Suspended).
+  const suspended = () =>
+    (obj()?.spec as { suspend?: unknown } | undefined)?.suspend === true ||
+    (obj()?.status?.conditions ?? []).some((c) => (c.type === 'Suspended' && c.status === 'True') || (c.type === 'Ready' && c.reason === 'Suspended'));
 
   return (
     <Show
@@ -167,12 +170,12 @@ export function ResourceDetail(props: { params: Record<string, string> }): JSX.E
               <Show
                 when={suspended()}
                 fallback={
-                  <button type="button" disabled={busy()} onClick={() => act('suspend')} title="Sets spec.suspend: true in the spec file">
+                  <button type="button" disabled={busy()} onClick={() => act('suspend')} title="Holds the object as it is (kept in the state dir; the spec file is unchanged)">
                     Suspend
                   </button>
                 }
               >
-                <button type="button" disabled={busy()} onClick={() => act('resume')} title="Sets spec.suspend: false in the spec file">
+                <button type="button" disabled={busy()} onClick={() => act('resume')} title="Releases the hold (spec.suspend in the file, if set, still holds it)">
                   Resume
                 </button>
               </Show>
