@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { HostObject } from '../../api/types.js';
 import type { ChainOutcome } from '../../controllers/framework.js';
 import type { NodeSummary } from '../../ports/kube.js';
+import { CLUSTER_CONDITION_REASONS } from './conditions.js';
 import { withClusterDefaults } from './spec-types.js';
 import { computeClusterStatus, type ClusterFacts } from './status.js';
 
@@ -25,6 +26,29 @@ describe('computeClusterStatus', () => {
     const st = computeClusterStatus(obj, spec, rec, facts as ClusterFacts, outcome, new Date(0));
     const r = st.conditions!.find((c) => c.type === 'Ready')!;
     expect([r.status, r.reason, st.phase, st.readyNodes]).toEqual([ready, reason, phase, nodes]);
+  });
+
+  it.each([
+    ['InvalidReference', 'spec.workers[0].vm names VirtualMachine "w9", which does not exist; create it or fix the reference'],
+    ['DependencyCycle', 'dependsOn forms a cycle: a → b → a; remove one of these dependsOn entries'],
+  ])('a reference problem (%s) shows on Ready and Stalled with its message, the VMs as not found', (reason, message) => {
+    const st = computeClusterStatus(obj, spec, { prepared: {}, joined: {} }, { kubeconfigPath: 'k', nodes: [] }, stopped('validate', reason, message, true), new Date(0));
+    const get = (t: string) => st.conditions!.find((c) => c.type === t)!;
+    expect([get('Ready').status, get('Ready').reason, get('Ready').message]).toEqual(['False', reason, message]);
+    expect([get('Stalled').status, get('Stalled').reason]).toEqual(['True', reason]);
+    expect(st.phase).toBe('Failed');
+    if (reason === 'InvalidReference') expect(get('InfrastructureReady').reason).toBe('VMNotFound');
+  });
+
+  it.each([
+    ['converged', up, { completed: true } as ChainOutcome],
+    ['invalid reference', { kubeconfigPath: 'k', nodes: [] }, stopped('validate', 'InvalidReference', 'm', true)],
+    ['stopping', up, stopped('power', 'Stopping')],
+    ['foreign control plane', { ...up, kubeconfigAvailable: false }, stopped('init', 'ForeignControlPlane', 'm', true)],
+    ['drift', { ...up, addressDrift: { from: 'a', to: 'b' } }, stopped('address-drift', 'NodeAddressChanged')],
+  ] as const)('every reason it sets is in the vocabulary (%s)', (_what, facts, outcome) => {
+    const st = computeClusterStatus(obj, spec, rec, facts as ClusterFacts, outcome, new Date(0));
+    for (const c of st.conditions!) expect(CLUSTER_CONDITION_REASONS[c.type as keyof typeof CLUSTER_CONDITION_REASONS] as readonly string[]).toContain(c.reason);
   });
 
   it('keeps generic step errors out of the condition vocabulary', () => {

@@ -5,7 +5,7 @@ import { ConditionSet, type ChainOutcome } from '../../controllers/framework.js'
 import type { NodeSummary } from '../../ports/kube.js';
 import { assessAvailability } from './availability.js';
 import { CLUSTER_CONDITION_REASONS } from './conditions.js';
-import { INIT_REASONS, type InitDecision } from './init-state.js';
+import type { InitDecision } from './init-state.js';
 import type { ClusterRecord } from './records.js';
 import type { ClusterSpec } from './spec-types.js';
 
@@ -26,7 +26,7 @@ export interface ClusterFacts {
 
 /** A reason from the closed vocabulary of `type`, else `fallback` (a step's error reason may be generic). */
 function inVocabulary(type: keyof typeof CLUSTER_CONDITION_REASONS, reason: string | undefined, fallback: string): string {
-  const allowed: readonly string[] = type === 'ControlPlaneInitialized' ? [...CLUSTER_CONDITION_REASONS[type], ...INIT_REASONS] : CLUSTER_CONDITION_REASONS[type];
+  const allowed: readonly string[] = CLUSTER_CONDITION_REASONS[type];
   return reason && allowed.includes(reason) ? reason : fallback;
 }
 
