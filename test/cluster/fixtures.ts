@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { getCondition } from '../../src/api/conditions.js';
 import type { HostManager, HostManagerOptions } from '../../src/app/host-manager.js';
 import { createHostManager } from '../../src/app/host-manager.js';
+import type { GuestExec } from '../../src/ports/guest-exec.js';
 import { SimClusters } from '../../src/sim/host/sim-clusters.js';
 import { SimGuestExec } from '../../src/sim/host/sim-guest-exec.js';
 import { SimVmProvider } from '../../src/sim/host/sim-vm-provider.js';
@@ -19,7 +20,9 @@ export interface ClusterLab {
   stop(): Promise<void>;
 }
 
-export async function startClusterSim(lab: Lab, opts: Partial<HostManagerOptions> = {}): Promise<ClusterLab> {
+/** `wrapGuest`: put a test double around the sim guest port (e.g. one that dies after a command). */
+export async function startClusterSim(lab: Lab, opts: Partial<HostManagerOptions> & { wrapGuest?: (g: GuestExec) => GuestExec } = {}): Promise<ClusterLab> {
+  const { wrapGuest, ...managerOpts } = opts;
   const clusters = new SimClusters(lab.stateDir.ensure('sim/clusters'), { persistDebounceMs: 100 });
   const provider = new SimVmProvider(lab.stateDir, { scale: 0.01, clusters });
   const home = join(lab.root, 'home');
@@ -28,14 +31,14 @@ export async function startClusterSim(lab: Lab, opts: Partial<HostManagerOptions
     specsDir: lab.specsDir,
     stateDir: lab.stateDir,
     provider,
-    guest: new SimGuestExec(provider),
+    guest: wrapGuest ? wrapGuest(new SimGuestExec(provider)) : new SimGuestExec(provider),
     log: { info() {}, warn() {} },
     graceMs: 300,
     pollIntervalMs: 200,
     observeMaxAgeMs: 50,
     capacity: { cpu: 64, memoryMiB: 256 * 1024 },
     clusterOptions: { pollIntervalMs: 500, waitMs: 200, drainTimeoutMs: 5_000, home },
-    ...opts,
+    ...managerOpts,
   });
   await manager.start();
   return { manager, provider, clusters, home, stop: () => manager.stop(10_000) };

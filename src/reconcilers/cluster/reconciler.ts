@@ -290,9 +290,16 @@ const initControlPlane: Step<Scope> = {
     const cp = s.spec.controlPlane.vm;
     const out = await run(s, cp, FACTS_SCRIPT, 'reading the control plane state');
     const kv = new Map(out.split('\n').filter(Boolean).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] as const));
-    const haveKubeconfig = existsSync(s.facts.kubeconfigPath);
-    const apiReady = haveKubeconfig && kv.has('admin') ? (await kube(s).readyz({ timeoutMs: 3000 })).ok : false;
     const latched = (s.object.status?.initialization as { controlPlaneInitialized?: boolean } | undefined)?.controlPlaneInitialized === true || !!s.rec.initDoneAt;
+    // Ours: a sentinel with our identity, the host-side record, or the latch. Only then may admin.conf be
+    // fetched before init is known to be done — `up` may have died after kubeadm init succeeded but
+    // before the kubeconfig was stored (reference §2.4: admin.conf and manifests present, /readyz with admin.conf).
+    const ours = [kv.get('started'), kv.get('done')].some((v) => v?.trim() === identity(s)) || !!s.rec.initStartedAt || latched;
+    let apiReady = false;
+    if (kv.has('admin') && kv.has('manifests') && ours) {
+      if (!existsSync(s.facts.kubeconfigPath)) await storeAdminKubeconfig(s).catch(() => undefined);
+      apiReady = existsSync(s.facts.kubeconfigPath) ? (await kube(s).readyz({ timeoutMs: 3000 })).ok : false;
+    }
     // The host-side record counts as our started sentinel too: a kill -9 between it and the guest's never re-runs init.
     const started = kv.get('started') ?? (s.rec.initStartedAt && !s.rec.initDoneAt ? identity(s) : undefined);
     const d = decideInit(
@@ -303,6 +310,12 @@ const initControlPlane: Step<Scope> = {
     if (d.warning) event(s, 'Warning', d.reason, d.warning);
     switch (d.action) {
       case 'none':
+        if (!s.rec.initDoneAt) {
+          // the guest's done sentinel outlived a host record that never saw init end
+          s.rec.initDoneAt = new Date(s.rt.clock.now()).toISOString();
+          s.rec.initAddress ??= cpIp(s);
+          save(s);
+        }
         return proceed();
       case 'wait':
         return waitFor(s.o.waitMs, 'Initializing', d.message);
@@ -357,16 +370,11 @@ const fetchKubeconfig: Step<Scope> = {
       current = undefined;
     }
     if (!current || !current.includes(`server: ${server}`)) {
-      let admin: string;
       try {
-        admin = await run(s, s.spec.controlPlane.vm, 'cat /etc/kubernetes/admin.conf', 'reading admin.conf');
+        current = await storeAdminKubeconfig(s);
       } catch (e) {
         throw new StepError('FetchFailed', errorMessage(e));
       }
-      current = rewriteAdminKubeconfig(admin, server, ctxName);
-      writeFileAtomic(s.facts.kubeconfigPath, current, 0o600);
-      s.kube = undefined;
-      event(s, 'Normal', 'KubeconfigAvailable', `Kubeconfig stored at ${s.facts.kubeconfigPath}`);
     }
     s.facts.kubeconfigAvailable = true;
     const defaultFile = join(s.o.home, '.kube', 'config');
@@ -390,6 +398,18 @@ const fetchKubeconfig: Step<Scope> = {
     return proceed();
   },
 };
+
+/** admin.conf from the control plane, server rewritten to the reachable endpoint, stored 0600. */
+async function storeAdminKubeconfig(s: Scope): Promise<string> {
+  const server = `https://${endpointHost(s)}:${s.spec.controlPlaneEndpoint.port}`;
+  const ctxName = s.spec.kubeconfig.contextName ?? defaultContextName(s.name);
+  const admin = await run(s, s.spec.controlPlane.vm, 'cat /etc/kubernetes/admin.conf', 'reading admin.conf');
+  const text = rewriteAdminKubeconfig(admin, server, ctxName);
+  writeFileAtomic(s.facts.kubeconfigPath, text, 0o600);
+  s.kube = undefined;
+  event(s, 'Normal', 'KubeconfigAvailable', `Kubeconfig stored at ${s.facts.kubeconfigPath}`);
+  return text;
+}
 
 function removeMergedContext(s: Scope, defaultFile = join(s.o.home, '.kube', 'config')): void {
   if (!s.rec.mergedContext) return;
