@@ -3,7 +3,7 @@
 // other: one vocabulary). ControllerNotImplemented is what the placeholder sets until the controller
 // exists; InvalidReference and DependencyCycle come from the reference check every kind runs on load.
 export const CLUSTER_CONDITION_REASONS = {
-  Ready: ['Available', 'StoppedAsDesired', 'DependencyNotReady', 'Provisioning', 'Initializing', 'Joining', 'Degraded', 'Suspended', 'Deleting', 'InvalidSpec', 'InvalidReference', 'DependencyCycle', 'Upgrading', 'Stopping', 'Starting', 'ControllerNotImplemented'],
+  Ready: ['Available', 'StoppedAsDesired', 'DependencyNotReady', 'Provisioning', 'Initializing', 'Joining', 'Degraded', 'Suspended', 'Deleting', 'InvalidSpec', 'InvalidReference', 'DependencyCycle', 'Upgrading', 'UpgradeRefused', 'Stopping', 'Starting', 'ControllerNotImplemented'],
   Available: ['Available', 'APIServerUnreachable', 'NodesNotReady', 'CNINotReady'],
   InfrastructureReady: ['VMsReady', 'VMsNotReady', 'VMNotFound'],
   NodesPrepared: ['Prepared', 'Preparing', 'SwapEnabled', 'ModuleMissing', 'RuntimeNotReady', 'PackageInstallFailed'],
@@ -11,7 +11,9 @@ export const CLUSTER_CONDITION_REASONS = {
   KubeconfigAvailable: ['Available', 'FetchFailed', 'WaitingForControlPlane'],
   CNIReady: ['Ready', 'Installing', 'InstallFailed', 'AgentsNotReady', 'Disabled'],
   WorkersJoined: ['Joined', 'Joining', 'JoinFailed', 'Draining', 'NoWorkers', 'WaitingForVMs'],
-  NodeAddressesStable: ['Stable', 'NodeAddressChanged', 'RepairingAddress'],
+  NodeAddressesStable: ['Stable', 'NodeAddressChanged', 'RepairingAddress', 'AddressRepaired', 'RepairFailed'],
+  VersionUpToDate: ['UpToDate', 'Upgrading', 'UpgradeRefused', 'UpgradeFailed'],
+  CertificatesValid: ['Valid', 'Renewing', 'RenewFailed', 'Unknown'],
   Reconciling: ['Progressing', 'ProgressingWithRetry'],
   Stalled: ['InvalidSpec', 'TerminalError', 'ReinitRequired', 'InvalidReference', 'DependencyCycle', 'ForeignControlPlane', 'UpgradeRefused'],
 } as const satisfies Record<string, readonly string[]>;

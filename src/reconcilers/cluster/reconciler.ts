@@ -28,7 +28,9 @@ import { resetNodeScript } from './deletion-plan.js';
 import type { ClusterSpec } from './spec-types.js';
 import { withClusterDefaults } from './spec-types.js';
 import { computeClusterStatus, type ClusterFacts } from './status.js';
+import { describeUpgradeStep, planUpgrade, UPGRADE_STEP_EVENT, renderUpgradeStepScript, type UpgradeStep } from './upgrade-plan.js';
 import { summarizeProblems, validateCluster } from './validate.js';
+import { parseKubeVersion } from './versions.js';
 import { vmNetworksFor } from './vm-networks.js';
 
 export interface ClusterOptions {
@@ -251,7 +253,8 @@ const power: Step<Scope> = {
 const prepareNodes: Step<Scope> = {
   name: 'prepare-nodes',
   async run(s) {
-    const prep = renderNodePrepSteps({ kubernetesVersion: s.spec.kubernetesVersion });
+    // The version the nodes run, not the spec's: a raised version is the upgrade step's work (drain first).
+    const prep = renderNodePrepSteps({ kubernetesVersion: s.rec.upgrade?.from ?? s.rec.kubernetesVersion ?? s.spec.kubernetesVersion });
     const todo = allVms(s).filter((vm) => s.rec.prepared[vm] !== hash([prep, vmOf(s, vm)?.status?.incarnation]));
     if (!todo.length) {
       s.facts.nodesPrepared = true;
@@ -336,6 +339,7 @@ const initControlPlane: Step<Scope> = {
         // Sentinels before init: host side first, then the guest; a kill -9 anywhere after this never re-runs init.
         s.rec.initStartedAt = new Date(s.rt.clock.now()).toISOString();
         s.rec.initAddress = ip;
+        s.rec.kubernetesVersion = parseKubeVersion(s.spec.kubernetesVersion)?.patch;
         delete s.rec.initDoneAt;
         save(s);
         await run(s, cp, `mkdir -p ${SENTINEL_DIR} /etc/hostplane\necho '${identity(s)}' > ${INIT_STARTED_SENTINEL}\n`, 'recording the init-started sentinel');
@@ -517,16 +521,23 @@ const workers: Step<Scope> = {
   },
 };
 
-/** Evicts every non-DaemonSet pod of a node; false while some remain (PDB refusals, timeout). */
+/**
+ * Evicts every non-DaemonSet pod of a node; false while some remain (PDB refusals, timeout). As
+ * `kubectl drain`, it waits for the pods it found to go: a replacement that tolerates the
+ * unschedulable taint (cilium-operator tolerates everything) may land on the node again and stays.
+ */
 async function drain(s: Scope, node: string): Promise<boolean> {
   const deadline = Date.now() + s.o.drainTimeoutMs;
+  let targets: Set<string> | undefined;
   for (let i = 0; i < 1000 && Date.now() < deadline; i++) {
-    const pods = (await kube(s).list({ apiVersion: 'v1', kind: 'Pod' })).items.filter((p) => {
+    const onNode = (await kube(s).list({ apiVersion: 'v1', kind: 'Pod' })).items.filter((p) => {
       if ((p.spec as { nodeName?: string } | undefined)?.nodeName !== node) return false;
       const owners = p.metadata.ownerReferences ?? [];
       const mirror = p.metadata.annotations?.['kubernetes.io/config.mirror'];
       return !mirror && !owners.some((o) => o.kind === 'DaemonSet') && !p.metadata.deletionTimestamp;
     });
+    targets ??= new Set(onNode.map((p) => p.metadata.uid ?? `${p.metadata.namespace}/${p.metadata.name}`));
+    const pods = onNode.filter((p) => targets!.has(p.metadata.uid ?? `${p.metadata.namespace}/${p.metadata.name}`));
     if (!pods.length) return true;
     for (const p of pods) {
       try {
@@ -553,11 +564,118 @@ const health: Step<Scope> = {
   },
 };
 
+/**
+ * A changed spec.kubernetesVersion is checked before anything acts on it: one minor up is an
+ * upgrade (the upgrade step), more than one or a downgrade is refused (Ready=False UpgradeRefused,
+ * naming the field and both versions) and nothing on the nodes changes.
+ */
+const versionCheck: Step<Scope> = {
+  name: 'version',
+  async run(s) {
+    if (!s.rec.initDoneAt) return proceed();
+    const want = parseKubeVersion(s.spec.kubernetesVersion);
+    if (!want) return proceed(); // validate reported it
+    if (!s.rec.kubernetesVersion) {
+      // a record from before versions were kept: the cluster runs what the spec said at init
+      s.rec.kubernetesVersion = want.patch;
+      save(s);
+    }
+    const u = s.rec.upgrade;
+    let refusal: string | undefined;
+    if (u && u.to !== want.patch) {
+      refusal = `spec.kubernetesVersion: the cluster is being upgraded from ${u.from} to ${u.to} (${u.next} of ${u.steps.length} steps done) and kubeadm cannot stop half way; set spec.kubernetesVersion back to ${u.to.split('.').slice(0, 2).join('.')} (it is ${s.spec.kubernetesVersion})`;
+    } else if (!u) {
+      const d = planUpgrade(s.rec.kubernetesVersion, s.spec.kubernetesVersion, []);
+      if (d.kind === 'refused') refusal = `spec.kubernetesVersion: ${d.message} (the cluster runs ${s.rec.kubernetesVersion}, the spec asks for ${s.spec.kubernetesVersion})`;
+    }
+    if (!refusal) {
+      if (s.rec.upgradeRefusedReported) {
+        delete s.rec.upgradeRefusedReported;
+        save(s);
+      }
+      return proceed();
+    }
+    if (s.rec.upgradeRefusedReported !== s.spec.kubernetesVersion) {
+      event(s, 'Warning', 'UpgradeRefused', refusal);
+      s.rec.upgradeRefusedReported = s.spec.kubernetesVersion;
+      save(s);
+    }
+    throw new TerminalError('UpgradeRefused', refusal);
+  },
+};
+
+/**
+ * One minor up: the plan of upgrade-plan.ts (control plane first, then each worker: drain, kubeadm
+ * upgrade, packages pinned to the new patch, kubelet restart, uncordon), kept in the record with the
+ * steps done, so a restart resumes where it stopped. One node per reconcile, so the status shows progress.
+ */
+const upgrade: Step<Scope> = {
+  name: 'upgrade',
+  async run(s) {
+    if (!s.rec.upgrade) {
+      const cp = s.spec.controlPlane.vm;
+      const nodes = s.facts.nodes.filter((n) => allVms(s).includes(n.name)).map((n) => ({ name: n.name, role: n.name === cp ? ('control-plane' as const) : ('worker' as const), kubeletVersion: n.kubeletVersion ?? '' }));
+      const d = planUpgrade(s.rec.kubernetesVersion ?? s.spec.kubernetesVersion, s.spec.kubernetesVersion, nodes);
+      if (d.kind === 'none') return proceed();
+      if (d.kind === 'refused') throw new TerminalError('UpgradeRefused', `spec.kubernetesVersion: ${d.message}`);
+      s.rec.upgrade = { from: d.from, to: d.to, steps: d.steps, next: 0 };
+      save(s);
+      event(s, 'Normal', 'Upgrading', `Upgrading Kubernetes from ${d.from} to ${d.to}: the control plane first, then each worker (${d.steps.length} steps)`);
+    }
+    const u = s.rec.upgrade;
+    s.facts.upgrade = { from: u.from, to: u.to, next: u.next, total: u.steps.length };
+    const node = u.steps[u.next]?.node;
+    while (u.next < u.steps.length && u.steps[u.next]!.node === node) {
+      const st = u.steps[u.next]!;
+      const what = describeUpgradeStep(st);
+      s.facts.upgrade.current = what;
+      let done: boolean;
+      try {
+        done = await runUpgradeStep(s, st);
+      } catch (e) {
+        event(s, 'Warning', 'UpgradeFailed', `Step ${u.next + 1}/${u.steps.length} (${what}): ${errorMessage(e)}`);
+        throw new StepError('UpgradeFailed', `upgrade to ${u.to}, step ${u.next + 1}/${u.steps.length} (${what}): ${errorMessage(e)}`);
+      }
+      if (!done) return waitFor(s.o.waitMs, 'Upgrading', `upgrade to ${u.to}, step ${u.next + 1}/${u.steps.length}: draining ${st.node}, pods still running (a PodDisruptionBudget may be holding them)`);
+      u.next++;
+      s.facts.upgrade.next = u.next;
+      save(s);
+      event(s, 'Normal', UPGRADE_STEP_EVENT[st.action], `Upgrade to ${u.to}, step ${u.next}/${u.steps.length}: ${what}`);
+    }
+    if (u.next < u.steps.length) return waitFor(Math.min(s.o.waitMs, 500), 'Upgrading', `upgrade to ${u.to}: ${node} done, next ${u.steps[u.next]!.node} (${u.next} of ${u.steps.length} steps)`);
+    s.rec.kubernetesVersion = u.to;
+    delete s.rec.upgrade;
+    save(s);
+    delete s.facts.upgrade;
+    event(s, 'Normal', 'Upgraded', `Kubernetes upgraded from ${u.from} to ${u.to} on every node`);
+    s.facts.nodes = await kube(s).listNodes();
+    return proceed();
+  },
+};
+
+/** Runs one upgrade step; false while a drain is still waiting for pods to go. */
+async function runUpgradeStep(s: Scope, st: UpgradeStep): Promise<boolean> {
+  if (st.action === 'drain') {
+    await kube(s).mergePatch({ apiVersion: 'v1', kind: 'Node', name: st.node }, { spec: { unschedulable: true } });
+    return drain(s, st.node);
+  }
+  if (st.action === 'uncordon') {
+    await kube(s).mergePatch({ apiVersion: 'v1', kind: 'Node', name: st.node }, { spec: { unschedulable: false } });
+    return true;
+  }
+  await run(s, st.node, renderUpgradeStepScript(st)!, describeUpgradeStep(st), 600_000);
+  if (st.action === 'kubeadmUpgradeApply') {
+    // the API server runs the new version from here on (status.kubernetesVersion)
+    s.rec.kubernetesVersion = s.rec.upgrade?.to ?? s.rec.kubernetesVersion;
+  }
+  return true;
+}
+
 export function driftMessage(vm: string, from: string, to: string): string {
   return `The control-plane VM ${vm} changed its address from ${from} (the one kubeadm init used, in the API server certificate and every kubeconfig) to ${to}. Give the VM its old address back (a DHCP reservation or a static IP), or delete and recreate the cluster`;
 }
 
-const steps: readonly Step<Scope>[] = [validate, power, infrastructure, addressDrift, prepareNodes, initControlPlane, fetchKubeconfig, cni, workers, health];
+const steps: readonly Step<Scope>[] = [validate, versionCheck, power, infrastructure, addressDrift, prepareNodes, initControlPlane, fetchKubeconfig, cni, workers, upgrade, health];
 
 // ---- deletion ---------------------------------------------------------------------------------
 

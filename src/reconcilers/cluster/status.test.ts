@@ -22,6 +22,8 @@ describe('computeClusterStatus', () => {
     ['a bad spec', { kubeconfigPath: 'k', nodes: [] }, stopped('validate', 'InvalidSpec', 'spec.workers[0].vm: …', true), 'False', 'InvalidSpec', 'Failed', '0/2'],
     ['a worker not Ready yet', { ...up, nodes: [node('cp'), node('w1', false)] }, { completed: true } as ChainOutcome, 'False', 'Joining', 'Joining', '1/2'],
     ['address drift', { ...up, addressDrift: { from: '127.64.0.2', to: '127.64.0.9' } }, stopped('address-drift', 'NodeAddressChanged'), 'False', 'Degraded', 'Degraded', '2/2'],
+    ['upgrading', { ...up, upgrade: { from: '1.31.9', to: '1.32.5', next: 3, total: 14, current: 'cordon and drain cp' } }, stopped('upgrade', 'Upgrading', 'upgrade to 1.32.5: cp done'), 'False', 'Upgrading', 'Upgrading', '2/2'],
+    ['an upgrade refused', { kubeconfigPath: 'k', nodes: [] }, stopped('version', 'UpgradeRefused', 'spec.kubernetesVersion: …', true), 'False', 'UpgradeRefused', 'Failed', '0/2'],
   ] as const)('%s', (_what, facts, outcome, ready, reason, phase, nodes) => {
     const st = computeClusterStatus(obj, spec, rec, facts as ClusterFacts, outcome, new Date(0));
     const r = st.conditions!.find((c) => c.type === 'Ready')!;
@@ -49,6 +51,16 @@ describe('computeClusterStatus', () => {
   ] as const)('every reason it sets is in the vocabulary (%s)', (_what, facts, outcome) => {
     const st = computeClusterStatus(obj, spec, rec, facts as ClusterFacts, outcome, new Date(0));
     for (const c of st.conditions!) expect(CLUSTER_CONDITION_REASONS[c.type as keyof typeof CLUSTER_CONDITION_REASONS] as readonly string[]).toContain(c.reason);
+  });
+
+  it('shows an upgrade under way in VersionUpToDate and status.upgrade, the running version in status.kubernetesVersion', () => {
+    const st = computeClusterStatus(obj, { ...spec, kubernetesVersion: '1.32' }, { ...rec, kubernetesVersion: '1.32.5' }, { ...up, upgrade: { from: '1.31.9', to: '1.32.5', next: 3, total: 14, current: 'cordon and drain cp' } }, stopped('upgrade', 'Upgrading'), new Date(0));
+    expect(st.conditions!.find((c) => c.type === 'VersionUpToDate')).toMatchObject({ status: 'False', reason: 'Upgrading', message: expect.stringContaining('3 of 14 steps done, now: cordon and drain cp') });
+    expect(st.upgrade).toEqual({ from: '1.31.9', to: '1.32.5', step: 3, steps: 14, current: 'cordon and drain cp' });
+    expect(st.kubernetesVersion).toBe('1.32.5');
+    const refused = computeClusterStatus(obj, spec, rec, { kubeconfigPath: 'k', nodes: [] }, stopped('version', 'UpgradeRefused', 'spec.kubernetesVersion: skips', true), new Date(0));
+    expect(refused.conditions!.find((c) => c.type === 'Stalled')!.reason).toBe('UpgradeRefused');
+    expect(refused.conditions!.find((c) => c.type === 'VersionUpToDate')!.reason).toBe('UpgradeRefused');
   });
 
   it('keeps generic step errors out of the condition vocabulary', () => {

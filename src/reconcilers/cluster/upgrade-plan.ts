@@ -3,6 +3,7 @@
 // uncordon), then each worker (drain → repo → kubeadm → `kubeadm upgrade node` → kubelet/kubectl →
 // uncordon). Skipping a minor or going down is refused with what to do instead.
 // Also: certificate expiry → renew before it (`kubeadm certs renew all`).
+import { renderNodePrepSteps, renderStepScript } from './node-prep-script.js';
 import { parseKubeVersion, type KubeVersion } from './versions.js';
 
 export interface UpgradeNode {
@@ -74,6 +75,75 @@ export function planUpgrade(current: string, desired: string, nodes: readonly Up
     );
   }
   return { kind: 'upgrade', from: from.patch, to: to.patch, steps };
+}
+
+/** The event reason of a step's completion: one per action, so a node's steps never merge into one "similar events" entry. */
+export const UPGRADE_STEP_EVENT: Readonly<Record<UpgradeStep['action'], string>> = {
+  drain: 'NodeDrained',
+  switchAptRepo: 'AptRepoSwitched',
+  installKubeadm: 'KubeadmInstalled',
+  kubeadmUpgradeApply: 'ControlPlaneUpgraded',
+  kubeadmUpgradeNode: 'NodeConfigUpgraded',
+  installKubeletKubectl: 'KubeletInstalled',
+  restartKubelet: 'KubeletRestarted',
+  uncordon: 'NodeUncordoned',
+};
+
+/** What a step does, for events and status ("kubeadm upgrade apply v1.32.5 on cp"). */
+export function describeUpgradeStep(st: UpgradeStep): string {
+  switch (st.action) {
+    case 'drain':
+      return `cordon and drain ${st.node}`;
+    case 'uncordon':
+      return `uncordon ${st.node}`;
+    case 'restartKubelet':
+      return `restart the kubelet on ${st.node}`;
+    case 'switchAptRepo':
+      return `switch ${st.node} to the v${st.minor} package repository`;
+    case 'installKubeadm':
+      return `install kubeadm ${st.version} on ${st.node}`;
+    case 'installKubeletKubectl':
+      return `install kubelet and kubectl ${st.version} on ${st.node}`;
+    case 'kubeadmUpgradeApply':
+      return `kubeadm upgrade apply ${st.version} on ${st.node}`;
+    case 'kubeadmUpgradeNode':
+      return `kubeadm upgrade node on ${st.node}`;
+  }
+}
+
+/**
+ * The guest script of a step (run with sudo), or undefined for the steps that go through the API
+ * (drain, uncordon). Packages are unheld, pinned to the new patch and held again, as kubeadm's
+ * upgrade guide does; the kubelet restarts after a daemon-reload.
+ */
+export function renderUpgradeStepScript(st: UpgradeStep): string | undefined {
+  const pinned = (pkgs: string[], version: string) =>
+    [
+      'set -euo pipefail',
+      'export DEBIAN_FRONTEND=noninteractive',
+      `apt-mark unhold ${pkgs.join(' ')} >/dev/null 2>&1 || true`,
+      'apt-get update -q',
+      `apt-get install -y -q --allow-change-held-packages ${pkgs.map((p) => `'${p}=${version}-*'`).join(' ')}`,
+      `apt-mark hold ${pkgs.join(' ')}`,
+      '',
+    ].join('\n');
+  switch (st.action) {
+    case 'drain':
+    case 'uncordon':
+      return undefined;
+    case 'switchAptRepo':
+      return renderStepScript(renderNodePrepSteps({ kubernetesVersion: st.minor }).find((p) => p.name === 'kubernetes-apt-repo')!);
+    case 'installKubeadm':
+      return pinned(['kubeadm'], st.version);
+    case 'installKubeletKubectl':
+      return pinned(['kubelet', 'kubectl'], st.version);
+    case 'kubeadmUpgradeApply':
+      return `set -euo pipefail\nkubeadm upgrade apply -y ${st.version}\n`;
+    case 'kubeadmUpgradeNode':
+      return 'set -euo pipefail\nkubeadm upgrade node\n';
+    case 'restartKubelet':
+      return 'set -euo pipefail\nsystemctl daemon-reload\nsystemctl restart kubelet\n';
+  }
 }
 
 function compare(a: KubeVersion, b: KubeVersion): number {

@@ -39,6 +39,8 @@ interface RegistryFile {
   clusters: Record<string, SimClusterRecord>;
   /** How many times `kubeadm init` ran to completion or failure on each VM (tests assert init-once). */
   initRuns: Record<string, number>;
+  /** Other run-once commands per VM, keyed "verb:vm" (e.g. "upgrade-apply:cp"), for tests that resume. */
+  commandRuns?: Record<string, number>;
 }
 
 /** The VM facts the registry needs (name, address, running). */
@@ -92,6 +94,16 @@ export class SimClusters {
     return this.running.get(address.replace(/:\d+$/, ''));
   }
 
+  /** How many times a counted command ran ("upgrade-apply:cp", "certs-renew:cp"). */
+  commandRuns(key: string): number {
+    return this.data.commandRuns?.[key] ?? 0;
+  }
+
+  countCommand(key: string): void {
+    (this.data.commandRuns ??= {})[key] = (this.data.commandRuns[key] ?? 0) + 1;
+    this.save();
+  }
+
   countInit(vm: string): void {
     this.data.initRuns[vm] = (this.data.initRuns[vm] ?? 0) + 1;
     this.save();
@@ -135,18 +147,46 @@ export class SimClusters {
   }
 
   /** `kubeadm join`: checks the token and the CA hash, registers the node; its kubelet starts on settle(). */
-  join(vm: SimClusterVm & { ip: string }, o: { endpoint: string; token: string; caHash?: string; nodeName: string }): { kubeletConf: string; caCert: string } {
+  join(vm: SimClusterVm & { ip: string }, o: { endpoint: string; token: string; caHash?: string; nodeName: string; kubeletVersion?: string }): { kubeletConf: string; caCert: string } {
     const rec = this.at(o.endpoint);
     if (!rec || !this.running.has(rec.address)) throw new SimClusterError(`couldn't validate the identity of the API Server: Get "https://${o.endpoint}/api/v1/namespaces/kube-public/configmaps/cluster-info": dial tcp ${o.endpoint}: connect: connection refused`);
     if (!rec.tokens.includes(o.token)) throw new SimClusterError('couldn\'t validate the identity of the API Server: could not find a JWS signature in the cluster-info ConfigMap for token ID');
     if (o.caHash && o.caHash !== `sha256:${this.caHash(rec)}`) throw new SimClusterError(`cluster CA found in cluster-info ConfigMap is invalid: none of the public keys "sha256:${this.caHash(rec)}" are pinned`);
     if (rec.nodes[o.nodeName] && rec.nodes[o.nodeName]!.vm !== vm.name) throw new SimClusterError(`a Node with name "${o.nodeName}" and status "Ready" already exists in the cluster`);
-    rec.nodes[o.nodeName] = { vm: vm.name, ip: vm.ip, role: 'worker', kubeletVersion: rec.version, cpu: vm.cpu, memoryMiB: vm.memoryMiB };
+    rec.nodes[o.nodeName] = { vm: vm.name, ip: vm.ip, role: 'worker', kubeletVersion: o.kubeletVersion ?? rec.version, cpu: vm.cpu, memoryMiB: vm.memoryMiB };
     this.save();
     this.kick();
     const identity = this.identity(rec);
     const pki = createClusterPki(rec.address, { ca: identity.ca });
     return { kubeletConf: kubeconfigYaml({ cluster: rec.name, server: `https://${rec.address}:${rec.port}`, pki, token: identity.token }), caCert: identity.ca.certPem };
+  }
+
+  /**
+   * `kubeadm upgrade apply vX.Y.Z` on the control plane: as kubeadm's version checks, one minor at a
+   * time and never down; the API server answers for the new version (its kubelets keep theirs until restarted).
+   */
+  upgradeApply(address: string, version: string): void {
+    const rec = this.mustGet(address);
+    if (!this.running.has(rec.address)) throw new SimClusterError(`[upgrade/config] couldn't create a Kubernetes client from file "/etc/kubernetes/admin.conf": dial tcp ${rec.address}:6443: connect: connection refused`);
+    const cur = rec.version.split('.').map(Number) as [number, number, number];
+    const next = version.split('.').map(Number) as [number, number, number];
+    if (next[1] < cur[1] || (next[1] === cur[1] && next[2] < cur[2])) throw new SimClusterError(`[upgrade/version] FATAL: the specified version to upgrade to "v${version}" is lower than the cluster version "v${rec.version}". Downgrades are not supported yet`);
+    if (next[1] - cur[1] > 1) throw new SimClusterError(`[upgrade/version] FATAL: the specified version to upgrade to "v${version}" is too high; kubeadm can upgrade only 1 minor version at a time`);
+    rec.version = version;
+    this.save();
+  }
+
+  /** `systemctl restart kubelet` on a node VM: its kubelet comes back reporting `version` in the Node status. */
+  restartKubelet(vmName: string, version: string): void {
+    for (const rec of this.records()) {
+      for (const [node, n] of Object.entries(rec.nodes)) {
+        if (n.vm !== vmName || n.kubeletVersion === version) continue;
+        n.kubeletVersion = version;
+        const api = this.running.get(rec.address);
+        if (api && this.kubeletNames.get(api)?.has(node)) api.controlPlane!.restartNode(node, { kubeletVersion: `v${version}` });
+      }
+    }
+    this.save();
   }
 
   /** `kubeadm reset` on a VM: its kubelet stops; on the control plane the cluster's API server goes away. */

@@ -5,7 +5,7 @@
 // registry (sim-clusters.ts). Tools from packages exist only once the package is installed.
 import { parseAllDocuments } from 'yaml';
 import { SimClusterError, type SimClusters, type SimClusterVm } from './sim-clusters.js';
-import type { SimCommandFn, SimGuestState, SimIo } from './sim-shell.js';
+import { simBuiltinCommand, type SimCommandFn, type SimGuestState, type SimIo } from './sim-shell.js';
 
 /** Package-provided tools: `command -v` finds them only after `apt-get install`. */
 const PACKAGE_OF: Record<string, string> = { containerd: 'containerd', crictl: 'cri-tools', kubeadm: 'kubeadm', kubelet: 'kubelet', kubectl: 'kubectl', conntrack: 'conntrack', socat: 'socat', gpg: 'gpg', curl: 'curl' };
@@ -26,6 +26,18 @@ const jsRegex = (re: string, flags = '') => new RegExp(re.replace(/\[:space:\]/g
 
 function installed(st: SimGuestState, pkg: string): boolean {
   return BASE_PACKAGES.has(pkg) || st.packages.includes(pkg);
+}
+
+/** The installed package's upstream version ("1.32.5" from "1.32.5-1.1"), undefined when not installed at a known version. */
+function pkgVersion(st: SimGuestState, pkg: string): string | undefined {
+  return st.packages.includes(pkg) ? extras(st).versions?.[pkg]?.replace(/-.*/, '') : undefined;
+}
+
+function cmpVersion(a: string, b: string): number {
+  const pa = a.split('.').map(Number);
+  const pb = b.split('.').map(Number);
+  for (let i = 0; i < 3; i++) if ((pa[i] ?? 0) !== (pb[i] ?? 0)) return (pa[i] ?? 0) - (pb[i] ?? 0);
+  return 0;
 }
 
 const KUBE_PKG_VERSION: Record<string, string> = { '1.31': '1.31.9', '1.32': '1.32.5', '1.33': '1.33.1' };
@@ -188,6 +200,15 @@ export function simNodeCommands(ctx: SimNodeContext): Record<string, SimCommandF
       }
       return 0;
     }),
+    // A kubelet restart after a package upgrade: the node's kubelet reports the installed version.
+    systemctl(args, io, st) {
+      const code = simBuiltinCommand('systemctl')!.call(this, args, io, st);
+      if (code === 0 && args[0] === 'restart' && args.includes('kubelet')) {
+        const v = pkgVersion(st, 'kubelet');
+        if (v) ctx.clusters.restartKubelet(ctx.vm.name, v);
+      }
+      return code;
+    },
     crictl: gated('crictl', () => 0),
     kubelet: gated('kubelet', (args, io, st) => {
       io.out += `Kubernetes v${extras(st).versions?.kubelet?.replace(/-.*/, '') ?? '1.31.9'}\n`;
@@ -280,7 +301,8 @@ function kubeadm(this: ThisParameterType<SimCommandFn>, ctx: SimNodeContext, arg
       if (this.file('/etc/kubernetes/kubelet.conf')) return fail('[preflight] Some fatal errors occurred:\n\t[ERROR FileAvailable--etc-kubernetes-kubelet.conf]: /etc/kubernetes/kubelet.conf already exists\nerror execution phase preflight');
       if (!endpoint || !token) return fail('discovery: Invalid value: "": bootstrapToken or file must be set');
       if (!st.services.containerd?.active) return fail('[preflight] Some fatal errors occurred:\n\t[ERROR CRI]: container runtime is not running');
-      const { kubeletConf, caCert } = ctx.clusters.join(ctx.vm, { endpoint, token, ...(caHash ? { caHash } : {}), nodeName });
+      const kubeletVersion = pkgVersion(st, 'kubelet');
+      const { kubeletConf, caCert } = ctx.clusters.join(ctx.vm, { endpoint, token, ...(caHash ? { caHash } : {}), nodeName, ...(kubeletVersion ? { kubeletVersion } : {}) });
       mkdirs('/etc/kubernetes', '/etc/kubernetes/pki', '/etc/kubernetes/manifests', '/var/lib/kubelet');
       put('/etc/kubernetes/pki/ca.crt', caCert, 0o644);
       put('/etc/kubernetes/kubelet.conf', kubeletConf);
@@ -316,21 +338,46 @@ function kubeadm(this: ThisParameterType<SimCommandFn>, ctx: SimNodeContext, arg
       return fail(`sim guest: kubeadm certs ${sub}: not interpreted`);
     }
     if (verb === 'upgrade') {
-      const sub = args.filter((a) => !a.startsWith('-'))[1];
-      const target = args.filter((a) => !a.startsWith('-'))[2];
+      const words = args.filter((a) => !a.startsWith('-'));
+      const sub = words[1];
+      const kubeadmVersion = pkgVersion(st, 'kubeadm') ?? KUBE_PKG_VERSION['1.31']!;
+      const rec = ctx.clusters.ofVm(ctx.vm.name);
+      if (sub === 'plan' || sub === 'apply') {
+        if (!this.file('/etc/kubernetes/admin.conf') || !rec || rec.cpVm !== ctx.vm.name) return fail('[upgrade/config] FATAL: failed to load admin kubeconfig: open /etc/kubernetes/admin.conf: no such file or directory');
+      }
       if (sub === 'plan') {
-        io.out += 'Upgrade to the latest stable version:\n';
+        io.out += `[upgrade/versions] Cluster version: ${rec!.version}
+[upgrade/versions] kubeadm version: v${kubeadmVersion}
+
+Upgrade to the latest version in the v${kubeadmVersion.split('.').slice(0, 2).join('.')} series:
+
+COMPONENT                 NODE      CURRENT    TARGET
+kube-apiserver            ${ctx.vm.name.padEnd(9)} v${rec!.version}   v${kubeadmVersion}
+
+You can now apply the upgrade by executing the following command:
+
+\tkubeadm upgrade apply v${kubeadmVersion}
+`;
         return 0;
       }
-      if (sub === 'apply' && target) {
-        io.out += `[upgrade/successful] SUCCESS! Your cluster was upgraded to "${target}". Enjoy!\n`;
+      if (sub === 'apply') {
+        const target = words[2]?.replace(/^v/, '');
+        if (!target || !/^\d+\.\d+\.\d+$/.test(target)) return fail('[upgrade/version] FATAL: missing or invalid version argument, e.g. kubeadm upgrade apply v1.32.5');
+        if (cmpVersion(target, kubeadmVersion) > 0) return fail(`[upgrade/version] FATAL: the specified version to upgrade to "v${target}" is higher than the kubeadm version "v${kubeadmVersion}". Upgrade kubeadm first using the tool you used to install kubeadm`);
+        ctx.clusters.countCommand(`upgrade-apply:${ctx.vm.name}`);
+        ctx.clusters.upgradeApply(ctx.vm.ip, target);
+        for (const c of ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler']) put(`/etc/kubernetes/manifests/${c}.yaml`, `apiVersion: v1\nkind: Pod\nmetadata:\n  name: ${c}\n  namespace: kube-system\nspec:\n  containers:\n  - name: ${c}\n    image: registry.k8s.io/${c}:v${target}\n`);
+        io.out += `[upgrade/successful] SUCCESS! Your cluster was upgraded to "v${target}". Enjoy!\n\n[upgrade/kubelet] Now that your control plane is upgraded, please proceed with upgrading your kubelets if you haven't already done so.\n`;
         return 0;
       }
       if (sub === 'node') {
-        io.out += '[upgrade] The configuration for this node was successfully updated!\n';
+        if (!this.file('/etc/kubernetes/kubelet.conf') || !rec) return fail('[upgrade] FATAL: failed to read /etc/kubernetes/kubelet.conf: no such file or directory');
+        // kubeadm upgrade node reads the cluster's ClusterConfiguration: its kubeadm must not be newer than the control plane
+        if (cmpVersion(kubeadmVersion, rec.version) > 0) return fail(`[upgrade] FATAL: the control plane runs v${rec.version}, older than this kubeadm (v${kubeadmVersion}); upgrade the control plane first with kubeadm upgrade apply`);
+        io.out += '[upgrade] The configuration for this node was successfully updated!\n[upgrade] Now you should go ahead and upgrade the kubelet package using your package manager.\n';
         return 0;
       }
-      return fail(`sim guest: kubeadm upgrade ${sub ?? ''}: not interpreted`);
+      return fail(`sim guest: kubeadm upgrade ${sub ?? ''}: not interpreted (plan, apply, node)`);
     }
     if (verb === 'version') {
       io.out += `kubeadm version: &version.Info{GitVersion:"v${extras(st).versions?.kubeadm?.replace(/-.*/, '') ?? KUBE_PKG_VERSION['1.31']}"}\n`;
