@@ -17,6 +17,7 @@ import { PowerHolds } from '../../controllers/power-holds.js';
 import type { GuestTarget } from '../../ports/guest-exec.js';
 import type { HostPorts } from '../../ports/index.js';
 import type { KubePort, NodeSummary } from '../../ports/kube.js';
+import { checkAddressDrift, renderRepairScript } from './address-drift.js';
 import { ciliumValues } from './cilium-values.js';
 import { decideInit, INIT_DONE_SENTINEL, INIT_STARTED_SENTINEL, SENTINEL_DIR } from './init-state.js';
 import { renderKubeadmInitConfig, renderKubeadmJoinConfig } from './kubeadm-config.js';
@@ -180,24 +181,83 @@ const infrastructure: Step<Scope> = {
 
 /**
  * The control plane must keep the address kubeadm init used (it is in the API server certificate,
- * every kubeconfig and the kubelets' configs): a change is reported (condition + one Warning per
- * change) and the chain stops, since nothing after it can reach the cluster. Repair is left to a
- * person (address-drift.ts plans it; it is not run automatically yet).
+ * every kubeconfig and the kubelets' configs). A change is reported (NodeAddressesStable=False and
+ * one Warning per change, saying what to do) and repaired where address-drift.ts finds it safe: the
+ * old API server certificate moved aside and re-issued by `kubeadm init phase certs apiserver` for
+ * the new address, static pod manifests, kubeconfigs and kubelet node-ip rewritten, kubelets
+ * restarted, workers re-pointed, then the stored kubeconfig rewritten. Unsafe (the old address now
+ * belongs to another VM): reported only, the chain waits.
  */
 const addressDrift: Step<Scope> = {
   name: 'address-drift',
   async run(s) {
     const cur = cpIp(s);
     if (!s.rec.initAddress || cur === s.rec.initAddress || s.spec.controlPlaneEndpoint.host) return proceed();
-    s.facts.addressDrift = { from: s.rec.initAddress, to: cur };
+    const from = s.rec.initAddress;
+    s.facts.addressDrift = { from, to: cur };
+    const cp = s.spec.controlPlane.vm;
+    const labVmIps = new Map(s.rt.store.list('VirtualMachine').filter((v) => v.status?.ip).map((v) => [v.metadata.name, String(v.status!.ip)] as const));
+    const plan = checkAddressDrift({
+      nodes: [{ node: cp, role: 'control-plane', recordedIp: from, currentIp: cur }, ...workerVms(s).filter((w) => s.rec.joined[w]).map((w) => ({ node: w, role: 'worker' as const, recordedIp: vmIp(s, w) ?? '', currentIp: vmIp(s, w) }))],
+      endpointPort: s.spec.controlPlaneEndpoint.port,
+      ...(s.spec.controlPlane.certSANs ? { certSANs: s.spec.controlPlane.certSANs } : {}),
+      labVmIps,
+    });
     if (s.rec.driftReported !== cur) {
-      event(s, 'Warning', 'NodeAddressChanged', driftMessage(s.spec.controlPlane.vm, s.rec.initAddress, cur));
+      // reported first (condition and Warning in this reconcile's status), repaired on the next one
+      const msg = `${driftMessage(cp, from, cur)}. ${plan.safe ? 'hostplane re-issues the API server certificate for the new address and re-points the kubeconfigs' : plan.message}`;
+      event(s, 'Warning', 'NodeAddressChanged', msg);
       s.rec.driftReported = cur;
       save(s);
+      return waitFor(plan.safe ? Math.min(s.o.waitMs, 1000) : s.o.pollIntervalMs, 'NodeAddressChanged', msg);
     }
-    return waitFor(s.o.pollIntervalMs, 'NodeAddressChanged', driftMessage(s.spec.controlPlane.vm, s.rec.initAddress, cur));
+    if (!plan.safe) return waitFor(s.o.pollIntervalMs, 'NodeAddressChanged', `${driftMessage(cp, from, cur)}. ${plan.message}`);
+    s.facts.addressDrift.repairing = true;
+    event(s, 'Normal', 'RepairingAddress', `Re-issuing the API server certificate of ${cp} for ${cur} and re-pointing kubeconfigs from ${from}`);
+    try {
+      // the kubeadm configuration kubeadm init phase certs reads, rendered for the new address
+      await s.ports.guest.upload(target(s, cp), CP_KUBEADM_CONFIG, renderKubeadmInitConfig({ clusterName: s.name, spec: s.spec, controlPlaneIp: cur, nodeName: cp }), { mode: 0o600, sudo: true });
+      for (const st of plan.repair) {
+        const script = renderRepairScript(st, CP_KUBEADM_CONFIG);
+        if (script) await run(s, st.node, script, `address repair (${st.action})`, 120_000);
+      }
+      s.rec.initAddress = cur;
+      save(s);
+      await storeAdminKubeconfig(s);
+      const ready = await waitForApi(s, 30_000);
+      if (!ready) throw new Error(`the API server does not answer at https://${cur}:${s.spec.controlPlaneEndpoint.port} after the repair`);
+      if (plan.repair.some((st) => st.action === 'updateClusterConfigMaps')) await rewriteClusterConfigMaps(s, from, cur);
+    } catch (e) {
+      event(s, 'Warning', 'RepairFailed', `Repairing the control-plane address change ${from} → ${cur}: ${errorMessage(e)}`);
+      throw new StepError('RepairFailed', `repairing the control-plane address change ${from} → ${cur}: ${errorMessage(e)}`);
+    }
+    delete s.rec.driftReported;
+    save(s);
+    s.facts.addressDrift = { from, to: cur, repaired: true };
+    event(s, 'Normal', 'AddressRepaired', `The control plane answers at ${cur} again: API server certificate re-issued, kubeconfigs re-pointed from ${from}, stored kubeconfig rewritten`);
+    return proceed();
   },
 };
+
+/** /readyz through the stored kubeconfig, polled (bounded) while a restarted control plane comes back. */
+async function waitForApi(s: Scope, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (let i = 0; i < 300 && Date.now() < deadline; i++) {
+    if ((await kube(s).readyz({ timeoutMs: 2000 })).ok) return true;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return false;
+}
+
+/** kubeadm keeps the endpoint in kube-system/kubeadm-config and kube-public/cluster-info: point them at the new address. */
+async function rewriteClusterConfigMaps(s: Scope, from: string, to: string): Promise<void> {
+  for (const [namespace, name] of [['kube-system', 'kubeadm-config'], ['kube-public', 'cluster-info']] as const) {
+    const cm = await kube(s).get({ apiVersion: 'v1', kind: 'ConfigMap', namespace, name });
+    const data = (cm?.data ?? {}) as Record<string, string>;
+    const changed = Object.fromEntries(Object.entries(data).filter(([, v]) => v.includes(from)).map(([k, v]) => [k, v.split(from).join(to)]));
+    if (Object.keys(changed).length) await kube(s).mergePatch({ apiVersion: 'v1', kind: 'ConfigMap', namespace, name }, { data: changed });
+  }
+}
 
 /**
  * spec.powerState through power holds on the VMs (src/controllers/power-holds.ts; the VM shows

@@ -21,7 +21,8 @@ export interface ClusterFacts {
   apiReady?: boolean;
   nodes: NodeSummary[];
   draining?: string;
-  addressDrift?: { from: string; to: string };
+  /** The control plane's address changed since init; `repairing` while the repair runs, `repaired` once done. */
+  addressDrift?: { from: string; to: string; repairing?: boolean; repaired?: boolean };
   /** An upgrade under way: steps done of total, the step running. */
   upgrade?: { from: string; to: string; next: number; total: number; current?: string };
 }
@@ -54,7 +55,13 @@ export function computeClusterStatus(obj: HostObject, spec: ClusterSpec, rec: Cl
   if (!workers.length && !f.draining) c.set({ type: 'WorkersJoined', status: 'True', reason: 'NoWorkers', message: 'The spec has no workers' });
   else if (f.draining) c.set({ type: 'WorkersJoined', status: 'False', reason: 'Draining', message: at('workers') ? stop!.message : `Draining ${f.draining}` });
   else c.set({ type: 'WorkersJoined', status: joined.length === workers.length ? 'True' : 'False', reason: joined.length === workers.length ? 'Joined' : at('workers') ? 'JoinFailed' : 'Joining', message: joined.length === workers.length ? `${joined.length} worker(s) joined and Ready` : at('workers') ? stop!.message : `${joined.length}/${workers.length} workers Ready` });
-  c.set({ type: 'NodeAddressesStable', status: f.addressDrift ? 'False' : 'True', reason: f.addressDrift ? 'NodeAddressChanged' : 'Stable', message: f.addressDrift ? `Control-plane address changed from ${f.addressDrift.from} to ${f.addressDrift.to} since kubeadm init; give the VM its old address back or recreate the cluster` : 'No node address changed since init' });
+  const drift = f.addressDrift && !f.addressDrift.repaired ? f.addressDrift : undefined;
+  if (f.addressDrift?.repaired) c.set({ type: 'NodeAddressesStable', status: 'True', reason: 'AddressRepaired', message: `The control plane moved from ${f.addressDrift.from} to ${f.addressDrift.to}; the API server certificate was re-issued and the kubeconfigs re-pointed. Give the VM a fixed address to avoid this` });
+  else if (drift && at('address-drift') && stop!.reason === 'RepairFailed') c.set({ type: 'NodeAddressesStable', status: 'False', reason: 'RepairFailed', message: stop!.message });
+  else if (drift?.repairing) c.set({ type: 'NodeAddressesStable', status: 'False', reason: 'RepairingAddress', message: `Control-plane address changed from ${drift.from} to ${drift.to}; re-issuing the API server certificate and re-pointing the kubeconfigs` });
+  else if (drift) c.set({ type: 'NodeAddressesStable', status: 'False', reason: 'NodeAddressChanged', message: at('address-drift') ? stop!.message : `Control-plane address changed from ${drift.from} to ${drift.to} since kubeadm init; give the VM its old address back or recreate the cluster` });
+  // a repair's AddressRepaired stays until the next change, so people see that it happened
+  else if (c.get('NodeAddressesStable')?.reason !== 'AddressRepaired') c.set({ type: 'NodeAddressesStable', status: 'True', reason: 'Stable', message: 'No node address changed since init' });
   const running = rec.kubernetesVersion ?? spec.kubernetesVersion;
   if (stop?.reason === 'UpgradeRefused') c.set({ type: 'VersionUpToDate', status: 'False', reason: 'UpgradeRefused', message: stop.message });
   else if (f.upgrade || rec.upgrade) {
@@ -65,7 +72,7 @@ export function computeClusterStatus(obj: HostObject, spec: ClusterSpec, rec: Cl
     const behind = f.nodes.filter((n) => n.kubeletVersion && n.kubeletVersion.replace(/^v/, '') !== running).map((n) => `${n.name} (${n.kubeletVersion})`);
     c.set({ type: 'VersionUpToDate', status: 'True', reason: 'UpToDate', message: behind.length ? `The control plane runs ${running}; kubelets still on another version: ${behind.join(', ')}` : `The control plane and every kubelet run ${running}` });
   }
-  const available = av.available && !f.addressDrift;
+  const available = av.available && !drift;
   c.set({ type: 'Available', status: available ? 'True' : 'False', reason: av.reason, message: av.message });
 
   let ready: { status: 'True' | 'False'; reason: string; message: string };
@@ -86,8 +93,8 @@ export function computeClusterStatus(obj: HostObject, spec: ClusterSpec, rec: Cl
     const reason = ['InvalidReference', 'DependencyCycle', 'InvalidSpec', 'UpgradeRefused'].includes(stop.reason) ? stop.reason : 'InvalidSpec';
     ready = { status: 'False', reason: stop.reason === 'ReinitRequired' || stop.reason === 'ForeignControlPlane' ? 'Degraded' : reason, message: stop.message };
     phase = 'Failed';
-  } else if (f.addressDrift) {
-    ready = { status: 'False', reason: 'Degraded', message: stop?.message ?? `Control-plane address changed from ${f.addressDrift.from} to ${f.addressDrift.to}` };
+  } else if (drift) {
+    ready = { status: 'False', reason: 'Degraded', message: stop?.message ?? `Control-plane address changed from ${drift.from} to ${drift.to}` };
     phase = 'Degraded';
   } else if (stop?.step === 'upgrade' || f.upgrade) {
     ready = { status: 'False', reason: 'Upgrading', message: stop?.message ?? 'Upgrading Kubernetes' };

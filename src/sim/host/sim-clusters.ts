@@ -30,6 +30,8 @@ export interface SimClusterRecord {
   version: string;
   podSubnet?: string;
   serviceSubnet?: string;
+  /** Extra SANs of the last re-issued API server certificate. */
+  sans?: string[];
   /** Bootstrap tokens `kubeadm token create` issued (join accepts only these). */
   tokens: string[];
   nodes: Record<string, SimClusterNode>;
@@ -189,6 +191,28 @@ export class SimClusters {
     this.save();
   }
 
+  /**
+   * `kubeadm init phase certs apiserver` with a new advertise address (the control-plane VM got a
+   * new lease): the cluster moves to the new address, with its API state and identity (same CA);
+   * the API server starts there on the next sync, where the VM now is. The old server, if still
+   * running, is stopped first.
+   */
+  reissueApiServer(oldAddress: string, newAddress: string, sans: readonly string[] = []): void {
+    const rec = this.mustGet(oldAddress);
+    if (oldAddress === newAddress) return;
+    if (this.data.clusters[newAddress]) throw new SimClusterError(`[certs] ${newAddress} is already the address of another simulated control plane`);
+    delete this.data.clusters[oldAddress];
+    rec.address = newAddress;
+    rec.sans = [...sans];
+    for (const n of Object.values(rec.nodes)) if (n.vm === rec.cpVm) n.ip = newAddress;
+    this.data.clusters[newAddress] = rec;
+    this.moves.push([oldAddress, newAddress]);
+    this.save();
+    this.kick();
+  }
+
+  private readonly moves: Array<[string, string]> = [];
+
   /** `kubeadm reset` on a VM: its kubelet stops; on the control plane the cluster's API server goes away. */
   reset(vmName: string): void {
     for (const rec of this.records()) {
@@ -238,6 +262,18 @@ export class SimClusters {
   private async syncOnce(vms: readonly SimClusterVm[]): Promise<void> {
     if (this.closed) return;
     if (vms.length) this.vmsHint = vms;
+    // control planes that moved (a re-issued API server certificate): stop the old server, move its state
+    for (const [from, to] of this.moves.splice(0)) {
+      const api = this.running.get(from);
+      this.running.delete(from);
+      if (api) await api.stop();
+      try {
+        rmSync(this.apiDir(to), { recursive: true, force: true });
+        renameSync(this.apiDir(from), this.apiDir(to));
+      } catch {
+        /* no state yet: the identity is re-read from the new place or recreated */
+      }
+    }
     const byName = new Map(this.vmsHint.map((v) => [v.name, v]));
     for (const [address, api] of [...this.running]) {
       const rec = this.data.clusters[address];

@@ -101,9 +101,9 @@ export function simNodeCommands(ctx: SimNodeContext): Record<string, SimCommandF
       }
       const d = m[2]!;
       const parts = m[3]!.split(new RegExp(`(?<!\\\\)\\${d}`));
-      const [pat, rep] = parts as [string, string];
+      const [pat, rep, flags = ''] = parts as [string, string, string?];
       const addr = m[1] ? jsRegex(m[1]) : undefined;
-      const re = jsRegex(pat);
+      const re = jsRegex(pat, flags.includes('g') ? 'g' : '');
       const jsRep = rep.replace(/\\(\d)/g, '$$$1').replace(/&/g, '$$&');
       const text = file ? this.file(file)?.content : io.stdin;
       if (text === undefined) {
@@ -113,6 +113,26 @@ export function simNodeCommands(ctx: SimNodeContext): Record<string, SimCommandF
       const out = text.split('\n').map((l) => (!addr || addr.test(l) ? l.replace(re, jsRep) : l)).join('\n');
       if (inPlace && file) this.put(file, out);
       else io.out += out;
+      return 0;
+    },
+    mv(args, io, st) {
+      const paths = args.filter((a) => !a.startsWith('-'));
+      const dest = paths.pop();
+      if (!dest || !paths.length) {
+        io.err += 'mv: missing file operand\n';
+        return 1;
+      }
+      const intoDir = st.dirs.includes(dest.replace(/\/$/, ''));
+      for (const src of paths) {
+        const f = this.file(src);
+        if (!f) {
+          io.err += `mv: cannot stat '${src}': No such file or directory\n`;
+          return 1;
+        }
+        const to = intoDir ? `${dest.replace(/\/$/, '')}/${src.slice(src.lastIndexOf('/') + 1)}` : dest;
+        this.put(to, f.content, f.mode);
+        delete st.files[src];
+      }
       return 0;
     },
     timeout(args, io) {
@@ -241,6 +261,31 @@ function kubeadm(this: ThisParameterType<SimCommandFn>, ctx: SimNodeContext, arg
   const put = (path: string, content: string, mode = 0o600) => this.put(path, content, mode);
   const mkdirs = (...ds: string[]) => ds.forEach((d) => st.dirs.includes(d) || st.dirs.push(d));
   try {
+    if (verb === 'init' && args.filter((a) => !a.startsWith('-'))[1] === 'phase') {
+      const [, , phase, what] = args.filter((a) => !a.startsWith('-'));
+      if (phase !== 'certs' || what !== 'apiserver') return fail(`sim guest: kubeadm init phase ${phase ?? ''} ${what ?? ''}: not interpreted (certs apiserver)`);
+      if (!this.file('/etc/kubernetes/pki/ca.crt')) return fail('[certs] couldn\'t load CA certificate ca: open /etc/kubernetes/pki/ca.crt: no such file or directory');
+      // as kubeadm: an existing valid certificate is kept, so a re-issue needs the old one moved aside first
+      if (this.file('/etc/kubernetes/pki/apiserver.crt')) {
+        io.out += '[certs] Using existing apiserver certificate and key on disk\n';
+        return 0;
+      }
+      const file = opt('--config');
+      const text = file ? this.file(file)?.content : undefined;
+      if (file && text === undefined) return fail(`open ${file}: no such file or directory`);
+      const docs = text ? parseAllDocuments(text).map((d) => (d.toJSON() ?? {}) as Record<string, any>) : [];
+      const initCfg = docs.find((d) => d.kind === 'InitConfiguration') ?? {};
+      const clusterCfg = docs.find((d) => d.kind === 'ClusterConfiguration') ?? {};
+      const address = String(opt('--apiserver-advertise-address') ?? initCfg.localAPIEndpoint?.advertiseAddress ?? ctx.vm.ip);
+      const sans: string[] = [...(clusterCfg.apiServer?.certSANs ?? []), ...(opt('--apiserver-cert-extra-sans')?.split(',') ?? [])].map(String);
+      const rec = ctx.clusters.ofVm(ctx.vm.name);
+      if (!rec || rec.cpVm !== ctx.vm.name) return fail('[certs] this node is not a control plane the sim host knows');
+      ctx.clusters.reissueApiServer(rec.address, address, sans);
+      put('/etc/kubernetes/pki/apiserver.crt', `${this.file('/etc/kubernetes/pki/ca.crt')!.content}# sim: serving certificate for ${[address, ...sans].join(', ')}\n`, 0o644);
+      put('/etc/kubernetes/pki/apiserver.key', 'sim: key material stays in the sim host\n');
+      io.out += `[certs] Generating "apiserver" certificate and key\n[certs] apiserver serving cert is signed for DNS names [kubernetes kubernetes.default kubernetes.default.svc kubernetes.default.svc.cluster.local ${sans.filter((x) => !/^[\d.]+$/.test(x)).join(' ')}] and IPs [10.96.0.1 ${[address, ...sans.filter((x) => /^[\d.]+$/.test(x) && x !== address)].join(' ')}]\n`;
+      return 0;
+    }
     if (verb === 'init') {
       const file = opt('--config');
       const text = file ? this.file(file)?.content : undefined;
