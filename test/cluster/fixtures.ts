@@ -37,7 +37,7 @@ export async function startClusterSim(lab: Lab, opts: Partial<HostManagerOptions
     pollIntervalMs: 200,
     observeMaxAgeMs: 50,
     capacity: { cpu: 64, memoryMiB: 256 * 1024 },
-    clusterOptions: { pollIntervalMs: 500, waitMs: 200, drainTimeoutMs: 5_000, home },
+    clusterOptions: { pollIntervalMs: 500, waitMs: 200, drainTimeoutMs: 5_000, certCheckIntervalMs: 1_000, home },
     ...managerOpts,
   });
   await manager.start();

@@ -21,7 +21,7 @@ import { checkAddressDrift, renderRepairScript } from './address-drift.js';
 import { ciliumValues } from './cilium-values.js';
 import { decideInit, INIT_DONE_SENTINEL, INIT_STARTED_SENTINEL, SENTINEL_DIR } from './init-state.js';
 import { renderKubeadmInitConfig, renderKubeadmJoinConfig } from './kubeadm-config.js';
-import { parseJoinCommand } from './kubeadm-output.js';
+import { parseCertExpiration, parseJoinCommand } from './kubeadm-output.js';
 import { defaultContextName, mergeKubeconfig, removeKubeconfigContext, rewriteAdminKubeconfig } from './kubeconfig.js';
 import { renderNodePrepSteps, renderStepScript } from './node-prep-script.js';
 import { kubeconfigPathOf, readClusterRecord, removeClusterFiles, writeClusterRecord, writeFileAtomic, type ClusterRecord } from './records.js';
@@ -29,7 +29,7 @@ import { resetNodeScript } from './deletion-plan.js';
 import type { ClusterSpec } from './spec-types.js';
 import { withClusterDefaults } from './spec-types.js';
 import { computeClusterStatus, type ClusterFacts } from './status.js';
-import { describeUpgradeStep, planUpgrade, UPGRADE_STEP_EVENT, renderUpgradeStepScript, type UpgradeStep } from './upgrade-plan.js';
+import { decideCertRenewal, describeUpgradeStep, parseRenewBefore, planUpgrade, renderCertRenewalScript, UPGRADE_STEP_EVENT, renderUpgradeStepScript, type UpgradeStep } from './upgrade-plan.js';
 import { summarizeProblems, validateCluster } from './validate.js';
 import { parseKubeVersion } from './versions.js';
 import { vmNetworksFor } from './vm-networks.js';
@@ -43,6 +43,8 @@ export interface ClusterOptions {
   drainTimeoutMs?: number;
   /** Home whose ~/.kube/config gets merged contexts (tests use a temp dir). */
   home?: string;
+  /** How often certificate expiry is read with kubeadm certs check-expiration (default 6 h). */
+  certCheckIntervalMs?: number;
 }
 
 interface Scope {
@@ -62,7 +64,7 @@ const JOIN_CONFIG = '/etc/hostplane/kubeadm-join.yaml';
 const CLUSTER_REFERRERS: readonly Kind[] = ['Addon', 'LoadTest'];
 
 export function createClusterReconciler(rt: KindRuntime, ports: HostPorts, options: ClusterOptions = {}) {
-  const o = { pollIntervalMs: options.pollIntervalMs ?? 30_000, waitMs: options.waitMs ?? 2_000, drainTimeoutMs: options.drainTimeoutMs ?? 60_000, home: options.home ?? process.env.HOME ?? homedir() };
+  const o = { certCheckIntervalMs: options.certCheckIntervalMs ?? 6 * 3_600_000, pollIntervalMs: options.pollIntervalMs ?? 30_000, waitMs: options.waitMs ?? 2_000, drainTimeoutMs: options.drainTimeoutMs ?? 60_000, home: options.home ?? process.env.HOME ?? homedir() };
   return async function reconcileCluster(key: string, ctx?: { signal: AbortSignal }): Promise<ReconcileResult> {
     const { kind, name } = parseObjectKey(key);
     const object = rt.store.get(kind as Kind, name);
@@ -731,11 +733,56 @@ async function runUpgradeStep(s: Scope, st: UpgradeStep): Promise<boolean> {
   return true;
 }
 
+/**
+ * Certificate expiry (kubeadm certs check-expiration, parsed) kept in the record and status; once
+ * the first certificate expires within spec.certificates.renewBefore: kubeadm certs renew all, the
+ * control-plane static pods restarted, and the stored kubeconfig fetched again when admin.conf changed.
+ */
+const certificates: Step<Scope> = {
+  name: 'certificates',
+  async run(s) {
+    const last = s.rec.certificates;
+    const due = !last || s.rt.clock.now() - Date.parse(last.checkedAt) >= s.o.certCheckIntervalMs;
+    if (!due) return proceed();
+    const cp = s.spec.controlPlane.vm;
+    const now = new Date(s.rt.clock.now());
+    const renewBeforeMs = parseRenewBefore(s.spec.certificates.renewBefore) ?? 30 * 86_400_000;
+    let certs;
+    try {
+      certs = parseCertExpiration(await run(s, cp, 'kubeadm certs check-expiration', 'kubeadm certs check-expiration'));
+    } catch (e) {
+      throw new StepError('RenewFailed', `reading certificate expiry: ${errorMessage(e)}`);
+    }
+    const d = decideCertRenewal(certs, now, renewBeforeMs / 86_400_000);
+    s.rec.certificates = { ...(last ?? {}), checkedAt: now.toISOString(), ...(d.earliest ? { earliest: d.earliest.name, notAfter: d.earliest.notAfter.toISOString() } : {}) };
+    save(s);
+    if (!d.renew) return proceed();
+    s.facts.certsRenewing = d.message;
+    event(s, d.expired ? 'Warning' : 'Normal', 'Renewing', d.message);
+    try {
+      const before = await run(s, cp, 'cat /etc/kubernetes/admin.conf', 'reading admin.conf');
+      await run(s, cp, renderCertRenewalScript(), 'kubeadm certs renew all', 300_000);
+      const after = parseCertExpiration(await run(s, cp, 'kubeadm certs check-expiration', 'kubeadm certs check-expiration'));
+      const e = decideCertRenewal(after, new Date(s.rt.clock.now()), renewBeforeMs / 86_400_000);
+      if (e.renew) throw new Error(`after renewal ${e.message}`);
+      s.rec.certificates = { checkedAt: new Date(s.rt.clock.now()).toISOString(), renewedAt: new Date(s.rt.clock.now()).toISOString(), ...(e.earliest ? { earliest: e.earliest.name, notAfter: e.earliest.notAfter.toISOString() } : {}) };
+      save(s);
+      if ((await run(s, cp, 'cat /etc/kubernetes/admin.conf', 'reading admin.conf')) !== before) await storeAdminKubeconfig(s);
+    } catch (e) {
+      event(s, 'Warning', 'RenewFailed', `Renewing certificates on ${cp}: ${errorMessage(e)}`);
+      throw new StepError('RenewFailed', `renewing certificates on ${cp}: ${errorMessage(e)}`);
+    }
+    delete s.facts.certsRenewing;
+    event(s, 'Normal', 'CertificatesRenewed', `Certificates renewed on ${cp}; the first now expires on ${s.rec.certificates.notAfter ?? 'an unknown date'}`);
+    return proceed();
+  },
+};
+
 export function driftMessage(vm: string, from: string, to: string): string {
   return `The control-plane VM ${vm} changed its address from ${from} (the one kubeadm init used, in the API server certificate and every kubeconfig) to ${to}. Give the VM its old address back (a DHCP reservation or a static IP), or delete and recreate the cluster`;
 }
 
-const steps: readonly Step<Scope>[] = [validate, versionCheck, power, infrastructure, addressDrift, prepareNodes, initControlPlane, fetchKubeconfig, cni, workers, upgrade, health];
+const steps: readonly Step<Scope>[] = [validate, versionCheck, power, infrastructure, addressDrift, prepareNodes, initControlPlane, fetchKubeconfig, cni, workers, upgrade, certificates, health];
 
 // ---- deletion ---------------------------------------------------------------------------------
 

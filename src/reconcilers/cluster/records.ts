@@ -28,6 +28,8 @@ export interface ClusterRecord {
   kubernetesVersion?: string;
   /** An upgrade under way: its plan and the steps done, so a restart resumes it instead of starting over. */
   upgrade?: { from: string; to: string; steps: UpgradeStep[]; next: number };
+  /** Certificate expiry last read with kubeadm certs check-expiration, and the last renewal. */
+  certificates?: { earliest?: string; notAfter?: string; checkedAt: string; renewedAt?: string };
   /** The refused version change last warned about (one Warning per change). */
   upgradeRefusedReported?: string;
 }

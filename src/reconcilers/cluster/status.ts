@@ -23,6 +23,8 @@ export interface ClusterFacts {
   draining?: string;
   /** The control plane's address changed since init; `repairing` while the repair runs, `repaired` once done. */
   addressDrift?: { from: string; to: string; repairing?: boolean; repaired?: boolean };
+  /** Certificates are being renewed (the decision's message). */
+  certsRenewing?: string;
   /** An upgrade under way: steps done of total, the step running. */
   upgrade?: { from: string; to: string; next: number; total: number; current?: string };
 }
@@ -72,6 +74,11 @@ export function computeClusterStatus(obj: HostObject, spec: ClusterSpec, rec: Cl
     const behind = f.nodes.filter((n) => n.kubeletVersion && n.kubeletVersion.replace(/^v/, '') !== running).map((n) => `${n.name} (${n.kubeletVersion})`);
     c.set({ type: 'VersionUpToDate', status: 'True', reason: 'UpToDate', message: behind.length ? `The control plane runs ${running}; kubelets still on another version: ${behind.join(', ')}` : `The control plane and every kubelet run ${running}` });
   }
+  const certs = rec.certificates;
+  if (at('certificates') && stop!.reason === 'RenewFailed') c.set({ type: 'CertificatesValid', status: 'False', reason: 'RenewFailed', message: stop!.message });
+  else if (f.certsRenewing) c.set({ type: 'CertificatesValid', status: 'False', reason: 'Renewing', message: f.certsRenewing });
+  else if (!certs?.notAfter) c.set({ type: 'CertificatesValid', status: 'Unknown', reason: 'Unknown', message: 'Certificate expiry not checked yet' });
+  else c.set({ type: 'CertificatesValid', status: 'True', reason: 'Valid', message: `The first certificate to expire is ${certs.earliest} on ${certs.notAfter}; renewed ${spec.certificates.renewBefore} before${certs.renewedAt ? `; last renewed ${certs.renewedAt}` : ''}` });
   const available = av.available && !drift;
   c.set({ type: 'Available', status: available ? 'True' : 'False', reason: av.reason, message: av.message });
 
@@ -138,6 +145,7 @@ export function computeClusterStatus(obj: HostObject, spec: ClusterSpec, rec: Cl
     const u = f.upgrade ?? { ...rec.upgrade!, total: rec.upgrade!.steps.length };
     status.upgrade = { from: u.from, to: u.to, step: u.next, steps: u.total, ...('current' in u && u.current ? { current: u.current } : {}) };
   } else delete status.upgrade;
+  if (certs) status.certificates = { ...(certs.earliest ? { earliest: certs.earliest } : {}), ...(certs.notAfter ? { notAfter: certs.notAfter } : {}), checkedAt: certs.checkedAt, ...(certs.renewedAt ? { renewedAt: certs.renewedAt } : {}) };
   if (rec.initAddress) status.endpoint = `https://${spec.controlPlaneEndpoint.host ?? rec.initAddress}:${spec.controlPlaneEndpoint.port}`;
   if (f.kubeconfigAvailable || (obj.status?.kubeconfigPath && rec.initDoneAt)) status.kubeconfigPath = f.kubeconfigPath;
   if (f.contextName) status.contextName = f.contextName;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decideCertRenewal, describeUpgradeStep, planUpgrade, renderUpgradeStepScript, type UpgradeNode, type UpgradeStep } from './upgrade-plan.js';
+import { decideCertRenewal, describeUpgradeStep, parseRenewBefore, planUpgrade, renderCertRenewalScript, renderUpgradeStepScript, type UpgradeNode, type UpgradeStep } from './upgrade-plan.js';
 
 const nodes = (cp: string, w1: string, w2 = w1): UpgradeNode[] => [
   { name: 'cp', role: 'control-plane', kubeletVersion: cp },
@@ -77,5 +77,26 @@ describe('upgrade step scripts', () => {
     if (!patterns) expect(script).toBeUndefined();
     else for (const p of patterns) expect(script).toMatch(p);
     expect(describeUpgradeStep(step)).toBe(description);
+  });
+});
+
+describe('certificate renewal', () => {
+  it.each([
+    ['30d', 30 * 86_400_000],
+    ['720h', 720 * 3_600_000],
+    ['90m', 90 * 60_000],
+    ['30', undefined],
+    ['1w', undefined],
+  ])('renewBefore %s is %s ms', (text, ms) => {
+    expect(parseRenewBefore(text)).toBe(ms);
+  });
+
+  it('renews all, then moves each static pod manifest out and back a fileCheckFrequency apart', () => {
+    const s = renderCertRenewalScript();
+    const at = (x: string) => s.indexOf(x);
+    expect(at('kubeadm certs renew all')).toBeGreaterThan(0);
+    expect(at('mv -f /etc/kubernetes/manifests/kube-apiserver.yaml')).toBeGreaterThan(at('kubeadm certs renew all'));
+    expect(at('sleep 20')).toBeGreaterThan(at('mv -f /etc/kubernetes/manifests/etcd.yaml'));
+    expect(at('/kube-apiserver.yaml /etc/kubernetes/manifests/')).toBeGreaterThan(at('sleep 20'));
   });
 });

@@ -175,3 +175,33 @@ export function decideCertRenewal(certs: readonly CertExpiry[], now: Date, renew
   }
   return { renew: false, earliest, message: `Certificates valid; the first to expire is ${earliest.name} in ${days} days` };
 }
+
+/** spec.certificates.renewBefore ("30d", "720h", "90m") in milliseconds; undefined when unreadable. */
+export function parseRenewBefore(text: string): number | undefined {
+  const m = /^(\d+)(d|h|m)$/.exec(text.trim());
+  if (!m) return undefined;
+  return Number(m[1]) * { d: 86_400_000, h: 3_600_000, m: 60_000 }[m[2] as 'd' | 'h' | 'm'];
+}
+
+const STATIC_PODS = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'etcd'];
+/** The kubelet re-reads /etc/kubernetes/manifests every fileCheckFrequency (20 s by default). */
+const FILE_CHECK_SECONDS = 20;
+
+/**
+ * `kubeadm certs renew all`, then a restart of the control-plane static pods as kubeadm documents
+ * it (components do not all reload certificates): each manifest moved out of the manifests
+ * directory, a fileCheckFrequency later moved back, another one later running again.
+ */
+export function renderCertRenewalScript(): string {
+  const aside = '/etc/kubernetes/manifests-restart-by-hostplane';
+  return [
+    'set -euo pipefail',
+    'kubeadm certs renew all',
+    `mkdir -p ${aside}`,
+    ...STATIC_PODS.map((p) => `if test -f /etc/kubernetes/manifests/${p}.yaml; then mv -f /etc/kubernetes/manifests/${p}.yaml ${aside}/; fi`),
+    `sleep ${FILE_CHECK_SECONDS}`,
+    ...STATIC_PODS.map((p) => `if test -f ${aside}/${p}.yaml; then mv -f ${aside}/${p}.yaml /etc/kubernetes/manifests/; fi`),
+    `sleep ${FILE_CHECK_SECONDS}`,
+    '',
+  ].join('\n');
+}

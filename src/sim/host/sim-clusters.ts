@@ -30,6 +30,10 @@ export interface SimClusterRecord {
   version: string;
   podSubnet?: string;
   serviceSubnet?: string;
+  /** When the kubeadm-managed leaf certificates expire (ISO; kubeadm issues them for one year). Tests move it. */
+  certsNotAfter?: string;
+  /** When the cluster CA expires (ten years). */
+  caNotAfter?: string;
   /** Extra SANs of the last re-issued API server certificate. */
   sans?: string[];
   /** Bootstrap tokens `kubeadm token create` issued (join accepts only these). */
@@ -132,6 +136,8 @@ export class SimClusters {
       ...(o.podSubnet ? { podSubnet: o.podSubnet } : {}),
       ...(o.serviceSubnet ? { serviceSubnet: o.serviceSubnet } : {}),
       tokens: [],
+      certsNotAfter: new Date(Date.now() + 365 * 86_400_000).toISOString(),
+      caNotAfter: new Date(Date.now() + 3650 * 86_400_000).toISOString(),
       nodes: { [o.nodeName]: { vm: vm.name, ip: vm.ip, role: 'control-plane', kubeletVersion: o.version, cpu: vm.cpu, memoryMiB: vm.memoryMiB } },
     };
     this.save();
@@ -212,6 +218,31 @@ export class SimClusters {
   }
 
   private readonly moves: Array<[string, string]> = [];
+
+  /** The cluster's certificate expiry (leaf certificates and CA), as `kubeadm certs check-expiration` reports it. */
+  certExpiry(address: string): { certs: Date; ca: Date } {
+    const rec = this.mustGet(address);
+    return { certs: new Date(rec.certsNotAfter ?? Date.now() + 365 * 86_400_000), ca: new Date(rec.caNotAfter ?? Date.now() + 3650 * 86_400_000) };
+  }
+
+  /** Tests: the leaf certificates of the cluster whose control plane is `vm` expire at `when` (the controllable clock of certificates). */
+  setCertExpiry(vm: string, when: Date): void {
+    const rec = this.records().find((r) => r.cpVm === vm);
+    if (!rec) throw new SimClusterError(`no simulated control plane on ${vm}`);
+    rec.certsNotAfter = when.toISOString();
+    this.save();
+  }
+
+  /** `kubeadm certs renew all`: a year from now, and a new admin client certificate (admin.conf changes). */
+  renewCerts(address: string): { adminConf: string } {
+    const rec = this.mustGet(address);
+    rec.certsNotAfter = new Date(Date.now() + 365 * 86_400_000).toISOString();
+    this.save();
+    const identity = this.identity(rec);
+    const pki = createClusterPki(rec.address, { ca: identity.ca });
+    // the renewed admin.conf embeds the new client certificate (as kubeadm's), signed by the same CA
+    return { adminConf: kubeconfigYaml({ cluster: rec.name, server: `https://${rec.address}:${rec.port}`, pki, token: identity.token, auth: 'cert' }) };
+  }
 
   /** `kubeadm reset` on a VM: its kubelet stops; on the control plane the cluster's API server goes away. */
   reset(vmName: string): void {

@@ -135,6 +135,8 @@ export function simNodeCommands(ctx: SimNodeContext): Record<string, SimCommandF
       }
       return 0;
     },
+    // simulated time: a wait in a script (a static pod restart's fileCheckFrequency) passes at once
+    sleep: () => 0,
     timeout(args, io) {
       const rest = args.filter((a, i) => i > 0 || !/^\d+[smh]?$/.test(a));
       return rest.length ? this.invoke(rest, io) : 125;
@@ -367,20 +369,35 @@ function kubeadm(this: ThisParameterType<SimCommandFn>, ctx: SimNodeContext, arg
     if (verb === 'certs') {
       const sub = args.filter((a) => !a.startsWith('-'))[1];
       if (!this.file('/etc/kubernetes/pki/ca.crt')) return fail('open /etc/kubernetes/pki/ca.crt: no such file or directory');
+      const rec = ctx.clusters.ofVm(ctx.vm.name);
+      if (!rec || rec.cpVm !== ctx.vm.name) return fail('[certs] FATAL: failed to load admin kubeconfig: this node is not a control plane');
       if (sub === 'renew') {
-        io.out += 'Done renewing certificates. You must restart the kube-apiserver, kube-controller-manager, kube-scheduler and etcd, so that they can use the new certificates.\n';
+        const what = args.filter((a) => !a.startsWith('-'))[2];
+        if (what !== 'all') return fail(`sim guest: kubeadm certs renew ${what ?? ''}: only "all" is interpreted`);
+        ctx.clusters.countCommand(`certs-renew:${ctx.vm.name}`);
+        const { adminConf } = ctx.clusters.renewCerts(rec.address);
+        for (const f of ['admin.conf', 'super-admin.conf', 'controller-manager.conf', 'scheduler.conf']) put(`/etc/kubernetes/${f}`, adminConf);
+        for (const c of ['admin.conf', 'apiserver', 'apiserver-etcd-client', 'apiserver-kubelet-client', 'controller-manager.conf', 'etcd-healthcheck-client', 'etcd-peer', 'etcd-server', 'front-proxy-client', 'scheduler.conf', 'super-admin.conf']) io.out += `certificate${c.endsWith('.conf') ? ` embedded in the kubeconfig file for ${c}` : ` for ${c}`} renewed\n`;
+        io.out += '\nDone renewing certificates. You must restart the kube-apiserver, kube-controller-manager, kube-scheduler and etcd, so that they can use the new certificates.\n';
         return 0;
       }
       if (sub === 'check-expiration') {
-        const d = new Date(Date.now() + 364 * 86_400_000);
-        const ca = new Date(Date.now() + 3649 * 86_400_000);
+        const { certs, ca } = ctx.clusters.certExpiry(rec.address);
         const fmt = (x: Date) => `${x.toUTCString().slice(8, 11)} ${String(x.getUTCDate()).padStart(2, '0')}, ${x.getUTCFullYear()} ${String(x.getUTCHours()).padStart(2, '0')}:${String(x.getUTCMinutes()).padStart(2, '0')} UTC`;
+        const residual = (x: Date) => {
+          const d = Math.floor((x.getTime() - Date.now()) / 86_400_000);
+          return d < 0 ? '<invalid>' : d >= 365 ? `${Math.floor(d / 365)}y` : `${d}d`;
+        };
+        io.out += "[check-expiration] Reading configuration from the cluster...\n[check-expiration] FYI: You can look at this config file with 'kubectl -n kube-system get cm kubeadm-config -o yaml'\n\n";
         io.out += 'CERTIFICATE                EXPIRES                  RESIDUAL TIME   CERTIFICATE AUTHORITY   EXTERNALLY MANAGED\n';
-        for (const c of ['admin.conf', 'apiserver', 'apiserver-kubelet-client', 'controller-manager.conf', 'etcd-server', 'scheduler.conf']) io.out += `${c.padEnd(27)}${fmt(d)}   364d            ca                      no\n`;
-        io.out += `\nCERTIFICATE AUTHORITY   EXPIRES                  RESIDUAL TIME   EXTERNALLY MANAGED\nca                      ${fmt(ca)}   9y              no\n`;
+        for (const [c, by] of [['admin.conf', 'ca'], ['apiserver', 'ca'], ['apiserver-etcd-client', 'etcd-ca'], ['apiserver-kubelet-client', 'ca'], ['controller-manager.conf', 'ca'], ['etcd-healthcheck-client', 'etcd-ca'], ['etcd-peer', 'etcd-ca'], ['etcd-server', 'etcd-ca'], ['front-proxy-client', 'front-proxy-ca'], ['scheduler.conf', 'ca'], ['super-admin.conf', 'ca']]) {
+          io.out += `${c!.padEnd(27)}${fmt(certs)}   ${residual(certs).padEnd(16)}${by!.padEnd(24)}no\n`;
+        }
+        io.out += '\nCERTIFICATE AUTHORITY   EXPIRES                  RESIDUAL TIME   EXTERNALLY MANAGED\n';
+        for (const c of ['ca', 'etcd-ca', 'front-proxy-ca']) io.out += `${c.padEnd(24)}${fmt(ca)}   ${residual(ca).padEnd(16)}no\n`;
         return 0;
       }
-      return fail(`sim guest: kubeadm certs ${sub}: not interpreted`);
+      return fail(`sim guest: kubeadm certs ${sub}: not interpreted (check-expiration, renew all)`);
     }
     if (verb === 'upgrade') {
       const words = args.filter((a) => !a.startsWith('-'));
