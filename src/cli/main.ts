@@ -30,6 +30,7 @@ import { renderGet, type GetFlags } from './get.js';
 import { objectsInFile } from './apply.js';
 import { staleNote } from './staleness.js';
 import { changes, diffFile, planLine, planOf } from './diff.js';
+import { serviceCommand } from './service.js';
 
 export { EXIT };
 
@@ -487,6 +488,8 @@ export function buildProgram(io: Io, setCode: (code: number) => void, kinds: rea
       .addHelpText('after', examples(['hostplane sim kill vm/dev-worker1']))
       .action(run((op?: string, target?: string, name?: string) => sim(dirs().state, words(op, target, name), io.out))),
   );
+
+  add(serviceCommand(io, dirs, run));
 
   add(
     new Command('completion')
