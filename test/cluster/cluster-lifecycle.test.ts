@@ -147,8 +147,9 @@ describe('Cluster lifecycle on the sim host', () => {
       throw new Error(`${e.message}: ${JSON.stringify(clusterCondition(sim!.manager, 'lab', 'Ready'))} ${JSON.stringify(sim!.manager.events.list({ object: 'Cluster/lab' }).slice(-8).map((x) => [x.lastTimestamp, x.reason, x.message]))}`);
     });
     stopWatch();
-    expect(seen[0]).toBe('NodeAddressChanged');
-    expect(seen).toContain('AddressRepaired');
+    // reported (False, NodeAddressChanged) before repaired; Stable may show before the new lease is observed
+    expect(seen.indexOf('NodeAddressChanged')).toBeGreaterThanOrEqual(0);
+    expect(seen.indexOf('NodeAddressChanged')).toBeLessThan(seen.indexOf('AddressRepaired'));
     const warn = sim.manager.events.list({ object: 'Cluster/lab' }).filter((e) => e.reason === 'NodeAddressChanged');
     expect(warn).toHaveLength(1);
     expect(warn[0]!.type).toBe('Warning');
