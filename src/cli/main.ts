@@ -32,6 +32,7 @@ import { objectsInFile } from './apply.js';
 import { staleNote } from './staleness.js';
 import { changes, diffFile, planLine, planOf } from './diff.js';
 import { topCommands } from './top.js';
+import { serviceCommand } from './service.js';
 
 export { EXIT };
 
@@ -534,6 +535,8 @@ export function buildProgram(io: Io, setCode: (code: number) => void, kinds: rea
       .addHelpText('after', examples(['hostplane sim kill vm/dev-worker1']))
       .action(run((op?: string, target?: string, name?: string) => sim(dirs().state, words(op, target, name), io.out))),
   );
+
+  add(serviceCommand(io, dirs, run));
 
   add(
     new Command('completion')

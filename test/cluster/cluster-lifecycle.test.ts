@@ -1,13 +1,18 @@
 // A Cluster's life on the sim host after it is up: a worker added joins, a worker removed is
-// cordoned, drained (a PDB is respected) and reset, a changed control-plane address is reported,
+// cordoned, drained (a PDB is respected) and reset, a changed control-plane address is reported and repaired,
 // deletion resets every node and keeps the VMs, mergeIntoDefault adds and removes the context.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
+import { getCondition } from '../../src/api/conditions.js';
+import { resolveTool } from '../../src/adapters/tools/resolve.js';
 import { ClientNodeKube } from '../../src/adapters/kube/client-node.js';
 import { clusterCondition, makeLab, startClusterSim, vmDoc, waitClusterReady, type ClusterLab, type Lab } from '../fixtures/lab.js';
 import { waitFor } from '../fixtures/wait-for.js';
 
+const exec = promisify(execFile);
 let lab: Lab | undefined;
 let sim: ClusterLab | undefined;
 
@@ -35,6 +40,12 @@ const cluster = (workers: string[], extra = '') =>
     '    serviceCIDR: 10.98.0.0/16',
     extra,
   ].join('\n') + '\n';
+
+async function guestGrep(vm: string, text: string, path: string): Promise<boolean> {
+  const ip = sim!.provider.vm(vm)!.ip!;
+  const r = await sim!.manager.ports.guest.run({ vmKey: `VirtualMachine/${vm}`, incarnation: 'x', host: ip, port: 22, user: 'admin', auth: {} }, `grep -qF '${text}' ${path}`);
+  return r.code === 0;
+}
 
 async function guestHas(vm: string, path: string): Promise<boolean> {
   const ip = sim!.provider.vm(vm)!.ip!;
@@ -117,22 +128,47 @@ describe('Cluster lifecycle on the sim host', () => {
     expect(sim.clusters.initRuns()).toBe(1);
   }, 80_000);
 
-  it('reports a changed control-plane address as NodeAddressChanged with a warning', async () => {
+  it('detects and reports a changed control-plane address, repairs it (new API server certificate, kubeconfigs re-pointed), and kubectl through the stored kubeconfig works again', async () => {
     lab = makeLab({ 'vms.yaml': vms(), 'cluster.yaml': cluster(['w1']) });
     sim = await startClusterSim(lab);
     await waitClusterReady(sim.manager, ['lab']);
     const before = sim.provider.vm('cp')!.ip!;
+    const seen: string[] = [];
+    const stopWatch = sim.manager.store.watch((e) => {
+      if (e.object.kind !== 'Cluster') return;
+      const r = getCondition(e.object.status?.conditions, 'NodeAddressesStable')?.reason;
+      if (r && seen.at(-1) !== r) seen.push(r);
+    });
     sim.provider.apply({ op: 'readdress', name: 'cp' });
-    await waitFor(() => clusterCondition(sim!.manager, 'lab', 'NodeAddressesStable')?.reason === 'NodeAddressChanged', 20_000, 'NodeAddressChanged', 50);
-    const c = clusterCondition(sim.manager, 'lab', 'NodeAddressesStable')!;
-    expect(c.message).toContain(before);
-    expect(c.message).toContain(sim.provider.vm('cp')!.ip!);
-    expect(clusterCondition(sim.manager, 'lab', 'Ready')?.status).toBe('False');
+    await waitFor(() => sim!.provider.vm('cp')!.ip !== before, 5_000, 'a new lease');
+    const after = sim.provider.vm('cp')!.ip!;
+    await waitFor(() => clusterCondition(sim!.manager, 'lab', 'NodeAddressesStable')?.reason === 'AddressRepaired' && clusterCondition(sim!.manager, 'lab', 'Ready')?.status === 'True', 60_000, 'repaired and Ready', 50).catch((e) => {
+      throw new Error(`${e.message}: ${JSON.stringify(clusterCondition(sim!.manager, 'lab', 'Ready'))} ${JSON.stringify(sim!.manager.events.list({ object: 'Cluster/lab' }).slice(-8).map((x) => [x.lastTimestamp, x.reason, x.message]))}`);
+    });
+    stopWatch();
+    // reported (False, NodeAddressChanged) before repaired; Stable may show before the new lease is observed
+    expect(seen.indexOf('NodeAddressChanged')).toBeGreaterThanOrEqual(0);
+    expect(seen.indexOf('NodeAddressChanged')).toBeLessThan(seen.indexOf('AddressRepaired'));
     const warn = sim.manager.events.list({ object: 'Cluster/lab' }).filter((e) => e.reason === 'NodeAddressChanged');
-    expect(warn.length).toBe(1);
+    expect(warn).toHaveLength(1);
     expect(warn[0]!.type).toBe('Warning');
+    expect(warn[0]!.message).toContain(before);
+    expect(warn[0]!.message).toContain(after);
+    const st = sim.manager.store.get('Cluster', 'lab')!.status!;
+    expect(st.endpoint).toBe(`https://${after}:6443`);
+    const kc = String(st.kubeconfigPath);
+    expect(readFileSync(kc, 'utf8')).toContain(`server: https://${after}:6443`);
+    const kubectl = await resolveTool('kubectl');
+    const { stdout } = await exec(kubectl.path, ['--kubeconfig', kc, 'get', 'nodes', '--no-headers', '-o', 'wide'], { timeout: 20_000 });
+    const rows = stdout.trim().split('\n').map((l) => l.split(/\s+/));
+    expect(rows.map((r) => [r[0], r[1]]).sort()).toEqual([['cp', 'Ready'], ['w1', 'Ready']]);
+    expect(rows.find((r) => r[0] === 'cp')![5]).toBe(after); // INTERNAL-IP
+    // the guests were re-pointed too: the old certificate moved aside, kubeconfigs name the new address
+    expect(await guestHas('cp', '/etc/kubernetes/pki/replaced-by-hostplane/apiserver.crt')).toBe(true);
+    expect(await guestGrep('cp', `https://${after}:6443`, '/etc/kubernetes/admin.conf')).toBe(true);
+    expect(await guestGrep('w1', `https://${after}:6443`, '/etc/kubernetes/kubelet.conf')).toBe(true);
     expect(sim.clusters.initRuns()).toBe(1);
-  }, 60_000);
+  }, 90_000);
 
   it('merges hostplane-NAME into ~/.kube/config, and on delete resets every node, removes kubeconfig and context, keeps the VMs', async () => {
     lab = makeLab({ 'vms.yaml': vms(), 'cluster.yaml': cluster(['w1'], '  kubeconfig:\n    mergeIntoDefault: true') });

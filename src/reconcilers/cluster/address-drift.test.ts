@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkAddressDrift, type AddressDriftInput, type NodeAddress } from './address-drift.js';
+import { checkAddressDrift, renderRepairScript, type AddressDriftInput, type NodeAddress, type RepairStep } from './address-drift.js';
 
 const nodes = (cp: string, w: string): NodeAddress[] => [
   { node: 'dev-master', role: 'control-plane', recordedIp: '127.0.10.2', currentIp: cp },
@@ -44,5 +44,21 @@ describe('node address drift', () => {
     expect(r).toMatchObject({ safe: false, repair: [] });
     expect(r.message).toMatch(/127\.0\.10\.2 now belongs to VirtualMachine staging-master/);
     expect(r.message).toMatch(/fixed addresses/);
+  });
+});
+
+describe('repair scripts', () => {
+  it.each<[RepairStep, RegExp[] | undefined]>([
+    [{ node: 'cp', action: 'renewApiServerCert', sans: ['127.0.10.9'] }, [/mv -f \/etc\/kubernetes\/pki\/apiserver\.crt \/etc\/kubernetes\/pki\/apiserver\.key \/etc\/kubernetes\/pki\/replaced-by-hostplane\//, /\nkubeadm init phase certs apiserver --config \/etc\/hostplane\/kubeadm\.yaml\n/]],
+    [{ node: 'cp', action: 'rewriteStaticPodManifests', from: '127.0.10.2', to: '127.0.10.9' }, [/sed -ri 's\/127\\\.0\\\.10\\\.2\/127\.0\.10\.9\/g' \/etc\/kubernetes\/manifests\/kube-apiserver\.yaml/, /etcd\.yaml/]],
+    [{ node: 'w1', action: 'rewriteKubeconfigs', files: ['/etc/kubernetes/kubelet.conf'], from: '127.0.10.2', to: '127.0.10.9' }, [/^set -euo pipefail\nif test -f \/etc\/kubernetes\/kubelet\.conf; then sed -ri 's#https:\/\/127\\\.0\\\.10\\\.2:#https:\/\/127\.0\.10\.9:#g' \/etc\/kubernetes\/kubelet\.conf; fi\n$/]],
+    [{ node: 'cp', action: 'setKubeletNodeIp', ip: '127.0.10.9' }, [/--node-ip=127\.0\.10\.9/]],
+    [{ node: 'cp', action: 'restartKubelet' }, [/systemctl restart kubelet/]],
+    [{ node: 'cp', action: 'updateClusterConfigMaps', from: 'a', to: 'b' }, undefined],
+    [{ node: 'cp', action: 'rewriteHostKubeconfig', server: 'https://127.0.10.9:6443' }, undefined],
+  ])('%o', (step, patterns) => {
+    const script = renderRepairScript(step, '/etc/hostplane/kubeadm.yaml');
+    if (!patterns) expect(script).toBeUndefined();
+    else for (const p of patterns) expect(script).toMatch(p);
   });
 });

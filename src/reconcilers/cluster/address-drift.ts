@@ -99,3 +99,41 @@ export function checkAddressDrift(inp: AddressDriftInput): AddressDriftResult {
     safe: true,
   };
 }
+
+/** Where the old API server certificate is moved before kubeadm issues a new one (kubeadm keeps an existing valid one). */
+export const REPLACED_CERT_DIR = '/etc/kubernetes/pki/replaced-by-hostplane';
+const STATIC_POD_MANIFESTS = ['/etc/kubernetes/manifests/kube-apiserver.yaml', '/etc/kubernetes/manifests/etcd.yaml'];
+const KUBELET_FLAGS = '/var/lib/kubelet/kubeadm-flags.env';
+
+const reEscape = (ip: string) => ip.replace(/\./g, '\\.');
+const sedIfExists = (file: string, expr: string) => `if test -f ${file}; then sed -ri '${expr}' ${file}; fi`;
+
+/**
+ * The guest script of a repair step (run with sudo), or undefined for the steps the host does
+ * through the API or its own files (config maps, the stored kubeconfig). `kubeadmConfig`: the
+ * kubeadm configuration file, already rendered with the new address, that `kubeadm init phase
+ * certs apiserver` reads.
+ */
+export function renderRepairScript(st: RepairStep, kubeadmConfig: string): string | undefined {
+  switch (st.action) {
+    case 'renewApiServerCert':
+      return [
+        'set -euo pipefail',
+        `mkdir -p ${REPLACED_CERT_DIR}`,
+        `if test -f /etc/kubernetes/pki/apiserver.crt; then mv -f /etc/kubernetes/pki/apiserver.crt /etc/kubernetes/pki/apiserver.key ${REPLACED_CERT_DIR}/; fi`,
+        `kubeadm init phase certs apiserver --config ${kubeadmConfig}`,
+        '',
+      ].join('\n');
+    case 'rewriteStaticPodManifests':
+      return ['set -euo pipefail', ...STATIC_POD_MANIFESTS.map((f) => sedIfExists(f, `s/${reEscape(st.from)}/${st.to}/g`)), ''].join('\n');
+    case 'rewriteKubeconfigs':
+      return ['set -euo pipefail', ...st.files.map((f) => sedIfExists(f, `s#https://${reEscape(st.from)}:#https://${st.to}:#g`)), ''].join('\n');
+    case 'setKubeletNodeIp':
+      return ['set -euo pipefail', sedIfExists(KUBELET_FLAGS, `s/--node-ip=[^ "]*/--node-ip=${st.ip}/`), ''].join('\n');
+    case 'restartKubelet':
+      return 'set -euo pipefail\nsystemctl daemon-reload\nsystemctl restart kubelet\n';
+    case 'updateClusterConfigMaps':
+    case 'rewriteHostKubeconfig':
+      return undefined;
+  }
+}

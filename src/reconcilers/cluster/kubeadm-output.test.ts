@@ -1,5 +1,7 @@
 // Samples follow kubeadm's documented output (kubernetes.io "Certificate Management with kubeadm"
 // and "kubeadm token"): the check-expiration table with Go's "Jan 02, 2006 15:04 MST" dates.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { KubeadmOutputError, parseCertExpiration, parseJoinCommand } from './kubeadm-output.js';
 import { decideCertRenewal } from './upgrade-plan.js';
@@ -48,5 +50,17 @@ etcd-ca                 Dec 04, 2036 04:00 UTC   9y              no
 
   it('refuses output without rows', () => {
     expect(() => parseCertExpiration('error: couldn\'t read admin.conf\n')).toThrow(/no certificate rows/);
+  });
+});
+
+describe('kubeadm certs check-expiration fixture (the documented layout)', () => {
+  const text = readFileSync(fileURLToPath(new URL('../../../test/cluster/fixtures/kubeadm-certs-check-expiration.txt', import.meta.url)), 'utf8');
+  it('reads every certificate and CA not externally managed, and the renewal decision names the earliest', () => {
+    const certs = parseCertExpiration(text);
+    expect(certs.map((c) => c.name)).toEqual(['admin.conf', 'apiserver', 'apiserver-etcd-client', 'apiserver-kubelet-client', 'controller-manager.conf', 'etcd-healthcheck-client', 'etcd-peer', 'etcd-server', 'front-proxy-client', 'scheduler.conf', 'super-admin.conf', 'ca', 'etcd-ca']);
+    expect(certs.find((c) => c.name === 'front-proxy-client')!.notAfter.toISOString()).toBe('2027-01-02T17:40:00.000Z');
+    const now = new Date('2026-12-06T08:00:00Z');
+    expect(decideCertRenewal(certs, now, 30)).toMatchObject({ renew: true, expired: false, earliest: { name: 'front-proxy-client' } });
+    expect(decideCertRenewal(certs, now, 20)).toMatchObject({ renew: false, earliest: { name: 'front-proxy-client' } });
   });
 });

@@ -17,10 +17,11 @@ import { PowerHolds } from '../../controllers/power-holds.js';
 import type { GuestTarget } from '../../ports/guest-exec.js';
 import type { HostPorts } from '../../ports/index.js';
 import type { KubePort, NodeSummary } from '../../ports/kube.js';
+import { checkAddressDrift, renderRepairScript } from './address-drift.js';
 import { ciliumValues } from './cilium-values.js';
 import { decideInit, INIT_DONE_SENTINEL, INIT_STARTED_SENTINEL, SENTINEL_DIR } from './init-state.js';
 import { renderKubeadmInitConfig, renderKubeadmJoinConfig } from './kubeadm-config.js';
-import { parseJoinCommand } from './kubeadm-output.js';
+import { parseCertExpiration, parseJoinCommand } from './kubeadm-output.js';
 import { defaultContextName, mergeKubeconfig, removeKubeconfigContext, rewriteAdminKubeconfig } from './kubeconfig.js';
 import { renderNodePrepSteps, renderStepScript } from './node-prep-script.js';
 import { kubeconfigPathOf, readClusterRecord, removeClusterFiles, writeClusterRecord, writeFileAtomic, type ClusterRecord } from './records.js';
@@ -28,7 +29,9 @@ import { resetNodeScript } from './deletion-plan.js';
 import type { ClusterSpec } from './spec-types.js';
 import { withClusterDefaults } from './spec-types.js';
 import { computeClusterStatus, type ClusterFacts } from './status.js';
+import { decideCertRenewal, describeUpgradeStep, parseRenewBefore, planUpgrade, renderCertRenewalScript, UPGRADE_STEP_EVENT, renderUpgradeStepScript, type UpgradeStep } from './upgrade-plan.js';
 import { summarizeProblems, validateCluster } from './validate.js';
+import { parseKubeVersion } from './versions.js';
 import { vmNetworksFor } from './vm-networks.js';
 
 export interface ClusterOptions {
@@ -40,6 +43,8 @@ export interface ClusterOptions {
   drainTimeoutMs?: number;
   /** Home whose ~/.kube/config gets merged contexts (tests use a temp dir). */
   home?: string;
+  /** How often certificate expiry is read with kubeadm certs check-expiration (default 6 h). */
+  certCheckIntervalMs?: number;
 }
 
 interface Scope {
@@ -59,7 +64,7 @@ const JOIN_CONFIG = '/etc/hostplane/kubeadm-join.yaml';
 const CLUSTER_REFERRERS: readonly Kind[] = ['Addon', 'LoadTest'];
 
 export function createClusterReconciler(rt: KindRuntime, ports: HostPorts, options: ClusterOptions = {}) {
-  const o = { pollIntervalMs: options.pollIntervalMs ?? 30_000, waitMs: options.waitMs ?? 2_000, drainTimeoutMs: options.drainTimeoutMs ?? 60_000, home: options.home ?? process.env.HOME ?? homedir() };
+  const o = { certCheckIntervalMs: options.certCheckIntervalMs ?? 6 * 3_600_000, pollIntervalMs: options.pollIntervalMs ?? 30_000, waitMs: options.waitMs ?? 2_000, drainTimeoutMs: options.drainTimeoutMs ?? 60_000, home: options.home ?? process.env.HOME ?? homedir() };
   return async function reconcileCluster(key: string, ctx?: { signal: AbortSignal }): Promise<ReconcileResult> {
     const { kind, name } = parseObjectKey(key);
     const object = rt.store.get(kind as Kind, name);
@@ -178,24 +183,83 @@ const infrastructure: Step<Scope> = {
 
 /**
  * The control plane must keep the address kubeadm init used (it is in the API server certificate,
- * every kubeconfig and the kubelets' configs): a change is reported (condition + one Warning per
- * change) and the chain stops, since nothing after it can reach the cluster. Repair is left to a
- * person (address-drift.ts plans it; it is not run automatically yet).
+ * every kubeconfig and the kubelets' configs). A change is reported (NodeAddressesStable=False and
+ * one Warning per change, saying what to do) and repaired where address-drift.ts finds it safe: the
+ * old API server certificate moved aside and re-issued by `kubeadm init phase certs apiserver` for
+ * the new address, static pod manifests, kubeconfigs and kubelet node-ip rewritten, kubelets
+ * restarted, workers re-pointed, then the stored kubeconfig rewritten. Unsafe (the old address now
+ * belongs to another VM): reported only, the chain waits.
  */
 const addressDrift: Step<Scope> = {
   name: 'address-drift',
   async run(s) {
     const cur = cpIp(s);
     if (!s.rec.initAddress || cur === s.rec.initAddress || s.spec.controlPlaneEndpoint.host) return proceed();
-    s.facts.addressDrift = { from: s.rec.initAddress, to: cur };
+    const from = s.rec.initAddress;
+    s.facts.addressDrift = { from, to: cur };
+    const cp = s.spec.controlPlane.vm;
+    const labVmIps = new Map(s.rt.store.list('VirtualMachine').filter((v) => v.status?.ip).map((v) => [v.metadata.name, String(v.status!.ip)] as const));
+    const plan = checkAddressDrift({
+      nodes: [{ node: cp, role: 'control-plane', recordedIp: from, currentIp: cur }, ...workerVms(s).filter((w) => s.rec.joined[w]).map((w) => ({ node: w, role: 'worker' as const, recordedIp: vmIp(s, w) ?? '', currentIp: vmIp(s, w) }))],
+      endpointPort: s.spec.controlPlaneEndpoint.port,
+      ...(s.spec.controlPlane.certSANs ? { certSANs: s.spec.controlPlane.certSANs } : {}),
+      labVmIps,
+    });
     if (s.rec.driftReported !== cur) {
-      event(s, 'Warning', 'NodeAddressChanged', driftMessage(s.spec.controlPlane.vm, s.rec.initAddress, cur));
+      // reported first (condition and Warning in this reconcile's status), repaired on the next one
+      const msg = `${driftMessage(cp, from, cur)}. ${plan.safe ? 'hostplane re-issues the API server certificate for the new address and re-points the kubeconfigs' : plan.message}`;
+      event(s, 'Warning', 'NodeAddressChanged', msg);
       s.rec.driftReported = cur;
       save(s);
+      return waitFor(plan.safe ? Math.min(s.o.waitMs, 1000) : s.o.pollIntervalMs, 'NodeAddressChanged', msg);
     }
-    return waitFor(s.o.pollIntervalMs, 'NodeAddressChanged', driftMessage(s.spec.controlPlane.vm, s.rec.initAddress, cur));
+    if (!plan.safe) return waitFor(s.o.pollIntervalMs, 'NodeAddressChanged', `${driftMessage(cp, from, cur)}. ${plan.message}`);
+    s.facts.addressDrift.repairing = true;
+    event(s, 'Normal', 'RepairingAddress', `Re-issuing the API server certificate of ${cp} for ${cur} and re-pointing kubeconfigs from ${from}`);
+    try {
+      // the kubeadm configuration kubeadm init phase certs reads, rendered for the new address
+      await s.ports.guest.upload(target(s, cp), CP_KUBEADM_CONFIG, renderKubeadmInitConfig({ clusterName: s.name, spec: s.spec, controlPlaneIp: cur, nodeName: cp }), { mode: 0o600, sudo: true });
+      for (const st of plan.repair) {
+        const script = renderRepairScript(st, CP_KUBEADM_CONFIG);
+        if (script) await run(s, st.node, script, `address repair (${st.action})`, 120_000);
+      }
+      s.rec.initAddress = cur;
+      save(s);
+      await storeAdminKubeconfig(s);
+      const ready = await waitForApi(s, 30_000);
+      if (!ready) throw new Error(`the API server does not answer at https://${cur}:${s.spec.controlPlaneEndpoint.port} after the repair`);
+      if (plan.repair.some((st) => st.action === 'updateClusterConfigMaps')) await rewriteClusterConfigMaps(s, from, cur);
+    } catch (e) {
+      event(s, 'Warning', 'RepairFailed', `Repairing the control-plane address change ${from} → ${cur}: ${errorMessage(e)}`);
+      throw new StepError('RepairFailed', `repairing the control-plane address change ${from} → ${cur}: ${errorMessage(e)}`);
+    }
+    delete s.rec.driftReported;
+    save(s);
+    s.facts.addressDrift = { from, to: cur, repaired: true };
+    event(s, 'Normal', 'AddressRepaired', `The control plane answers at ${cur} again: API server certificate re-issued, kubeconfigs re-pointed from ${from}, stored kubeconfig rewritten`);
+    return proceed();
   },
 };
+
+/** /readyz through the stored kubeconfig, polled (bounded) while a restarted control plane comes back. */
+async function waitForApi(s: Scope, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (let i = 0; i < 300 && Date.now() < deadline; i++) {
+    if ((await kube(s).readyz({ timeoutMs: 2000 })).ok) return true;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return false;
+}
+
+/** kubeadm keeps the endpoint in kube-system/kubeadm-config and kube-public/cluster-info: point them at the new address. */
+async function rewriteClusterConfigMaps(s: Scope, from: string, to: string): Promise<void> {
+  for (const [namespace, name] of [['kube-system', 'kubeadm-config'], ['kube-public', 'cluster-info']] as const) {
+    const cm = await kube(s).get({ apiVersion: 'v1', kind: 'ConfigMap', namespace, name });
+    const data = (cm?.data ?? {}) as Record<string, string>;
+    const changed = Object.fromEntries(Object.entries(data).filter(([, v]) => v.includes(from)).map(([k, v]) => [k, v.split(from).join(to)]));
+    if (Object.keys(changed).length) await kube(s).mergePatch({ apiVersion: 'v1', kind: 'ConfigMap', namespace, name }, { data: changed });
+  }
+}
 
 /**
  * spec.powerState through power holds on the VMs (src/controllers/power-holds.ts; the VM shows
@@ -251,7 +315,8 @@ const power: Step<Scope> = {
 const prepareNodes: Step<Scope> = {
   name: 'prepare-nodes',
   async run(s) {
-    const prep = renderNodePrepSteps({ kubernetesVersion: s.spec.kubernetesVersion });
+    // The version the nodes run, not the spec's: a raised version is the upgrade step's work (drain first).
+    const prep = renderNodePrepSteps({ kubernetesVersion: s.rec.upgrade?.from ?? s.rec.kubernetesVersion ?? s.spec.kubernetesVersion });
     const todo = allVms(s).filter((vm) => s.rec.prepared[vm] !== hash([prep, vmOf(s, vm)?.status?.incarnation]));
     if (!todo.length) {
       s.facts.nodesPrepared = true;
@@ -290,9 +355,16 @@ const initControlPlane: Step<Scope> = {
     const cp = s.spec.controlPlane.vm;
     const out = await run(s, cp, FACTS_SCRIPT, 'reading the control plane state');
     const kv = new Map(out.split('\n').filter(Boolean).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] as const));
-    const haveKubeconfig = existsSync(s.facts.kubeconfigPath);
-    const apiReady = haveKubeconfig && kv.has('admin') ? (await kube(s).readyz({ timeoutMs: 3000 })).ok : false;
     const latched = (s.object.status?.initialization as { controlPlaneInitialized?: boolean } | undefined)?.controlPlaneInitialized === true || !!s.rec.initDoneAt;
+    // Ours: a sentinel with our identity, the host-side record, or the latch. Only then may admin.conf be
+    // fetched before init is known to be done — `up` may have died after kubeadm init succeeded but
+    // before the kubeconfig was stored (reference §2.4: admin.conf and manifests present, /readyz with admin.conf).
+    const ours = [kv.get('started'), kv.get('done')].some((v) => v?.trim() === identity(s)) || !!s.rec.initStartedAt || latched;
+    let apiReady = false;
+    if (kv.has('admin') && kv.has('manifests') && ours) {
+      if (!existsSync(s.facts.kubeconfigPath)) await storeAdminKubeconfig(s).catch(() => undefined);
+      apiReady = existsSync(s.facts.kubeconfigPath) ? (await kube(s).readyz({ timeoutMs: 3000 })).ok : false;
+    }
     // The host-side record counts as our started sentinel too: a kill -9 between it and the guest's never re-runs init.
     const started = kv.get('started') ?? (s.rec.initStartedAt && !s.rec.initDoneAt ? identity(s) : undefined);
     const d = decideInit(
@@ -303,6 +375,12 @@ const initControlPlane: Step<Scope> = {
     if (d.warning) event(s, 'Warning', d.reason, d.warning);
     switch (d.action) {
       case 'none':
+        if (!s.rec.initDoneAt) {
+          // the guest's done sentinel outlived a host record that never saw init end
+          s.rec.initDoneAt = new Date(s.rt.clock.now()).toISOString();
+          s.rec.initAddress ??= cpIp(s);
+          save(s);
+        }
         return proceed();
       case 'wait':
         return waitFor(s.o.waitMs, 'Initializing', d.message);
@@ -323,6 +401,7 @@ const initControlPlane: Step<Scope> = {
         // Sentinels before init: host side first, then the guest; a kill -9 anywhere after this never re-runs init.
         s.rec.initStartedAt = new Date(s.rt.clock.now()).toISOString();
         s.rec.initAddress = ip;
+        s.rec.kubernetesVersion = parseKubeVersion(s.spec.kubernetesVersion)?.patch;
         delete s.rec.initDoneAt;
         save(s);
         await run(s, cp, `mkdir -p ${SENTINEL_DIR} /etc/hostplane\necho '${identity(s)}' > ${INIT_STARTED_SENTINEL}\n`, 'recording the init-started sentinel');
@@ -357,16 +436,11 @@ const fetchKubeconfig: Step<Scope> = {
       current = undefined;
     }
     if (!current || !current.includes(`server: ${server}`)) {
-      let admin: string;
       try {
-        admin = await run(s, s.spec.controlPlane.vm, 'cat /etc/kubernetes/admin.conf', 'reading admin.conf');
+        current = await storeAdminKubeconfig(s);
       } catch (e) {
         throw new StepError('FetchFailed', errorMessage(e));
       }
-      current = rewriteAdminKubeconfig(admin, server, ctxName);
-      writeFileAtomic(s.facts.kubeconfigPath, current, 0o600);
-      s.kube = undefined;
-      event(s, 'Normal', 'KubeconfigAvailable', `Kubeconfig stored at ${s.facts.kubeconfigPath}`);
     }
     s.facts.kubeconfigAvailable = true;
     const defaultFile = join(s.o.home, '.kube', 'config');
@@ -390,6 +464,18 @@ const fetchKubeconfig: Step<Scope> = {
     return proceed();
   },
 };
+
+/** admin.conf from the control plane, server rewritten to the reachable endpoint, stored 0600. */
+async function storeAdminKubeconfig(s: Scope): Promise<string> {
+  const server = `https://${endpointHost(s)}:${s.spec.controlPlaneEndpoint.port}`;
+  const ctxName = s.spec.kubeconfig.contextName ?? defaultContextName(s.name);
+  const admin = await run(s, s.spec.controlPlane.vm, 'cat /etc/kubernetes/admin.conf', 'reading admin.conf');
+  const text = rewriteAdminKubeconfig(admin, server, ctxName);
+  writeFileAtomic(s.facts.kubeconfigPath, text, 0o600);
+  s.kube = undefined;
+  event(s, 'Normal', 'KubeconfigAvailable', `Kubeconfig stored at ${s.facts.kubeconfigPath}`);
+  return text;
+}
 
 function removeMergedContext(s: Scope, defaultFile = join(s.o.home, '.kube', 'config')): void {
   if (!s.rec.mergedContext) return;
@@ -497,16 +583,23 @@ const workers: Step<Scope> = {
   },
 };
 
-/** Evicts every non-DaemonSet pod of a node; false while some remain (PDB refusals, timeout). */
+/**
+ * Evicts every non-DaemonSet pod of a node; false while some remain (PDB refusals, timeout). As
+ * `kubectl drain`, it waits for the pods it found to go: a replacement that tolerates the
+ * unschedulable taint (cilium-operator tolerates everything) may land on the node again and stays.
+ */
 async function drain(s: Scope, node: string): Promise<boolean> {
   const deadline = Date.now() + s.o.drainTimeoutMs;
+  let targets: Set<string> | undefined;
   for (let i = 0; i < 1000 && Date.now() < deadline; i++) {
-    const pods = (await kube(s).list({ apiVersion: 'v1', kind: 'Pod' })).items.filter((p) => {
+    const onNode = (await kube(s).list({ apiVersion: 'v1', kind: 'Pod' })).items.filter((p) => {
       if ((p.spec as { nodeName?: string } | undefined)?.nodeName !== node) return false;
       const owners = p.metadata.ownerReferences ?? [];
       const mirror = p.metadata.annotations?.['kubernetes.io/config.mirror'];
       return !mirror && !owners.some((o) => o.kind === 'DaemonSet') && !p.metadata.deletionTimestamp;
     });
+    targets ??= new Set(onNode.map((p) => p.metadata.uid ?? `${p.metadata.namespace}/${p.metadata.name}`));
+    const pods = onNode.filter((p) => targets!.has(p.metadata.uid ?? `${p.metadata.namespace}/${p.metadata.name}`));
     if (!pods.length) return true;
     for (const p of pods) {
       try {
@@ -533,11 +626,163 @@ const health: Step<Scope> = {
   },
 };
 
+/**
+ * A changed spec.kubernetesVersion is checked before anything acts on it: one minor up is an
+ * upgrade (the upgrade step), more than one or a downgrade is refused (Ready=False UpgradeRefused,
+ * naming the field and both versions) and nothing on the nodes changes.
+ */
+const versionCheck: Step<Scope> = {
+  name: 'version',
+  async run(s) {
+    if (!s.rec.initDoneAt) return proceed();
+    const want = parseKubeVersion(s.spec.kubernetesVersion);
+    if (!want) return proceed(); // validate reported it
+    if (!s.rec.kubernetesVersion) {
+      // a record from before versions were kept: the cluster runs what the spec said at init
+      s.rec.kubernetesVersion = want.patch;
+      save(s);
+    }
+    const u = s.rec.upgrade;
+    let refusal: string | undefined;
+    if (u && u.to !== want.patch) {
+      refusal = `spec.kubernetesVersion: the cluster is being upgraded from ${u.from} to ${u.to} (${u.next} of ${u.steps.length} steps done) and kubeadm cannot stop half way; set spec.kubernetesVersion back to ${u.to.split('.').slice(0, 2).join('.')} (it is ${s.spec.kubernetesVersion})`;
+    } else if (!u) {
+      const d = planUpgrade(s.rec.kubernetesVersion, s.spec.kubernetesVersion, []);
+      if (d.kind === 'refused') refusal = `spec.kubernetesVersion: ${d.message} (the cluster runs ${s.rec.kubernetesVersion}, the spec asks for ${s.spec.kubernetesVersion})`;
+    }
+    if (!refusal) {
+      if (s.rec.upgradeRefusedReported) {
+        delete s.rec.upgradeRefusedReported;
+        save(s);
+      }
+      return proceed();
+    }
+    if (s.rec.upgradeRefusedReported !== s.spec.kubernetesVersion) {
+      event(s, 'Warning', 'UpgradeRefused', refusal);
+      s.rec.upgradeRefusedReported = s.spec.kubernetesVersion;
+      save(s);
+    }
+    throw new TerminalError('UpgradeRefused', refusal);
+  },
+};
+
+/**
+ * One minor up: the plan of upgrade-plan.ts (control plane first, then each worker: drain, kubeadm
+ * upgrade, packages pinned to the new patch, kubelet restart, uncordon), kept in the record with the
+ * steps done, so a restart resumes where it stopped. One node per reconcile, so the status shows progress.
+ */
+const upgrade: Step<Scope> = {
+  name: 'upgrade',
+  async run(s) {
+    if (!s.rec.upgrade) {
+      const cp = s.spec.controlPlane.vm;
+      const nodes = s.facts.nodes.filter((n) => allVms(s).includes(n.name)).map((n) => ({ name: n.name, role: n.name === cp ? ('control-plane' as const) : ('worker' as const), kubeletVersion: n.kubeletVersion ?? '' }));
+      const d = planUpgrade(s.rec.kubernetesVersion ?? s.spec.kubernetesVersion, s.spec.kubernetesVersion, nodes);
+      if (d.kind === 'none') return proceed();
+      if (d.kind === 'refused') throw new TerminalError('UpgradeRefused', `spec.kubernetesVersion: ${d.message}`);
+      s.rec.upgrade = { from: d.from, to: d.to, steps: d.steps, next: 0 };
+      save(s);
+      event(s, 'Normal', 'Upgrading', `Upgrading Kubernetes from ${d.from} to ${d.to}: the control plane first, then each worker (${d.steps.length} steps)`);
+    }
+    const u = s.rec.upgrade;
+    s.facts.upgrade = { from: u.from, to: u.to, next: u.next, total: u.steps.length };
+    const node = u.steps[u.next]?.node;
+    while (u.next < u.steps.length && u.steps[u.next]!.node === node) {
+      const st = u.steps[u.next]!;
+      const what = describeUpgradeStep(st);
+      s.facts.upgrade.current = what;
+      let done: boolean;
+      try {
+        done = await runUpgradeStep(s, st);
+      } catch (e) {
+        event(s, 'Warning', 'UpgradeFailed', `Step ${u.next + 1}/${u.steps.length} (${what}): ${errorMessage(e)}`);
+        throw new StepError('UpgradeFailed', `upgrade to ${u.to}, step ${u.next + 1}/${u.steps.length} (${what}): ${errorMessage(e)}`);
+      }
+      if (!done) return waitFor(s.o.waitMs, 'Upgrading', `upgrade to ${u.to}, step ${u.next + 1}/${u.steps.length}: draining ${st.node}, pods still running (a PodDisruptionBudget may be holding them)`);
+      u.next++;
+      s.facts.upgrade.next = u.next;
+      save(s);
+      event(s, 'Normal', UPGRADE_STEP_EVENT[st.action], `Upgrade to ${u.to}, step ${u.next}/${u.steps.length}: ${what}`);
+    }
+    if (u.next < u.steps.length) return waitFor(Math.min(s.o.waitMs, 500), 'Upgrading', `upgrade to ${u.to}: ${node} done, next ${u.steps[u.next]!.node} (${u.next} of ${u.steps.length} steps)`);
+    s.rec.kubernetesVersion = u.to;
+    delete s.rec.upgrade;
+    save(s);
+    delete s.facts.upgrade;
+    event(s, 'Normal', 'Upgraded', `Kubernetes upgraded from ${u.from} to ${u.to} on every node`);
+    s.facts.nodes = await kube(s).listNodes();
+    return proceed();
+  },
+};
+
+/** Runs one upgrade step; false while a drain is still waiting for pods to go. */
+async function runUpgradeStep(s: Scope, st: UpgradeStep): Promise<boolean> {
+  if (st.action === 'drain') {
+    await kube(s).mergePatch({ apiVersion: 'v1', kind: 'Node', name: st.node }, { spec: { unschedulable: true } });
+    return drain(s, st.node);
+  }
+  if (st.action === 'uncordon') {
+    await kube(s).mergePatch({ apiVersion: 'v1', kind: 'Node', name: st.node }, { spec: { unschedulable: false } });
+    return true;
+  }
+  await run(s, st.node, renderUpgradeStepScript(st)!, describeUpgradeStep(st), 600_000);
+  if (st.action === 'kubeadmUpgradeApply') {
+    // the API server runs the new version from here on (status.kubernetesVersion)
+    s.rec.kubernetesVersion = s.rec.upgrade?.to ?? s.rec.kubernetesVersion;
+  }
+  return true;
+}
+
+/**
+ * Certificate expiry (kubeadm certs check-expiration, parsed) kept in the record and status; once
+ * the first certificate expires within spec.certificates.renewBefore: kubeadm certs renew all, the
+ * control-plane static pods restarted, and the stored kubeconfig fetched again when admin.conf changed.
+ */
+const certificates: Step<Scope> = {
+  name: 'certificates',
+  async run(s) {
+    const last = s.rec.certificates;
+    const due = !last || s.rt.clock.now() - Date.parse(last.checkedAt) >= s.o.certCheckIntervalMs;
+    if (!due) return proceed();
+    const cp = s.spec.controlPlane.vm;
+    const now = new Date(s.rt.clock.now());
+    const renewBeforeMs = parseRenewBefore(s.spec.certificates.renewBefore) ?? 30 * 86_400_000;
+    let certs;
+    try {
+      certs = parseCertExpiration(await run(s, cp, 'kubeadm certs check-expiration', 'kubeadm certs check-expiration'));
+    } catch (e) {
+      throw new StepError('RenewFailed', `reading certificate expiry: ${errorMessage(e)}`);
+    }
+    const d = decideCertRenewal(certs, now, renewBeforeMs / 86_400_000);
+    s.rec.certificates = { ...(last ?? {}), checkedAt: now.toISOString(), ...(d.earliest ? { earliest: d.earliest.name, notAfter: d.earliest.notAfter.toISOString() } : {}) };
+    save(s);
+    if (!d.renew) return proceed();
+    s.facts.certsRenewing = d.message;
+    event(s, d.expired ? 'Warning' : 'Normal', 'Renewing', d.message);
+    try {
+      const before = await run(s, cp, 'cat /etc/kubernetes/admin.conf', 'reading admin.conf');
+      await run(s, cp, renderCertRenewalScript(), 'kubeadm certs renew all', 300_000);
+      const after = parseCertExpiration(await run(s, cp, 'kubeadm certs check-expiration', 'kubeadm certs check-expiration'));
+      const e = decideCertRenewal(after, new Date(s.rt.clock.now()), renewBeforeMs / 86_400_000);
+      if (e.renew) throw new Error(`after renewal ${e.message}`);
+      s.rec.certificates = { checkedAt: new Date(s.rt.clock.now()).toISOString(), renewedAt: new Date(s.rt.clock.now()).toISOString(), ...(e.earliest ? { earliest: e.earliest.name, notAfter: e.earliest.notAfter.toISOString() } : {}) };
+      save(s);
+      if ((await run(s, cp, 'cat /etc/kubernetes/admin.conf', 'reading admin.conf')) !== before) await storeAdminKubeconfig(s);
+    } catch (e) {
+      event(s, 'Warning', 'RenewFailed', `Renewing certificates on ${cp}: ${errorMessage(e)}`);
+      throw new StepError('RenewFailed', `renewing certificates on ${cp}: ${errorMessage(e)}`);
+    }
+    delete s.facts.certsRenewing;
+    event(s, 'Normal', 'CertificatesRenewed', `Certificates renewed on ${cp}; the first now expires on ${s.rec.certificates.notAfter ?? 'an unknown date'}`);
+    return proceed();
+  },
+};
+
 export function driftMessage(vm: string, from: string, to: string): string {
   return `The control-plane VM ${vm} changed its address from ${from} (the one kubeadm init used, in the API server certificate and every kubeconfig) to ${to}. Give the VM its old address back (a DHCP reservation or a static IP), or delete and recreate the cluster`;
 }
 
-const steps: readonly Step<Scope>[] = [validate, power, infrastructure, addressDrift, prepareNodes, initControlPlane, fetchKubeconfig, cni, workers, health];
+const steps: readonly Step<Scope>[] = [validate, versionCheck, power, infrastructure, addressDrift, prepareNodes, initControlPlane, fetchKubeconfig, cni, workers, upgrade, certificates, health];
 
 // ---- deletion ---------------------------------------------------------------------------------
 

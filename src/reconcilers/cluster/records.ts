@@ -4,6 +4,7 @@
 // killed `up` never forgets that init started.
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import type { UpgradeStep } from './upgrade-plan.js';
 
 export interface ClusterRecord {
   /** Host-side init sentinels: written before `kubeadm init` and after it exits 0. */
@@ -23,6 +24,14 @@ export interface ClusterRecord {
   driftReported?: string;
   /** Context merged into ~/.kube/config (removed on delete). */
   mergedContext?: string;
+  /** Kubernetes version (patch) the control plane runs: init's, then each `kubeadm upgrade apply`'s. */
+  kubernetesVersion?: string;
+  /** An upgrade under way: its plan and the steps done, so a restart resumes it instead of starting over. */
+  upgrade?: { from: string; to: string; steps: UpgradeStep[]; next: number };
+  /** Certificate expiry last read with kubeadm certs check-expiration, and the last renewal. */
+  certificates?: { earliest?: string; notAfter?: string; checkedAt: string; renewedAt?: string };
+  /** The refused version change last warned about (one Warning per change). */
+  upgradeRefusedReported?: string;
 }
 
 export function clusterDir(stateRoot: string, name: string): string {

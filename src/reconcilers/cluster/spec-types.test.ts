@@ -22,5 +22,6 @@ describe('Cluster spec types', () => {
     expect(s.cni.cilium.version).toBe(p.cni.properties.cilium.properties.version.default);
     expect(s.cni.cilium.ipamMode).toBe(p.cni.properties.cilium.properties.ipamMode.default);
     expect(s.powerState).toBe(p.powerState.default);
+    expect(s.certificates.renewBefore).toBe(p.certificates.properties.renewBefore.default);
   });
 });

@@ -46,6 +46,7 @@ export interface ClusterSpec {
   powerState: 'Running' | 'Stopped';
   deletionPolicy: 'Delete' | 'Retain';
   suspend?: boolean;
+  certificates: { renewBefore: string };
 }
 
 /** Fills what the CRD defaults, so pure logic can be called with a hand-written partial spec. */
@@ -69,11 +70,12 @@ export function withClusterDefaults(raw: Partial<ClusterSpec> & Pick<ClusterSpec
     kubeconfig: { mergeIntoDefault: false, ...(raw.kubeconfig ?? {}) },
     powerState: raw.powerState ?? 'Running',
     deletionPolicy: raw.deletionPolicy ?? 'Delete',
+    certificates: { renewBefore: '30d', ...(raw.certificates ?? {}) },
   };
 }
 
 /** Every top-level spec field, checked against the CRD by spec-types.test.ts. */
 export const CLUSTER_SPEC_FIELDS = [
   'kubernetesVersion', 'controlPlane', 'workers', 'network', 'controlPlaneEndpoint', 'cni', 'kubeconfig',
-  'kubeadm', 'remediation', 'powerState', 'deletionPolicy', 'suspend',
+  'kubeadm', 'remediation', 'powerState', 'deletionPolicy', 'suspend', 'certificates',
 ] as const satisfies readonly (keyof ClusterSpec)[];

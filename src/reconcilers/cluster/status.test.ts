@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { HostObject } from '../../api/types.js';
 import type { ChainOutcome } from '../../controllers/framework.js';
 import type { NodeSummary } from '../../ports/kube.js';
+import { CLUSTER_CONDITION_REASONS } from './conditions.js';
 import { withClusterDefaults } from './spec-types.js';
 import { computeClusterStatus, type ClusterFacts } from './status.js';
 
@@ -21,10 +22,45 @@ describe('computeClusterStatus', () => {
     ['a bad spec', { kubeconfigPath: 'k', nodes: [] }, stopped('validate', 'InvalidSpec', 'spec.workers[0].vm: …', true), 'False', 'InvalidSpec', 'Failed', '0/2'],
     ['a worker not Ready yet', { ...up, nodes: [node('cp'), node('w1', false)] }, { completed: true } as ChainOutcome, 'False', 'Joining', 'Joining', '1/2'],
     ['address drift', { ...up, addressDrift: { from: '127.64.0.2', to: '127.64.0.9' } }, stopped('address-drift', 'NodeAddressChanged'), 'False', 'Degraded', 'Degraded', '2/2'],
+    ['upgrading', { ...up, upgrade: { from: '1.31.9', to: '1.32.5', next: 3, total: 14, current: 'cordon and drain cp' } }, stopped('upgrade', 'Upgrading', 'upgrade to 1.32.5: cp done'), 'False', 'Upgrading', 'Upgrading', '2/2'],
+    ['an upgrade refused', { kubeconfigPath: 'k', nodes: [] }, stopped('version', 'UpgradeRefused', 'spec.kubernetesVersion: …', true), 'False', 'UpgradeRefused', 'Failed', '0/2'],
   ] as const)('%s', (_what, facts, outcome, ready, reason, phase, nodes) => {
     const st = computeClusterStatus(obj, spec, rec, facts as ClusterFacts, outcome, new Date(0));
     const r = st.conditions!.find((c) => c.type === 'Ready')!;
     expect([r.status, r.reason, st.phase, st.readyNodes]).toEqual([ready, reason, phase, nodes]);
+  });
+
+  it.each([
+    ['InvalidReference', 'spec.workers[0].vm names VirtualMachine "w9", which does not exist; create it or fix the reference'],
+    ['DependencyCycle', 'dependsOn forms a cycle: a → b → a; remove one of these dependsOn entries'],
+  ])('a reference problem (%s) shows on Ready and Stalled with its message, the VMs as not found', (reason, message) => {
+    const st = computeClusterStatus(obj, spec, { prepared: {}, joined: {} }, { kubeconfigPath: 'k', nodes: [] }, stopped('validate', reason, message, true), new Date(0));
+    const get = (t: string) => st.conditions!.find((c) => c.type === t)!;
+    expect([get('Ready').status, get('Ready').reason, get('Ready').message]).toEqual(['False', reason, message]);
+    expect([get('Stalled').status, get('Stalled').reason]).toEqual(['True', reason]);
+    expect(st.phase).toBe('Failed');
+    if (reason === 'InvalidReference') expect(get('InfrastructureReady').reason).toBe('VMNotFound');
+  });
+
+  it.each([
+    ['converged', up, { completed: true } as ChainOutcome],
+    ['invalid reference', { kubeconfigPath: 'k', nodes: [] }, stopped('validate', 'InvalidReference', 'm', true)],
+    ['stopping', up, stopped('power', 'Stopping')],
+    ['foreign control plane', { ...up, kubeconfigAvailable: false }, stopped('init', 'ForeignControlPlane', 'm', true)],
+    ['drift', { ...up, addressDrift: { from: 'a', to: 'b' } }, stopped('address-drift', 'NodeAddressChanged')],
+  ] as const)('every reason it sets is in the vocabulary (%s)', (_what, facts, outcome) => {
+    const st = computeClusterStatus(obj, spec, rec, facts as ClusterFacts, outcome, new Date(0));
+    for (const c of st.conditions!) expect(CLUSTER_CONDITION_REASONS[c.type as keyof typeof CLUSTER_CONDITION_REASONS] as readonly string[]).toContain(c.reason);
+  });
+
+  it('shows an upgrade under way in VersionUpToDate and status.upgrade, the running version in status.kubernetesVersion', () => {
+    const st = computeClusterStatus(obj, { ...spec, kubernetesVersion: '1.32' }, { ...rec, kubernetesVersion: '1.32.5' }, { ...up, upgrade: { from: '1.31.9', to: '1.32.5', next: 3, total: 14, current: 'cordon and drain cp' } }, stopped('upgrade', 'Upgrading'), new Date(0));
+    expect(st.conditions!.find((c) => c.type === 'VersionUpToDate')).toMatchObject({ status: 'False', reason: 'Upgrading', message: expect.stringContaining('3 of 14 steps done, now: cordon and drain cp') });
+    expect(st.upgrade).toEqual({ from: '1.31.9', to: '1.32.5', step: 3, steps: 14, current: 'cordon and drain cp' });
+    expect(st.kubernetesVersion).toBe('1.32.5');
+    const refused = computeClusterStatus(obj, spec, rec, { kubeconfigPath: 'k', nodes: [] }, stopped('version', 'UpgradeRefused', 'spec.kubernetesVersion: skips', true), new Date(0));
+    expect(refused.conditions!.find((c) => c.type === 'Stalled')!.reason).toBe('UpgradeRefused');
+    expect(refused.conditions!.find((c) => c.type === 'VersionUpToDate')!.reason).toBe('UpgradeRefused');
   });
 
   it('keeps generic step errors out of the condition vocabulary', () => {

@@ -5,7 +5,7 @@ import { ConditionSet, type ChainOutcome } from '../../controllers/framework.js'
 import type { NodeSummary } from '../../ports/kube.js';
 import { assessAvailability } from './availability.js';
 import { CLUSTER_CONDITION_REASONS } from './conditions.js';
-import { INIT_REASONS, type InitDecision } from './init-state.js';
+import type { InitDecision } from './init-state.js';
 import type { ClusterRecord } from './records.js';
 import type { ClusterSpec } from './spec-types.js';
 
@@ -21,16 +21,21 @@ export interface ClusterFacts {
   apiReady?: boolean;
   nodes: NodeSummary[];
   draining?: string;
-  addressDrift?: { from: string; to: string };
+  /** The control plane's address changed since init; `repairing` while the repair runs, `repaired` once done. */
+  addressDrift?: { from: string; to: string; repairing?: boolean; repaired?: boolean };
+  /** Certificates are being renewed (the decision's message). */
+  certsRenewing?: string;
+  /** An upgrade under way: steps done of total, the step running. */
+  upgrade?: { from: string; to: string; next: number; total: number; current?: string };
 }
 
 /** A reason from the closed vocabulary of `type`, else `fallback` (a step's error reason may be generic). */
 function inVocabulary(type: keyof typeof CLUSTER_CONDITION_REASONS, reason: string | undefined, fallback: string): string {
-  const allowed: readonly string[] = type === 'ControlPlaneInitialized' ? [...CLUSTER_CONDITION_REASONS[type], ...INIT_REASONS] : CLUSTER_CONDITION_REASONS[type];
+  const allowed: readonly string[] = CLUSTER_CONDITION_REASONS[type];
   return reason && allowed.includes(reason) ? reason : fallback;
 }
 
-const ORDER = ['Ready', 'Available', 'InfrastructureReady', 'NodesPrepared', 'ControlPlaneInitialized', 'KubeconfigAvailable', 'CNIReady', 'WorkersJoined', 'NodeAddressesStable', 'Reconciling', 'Stalled'];
+const ORDER = ['Ready', 'Available', 'InfrastructureReady', 'NodesPrepared', 'ControlPlaneInitialized', 'KubeconfigAvailable', 'CNIReady', 'WorkersJoined', 'NodeAddressesStable', 'VersionUpToDate', 'CertificatesValid', 'Reconciling', 'Stalled'];
 
 export function computeClusterStatus(obj: HostObject, spec: ClusterSpec, rec: ClusterRecord, f: ClusterFacts, outcome: ChainOutcome, now: Date, deleting = false): ObjectStatus {
   const c = new ConditionSet(obj.status?.conditions, obj.metadata.generation ?? 1, now);
@@ -52,8 +57,29 @@ export function computeClusterStatus(obj: HostObject, spec: ClusterSpec, rec: Cl
   if (!workers.length && !f.draining) c.set({ type: 'WorkersJoined', status: 'True', reason: 'NoWorkers', message: 'The spec has no workers' });
   else if (f.draining) c.set({ type: 'WorkersJoined', status: 'False', reason: 'Draining', message: at('workers') ? stop!.message : `Draining ${f.draining}` });
   else c.set({ type: 'WorkersJoined', status: joined.length === workers.length ? 'True' : 'False', reason: joined.length === workers.length ? 'Joined' : at('workers') ? 'JoinFailed' : 'Joining', message: joined.length === workers.length ? `${joined.length} worker(s) joined and Ready` : at('workers') ? stop!.message : `${joined.length}/${workers.length} workers Ready` });
-  c.set({ type: 'NodeAddressesStable', status: f.addressDrift ? 'False' : 'True', reason: f.addressDrift ? 'NodeAddressChanged' : 'Stable', message: f.addressDrift ? `Control-plane address changed from ${f.addressDrift.from} to ${f.addressDrift.to} since kubeadm init; give the VM its old address back or recreate the cluster` : 'No node address changed since init' });
-  const available = av.available && !f.addressDrift;
+  const drift = f.addressDrift && !f.addressDrift.repaired ? f.addressDrift : undefined;
+  if (f.addressDrift?.repaired) c.set({ type: 'NodeAddressesStable', status: 'True', reason: 'AddressRepaired', message: `The control plane moved from ${f.addressDrift.from} to ${f.addressDrift.to}; the API server certificate was re-issued and the kubeconfigs re-pointed. Give the VM a fixed address to avoid this` });
+  else if (drift && at('address-drift') && stop!.reason === 'RepairFailed') c.set({ type: 'NodeAddressesStable', status: 'False', reason: 'RepairFailed', message: stop!.message });
+  else if (drift?.repairing) c.set({ type: 'NodeAddressesStable', status: 'False', reason: 'RepairingAddress', message: `Control-plane address changed from ${drift.from} to ${drift.to}; re-issuing the API server certificate and re-pointing the kubeconfigs` });
+  else if (drift) c.set({ type: 'NodeAddressesStable', status: 'False', reason: 'NodeAddressChanged', message: at('address-drift') ? stop!.message : `Control-plane address changed from ${drift.from} to ${drift.to} since kubeadm init; give the VM its old address back or recreate the cluster` });
+  // a repair's AddressRepaired stays until the next change, so people see that it happened
+  else if (c.get('NodeAddressesStable')?.reason !== 'AddressRepaired') c.set({ type: 'NodeAddressesStable', status: 'True', reason: 'Stable', message: 'No node address changed since init' });
+  const running = rec.kubernetesVersion ?? spec.kubernetesVersion;
+  if (stop?.reason === 'UpgradeRefused') c.set({ type: 'VersionUpToDate', status: 'False', reason: 'UpgradeRefused', message: stop.message });
+  else if (f.upgrade || rec.upgrade) {
+    const u = f.upgrade ?? { ...rec.upgrade!, total: rec.upgrade!.steps.length };
+    const failed = at('upgrade') && stop!.reason === 'UpgradeFailed';
+    c.set({ type: 'VersionUpToDate', status: 'False', reason: failed ? 'UpgradeFailed' : 'Upgrading', message: failed ? stop!.message : `Upgrading from ${u.from} to ${u.to}: ${u.next} of ${u.total} steps done${'current' in u && u.current ? `, now: ${u.current}` : ''}` });
+  } else {
+    const behind = f.nodes.filter((n) => n.kubeletVersion && n.kubeletVersion.replace(/^v/, '') !== running).map((n) => `${n.name} (${n.kubeletVersion})`);
+    c.set({ type: 'VersionUpToDate', status: 'True', reason: 'UpToDate', message: behind.length ? `The control plane runs ${running}; kubelets still on another version: ${behind.join(', ')}` : `The control plane and every kubelet run ${running}` });
+  }
+  const certs = rec.certificates;
+  if (at('certificates') && stop!.reason === 'RenewFailed') c.set({ type: 'CertificatesValid', status: 'False', reason: 'RenewFailed', message: stop!.message });
+  else if (f.certsRenewing) c.set({ type: 'CertificatesValid', status: 'False', reason: 'Renewing', message: f.certsRenewing });
+  else if (!certs?.notAfter) c.set({ type: 'CertificatesValid', status: 'Unknown', reason: 'Unknown', message: 'Certificate expiry not checked yet' });
+  else c.set({ type: 'CertificatesValid', status: 'True', reason: 'Valid', message: `The first certificate to expire is ${certs.earliest} on ${certs.notAfter}; renewed ${spec.certificates.renewBefore} before${certs.renewedAt ? `; last renewed ${certs.renewedAt}` : ''}` });
+  const available = av.available && !drift;
   c.set({ type: 'Available', status: available ? 'True' : 'False', reason: av.reason, message: av.message });
 
   let ready: { status: 'True' | 'False'; reason: string; message: string };
@@ -71,12 +97,15 @@ export function computeClusterStatus(obj: HostObject, spec: ClusterSpec, rec: Cl
     ready = { status: 'False', reason: 'Suspended', message: stop.message };
     phase = obj.status?.phase as string ?? 'Pending';
   } else if (stop?.terminal) {
-    const reason = ['InvalidReference', 'DependencyCycle', 'InvalidSpec'].includes(stop.reason) ? stop.reason : 'InvalidSpec';
+    const reason = ['InvalidReference', 'DependencyCycle', 'InvalidSpec', 'UpgradeRefused'].includes(stop.reason) ? stop.reason : 'InvalidSpec';
     ready = { status: 'False', reason: stop.reason === 'ReinitRequired' || stop.reason === 'ForeignControlPlane' ? 'Degraded' : reason, message: stop.message };
     phase = 'Failed';
-  } else if (f.addressDrift) {
-    ready = { status: 'False', reason: 'Degraded', message: stop?.message ?? `Control-plane address changed from ${f.addressDrift.from} to ${f.addressDrift.to}` };
+  } else if (drift) {
+    ready = { status: 'False', reason: 'Degraded', message: stop?.message ?? `Control-plane address changed from ${drift.from} to ${drift.to}` };
     phase = 'Degraded';
+  } else if (stop?.step === 'upgrade' || f.upgrade) {
+    ready = { status: 'False', reason: 'Upgrading', message: stop?.message ?? 'Upgrading Kubernetes' };
+    phase = 'Upgrading';
   } else if (available && outcome.completed) {
     ready = { status: 'True', reason: 'Available', message: `API server ready, ${av.readyNodes} nodes Ready` };
     phase = 'Running';
@@ -98,13 +127,13 @@ export function computeClusterStatus(obj: HostObject, spec: ClusterSpec, rec: Cl
   }
   c.set({ type: 'Ready', ...ready });
   c.setOrRemove(!stop?.terminal && ready.status !== 'True' && !deleting, { type: 'Reconciling', reason: outcome.error ? 'ProgressingWithRetry' : 'Progressing', message: ready.message });
-  c.setOrRemove(!!stop?.terminal, { type: 'Stalled', reason: stop?.reason === 'ReinitRequired' || stop?.reason === 'ForeignControlPlane' || stop?.reason === 'InvalidReference' || stop?.reason === 'DependencyCycle' ? stop.reason : 'InvalidSpec', message: stop?.message ?? '' });
+  c.setOrRemove(!!stop?.terminal, { type: 'Stalled', reason: stop?.reason === 'ReinitRequired' || stop?.reason === 'ForeignControlPlane' || stop?.reason === 'InvalidReference' || stop?.reason === 'DependencyCycle' || stop?.reason === 'UpgradeRefused' ? stop.reason : 'InvalidSpec', message: stop?.message ?? '' });
 
   const status: ObjectStatus = {
     ...(obj.status ?? {}),
     phase,
     readyNodes: av.readyNodes,
-    kubernetesVersion: spec.kubernetesVersion,
+    kubernetesVersion: running,
     initialization: { infrastructureProvisioned: !!f.infraReady || !!(obj.status?.initialization as { infrastructureProvisioned?: boolean } | undefined)?.infrastructureProvisioned, controlPlaneInitialized: initialized },
     nodes: f.nodes.length
       ? f.nodes.map((n) => ({ name: n.name, vm: n.name, role: n.name === spec.controlPlane.vm ? 'control-plane' : 'worker', ...(n.internalIP ? { ip: n.internalIP } : {}), ready: n.ready, ...(n.kubeletVersion ? { kubeletVersion: n.kubeletVersion } : {}) }))
@@ -112,6 +141,11 @@ export function computeClusterStatus(obj: HostObject, spec: ClusterSpec, rec: Cl
     cni: { type: spec.cni.type, ...(spec.cni.type === 'cilium' ? { version: spec.cni.cilium.version } : {}), ready: !!f.cniReady },
     conditions: c.toArray(ORDER),
   };
+  if (f.upgrade || rec.upgrade) {
+    const u = f.upgrade ?? { ...rec.upgrade!, total: rec.upgrade!.steps.length };
+    status.upgrade = { from: u.from, to: u.to, step: u.next, steps: u.total, ...('current' in u && u.current ? { current: u.current } : {}) };
+  } else delete status.upgrade;
+  if (certs) status.certificates = { ...(certs.earliest ? { earliest: certs.earliest } : {}), ...(certs.notAfter ? { notAfter: certs.notAfter } : {}), checkedAt: certs.checkedAt, ...(certs.renewedAt ? { renewedAt: certs.renewedAt } : {}) };
   if (rec.initAddress) status.endpoint = `https://${spec.controlPlaneEndpoint.host ?? rec.initAddress}:${spec.controlPlaneEndpoint.port}`;
   if (f.kubeconfigAvailable || (obj.status?.kubeconfigPath && rec.initDoneAt)) status.kubeconfigPath = f.kubeconfigPath;
   if (f.contextName) status.contextName = f.contextName;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decideCertRenewal, planUpgrade, type UpgradeNode } from './upgrade-plan.js';
+import { decideCertRenewal, describeUpgradeStep, parseRenewBefore, planUpgrade, renderCertRenewalScript, renderUpgradeStepScript, type UpgradeNode, type UpgradeStep } from './upgrade-plan.js';
 
 const nodes = (cp: string, w1: string, w2 = w1): UpgradeNode[] => [
   { name: 'cp', role: 'control-plane', kubeletVersion: cp },
@@ -59,5 +59,44 @@ describe('certificate renewal', () => {
   it('names the first certificate to expire', () => {
     expect(decideCertRenewal([cert('apiserver', 300), cert('admin.conf', 20)], now).message).toMatch(/admin\.conf expires in 20 days/);
     expect(decideCertRenewal([cert('etcd-server', -1)], now)).toMatchObject({ renew: true, expired: true });
+  });
+});
+
+describe('upgrade step scripts', () => {
+  it.each<[UpgradeStep, RegExp[] | undefined, string]>([
+    [{ node: 'cp', action: 'switchAptRepo', minor: '1.32' }, [/core:\/stable:\/v1\.32\/deb\//], 'switch cp to the v1.32 package repository'],
+    [{ node: 'cp', action: 'installKubeadm', version: '1.32.5' }, [/apt-mark unhold kubeadm/, /'kubeadm=1\.32\.5-\*'/, /--allow-change-held-packages/, /apt-mark hold kubeadm\n/], 'install kubeadm 1.32.5 on cp'],
+    [{ node: 'w1', action: 'installKubeletKubectl', version: '1.32.5' }, [/'kubelet=1\.32\.5-\*' 'kubectl=1\.32\.5-\*'/, /apt-mark hold kubelet kubectl/], 'install kubelet and kubectl 1.32.5 on w1'],
+    [{ node: 'cp', action: 'kubeadmUpgradeApply', version: 'v1.32.5' }, [/^set -euo pipefail\nkubeadm upgrade apply -y v1\.32\.5\n$/], 'kubeadm upgrade apply v1.32.5 on cp'],
+    [{ node: 'w1', action: 'kubeadmUpgradeNode' }, [/kubeadm upgrade node\n$/], 'kubeadm upgrade node on w1'],
+    [{ node: 'w1', action: 'restartKubelet' }, [/systemctl daemon-reload\nsystemctl restart kubelet/], 'restart the kubelet on w1'],
+    [{ node: 'w1', action: 'drain' }, undefined, 'cordon and drain w1'],
+    [{ node: 'w1', action: 'uncordon' }, undefined, 'uncordon w1'],
+  ])('%o', (step, patterns, description) => {
+    const script = renderUpgradeStepScript(step);
+    if (!patterns) expect(script).toBeUndefined();
+    else for (const p of patterns) expect(script).toMatch(p);
+    expect(describeUpgradeStep(step)).toBe(description);
+  });
+});
+
+describe('certificate renewal', () => {
+  it.each([
+    ['30d', 30 * 86_400_000],
+    ['720h', 720 * 3_600_000],
+    ['90m', 90 * 60_000],
+    ['30', undefined],
+    ['1w', undefined],
+  ])('renewBefore %s is %s ms', (text, ms) => {
+    expect(parseRenewBefore(text)).toBe(ms);
+  });
+
+  it('renews all, then moves each static pod manifest out and back a fileCheckFrequency apart', () => {
+    const s = renderCertRenewalScript();
+    const at = (x: string) => s.indexOf(x);
+    expect(at('kubeadm certs renew all')).toBeGreaterThan(0);
+    expect(at('mv -f /etc/kubernetes/manifests/kube-apiserver.yaml')).toBeGreaterThan(at('kubeadm certs renew all'));
+    expect(at('sleep 20')).toBeGreaterThan(at('mv -f /etc/kubernetes/manifests/etcd.yaml'));
+    expect(at('/kube-apiserver.yaml /etc/kubernetes/manifests/')).toBeGreaterThan(at('sleep 20'));
   });
 });

@@ -3,6 +3,7 @@
 // uncordon), then each worker (drain → repo → kubeadm → `kubeadm upgrade node` → kubelet/kubectl →
 // uncordon). Skipping a minor or going down is refused with what to do instead.
 // Also: certificate expiry → renew before it (`kubeadm certs renew all`).
+import { renderNodePrepSteps, renderStepScript } from './node-prep-script.js';
 import { parseKubeVersion, type KubeVersion } from './versions.js';
 
 export interface UpgradeNode {
@@ -76,6 +77,75 @@ export function planUpgrade(current: string, desired: string, nodes: readonly Up
   return { kind: 'upgrade', from: from.patch, to: to.patch, steps };
 }
 
+/** The event reason of a step's completion: one per action, so a node's steps never merge into one "similar events" entry. */
+export const UPGRADE_STEP_EVENT: Readonly<Record<UpgradeStep['action'], string>> = {
+  drain: 'NodeDrained',
+  switchAptRepo: 'AptRepoSwitched',
+  installKubeadm: 'KubeadmInstalled',
+  kubeadmUpgradeApply: 'ControlPlaneUpgraded',
+  kubeadmUpgradeNode: 'NodeConfigUpgraded',
+  installKubeletKubectl: 'KubeletInstalled',
+  restartKubelet: 'KubeletRestarted',
+  uncordon: 'NodeUncordoned',
+};
+
+/** What a step does, for events and status ("kubeadm upgrade apply v1.32.5 on cp"). */
+export function describeUpgradeStep(st: UpgradeStep): string {
+  switch (st.action) {
+    case 'drain':
+      return `cordon and drain ${st.node}`;
+    case 'uncordon':
+      return `uncordon ${st.node}`;
+    case 'restartKubelet':
+      return `restart the kubelet on ${st.node}`;
+    case 'switchAptRepo':
+      return `switch ${st.node} to the v${st.minor} package repository`;
+    case 'installKubeadm':
+      return `install kubeadm ${st.version} on ${st.node}`;
+    case 'installKubeletKubectl':
+      return `install kubelet and kubectl ${st.version} on ${st.node}`;
+    case 'kubeadmUpgradeApply':
+      return `kubeadm upgrade apply ${st.version} on ${st.node}`;
+    case 'kubeadmUpgradeNode':
+      return `kubeadm upgrade node on ${st.node}`;
+  }
+}
+
+/**
+ * The guest script of a step (run with sudo), or undefined for the steps that go through the API
+ * (drain, uncordon). Packages are unheld, pinned to the new patch and held again, as kubeadm's
+ * upgrade guide does; the kubelet restarts after a daemon-reload.
+ */
+export function renderUpgradeStepScript(st: UpgradeStep): string | undefined {
+  const pinned = (pkgs: string[], version: string) =>
+    [
+      'set -euo pipefail',
+      'export DEBIAN_FRONTEND=noninteractive',
+      `apt-mark unhold ${pkgs.join(' ')} >/dev/null 2>&1 || true`,
+      'apt-get update -q',
+      `apt-get install -y -q --allow-change-held-packages ${pkgs.map((p) => `'${p}=${version}-*'`).join(' ')}`,
+      `apt-mark hold ${pkgs.join(' ')}`,
+      '',
+    ].join('\n');
+  switch (st.action) {
+    case 'drain':
+    case 'uncordon':
+      return undefined;
+    case 'switchAptRepo':
+      return renderStepScript(renderNodePrepSteps({ kubernetesVersion: st.minor }).find((p) => p.name === 'kubernetes-apt-repo')!);
+    case 'installKubeadm':
+      return pinned(['kubeadm'], st.version);
+    case 'installKubeletKubectl':
+      return pinned(['kubelet', 'kubectl'], st.version);
+    case 'kubeadmUpgradeApply':
+      return `set -euo pipefail\nkubeadm upgrade apply -y ${st.version}\n`;
+    case 'kubeadmUpgradeNode':
+      return 'set -euo pipefail\nkubeadm upgrade node\n';
+    case 'restartKubelet':
+      return 'set -euo pipefail\nsystemctl daemon-reload\nsystemctl restart kubelet\n';
+  }
+}
+
 function compare(a: KubeVersion, b: KubeVersion): number {
   const pa = a.patch.split('.').map(Number);
   const pb = b.patch.split('.').map(Number);
@@ -104,4 +174,34 @@ export function decideCertRenewal(certs: readonly CertExpiry[], now: Date, renew
     return { renew: true, expired: false, earliest, message: `Certificate ${earliest.name} expires in ${days} days (${earliest.notAfter.toISOString()}); renewing all with kubeadm certs renew all` };
   }
   return { renew: false, earliest, message: `Certificates valid; the first to expire is ${earliest.name} in ${days} days` };
+}
+
+/** spec.certificates.renewBefore ("30d", "720h", "90m") in milliseconds; undefined when unreadable. */
+export function parseRenewBefore(text: string): number | undefined {
+  const m = /^(\d+)(d|h|m)$/.exec(text.trim());
+  if (!m) return undefined;
+  return Number(m[1]) * { d: 86_400_000, h: 3_600_000, m: 60_000 }[m[2] as 'd' | 'h' | 'm'];
+}
+
+const STATIC_PODS = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'etcd'];
+/** The kubelet re-reads /etc/kubernetes/manifests every fileCheckFrequency (20 s by default). */
+const FILE_CHECK_SECONDS = 20;
+
+/**
+ * `kubeadm certs renew all`, then a restart of the control-plane static pods as kubeadm documents
+ * it (components do not all reload certificates): each manifest moved out of the manifests
+ * directory, a fileCheckFrequency later moved back, another one later running again.
+ */
+export function renderCertRenewalScript(): string {
+  const aside = '/etc/kubernetes/manifests-restart-by-hostplane';
+  return [
+    'set -euo pipefail',
+    'kubeadm certs renew all',
+    `mkdir -p ${aside}`,
+    ...STATIC_PODS.map((p) => `if test -f /etc/kubernetes/manifests/${p}.yaml; then mv -f /etc/kubernetes/manifests/${p}.yaml ${aside}/; fi`),
+    `sleep ${FILE_CHECK_SECONDS}`,
+    ...STATIC_PODS.map((p) => `if test -f ${aside}/${p}.yaml; then mv -f ${aside}/${p}.yaml /etc/kubernetes/manifests/; fi`),
+    `sleep ${FILE_CHECK_SECONDS}`,
+    '',
+  ].join('\n');
 }

@@ -32,6 +32,12 @@ export interface SimClusterRecord {
   version: string;
   podSubnet?: string;
   serviceSubnet?: string;
+  /** When the kubeadm-managed leaf certificates expire (ISO; kubeadm issues them for one year). Tests move it. */
+  certsNotAfter?: string;
+  /** When the cluster CA expires (ten years). */
+  caNotAfter?: string;
+  /** Extra SANs of the last re-issued API server certificate. */
+  sans?: string[];
   /** Bootstrap tokens `kubeadm token create` issued (join accepts only these). */
   tokens: string[];
   nodes: Record<string, SimClusterNode>;
@@ -41,6 +47,8 @@ interface RegistryFile {
   clusters: Record<string, SimClusterRecord>;
   /** How many times `kubeadm init` ran to completion or failure on each VM (tests assert init-once). */
   initRuns: Record<string, number>;
+  /** Other run-once commands per VM, keyed "verb:vm" (e.g. "upgrade-apply:cp"), for tests that resume. */
+  commandRuns?: Record<string, number>;
 }
 
 /** The VM facts the registry needs (name, address, running). */
@@ -94,6 +102,16 @@ export class SimClusters {
     return this.running.get(address.replace(/:\d+$/, ''));
   }
 
+  /** How many times a counted command ran ("upgrade-apply:cp", "certs-renew:cp"). */
+  commandRuns(key: string): number {
+    return this.data.commandRuns?.[key] ?? 0;
+  }
+
+  countCommand(key: string): void {
+    (this.data.commandRuns ??= {})[key] = (this.data.commandRuns[key] ?? 0) + 1;
+    this.save();
+  }
+
   countInit(vm: string): void {
     this.data.initRuns[vm] = (this.data.initRuns[vm] ?? 0) + 1;
     this.save();
@@ -120,6 +138,8 @@ export class SimClusters {
       ...(o.podSubnet ? { podSubnet: o.podSubnet } : {}),
       ...(o.serviceSubnet ? { serviceSubnet: o.serviceSubnet } : {}),
       tokens: [],
+      certsNotAfter: new Date(Date.now() + 365 * 86_400_000).toISOString(),
+      caNotAfter: new Date(Date.now() + 3650 * 86_400_000).toISOString(),
       nodes: { [o.nodeName]: { vm: vm.name, ip: vm.ip, role: 'control-plane', kubeletVersion: o.version, cpu: vm.cpu, memoryMiB: vm.memoryMiB } },
     };
     this.save();
@@ -137,18 +157,93 @@ export class SimClusters {
   }
 
   /** `kubeadm join`: checks the token and the CA hash, registers the node; its kubelet starts on settle(). */
-  join(vm: SimClusterVm & { ip: string }, o: { endpoint: string; token: string; caHash?: string; nodeName: string }): { kubeletConf: string; caCert: string } {
+  join(vm: SimClusterVm & { ip: string }, o: { endpoint: string; token: string; caHash?: string; nodeName: string; kubeletVersion?: string }): { kubeletConf: string; caCert: string } {
     const rec = this.at(o.endpoint);
     if (!rec || !this.running.has(rec.address)) throw new SimClusterError(`couldn't validate the identity of the API Server: Get "https://${o.endpoint}/api/v1/namespaces/kube-public/configmaps/cluster-info": dial tcp ${o.endpoint}: connect: connection refused`);
     if (!rec.tokens.includes(o.token)) throw new SimClusterError('couldn\'t validate the identity of the API Server: could not find a JWS signature in the cluster-info ConfigMap for token ID');
     if (o.caHash && o.caHash !== `sha256:${this.caHash(rec)}`) throw new SimClusterError(`cluster CA found in cluster-info ConfigMap is invalid: none of the public keys "sha256:${this.caHash(rec)}" are pinned`);
     if (rec.nodes[o.nodeName] && rec.nodes[o.nodeName]!.vm !== vm.name) throw new SimClusterError(`a Node with name "${o.nodeName}" and status "Ready" already exists in the cluster`);
-    rec.nodes[o.nodeName] = { vm: vm.name, ip: vm.ip, role: 'worker', kubeletVersion: rec.version, cpu: vm.cpu, memoryMiB: vm.memoryMiB };
+    rec.nodes[o.nodeName] = { vm: vm.name, ip: vm.ip, role: 'worker', kubeletVersion: o.kubeletVersion ?? rec.version, cpu: vm.cpu, memoryMiB: vm.memoryMiB };
     this.save();
     this.kick();
     const identity = this.identity(rec);
     const pki = createClusterPki(rec.address, { ca: identity.ca });
     return { kubeletConf: kubeconfigYaml({ cluster: rec.name, server: `https://${rec.address}:${rec.port}`, pki, token: identity.token }), caCert: identity.ca.certPem };
+  }
+
+  /**
+   * `kubeadm upgrade apply vX.Y.Z` on the control plane: as kubeadm's version checks, one minor at a
+   * time and never down; the API server answers for the new version (its kubelets keep theirs until restarted).
+   */
+  upgradeApply(address: string, version: string): void {
+    const rec = this.mustGet(address);
+    if (!this.running.has(rec.address)) throw new SimClusterError(`[upgrade/config] couldn't create a Kubernetes client from file "/etc/kubernetes/admin.conf": dial tcp ${rec.address}:6443: connect: connection refused`);
+    const cur = rec.version.split('.').map(Number) as [number, number, number];
+    const next = version.split('.').map(Number) as [number, number, number];
+    if (next[1] < cur[1] || (next[1] === cur[1] && next[2] < cur[2])) throw new SimClusterError(`[upgrade/version] FATAL: the specified version to upgrade to "v${version}" is lower than the cluster version "v${rec.version}". Downgrades are not supported yet`);
+    if (next[1] - cur[1] > 1) throw new SimClusterError(`[upgrade/version] FATAL: the specified version to upgrade to "v${version}" is too high; kubeadm can upgrade only 1 minor version at a time`);
+    rec.version = version;
+    this.save();
+  }
+
+  /** `systemctl restart kubelet` on a node VM: its kubelet comes back reporting `version` in the Node status. */
+  restartKubelet(vmName: string, version: string): void {
+    for (const rec of this.records()) {
+      for (const [node, n] of Object.entries(rec.nodes)) {
+        if (n.vm !== vmName || n.kubeletVersion === version) continue;
+        n.kubeletVersion = version;
+        const api = this.running.get(rec.address);
+        if (api && this.kubeletNames.get(api)?.has(node)) api.controlPlane!.restartNode(node, { kubeletVersion: `v${version}` });
+      }
+    }
+    this.save();
+  }
+
+  /**
+   * `kubeadm init phase certs apiserver` with a new advertise address (the control-plane VM got a
+   * new lease): the cluster moves to the new address, with its API state and identity (same CA);
+   * the API server starts there on the next sync, where the VM now is. The old server, if still
+   * running, is stopped first.
+   */
+  reissueApiServer(oldAddress: string, newAddress: string, sans: readonly string[] = []): void {
+    const rec = this.mustGet(oldAddress);
+    if (oldAddress === newAddress) return;
+    if (this.data.clusters[newAddress]) throw new SimClusterError(`[certs] ${newAddress} is already the address of another simulated control plane`);
+    delete this.data.clusters[oldAddress];
+    rec.address = newAddress;
+    rec.sans = [...sans];
+    for (const n of Object.values(rec.nodes)) if (n.vm === rec.cpVm) n.ip = newAddress;
+    this.data.clusters[newAddress] = rec;
+    this.moves.push([oldAddress, newAddress]);
+    this.save();
+    this.kick();
+  }
+
+  private readonly moves: Array<[string, string]> = [];
+
+  /** The cluster's certificate expiry (leaf certificates and CA), as `kubeadm certs check-expiration` reports it. */
+  certExpiry(address: string): { certs: Date; ca: Date } {
+    const rec = this.mustGet(address);
+    return { certs: new Date(rec.certsNotAfter ?? Date.now() + 365 * 86_400_000), ca: new Date(rec.caNotAfter ?? Date.now() + 3650 * 86_400_000) };
+  }
+
+  /** Tests: the leaf certificates of the cluster whose control plane is `vm` expire at `when` (the controllable clock of certificates). */
+  setCertExpiry(vm: string, when: Date): void {
+    const rec = this.records().find((r) => r.cpVm === vm);
+    if (!rec) throw new SimClusterError(`no simulated control plane on ${vm}`);
+    rec.certsNotAfter = when.toISOString();
+    this.save();
+  }
+
+  /** `kubeadm certs renew all`: a year from now, and a new admin client certificate (admin.conf changes). */
+  renewCerts(address: string): { adminConf: string } {
+    const rec = this.mustGet(address);
+    rec.certsNotAfter = new Date(Date.now() + 365 * 86_400_000).toISOString();
+    this.save();
+    const identity = this.identity(rec);
+    const pki = createClusterPki(rec.address, { ca: identity.ca });
+    // the renewed admin.conf embeds the new client certificate (as kubeadm's), signed by the same CA
+    return { adminConf: kubeconfigYaml({ cluster: rec.name, server: `https://${rec.address}:${rec.port}`, pki, token: identity.token, auth: 'cert' }) };
   }
 
   /** `kubeadm reset` on a VM: its kubelet stops; on the control plane the cluster's API server goes away. */
@@ -200,6 +295,18 @@ export class SimClusters {
   private async syncOnce(vms: readonly SimClusterVm[]): Promise<void> {
     if (this.closed) return;
     if (vms.length) this.vmsHint = vms;
+    // control planes that moved (a re-issued API server certificate): stop the old server, move its state
+    for (const [from, to] of this.moves.splice(0)) {
+      const api = this.running.get(from);
+      this.running.delete(from);
+      if (api) await api.stop();
+      try {
+        rmSync(this.apiDir(to), { recursive: true, force: true });
+        renameSync(this.apiDir(from), this.apiDir(to));
+      } catch {
+        /* no state yet: the identity is re-read from the new place or recreated */
+      }
+    }
     const byName = new Map(this.vmsHint.map((v) => [v.name, v]));
     for (const [address, api] of [...this.running]) {
       const rec = this.data.clusters[address];

@@ -5,7 +5,7 @@
 // registry (sim-clusters.ts). Tools from packages exist only once the package is installed.
 import { CONTAINERD_DEFAULT_CONFIG, initFacts, initSuccessText, JOINED_TEXT, joinFacts, kubeletConfigYaml, PREFLIGHT, preflightFailure, readKubeadmConfig, RESET_TEXT, STACK_HINT } from '../kubeadm/model.js';
 import { SimClusterError, type SimClusters, type SimClusterVm } from './sim-clusters.js';
-import type { SimCommandFn, SimGuestState, SimIo } from './sim-shell.js';
+import { simBuiltinCommand, type SimCommandFn, type SimGuestState, type SimIo } from './sim-shell.js';
 
 /** Package-provided tools: `command -v` finds them only after `apt-get install`. */
 const PACKAGE_OF: Record<string, string> = { containerd: 'containerd', crictl: 'cri-tools', kubeadm: 'kubeadm', kubelet: 'kubelet', kubectl: 'kubectl', conntrack: 'conntrack', socat: 'socat', gpg: 'gpg', curl: 'curl' };
@@ -26,6 +26,18 @@ const jsRegex = (re: string, flags = '') => new RegExp(re.replace(/\[:space:\]/g
 
 function installed(st: SimGuestState, pkg: string): boolean {
   return BASE_PACKAGES.has(pkg) || st.packages.includes(pkg);
+}
+
+/** The installed package's upstream version ("1.32.5" from "1.32.5-1.1"), undefined when not installed at a known version. */
+function pkgVersion(st: SimGuestState, pkg: string): string | undefined {
+  return st.packages.includes(pkg) ? extras(st).versions?.[pkg]?.replace(/-.*/, '') : undefined;
+}
+
+function cmpVersion(a: string, b: string): number {
+  const pa = a.split('.').map(Number);
+  const pb = b.split('.').map(Number);
+  for (let i = 0; i < 3; i++) if ((pa[i] ?? 0) !== (pb[i] ?? 0)) return (pa[i] ?? 0) - (pb[i] ?? 0);
+  return 0;
 }
 
 const KUBE_PKG_VERSION: Record<string, string> = { '1.31': '1.31.9', '1.32': '1.32.5', '1.33': '1.33.1' };
@@ -89,9 +101,9 @@ export function simNodeCommands(ctx: SimNodeContext): Record<string, SimCommandF
       }
       const d = m[2]!;
       const parts = m[3]!.split(new RegExp(`(?<!\\\\)\\${d}`));
-      const [pat, rep] = parts as [string, string];
+      const [pat, rep, flags = ''] = parts as [string, string, string?];
       const addr = m[1] ? jsRegex(m[1]) : undefined;
-      const re = jsRegex(pat);
+      const re = jsRegex(pat, flags.includes('g') ? 'g' : '');
       const jsRep = rep.replace(/\\(\d)/g, '$$$1').replace(/&/g, '$$&');
       const text = file ? this.file(file)?.content : io.stdin;
       if (text === undefined) {
@@ -103,6 +115,28 @@ export function simNodeCommands(ctx: SimNodeContext): Record<string, SimCommandF
       else io.out += out;
       return 0;
     },
+    mv(args, io, st) {
+      const paths = args.filter((a) => !a.startsWith('-'));
+      const dest = paths.pop();
+      if (!dest || !paths.length) {
+        io.err += 'mv: missing file operand\n';
+        return 1;
+      }
+      const intoDir = st.dirs.includes(dest.replace(/\/$/, ''));
+      for (const src of paths) {
+        const f = this.file(src);
+        if (!f) {
+          io.err += `mv: cannot stat '${src}': No such file or directory\n`;
+          return 1;
+        }
+        const to = intoDir ? `${dest.replace(/\/$/, '')}/${src.slice(src.lastIndexOf('/') + 1)}` : dest;
+        this.put(to, f.content, f.mode);
+        delete st.files[src];
+      }
+      return 0;
+    },
+    // simulated time: a wait in a script (a static pod restart's fileCheckFrequency) passes at once
+    sleep: () => 0,
     timeout(args, io) {
       const rest = args.filter((a, i) => i > 0 || !/^\d+[smh]?$/.test(a));
       return rest.length ? this.invoke(rest, io) : 125;
@@ -188,6 +222,15 @@ export function simNodeCommands(ctx: SimNodeContext): Record<string, SimCommandF
       }
       return 0;
     }),
+    // A kubelet restart after a package upgrade: the node's kubelet reports the installed version.
+    systemctl(args, io, st) {
+      const code = simBuiltinCommand('systemctl')!.call(this, args, io, st);
+      if (code === 0 && args[0] === 'restart' && args.includes('kubelet')) {
+        const v = pkgVersion(st, 'kubelet');
+        if (v) ctx.clusters.restartKubelet(ctx.vm.name, v);
+      }
+      return code;
+    },
     crictl: gated('crictl', () => 0),
     kubelet: gated('kubelet', (args, io, st) => {
       io.out += `Kubernetes v${extras(st).versions?.kubelet?.replace(/-.*/, '') ?? '1.31.9'}\n`;
@@ -220,6 +263,29 @@ function kubeadm(this: ThisParameterType<SimCommandFn>, ctx: SimNodeContext, arg
   const put = (path: string, content: string, mode = 0o600) => this.put(path, content, mode);
   const mkdirs = (...ds: string[]) => ds.forEach((d) => st.dirs.includes(d) || st.dirs.push(d));
   try {
+    if (verb === 'init' && args.filter((a) => !a.startsWith('-'))[1] === 'phase') {
+      const [, , phase, what] = args.filter((a) => !a.startsWith('-'));
+      if (phase !== 'certs' || what !== 'apiserver') return fail(`sim guest: kubeadm init phase ${phase ?? ''} ${what ?? ''}: not interpreted (certs apiserver)`);
+      if (!this.file('/etc/kubernetes/pki/ca.crt')) return fail('[certs] couldn\'t load CA certificate ca: open /etc/kubernetes/pki/ca.crt: no such file or directory');
+      // as kubeadm: an existing valid certificate is kept, so a re-issue needs the old one moved aside first
+      if (this.file('/etc/kubernetes/pki/apiserver.crt')) {
+        io.out += '[certs] Using existing apiserver certificate and key on disk\n';
+        return 0;
+      }
+      const file = opt('--config');
+      const text = file ? this.file(file)?.content : undefined;
+      if (file && text === undefined) return fail(`open ${file}: no such file or directory`);
+      const { init: initCfg, cluster: clusterCfg } = readKubeadmConfig(text);
+      const address = String(opt('--apiserver-advertise-address') ?? initCfg.localAPIEndpoint?.advertiseAddress ?? ctx.vm.ip);
+      const sans: string[] = [...(clusterCfg.apiServer?.certSANs ?? []), ...(opt('--apiserver-cert-extra-sans')?.split(',') ?? [])].map(String);
+      const rec = ctx.clusters.ofVm(ctx.vm.name);
+      if (!rec || rec.cpVm !== ctx.vm.name) return fail('[certs] this node is not a control plane the sim host knows');
+      ctx.clusters.reissueApiServer(rec.address, address, sans);
+      put('/etc/kubernetes/pki/apiserver.crt', `${this.file('/etc/kubernetes/pki/ca.crt')!.content}# sim: serving certificate for ${[address, ...sans].join(', ')}\n`, 0o644);
+      put('/etc/kubernetes/pki/apiserver.key', 'sim: key material stays in the sim host\n');
+      io.out += `[certs] Generating "apiserver" certificate and key\n[certs] apiserver serving cert is signed for DNS names [kubernetes kubernetes.default kubernetes.default.svc kubernetes.default.svc.cluster.local ${sans.filter((x) => !/^[\d.]+$/.test(x)).join(' ')}] and IPs [10.96.0.1 ${[address, ...sans.filter((x) => /^[\d.]+$/.test(x) && x !== address)].join(' ')}]\n`;
+      return 0;
+    }
     if (verb === 'init') {
       const file = opt('--config');
       const text = file ? this.file(file)?.content : undefined;
@@ -266,7 +332,8 @@ function kubeadm(this: ThisParameterType<SimCommandFn>, ctx: SimNodeContext, arg
       if (this.file('/etc/kubernetes/kubelet.conf')) return fail(preflightFailure([PREFLIGHT.kubeletConf]));
       if (!endpoint || !token) return fail('discovery: Invalid value: "": bootstrapToken or file must be set');
       if (!st.services.containerd?.active) return fail(preflightFailure([PREFLIGHT.cri]));
-      const { kubeletConf, caCert } = ctx.clusters.join(ctx.vm, { endpoint, token, ...(caHash ? { caHash } : {}), nodeName });
+      const kubeletVersion = pkgVersion(st, 'kubelet');
+      const { kubeletConf, caCert } = ctx.clusters.join(ctx.vm, { endpoint, token, ...(caHash ? { caHash } : {}), nodeName, ...(kubeletVersion ? { kubeletVersion } : {}) });
       mkdirs('/etc/kubernetes', '/etc/kubernetes/pki', '/etc/kubernetes/manifests', '/var/lib/kubelet');
       put('/etc/kubernetes/pki/ca.crt', caCert, 0o644);
       put('/etc/kubernetes/kubelet.conf', kubeletConf);
@@ -286,37 +353,77 @@ function kubeadm(this: ThisParameterType<SimCommandFn>, ctx: SimNodeContext, arg
     if (verb === 'certs') {
       const sub = args.filter((a) => !a.startsWith('-'))[1];
       if (!this.file('/etc/kubernetes/pki/ca.crt')) return fail('open /etc/kubernetes/pki/ca.crt: no such file or directory');
+      const rec = ctx.clusters.ofVm(ctx.vm.name);
+      if (!rec || rec.cpVm !== ctx.vm.name) return fail('[certs] FATAL: failed to load admin kubeconfig: this node is not a control plane');
       if (sub === 'renew') {
-        io.out += 'Done renewing certificates. You must restart the kube-apiserver, kube-controller-manager, kube-scheduler and etcd, so that they can use the new certificates.\n';
+        const what = args.filter((a) => !a.startsWith('-'))[2];
+        if (what !== 'all') return fail(`sim guest: kubeadm certs renew ${what ?? ''}: only "all" is interpreted`);
+        ctx.clusters.countCommand(`certs-renew:${ctx.vm.name}`);
+        const { adminConf } = ctx.clusters.renewCerts(rec.address);
+        for (const f of ['admin.conf', 'super-admin.conf', 'controller-manager.conf', 'scheduler.conf']) put(`/etc/kubernetes/${f}`, adminConf);
+        for (const c of ['admin.conf', 'apiserver', 'apiserver-etcd-client', 'apiserver-kubelet-client', 'controller-manager.conf', 'etcd-healthcheck-client', 'etcd-peer', 'etcd-server', 'front-proxy-client', 'scheduler.conf', 'super-admin.conf']) io.out += `certificate${c.endsWith('.conf') ? ` embedded in the kubeconfig file for ${c}` : ` for ${c}`} renewed\n`;
+        io.out += '\nDone renewing certificates. You must restart the kube-apiserver, kube-controller-manager, kube-scheduler and etcd, so that they can use the new certificates.\n';
         return 0;
       }
       if (sub === 'check-expiration') {
-        const d = new Date(Date.now() + 364 * 86_400_000);
-        const ca = new Date(Date.now() + 3649 * 86_400_000);
+        const { certs, ca } = ctx.clusters.certExpiry(rec.address);
         const fmt = (x: Date) => `${x.toUTCString().slice(8, 11)} ${String(x.getUTCDate()).padStart(2, '0')}, ${x.getUTCFullYear()} ${String(x.getUTCHours()).padStart(2, '0')}:${String(x.getUTCMinutes()).padStart(2, '0')} UTC`;
+        const residual = (x: Date) => {
+          const d = Math.floor((x.getTime() - Date.now()) / 86_400_000);
+          return d < 0 ? '<invalid>' : d >= 365 ? `${Math.floor(d / 365)}y` : `${d}d`;
+        };
+        io.out += "[check-expiration] Reading configuration from the cluster...\n[check-expiration] FYI: You can look at this config file with 'kubectl -n kube-system get cm kubeadm-config -o yaml'\n\n";
         io.out += 'CERTIFICATE                EXPIRES                  RESIDUAL TIME   CERTIFICATE AUTHORITY   EXTERNALLY MANAGED\n';
-        for (const c of ['admin.conf', 'apiserver', 'apiserver-kubelet-client', 'controller-manager.conf', 'etcd-server', 'scheduler.conf']) io.out += `${c.padEnd(27)}${fmt(d)}   364d            ca                      no\n`;
-        io.out += `\nCERTIFICATE AUTHORITY   EXPIRES                  RESIDUAL TIME   EXTERNALLY MANAGED\nca                      ${fmt(ca)}   9y              no\n`;
+        for (const [c, by] of [['admin.conf', 'ca'], ['apiserver', 'ca'], ['apiserver-etcd-client', 'etcd-ca'], ['apiserver-kubelet-client', 'ca'], ['controller-manager.conf', 'ca'], ['etcd-healthcheck-client', 'etcd-ca'], ['etcd-peer', 'etcd-ca'], ['etcd-server', 'etcd-ca'], ['front-proxy-client', 'front-proxy-ca'], ['scheduler.conf', 'ca'], ['super-admin.conf', 'ca']]) {
+          io.out += `${c!.padEnd(27)}${fmt(certs)}   ${residual(certs).padEnd(16)}${by!.padEnd(24)}no\n`;
+        }
+        io.out += '\nCERTIFICATE AUTHORITY   EXPIRES                  RESIDUAL TIME   EXTERNALLY MANAGED\n';
+        for (const c of ['ca', 'etcd-ca', 'front-proxy-ca']) io.out += `${c.padEnd(24)}${fmt(ca)}   ${residual(ca).padEnd(16)}no\n`;
         return 0;
       }
-      return fail(`sim guest: kubeadm certs ${sub}: not interpreted`);
+      return fail(`sim guest: kubeadm certs ${sub}: not interpreted (check-expiration, renew all)`);
     }
     if (verb === 'upgrade') {
-      const sub = args.filter((a) => !a.startsWith('-'))[1];
-      const target = args.filter((a) => !a.startsWith('-'))[2];
+      const words = args.filter((a) => !a.startsWith('-'));
+      const sub = words[1];
+      const kubeadmVersion = pkgVersion(st, 'kubeadm') ?? KUBE_PKG_VERSION['1.31']!;
+      const rec = ctx.clusters.ofVm(ctx.vm.name);
+      if (sub === 'plan' || sub === 'apply') {
+        if (!this.file('/etc/kubernetes/admin.conf') || !rec || rec.cpVm !== ctx.vm.name) return fail('[upgrade/config] FATAL: failed to load admin kubeconfig: open /etc/kubernetes/admin.conf: no such file or directory');
+      }
       if (sub === 'plan') {
-        io.out += 'Upgrade to the latest stable version:\n';
+        io.out += `[upgrade/versions] Cluster version: ${rec!.version}
+[upgrade/versions] kubeadm version: v${kubeadmVersion}
+
+Upgrade to the latest version in the v${kubeadmVersion.split('.').slice(0, 2).join('.')} series:
+
+COMPONENT                 NODE      CURRENT    TARGET
+kube-apiserver            ${ctx.vm.name.padEnd(9)} v${rec!.version}   v${kubeadmVersion}
+
+You can now apply the upgrade by executing the following command:
+
+\tkubeadm upgrade apply v${kubeadmVersion}
+`;
         return 0;
       }
-      if (sub === 'apply' && target) {
-        io.out += `[upgrade/successful] SUCCESS! Your cluster was upgraded to "${target}". Enjoy!\n`;
+      if (sub === 'apply') {
+        const target = words[2]?.replace(/^v/, '');
+        if (!target || !/^\d+\.\d+\.\d+$/.test(target)) return fail('[upgrade/version] FATAL: missing or invalid version argument, e.g. kubeadm upgrade apply v1.32.5');
+        if (cmpVersion(target, kubeadmVersion) > 0) return fail(`[upgrade/version] FATAL: the specified version to upgrade to "v${target}" is higher than the kubeadm version "v${kubeadmVersion}". Upgrade kubeadm first using the tool you used to install kubeadm`);
+        ctx.clusters.countCommand(`upgrade-apply:${ctx.vm.name}`);
+        ctx.clusters.upgradeApply(ctx.vm.ip, target);
+        for (const c of ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler']) put(`/etc/kubernetes/manifests/${c}.yaml`, `apiVersion: v1\nkind: Pod\nmetadata:\n  name: ${c}\n  namespace: kube-system\nspec:\n  containers:\n  - name: ${c}\n    image: registry.k8s.io/${c}:v${target}\n`);
+        io.out += `[upgrade/successful] SUCCESS! Your cluster was upgraded to "v${target}". Enjoy!\n\n[upgrade/kubelet] Now that your control plane is upgraded, please proceed with upgrading your kubelets if you haven't already done so.\n`;
         return 0;
       }
       if (sub === 'node') {
-        io.out += '[upgrade] The configuration for this node was successfully updated!\n';
+        if (!this.file('/etc/kubernetes/kubelet.conf') || !rec) return fail('[upgrade] FATAL: failed to read /etc/kubernetes/kubelet.conf: no such file or directory');
+        // kubeadm upgrade node reads the cluster's ClusterConfiguration: its kubeadm must not be newer than the control plane
+        if (cmpVersion(kubeadmVersion, rec.version) > 0) return fail(`[upgrade] FATAL: the control plane runs v${rec.version}, older than this kubeadm (v${kubeadmVersion}); upgrade the control plane first with kubeadm upgrade apply`);
+        io.out += '[upgrade] The configuration for this node was successfully updated!\n[upgrade] Now you should go ahead and upgrade the kubelet package using your package manager.\n';
         return 0;
       }
-      return fail(`sim guest: kubeadm upgrade ${sub ?? ''}: not interpreted`);
+      return fail(`sim guest: kubeadm upgrade ${sub ?? ''}: not interpreted (plan, apply, node)`);
     }
     if (verb === 'version') {
       io.out += `kubeadm version: &version.Info{GitVersion:"v${extras(st).versions?.kubeadm?.replace(/-.*/, '') ?? KUBE_PKG_VERSION['1.31']}"}\n`;

@@ -831,3 +831,8 @@ const COMMANDS: Record<string, Command> = {
     return 0;
   },
 };
+
+/** A built-in command, for extra commands that wrap one (the sim node's systemctl tells the cluster about a kubelet restart). */
+export function simBuiltinCommand(name: string): SimCommandFn | undefined {
+  return COMMANDS[name];
+}

@@ -51,6 +51,8 @@ export interface ControlPlane {
   stopNode(name: string): void;
   /** The node's VM is back: a fresh kubelet registers again. */
   startNode(name: string): void;
+  /** `systemctl restart kubelet` after a package upgrade: a fresh kubelet reports the changed fields (kubeletVersion). */
+  restartNode(name: string, changes: Partial<Pick<NodeSpec, 'kubeletVersion' | 'ip'>>): void;
   /** Per-queue counters and the last error, for diagnostics and tests. */
   stats(): Record<string, QueueStats>;
   stop(): void;
@@ -118,6 +120,17 @@ export function startControlPlane(store: ObjectStore, opts: ControlPlaneOptions)
       const k = kubelets.get(name);
       if (!k || k.kubelet.running) return;
       startKubelet(k.spec, k.index);
+    },
+    restartNode(name, changes) {
+      const k = kubelets.get(name);
+      if (!k) return;
+      const spec = { ...k.spec, ...changes };
+      if (!k.kubelet.running) {
+        kubelets.set(name, { ...k, spec }); // a stopped node's kubelet starts with the new spec later
+        return;
+      }
+      k.kubelet.stop();
+      startKubelet(spec, k.index);
     },
     stats() {
       return Object.fromEntries(env.queues.map((q) => [q.name, { ...q.stats }]));
