@@ -389,7 +389,7 @@ export class TartProvider implements VmProvider {
       this.creating.delete(req.name);
     }
     const made = this.views.setState(req.name, 'stopped', Date.now());
-    made.sizes = { cpu: req.cpu, memoryMiB: req.memoryMiB, state: 'stopped' };
+    made.sizes = { cpu: req.cpu, memoryMiB: req.memoryMiB, state: 'stopped', setByUs: true };
     made.changed = { at: made.stateAt, ...(disk !== undefined ? { diskGiB: gbToGiB(disk) } : {}) };
   }
 
@@ -434,7 +434,7 @@ export class TartProvider implements VmProvider {
     const v = this.views.get(name);
     v.sizes = undefined;
     await this.run(args);
-    if (v.state && v.state !== 'running') v.sizes = { cpu: res.cpu, memoryMiB: res.memoryMiB, state: v.state };
+    if (v.state && v.state !== 'running') v.sizes = { cpu: res.cpu, memoryMiB: res.memoryMiB, state: v.state, setByUs: true };
     v.changed = { at: Date.now(), ...(res.diskGiB !== undefined ? { diskGiB: gbToGiB(gibToGb(res.diskGiB)) } : {}) };
   }
 

@@ -36,4 +36,14 @@ describe('VmViews', () => {
     if (readIn) v.get('a').sizes = { cpu: 2, state: readIn };
     expect(v.needsSizes('a', now)).toBe(needed);
   });
+
+  it('sizes we set while it was stopped hold for our own start; ones read by get are read again (issue 14 item 17)', () => {
+    const v = new VmViews();
+    v.setState('a', 'stopped', 100).sizes = { cpu: 2, memoryMiB: 2048, state: 'stopped', setByUs: true };
+    v.setState('b', 'stopped', 100).sizes = { cpu: 2, memoryMiB: 2048, state: 'stopped' };
+    v.started('a', 200);
+    v.started('b', 200);
+    expect(v.needsSizes('a', 'running')).toBe(false);
+    expect(v.needsSizes('b', 'running')).toBe(true);
+  });
 });
