@@ -145,7 +145,7 @@ function tartAsync(env: Record<string, string>, args: string[]): Promise<{ code:
 
 /** The baseline: the same tart commands a script (Terraform local-exec) would issue, then the same SSH probe. */
 async function baseline(n: number, parallelism: number, root: string): Promise<{ ms: number; tartCallsPerVm: number; profile: object }> {
-  const env = simEnv(root, { TART_SIM_GUESTS: '1', TART_SIM_BOOT_MS: '300' });
+  const env = simEnv(root, { TART_SIM_GUESTS: '1', TART_SIM_BOOT_MS: '300', GUEST_SANDBOX_READY_TIMEOUT: '120' });
   warmCache(env);
   const calls0 = tartCalls(root).length;
   const ssh = createSshGuestExec({ knownHostsDir: mkdtempSync(join(root, 'known-')) });
@@ -195,7 +195,7 @@ async function baseline(n: number, parallelism: number, root: string): Promise<{
 
 /** Hostplane: spec files for n VMs → every VM GuestReachable=True over real SSH. */
 async function throughHostplane(n: number, root: string, workers: number | undefined): Promise<object> {
-  const env = simEnv(root, { TART_SIM_GUESTS: '1', TART_SIM_BOOT_MS: '300' });
+  const env = simEnv(root, { TART_SIM_GUESTS: '1', TART_SIM_BOOT_MS: '300', GUEST_SANDBOX_READY_TIMEOUT: '120' });
   warmCache(env);
   const calls0 = tartCalls(root).length;
   const specs = join(root, 'specs');

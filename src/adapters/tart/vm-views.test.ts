@@ -37,13 +37,15 @@ describe('VmViews', () => {
     expect(v.needsSizes('a', now)).toBe(needed);
   });
 
-  it('sizes we set while it was stopped hold for our own start; ones read by get are read again (issue 14 item 17)', () => {
+  it.each([
+    ['set by us, config untouched since', { configMtimeMs: 5 }, 5, false],
+    ['set by us, config written since (a tart set by hand)', { configMtimeMs: 5 }, 6, true],
+    ['set by us, config time unknown', { configMtimeMs: undefined }, undefined, true],
+    ['read by tart get', undefined, 5, true],
+  ] as const)('after our own start, sizes are read again when %s (issue 14 item 17)', (_what, setByUs, mtimeAtStart, needed) => {
     const v = new VmViews();
-    v.setState('a', 'stopped', 100).sizes = { cpu: 2, memoryMiB: 2048, state: 'stopped', setByUs: true };
-    v.setState('b', 'stopped', 100).sizes = { cpu: 2, memoryMiB: 2048, state: 'stopped' };
-    v.started('a', 200);
-    v.started('b', 200);
-    expect(v.needsSizes('a', 'running')).toBe(false);
-    expect(v.needsSizes('b', 'running')).toBe(true);
+    v.setState('a', 'stopped', 100).sizes = { cpu: 2, memoryMiB: 2048, state: 'stopped', ...(setByUs ? { setByUs } : {}) };
+    v.started('a', 200, mtimeAtStart);
+    expect(v.needsSizes('a', 'running')).toBe(needed);
   });
 });
