@@ -122,6 +122,7 @@ export async function clusterConverge(scale = 1): Promise<object> {
     };
     const vms = manager.store.list('VirtualMachine').map((v) => v.metadata.name);
     const vmMs = Object.fromEntries(vms.map((v) => [v, firstTrue.get(`VirtualMachine/${v} Ready`) ?? NaN]));
+    const timelines: Record<string, Record<string, number>> = {};
     const steps = manager.store.list('Cluster').map((c) => {
       const key = `Cluster/${c.metadata.name}`;
       const spec = c.spec as { controlPlane: { vm: string }; workers?: { vm: string }[] };
@@ -138,6 +139,20 @@ export async function clusterConverge(scale = 1): Promise<object> {
         join: spec.workers?.length ? joinEnd - firstEvent(key, 'Joining') : 0,
         readyAt: firstTrue.get(`${key} Ready`) ?? NaN,
       };
+      // Absolute times (ms from the start): where the gaps between steps are.
+      const at = {
+        vmsReady: s.vms,
+        preparing: firstEvent(key, 'Preparing'),
+        prepared: firstEvent(key, 'Prepared'),
+        initializing: firstEvent(key, 'Initializing'),
+        initialized: firstEvent(key, 'Initialized'),
+        installing: firstEvent(key, 'Installing'),
+        cniInstalled: cniEnd,
+        joining: firstEvent(key, 'Joining'),
+        joined: joinEnd,
+        ready: s.readyAt,
+      };
+      timelines[c.metadata.name] = Object.fromEntries(Object.entries(at).map(([k, v]) => [k, Math.round(v)]));
       return { ...s, chain: s.vms + s.prepare + s.init + Math.max(s.cni, s.join) };
     });
     const criticalPathMs = Math.max(...steps.map((s) => s.chain));
@@ -157,6 +172,7 @@ export async function clusterConverge(scale = 1): Promise<object> {
       fasterThanSequential: round(sequentialMs / convergeMs),
       goals: { vsCriticalPath: '<= 1.1', fasterThanSequential: '>= 3' },
       stepsMs: steps.map((s) => Object.fromEntries(Object.entries(s).map(([k, v]) => [k, typeof v === 'number' ? Math.round(v) : v]))),
+      timelineMs: timelines,
       vmReadyMs: Object.fromEntries(Object.entries(vmMs).map(([k, v]) => [k, Math.round(v)])),
     };
   } finally {
