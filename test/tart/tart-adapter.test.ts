@@ -376,6 +376,21 @@ describe('tart adapter: state and addresses', () => {
     expect(sim.calls().slice(again).map((a) => a[0])).toEqual(['ip']);
   });
 
+  it('a VM whose tart run we started is known running without a tart get, however old the last list (a loaded host lists seldom)', async () => {
+    const p = provider({ runPidDir: path.join(sim.home, 'runs') });
+    await p.create(req('slow'));
+    await p.start({ name: 'slow', network: { mode: 'shared' }, logFile: logFile('slow') });
+    const before = sim.calls().length;
+    const realNow = Date.now;
+    Date.now = () => realNow() + 60_000; // the last list is a minute old
+    try {
+      await p.ip('slow');
+    } finally {
+      Date.now = realNow;
+    }
+    expect(sim.calls().slice(before).filter((a) => a[0] === 'get')).toEqual([]);
+  });
+
   it('a create as the reconciler drives it costs clone, set, run and one address read: no size read, it boots with the sizes it set (issue 14 item 17)', async () => {
     const p = provider({ runPidDir: path.join(sim.home, 'runs') });
     await p.list(); // the reconciler observes before it creates

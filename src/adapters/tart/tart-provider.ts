@@ -692,7 +692,11 @@ export class TartProvider implements VmProvider {
     // IP (#172, #460): only ask for the IP of a VM that is running. The state of a recent list (or
     // of our own start) says so; otherwise ask tart.
     let v = this.views.has(name) ? this.views.get(name) : undefined;
-    if (!v?.state || Date.now() - v.stateAt > STATE_TRUST_MS) {
+    // A VM whose `tart run` we started still runs while that process lives: no `tart get` to say so,
+    // however long ago the last list was (a loaded host lists seldom).
+    const ours = v?.state === 'running' ? this.runPids.get(name) : undefined;
+    const runsUnderUs = ours !== undefined && ours > 0 && pidAlive(ours);
+    if (!v?.state || (!runsUnderUs && Date.now() - v.stateAt > STATE_TRUST_MS)) {
       const info = await this.get(name);
       if (!info) throw new ProviderError('NotFound', `VM "${name}" does not exist (tart get ${name})`);
       v = this.views.setState(name, info.state, Date.now());
