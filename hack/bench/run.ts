@@ -11,6 +11,7 @@ const apiScript = fileURLToPath(new URL('./api.ts', import.meta.url));
 const kubeScript = fileURLToPath(new URL('./kube.ts', import.meta.url));
 const tartScript = fileURLToPath(new URL('./tart.ts', import.meta.url));
 const loadtestScript = fileURLToPath(new URL('./loadtest.ts', import.meta.url));
+const clusterScript = fileURLToPath(new URL('./cluster.ts', import.meta.url));
 const quick = process.argv.includes('--quick');
 
 function run(name: string, ...args: number[]): unknown {
@@ -45,6 +46,9 @@ const result = {
   kubeRss: runScript(kubeScript, 'kubeRss', 2_000),
   // The 13 LoadTest presets one after another on the sim host at ×40 simulated time (hack/bench/loadtest.ts).
   loadtestPresetSweep: runScript(loadtestScript, 'presetSweep', 40),
+  // The seed topology (specs/vms + specs/clusters) to every Cluster Ready on the sim host, against its
+  // critical path and the seed's sequential phase order (latency model: hack/bench/cluster.ts).
+  clusterConverge: runScript(clusterScript, 'clusterConverge', 1),
   benchSeconds: 0,
 };
 result.benchSeconds = Math.round((Date.now() - started) / 1000);

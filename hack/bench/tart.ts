@@ -144,12 +144,13 @@ function tartAsync(env: Record<string, string>, args: string[]): Promise<{ code:
 }
 
 /** The baseline: the same tart commands a script (Terraform local-exec) would issue, then the same SSH probe. */
-async function baseline(n: number, parallelism: number, root: string): Promise<{ ms: number; tartCallsPerVm: number }> {
-  const env = simEnv(root, { TART_SIM_GUESTS: '1', TART_SIM_BOOT_MS: '300' });
+async function baseline(n: number, parallelism: number, root: string): Promise<{ ms: number; tartCallsPerVm: number; profile: object }> {
+  const env = simEnv(root, { TART_SIM_GUESTS: '1', TART_SIM_BOOT_MS: '300', GUEST_SANDBOX_READY_TIMEOUT: '120' });
   warmCache(env);
   const calls0 = tartCalls(root).length;
   const ssh = createSshGuestExec({ knownHostsDir: mkdtempSync(join(root, 'known-')) });
   const t0 = performance.now();
+  const phases: Record<string, number>[] = [];
   try {
     await pool(
       Array.from({ length: n }, (_, i) => `base-${i}`),
@@ -160,10 +161,14 @@ async function baseline(n: number, parallelism: number, root: string): Promise<{
           if (r.code !== 0) throw new Error(`tart ${args.join(' ')} exited ${r.code}`);
           return r.stdout;
         };
+        const t = [performance.now()];
         await must(['clone', IMAGE, name]);
+        t.push(performance.now());
         await must(['set', name, '--random-mac', '--cpu', '2', '--memory', '2048', '--disk-size', '33']);
+        t.push(performance.now());
         spawn(SIM_TART, ['run', name, '--no-graphics'], { env: { ...process.env, ...env }, detached: true, stdio: 'ignore' }).unref();
         const ip = (await must(['ip', name, '--wait', '60'])).trim();
+        t.push(performance.now());
         const end = Date.now() + 60_000;
         for (;;) {
           try {
@@ -174,11 +179,14 @@ async function baseline(n: number, parallelism: number, root: string): Promise<{
           }
           await new Promise((r) => setTimeout(r, 200));
         }
+        t.push(performance.now());
+        phases.push({ toStart: t[0]! - t0, clone: t[1]! - t[0]!, set: t[2]! - t[1]!, runToIp: t[3]! - t[2]!, ipToSsh: t[4]! - t[3]!, total: t[4]! - t0 });
       },
     );
     const ms = performance.now() - t0;
     const calls = tartCalls(root).slice(calls0).length;
-    return { ms, tartCallsPerVm: calls / n };
+    const med = (k: string) => median(phases.map((p) => p[k]!));
+    return { ms, tartCallsPerVm: calls / n, profile: { medianMs: { queued: med('toStart'), clone: med('clone'), set: med('set'), runToIp: med('runToIp'), ipToSshOk: med('ipToSsh'), toSshOk: med('total') } } };
   } finally {
     await ssh.close();
     killAllRuns(env.TART_HOME);
@@ -187,23 +195,62 @@ async function baseline(n: number, parallelism: number, root: string): Promise<{
 
 /** Hostplane: spec files for n VMs → every VM GuestReachable=True over real SSH. */
 async function throughHostplane(n: number, root: string, workers: number | undefined): Promise<object> {
-  const env = simEnv(root, { TART_SIM_GUESTS: '1', TART_SIM_BOOT_MS: '300' });
+  const env = simEnv(root, { TART_SIM_GUESTS: '1', TART_SIM_BOOT_MS: '300', GUEST_SANDBOX_READY_TIMEOUT: '120' });
   warmCache(env);
   const calls0 = tartCalls(root).length;
   const specs = join(root, 'specs');
   mkdirSync(specs);
   const stateDir = new StateDir(join(root, 'state'));
-  const guest = createSshGuestExec({ knownHostsDir: stateDir.ensure('known-hosts') });
-  const provider = new TartProvider({ tartPath: SIM_TART, env, runPidDir: stateDir.ensure('tart-runs') });
-  const manager = createHostManager({ specsDir: specs, stateDir, provider, guest, log: quiet, pollIntervalMs: 2_000, workers, capacity: { cpu: 10_000, memoryMiB: 100_000_000 } });
+  const ssh = createSshGuestExec({ knownHostsDir: stateDir.ensure('known-hosts') });
+  // Profile: when each VM's reconciles, provider calls and SSH probes began and ended.
+  const trace = new Map<string, { reconciles: number[]; calls: { cmd: string; start: number; end: number; ok: boolean }[]; probes: { start: number; end: number; ok: boolean }[] }>();
+  const traceOf = (vm: string) => {
+    let t = trace.get(vm);
+    if (!t) trace.set(vm, (t = { reconciles: [], calls: [], probes: [] }));
+    return t;
+  };
+  const guest: GuestExec = {
+    async run(target, script, opts) {
+      const start = performance.now();
+      let ok = false;
+      try {
+        const r = await ssh.run(target, script, opts);
+        ok = r.code === 0;
+        return r;
+      } finally {
+        traceOf(target.vmKey.replace(/^VirtualMachine\//, '')).probes.push({ start, end: performance.now(), ok });
+      }
+    },
+    upload: (t, p, c, o) => ssh.upload(t, p, c, o),
+    forget: (k) => ssh.forget(k),
+    close: () => ssh.close(),
+  };
+  const provider = observedProvider(new TartProvider({ tartPath: SIM_TART, env, runPidDir: stateDir.ensure('tart-runs') }), (cmd, args, ms, error) => {
+    const vm = typeof args[0] === 'string' ? args[0] : (args[0] as { name?: string } | undefined)?.name;
+    if (cmd === 'list') traceOf('(list)').calls.push({ cmd, start: performance.now() - ms, end: performance.now(), ok: error === undefined });
+    if (vm) traceOf(vm).calls.push({ cmd, start: performance.now() - ms, end: performance.now(), ok: error === undefined });
+  });
+  const manager = createHostManager({
+    specsDir: specs, stateDir, provider, guest, log: quiet, pollIntervalMs: 2_000, workers, capacity: { cpu: 10_000, memoryMiB: 100_000_000 },
+    onReconcileStart: (key) => traceOf(key.replace(/^VirtualMachine\//, '')).reconciles.push(performance.now()),
+  });
   await manager.start();
   try {
     const reachable = () => manager.store.list('VirtualMachine').filter((o) => getCondition(o.status?.conditions, 'GuestReachable')?.status === 'True').length;
     const t0 = performance.now();
     for (let i = 0; i < n; i++) writeFileSync(join(specs, `vm-${i}.yaml`), vmDoc(`vm-${i}`));
-    await until('every VM SSH-ready', () => reachable() === n, 300_000);
+    await until('every VM SSH-ready', () => reachable() === n, 300_000).catch((e) => {
+      const stuck = manager.store.list('VirtualMachine').filter((o) => getCondition(o.status?.conditions, 'GuestReachable')?.status !== 'True');
+      const why = stuck.slice(0, 5).map((o) => `${o.metadata.name}: ${(o.status?.conditions as { type: string; status: string; reason?: string; message?: string }[] | undefined)?.filter((c) => c.status !== 'True').map((c) => `${c.type}=${c.status} ${c.reason}: ${c.message}`).join('; ')}`);
+      throw new Error(`${(e as Error).message}; ${stuck.length} not reachable: ${why.join(' | ')}`);
+    });
     const ms = performance.now() - t0;
     const calls = tartCalls(root).slice(calls0);
+    if (process.env.BENCH_TRACE) {
+      const e0 = performance.timeOrigin + t0;
+      const log = readFileSync(join(root, 'tart-calls.jsonl'), 'utf8').split('\n').filter(Boolean).slice(calls0).map((l) => JSON.parse(l) as { argv: string[]; t: number });
+      process.stderr.write(`tart: ${log.filter((c) => c.argv[0] !== 'run').map((c) => `${c.argv.slice(0, 2).join(' ')}@${Math.round(c.t - e0)}`).join(', ')}\n`);
+    }
     const beyondList = calls.filter((a) => a[0] !== 'list' && a[0] !== '--version');
     const byCmd: Record<string, number> = {};
     for (const a of beyondList) byCmd[a[0]!] = (byCmd[a[0]!] ?? 0) + 1;
@@ -213,12 +260,66 @@ async function throughHostplane(n: number, root: string, workers: number | undef
       tartCallsPerVm: round(beyondList.length / n, 2),
       tartCallsPerVmByCommand: Object.fromEntries(Object.entries(byCmd).map(([k, v]) => [k, round(v / n, 2)])),
       tartListsDuringCreate: calls.filter((a) => a[0] === 'list').length,
+      profile: profileOf(trace, t0),
     };
   } finally {
     await manager.stop();
     await guest.close();
     killAllRuns(env.TART_HOME);
   }
+}
+
+const median = (xs: number[]) => {
+  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  return s.length ? Math.round(s[Math.floor(s.length / 2)]!) : undefined;
+};
+
+/**
+ * Where a created VM's time goes, median over VMs (ms): spec written → first reconcile (watcher and
+ * worker queue), → create call begins (observe), the create call, → start call begins, the start
+ * call, → address known, → first SSH success; and the counts behind it.
+ */
+function profileOf(trace: Map<string, { reconciles: number[]; calls: { cmd: string; start: number; end: number; ok: boolean }[]; probes: { start: number; end: number; ok: boolean }[] }>, t0: number): object {
+  const rows = [...trace.entries()].filter(([k]) => k !== '(list)').map(([, t]) => t).map((t) => {
+    const create = t.calls.find((c) => c.cmd === 'create');
+    const start = t.calls.find((c) => c.cmd === 'start');
+    const sshOk = t.probes.find((p) => p.ok);
+    const firstProbe = t.probes[0];
+    return {
+      toFirstReconcile: (t.reconciles[0] ?? NaN) - t0,
+      toCreate: (create?.start ?? NaN) - (t.reconciles[0] ?? NaN),
+      create: (create?.end ?? NaN) - (create?.start ?? NaN),
+      createToStart: (start?.start ?? NaN) - (create?.end ?? NaN),
+      start: (start?.end ?? NaN) - (start?.start ?? NaN),
+      startToFirstProbe: (firstProbe?.start ?? NaN) - (start?.end ?? NaN),
+      firstProbeToSsh: (sshOk?.end ?? NaN) - (firstProbe?.start ?? NaN),
+      total: (sshOk?.end ?? NaN) - t0,
+      reconciles: t.reconciles.length,
+      probes: t.probes.length,
+      addressCalls: t.calls.filter((c) => c.cmd === 'endpoint' || c.cmd === 'ip').length,
+    };
+  });
+  if (process.env.BENCH_TRACE) {
+    for (const [vm, t] of trace) {
+      const r = (x: number) => Math.round(x - t0);
+      process.stderr.write(`${vm}: reconciles ${t.reconciles.map(r).join(',')} | calls ${t.calls.map((c) => `${c.cmd}${c.ok ? '' : '!'} ${r(c.start)}-${r(c.end)}`).join(', ')} | probes ${t.probes.map((p) => `${p.ok ? 'ok' : 'x'} ${r(p.start)}-${r(p.end)}`).join(', ')}\n`);
+    }
+  }
+  const med = (k: keyof (typeof rows)[number]) => median(rows.map((r) => r[k] as number));
+  return {
+    medianMs: {
+      specToFirstReconcile: med('toFirstReconcile'),
+      reconcileToCreate: med('toCreate'),
+      createCall: med('create'),
+      createToStartCall: med('createToStart'),
+      startCall: med('start'),
+      startToFirstSshProbe: med('startToFirstProbe'),
+      firstProbeToSshOk: med('firstProbeToSsh'),
+      specToSshOk: med('total'),
+    },
+    maxSpecToSshOkMs: Math.round(Math.max(...rows.map((r) => r.total))),
+    perVm: { reconciles: med('reconciles'), sshProbes: med('probes'), addressCalls: med('addressCalls') },
+  };
 }
 
 export async function createToSsh(n: number, parallelism: number, workers?: number): Promise<object> {
@@ -231,7 +332,7 @@ export async function createToSsh(n: number, parallelism: number, workers?: numb
     const hp = (await throughHostplane(n, b, workers)) as { ms: number };
     return {
       vms: n,
-      baseline: { parallelism, ms: Math.round(base.ms), tartCallsPerVm: round(base.tartCallsPerVm, 2), what: 'clone, set, run, ip --wait 60, SSH probe per VM' },
+      baseline: { parallelism, ms: Math.round(base.ms), tartCallsPerVm: round(base.tartCallsPerVm, 2), profile: base.profile, what: 'clone, set, run, ip --wait 60, SSH probe per VM' },
       hostplane: hp,
       ratio: round(hp.ms / base.ms, 2),
     };

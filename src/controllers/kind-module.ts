@@ -31,6 +31,11 @@ export interface KindRuntime {
   specsDir: string;
   /** Queues `Kind/name` for a reconcile now (false when no such object). */
   enqueue(key: string): boolean;
+  /**
+   * Queues `Kind/name` now as a follow-up (ahead of new work, taken by the follow-up workers): a wait
+   * it requeued for has ended early (a booting VM's address arrived). Optional for runtimes in tests.
+   */
+  followUp?(key: string): boolean;
   /** Declares the files (besides its spec) the last reconcile of `key` read: a change to one queues it again. */
   watchFiles(key: string, files: readonly string[]): void;
 }

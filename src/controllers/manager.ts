@@ -18,7 +18,7 @@ import { StateDirDeletionIntents } from './deletion-guard.js';
 import { StateWriteRetry } from './state-write-retry.js';
 import { StateDir } from './state-dir.js';
 import { ObjectStore, StateDirPersistence, type WatchEvent } from './store.js';
-import { LOW_PRIORITY } from './workqueue.js';
+import { FOLLOW_UP_PRIORITY, LOW_PRIORITY } from './workqueue.js';
 import { realClock, setLongTimeout, type Clock } from './clock.js';
 import type { KindModule, KindRuntime } from './kind-module.js';
 import type { Logger } from './sinks.js';
@@ -125,6 +125,12 @@ export class Manager<Ports = unknown> {
       referenceRules: (kind) => this.modules.get(kind as Kind)?.references ?? [],
       specsDir: opts.specsDir,
       enqueue: (key) => this.reconcileNow(key),
+      followUp: (key) => {
+        const obj = this.store.getByKey(key);
+        if (!obj) return false;
+        this.controllerFor(obj.kind).enqueue(key, { priority: FOLLOW_UP_PRIORITY });
+        return true;
+      },
       watchFiles: (key, files) => this.fileDeps.set(key, files),
     };
     for (const info of this.registry.kinds()) {

@@ -76,8 +76,7 @@ describe('tart adapter lifecycle against the simulator', () => {
       'set web-1 --random-mac --cpu 2 --memory 2048 --disk-size 33', // one set: MAC and size
       'get web-1 --format json', // the test's own check
       'run web-1 --no-graphics',
-      'list --format json',
-      'get web-1 --format json', // power state changed: cpu/memory read (tart list has neither)
+      'list --format json', // no get: it boots with the cpu/memory create set (issue 14 item 17)
       'ip web-1 --wait 60', // one shared background waiter; ip() then answers from it
       'stop web-1 --timeout 5',
       'list --format json',
@@ -96,7 +95,7 @@ describe('tart adapter lifecycle against the simulator', () => {
     const before = sim.calls().length;
     await p.stop('web-2', { timeoutSeconds: 10 });
     // it watches its own tart run process end, not tart: no `tart get` every 250 ms
-    expect(sim.calls().slice(before)).toEqual([]);
+    expect(sim.calls().slice(before).filter((a) => a[0] !== 'run')).toEqual([]); // a `tart run` logs itself late under load
     expect((await p.list()).find((v) => v.name === 'web-2')?.state).toBe('stopped');
     const log = fs.readFileSync(logFile('web-2'), 'utf8');
     expect(log).toContain('Requesting guest OS to stop...');
@@ -153,7 +152,7 @@ describe('tart adapter lifecycle against the simulator', () => {
     await p.start({ name: 'mine', network: { mode: 'shared' }, logFile: logFile('mine') });
     const before = sim.calls().length;
     expect((await p.list()).find((v) => v.name === 'mine')).toMatchObject({ state: 'running', cpu: 5, memoryMiB: 3072 });
-    expect(sim.calls().slice(before)).toEqual([['list', '--format', 'json'], ['get', 'mine', '--format', 'json']]);
+    expect(sim.calls().slice(before).filter((a) => a[0] !== 'run')).toEqual([['list', '--format', 'json'], ['get', 'mine', '--format', 'json']]); // `tart run` logs itself late under load
     // Same state again: the cached sizes hold and a resync is one tart list.
     const again = sim.calls().length;
     await p.list();
@@ -219,6 +218,8 @@ describe('tart adapter start()', () => {
     const share = fs.mkdtempSync(path.join(sim.home, 'share-'));
     await p.start({ name: 'a', network: { mode: 'softnet', allow: ['0.0.0.0/0'] }, dirs: [{ name: 'src', path: share, readOnly: true }], logFile: logFile('a') });
     await p.start({ name: 'b', network: { mode: 'bridged', bridgeInterface: 'en0' }, logFile: logFile('b') });
+    // `tart run` logs its call when its process is up, which on a loaded machine is after start() returned.
+    await waitFor(() => sim.calls().filter((a) => a[0] === 'run').length === 2, 15_000);
     const runs = sim.calls().filter((a) => a[0] === 'run');
     expect(runs).toEqual([
       ['run', 'a', '--no-graphics', '--net-softnet-allow=0.0.0.0/0', `--dir=src:${share}:ro`],
@@ -375,7 +376,22 @@ describe('tart adapter: state and addresses', () => {
     expect(sim.calls().slice(again).map((a) => a[0])).toEqual(['ip']);
   });
 
-  it('a create as the reconciler drives it costs clone, set, run, one size read and one address read', async () => {
+  it('a VM whose tart run we started is known running without a tart get, however old the last list (a loaded host lists seldom)', async () => {
+    const p = provider({ runPidDir: path.join(sim.home, 'runs') });
+    await p.create(req('slow'));
+    await p.start({ name: 'slow', network: { mode: 'shared' }, logFile: logFile('slow') });
+    const before = sim.calls().length;
+    const realNow = Date.now;
+    Date.now = () => realNow() + 60_000; // the last list is a minute old
+    try {
+      await p.ip('slow');
+    } finally {
+      Date.now = realNow;
+    }
+    expect(sim.calls().slice(before).filter((a) => a[0] === 'get')).toEqual([]);
+  });
+
+  it('a create as the reconciler drives it costs clone, set, run and one address read: no size read, it boots with the sizes it set (issue 14 item 17)', async () => {
     const p = provider({ runPidDir: path.join(sim.home, 'runs') });
     await p.list(); // the reconciler observes before it creates
     const before = sim.calls().length;
@@ -391,7 +407,7 @@ describe('tart adapter: state and addresses', () => {
     expect(ep!.host).toMatch(/^127\./);
     expect(await p.ip('vm')).toBe(ep!.host);
     const tartCalls = sim.calls().slice(before).filter((a) => a[0] !== 'list').map((a) => a[0]);
-    expect(tartCalls).toEqual(['clone', 'set', 'run', 'get', 'ip']);
+    expect(tartCalls).toEqual(['clone', 'set', 'run', 'ip']);
   });
 
   it('a host crash\'s stale running VM (tart says running, our tart run gone, no address) is reported once it lasts; stop then start recovers it (seed 003 BUG-009)', async () => {

@@ -2,6 +2,7 @@
 // argument arrays (never a shell string). Contract: /work/shared/reference/tart.md.
 
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { execa } from 'execa';
@@ -331,6 +332,19 @@ export class TartProvider implements VmProvider {
     return p;
   }
 
+  /**
+   * When tart last wrote a VM's config (`TART_HOME/vms/NAME/config.json`, reference/tart.md §2), or
+   * undefined. A stat, not a tart call: it neither costs a process nor touches tart's access date.
+   */
+  private configMtime(name: string): number | undefined {
+    const home = this.env.TART_HOME ?? process.env.TART_HOME ?? path.join(os.homedir(), '.tart');
+    try {
+      return fs.statSync(path.join(home, 'vms', name, 'config.json')).mtimeMs;
+    } catch {
+      return undefined;
+    }
+  }
+
   /** Ours: created or acted on by hostplane (a marker beside the run records survives restarts). */
   private owns(name: string): boolean {
     if (this.owned.has(name)) return true;
@@ -389,7 +403,7 @@ export class TartProvider implements VmProvider {
       this.creating.delete(req.name);
     }
     const made = this.views.setState(req.name, 'stopped', Date.now());
-    made.sizes = { cpu: req.cpu, memoryMiB: req.memoryMiB, state: 'stopped' };
+    made.sizes = { cpu: req.cpu, memoryMiB: req.memoryMiB, state: 'stopped', setByUs: { configMtimeMs: this.configMtime(req.name) } };
     made.changed = { at: made.stateAt, ...(disk !== undefined ? { diskGiB: gbToGiB(disk) } : {}) };
   }
 
@@ -434,7 +448,7 @@ export class TartProvider implements VmProvider {
     const v = this.views.get(name);
     v.sizes = undefined;
     await this.run(args);
-    if (v.state && v.state !== 'running') v.sizes = { cpu: res.cpu, memoryMiB: res.memoryMiB, state: v.state };
+    if (v.state && v.state !== 'running') v.sizes = { cpu: res.cpu, memoryMiB: res.memoryMiB, state: v.state, setByUs: { configMtimeMs: this.configMtime(name) } };
     v.changed = { at: Date.now(), ...(res.diskGiB !== undefined ? { diskGiB: gbToGiB(gibToGb(res.diskGiB)) } : {}) };
   }
 
@@ -488,7 +502,7 @@ export class TartProvider implements VmProvider {
       this.markOwned(req.name);
       this.rememberRun(req.name, child.pid, req.network);
       this.networks.set(req.name, req.network);
-      this.views.started(req.name, Date.now());
+      this.views.started(req.name, Date.now(), this.configMtime(req.name));
       this.opts.onCommand?.('run', performance.now() - t0, true);
       return;
     }
@@ -678,7 +692,11 @@ export class TartProvider implements VmProvider {
     // IP (#172, #460): only ask for the IP of a VM that is running. The state of a recent list (or
     // of our own start) says so; otherwise ask tart.
     let v = this.views.has(name) ? this.views.get(name) : undefined;
-    if (!v?.state || Date.now() - v.stateAt > STATE_TRUST_MS) {
+    // A VM whose `tart run` we started still runs while that process lives: no `tart get` to say so,
+    // however long ago the last list was (a loaded host lists seldom).
+    const ours = v?.state === 'running' ? this.runPids.get(name) : undefined;
+    const runsUnderUs = ours !== undefined && ours > 0 && pidAlive(ours);
+    if (!v?.state || (!runsUnderUs && Date.now() - v.stateAt > STATE_TRUST_MS)) {
       const info = await this.get(name);
       if (!info) throw new ProviderError('NotFound', `VM "${name}" does not exist (tart get ${name})`);
       v = this.views.setState(name, info.state, Date.now());

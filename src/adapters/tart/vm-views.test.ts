@@ -36,4 +36,16 @@ describe('VmViews', () => {
     if (readIn) v.get('a').sizes = { cpu: 2, state: readIn };
     expect(v.needsSizes('a', now)).toBe(needed);
   });
+
+  it.each([
+    ['set by us, config untouched since', { configMtimeMs: 5 }, 5, false],
+    ['set by us, config written since (a tart set by hand)', { configMtimeMs: 5 }, 6, true],
+    ['set by us, config time unknown', { configMtimeMs: undefined }, undefined, true],
+    ['read by tart get', undefined, 5, true],
+  ] as const)('after our own start, sizes are read again when %s (issue 14 item 17)', (_what, setByUs, mtimeAtStart, needed) => {
+    const v = new VmViews();
+    v.setState('a', 'stopped', 100).sizes = { cpu: 2, memoryMiB: 2048, state: 'stopped', ...(setByUs ? { setByUs } : {}) };
+    v.started('a', 200, mtimeAtStart);
+    expect(v.needsSizes('a', 'running')).toBe(needed);
+  });
 });

@@ -14,7 +14,8 @@ export interface VmView {
   /** The address read during run `run`, by the `tart run` process `pid` (undefined: not ours). */
   address?: { ip: string; run: number; pid?: number };
   /** cpu/memory from `tart get`, and the power state they were read (or set by us) in. */
-  sizes?: { cpu?: number; memoryMiB?: number; state: VmPowerState };
+  /** setByUs: the config.json modification time right after our own `tart set` (undefined: read by `tart get`). */
+  sizes?: { cpu?: number; memoryMiB?: number; state: VmPowerState; setByUs?: { configMtimeMs?: number } };
   /** When we last created or configured it, and the disk it has since (undefined: not known). */
   changed?: { at: number; diskGiB?: number };
   /** First failed address read while tart said running and our recorded `tart run` was dead. */
@@ -64,9 +65,16 @@ export class VmViews {
     return v;
   }
 
-  /** Our own start: a new run even if no list saw the VM stopped in between. */
-  started(name: string, at: number): VmView {
+  /**
+   * Our own start: a new run even if no list saw the VM stopped in between. Sizes we set while it
+   * was stopped (create, configure) are what it boots with, unless its config changed since
+   * (`configMtimeMs`: the config file's modification time now; a `tart set` by hand changes it):
+   * then no `tart get` is needed to learn them.
+   */
+  started(name: string, at: number, configMtimeMs?: number): VmView {
     const v = this.get(name);
+    const mine = v.sizes?.setByUs;
+    if (mine && v.sizes!.state !== 'running' && mine.configMtimeMs !== undefined && mine.configMtimeMs === configMtimeMs) v.sizes = { ...v.sizes!, state: 'running' };
     v.state = 'running';
     v.run++;
     v.address = undefined;

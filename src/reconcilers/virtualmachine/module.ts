@@ -7,6 +7,7 @@ import { PowerHolds } from '../../controllers/power-holds.js';
 import type { GuestExec } from '../../ports/guest-exec.js';
 import type { Secrets } from '../../ports/secrets.js';
 import type { VmProvider } from '../../ports/vm-provider.js';
+import { BootWaits } from './boot-waits.js';
 import { VmCommandLog } from './command-log.js';
 import { VM_CONDITION_REASONS } from './conditions.js';
 import type { CrashLoopPolicy } from './crash-loop.js';
@@ -75,6 +76,8 @@ export const virtualMachineModule: KindModule<VmPorts> = {
       pollIntervalMs: o.pollIntervalMs ?? 30_000,
       ipWaitSeconds: o.ipWaitSeconds ?? 0, // no reconcile waits for a guest's address: it is asked again (requeue)
       stopTimeoutSeconds: o.stopTimeoutSeconds ?? 30,
+      bootWaits: new BootWaits(),
+      wake: (key) => void (rt.followUp ?? rt.enqueue)(key),
       ...(o.crashLoop ? { crashLoop: o.crashLoop } : {}),
     });
   },

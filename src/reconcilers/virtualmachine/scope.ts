@@ -9,6 +9,7 @@ import type { Secrets } from '../../ports/secrets.js';
 import type { GuestEndpoint, ObservedVm, VmProvider } from '../../ports/vm-provider.js';
 import type { EventSink, Logger } from '../../controllers/sinks.js';
 import type { CrashLoopPolicy } from './crash-loop.js';
+import type { BootWaits } from './boot-waits.js';
 import type { VmObserver } from './observer.js';
 import type { ProvisionRecord } from './provision.js';
 import type { VmRecord, VmRecords } from './records.js';
@@ -37,6 +38,12 @@ export interface VmDeps {
   crashLoop?: CrashLoopPolicy;
   /** Power states parents hold for their VMs (a stopped Cluster), in place of spec.powerState. */
   powerHolds?: PowerHolds;
+  /** Retry pacing of SSH probes and background address waits of booting VMs. */
+  bootWaits?: BootWaits;
+  /** Queues a VM's reconcile now, ahead of new work (a background wait it requeued for has ended). */
+  wake?: (key: string) => void;
+  /** How long a background address wait may last (s, default 60). */
+  addressWatchSeconds?: number;
 }
 
 export interface VmScope {

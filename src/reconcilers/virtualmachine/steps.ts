@@ -293,8 +293,13 @@ export const ensureAddress: Step<VmScope> = {
     const held = runId !== undefined && known?.runId === runId ? known : undefined;
     const ep = held ? { host: held.host, port: held.port } : await provider(s, 'ip', () => s.deps.provider.endpoint(name(s), { waitSeconds: s.deps.ipWaitSeconds }));
     const ip = held ? held.ip : ep ? await provider(s, 'ip', () => s.deps.provider.ip(name(s))) : undefined;
-    // Asked again soon rather than waited for here: a booting guest must not hold a worker.
-    if (!ep || !ip) return waitFor(1_000, 'WaitingForIP', `VM "${name(s)}" is running but has no IP address yet`);
+    // Asked again soon rather than waited for here: a booting guest must not hold a worker. The
+    // provider's shared address waiter wakes the VM as soon as it has one; the requeue is the fallback.
+    if (!ep || !ip) {
+      const { bootWaits, wake } = s.deps;
+      if (bootWaits && wake) bootWaits.watch(s.key, () => s.deps.provider.endpoint(name(s), { waitSeconds: s.deps.addressWatchSeconds ?? 60 }), wake);
+      return waitFor(1_000, 'WaitingForIP', `VM "${name(s)}" is running but has no IP address yet`);
+    }
     s.endpoint = ep;
     s.ip = ip;
     // Judged against the record, not status: status drops the IP while the VM is stopped or missing.
@@ -359,13 +364,15 @@ export const ensureGuestReachable: Step<VmScope> = {
       const r = await s.deps.guest.run(target, 'true', { timeoutMs: 15_000 });
       if (r.code !== 0) throw new GuestError('Unreachable', `a trivial command exited ${r.code}`);
       s.guestReachable = { ok: true, reason: 'SSHReachable', message: `SSH answers at ${s.endpoint.host}:${s.endpoint.port}` };
+      s.deps.bootWaits?.probed(s.key);
       return proceed();
     } catch (err) {
       const reason = err instanceof GuestError ? (err.code === 'Unreachable' || err.code === 'Timeout' ? 'SSHUnreachable' : err.code) : 'SSHUnreachable';
       s.guestReachable = { ok: false, reason, message: errorMessage(err) };
       // Host-key and auth problems need a person; an unreachable guest may still be booting.
       if (reason === 'HostKeyMismatch' || reason === 'AuthFailed') throw new StepError(reason, errorMessage(err), 'ssh');
-      return waitFor(1_000, reason, `waiting for SSH on ${s.endpoint.host}:${s.endpoint.port}: ${errorMessage(err)}`);
+      // Tight at first: a guest's sshd is often up well within a second of its address.
+      return waitFor(s.deps.bootWaits?.nextProbe(s.key) ?? 1_000, reason, `waiting for SSH on ${s.endpoint.host}:${s.endpoint.port}: ${errorMessage(err)}`);
     }
   },
 };
