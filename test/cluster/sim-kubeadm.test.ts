@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { StateDir } from '../../src/controllers/state-dir.js';
 import { renderNodePrepSteps, renderStepScript } from '../../src/reconcilers/cluster/node-prep-script.js';
 import { renderKubeadmInitConfig } from '../../src/reconcilers/cluster/kubeadm-config.js';
@@ -14,6 +14,7 @@ import { SimClusters } from '../../src/sim/host/sim-clusters.js';
 import { SimGuestExec } from '../../src/sim/host/sim-guest-exec.js';
 import { SimVmProvider } from '../../src/sim/host/sim-vm-provider.js';
 import { ClientNodeKube } from '../../src/adapters/kube/client-node.js';
+import { SimCluster } from '../../src/sim/kube/sim-cluster.js';
 
 const root = mkdtempSync(join(tmpdir(), 'hp-simkubeadm-'));
 const dir = new StateDir(root);
@@ -73,6 +74,45 @@ describe('sim kubeadm', () => {
     const reset = await guest.run(w, 'kubeadm reset -f', { sudo: true });
     expect(reset.code).toBe(0);
     expect((await guest.run(w, 'test -f /etc/kubernetes/kubelet.conf')).code).toBe(1);
+  }, 30_000);
+});
+
+describe('sim kubeadm on several clusters', () => {
+  it('runs kubeadm init of a second cluster while the first one\'s API server is still starting', async () => {
+    const a = await vm('pa');
+    const b = await vm('pb');
+    const spec = withClusterDefaults({ kubernetesVersion: '1.31', controlPlane: { vm: 'pa' } });
+    const log: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const start = SimCluster.start.bind(SimCluster);
+    const spy = vi.spyOn(SimCluster, 'start').mockImplementation(async (opts) => {
+      if (opts?.host === a.host) {
+        log.push('start pa: held');
+        await gate;
+      }
+      return start(opts);
+    });
+    try {
+      for (const [t, n] of [[a, 'pa'], [b, 'pb']] as const) {
+        for (const step of renderNodePrepSteps({ kubernetesVersion: '1.31' })) await guest.run(t, renderStepScript(step), { sudo: true });
+        await guest.upload(t, '/etc/hostplane/kubeadm.yaml', renderKubeadmInitConfig({ clusterName: n, spec: { ...spec, controlPlane: { ...spec.controlPlane, vm: n } }, controlPlaneIp: t.host, nodeName: n }));
+      }
+      const initA = guest.run(a, 'kubeadm init --config /etc/hostplane/kubeadm.yaml', { sudo: true }).then((r) => (log.push('init pa returned'), r));
+      await waitUntil(async () => log.includes('start pa: held'));
+      const initB = guest.run(b, 'kubeadm init --config /etc/hostplane/kubeadm.yaml', { sudo: true }).then((r) => (log.push('init pb returned'), r));
+      const workerOfB = initB.then(() => guest.run(b, 'cat /etc/kubernetes/admin.conf', { sudo: true })).then((r) => (log.push('command on pb returned'), r));
+      // pa's API server start stays held until pb's init and the next command on pb are through (bounded).
+      await Promise.race([Promise.all([initB, workerOfB]), new Promise((r) => setTimeout(r, 10_000))]);
+      release();
+      const [ra, rb] = await Promise.all([initA, initB]);
+      expect(ra.code, ra.stderr).toBe(0);
+      expect(rb.code, rb.stderr).toBe(0);
+      expect(log).toEqual(['start pa: held', 'init pb returned', 'command on pb returned', 'init pa returned']);
+    } finally {
+      release();
+      spy.mockRestore();
+    }
   }, 30_000);
 });
 

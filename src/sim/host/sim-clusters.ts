@@ -65,7 +65,8 @@ export class SimClusterError extends Error {}
 export class SimClusters {
   private data: RegistryFile;
   private readonly running = new Map<string, SimCluster>();
-  private readonly pending = new Set<Promise<unknown>>();
+  /** Work kubeadm commands queued, with the address it concerns (undefined: every command waits for it). */
+  private readonly pending = new Map<Promise<unknown>, string | undefined>();
   private syncing: Promise<void> = Promise.resolve();
   private closed = false;
 
@@ -261,16 +262,31 @@ export class SimClusters {
     this.kick();
   }
 
-  /** Starts and stops API servers and kubelets to match the VMs (level-triggered; serialised). */
-  sync(vms: readonly SimClusterVm[]): Promise<void> {
-    const next = this.syncing.then(() => this.syncOnce(vms));
-    this.syncing = next.catch(() => undefined);
-    return next;
+  /**
+   * Starts and stops API servers and kubelets to match the VMs (level-triggered; serialised). Resolves
+   * once the API servers it started listen — only those whose address `only` accepts when given: a
+   * guest command on one cluster's VM never waits for another cluster's API server to come up (as on
+   * real hosts, where each kubeadm runs on its own VM).
+   */
+  sync(vms: readonly SimClusterVm[], only?: (address: string) => boolean): Promise<void> {
+    return this.chain(vms).then(() => this.waitStarts(only));
   }
 
-  /** Waits for the work kubeadm commands queued (API servers starting or stopping). */
-  async settle(): Promise<void> {
-    while (this.pending.size) await Promise.allSettled([...this.pending]);
+  /** Waits for the work kubeadm commands queued (API servers starting or stopping); with `only`, for those addresses. */
+  async settle(only?: (address: string) => boolean): Promise<void> {
+    for (let i = 0; i < 1000; i++) {
+      const waiting = [...this.pending].filter(([, a]) => a === undefined || !only || only(a)).map(([p]) => p);
+      if (!waiting.length) return;
+      await Promise.allSettled(waiting);
+    }
+  }
+
+  /** The addresses of the clusters `vm` belongs to (as control plane or node): what a command on it may need. */
+  concerns(vm: string): (address: string) => boolean {
+    return (address) => {
+      const rec = this.data.clusters[address];
+      return !!rec && (rec.cpVm === vm || Object.values(rec.nodes).some((n) => n.vm === vm));
+    };
   }
 
   async close(): Promise<void> {
@@ -282,14 +298,45 @@ export class SimClusters {
   }
 
   private vmsHint: readonly SimClusterVm[] = [];
+  /** API servers being started, by address (outside the serialised sync, so one slow start holds no other cluster). */
+  private readonly starting = new Map<string, Promise<void>>();
 
-  private kick(): void {
-    this.track(this.sync(this.vmsHint));
+  private chain(vms: readonly SimClusterVm[]): Promise<void> {
+    const next = this.syncing.then(() => this.syncOnce(vms));
+    this.syncing = next.catch(() => undefined);
+    return next;
   }
 
-  private track(p: Promise<unknown>): void {
+  private async waitStarts(only?: (address: string) => boolean): Promise<void> {
+    for (let i = 0; i < 1000; i++) {
+      const waiting = [...this.starting].filter(([a]) => !only || only(a)).map(([, p]) => p);
+      if (!waiting.length) return;
+      await Promise.all(waiting);
+    }
+  }
+
+  private kick(): void {
+    this.track(this.chain(this.vmsHint));
+  }
+
+  private track(p: Promise<unknown>, address?: string): void {
     const q = p.catch(() => undefined).finally(() => this.pending.delete(q));
-    this.pending.add(q);
+    this.pending.set(q, address);
+  }
+
+  private startApi(rec: SimClusterRecord): void {
+    const address = rec.address;
+    const task = (async () => {
+      try {
+        const api = await SimCluster.start({ name: rec.name, host: rec.address, port: rec.port, stateDir: this.apiDir(rec.address), persistDebounceMs: this.opts.persistDebounceMs ?? 500, ...(this.opts.clock ? { clock: this.opts.clock } : {}) });
+        this.running.set(address, api);
+      } finally {
+        this.starting.delete(address);
+      }
+      await this.chain(this.vmsHint); // its kubelets, and whatever changed while it started
+    })();
+    this.starting.set(address, task);
+    this.track(task, address);
   }
 
   private async syncOnce(vms: readonly SimClusterVm[]): Promise<void> {
@@ -319,10 +366,10 @@ export class SimClusters {
     for (const rec of this.records()) {
       const cp = byName.get(rec.cpVm);
       if (!cp?.running || cp.ip !== rec.address) continue; // an API server listens only where its VM is
-      let api = this.running.get(rec.address);
+      const api = this.running.get(rec.address);
       if (!api) {
-        api = await SimCluster.start({ name: rec.name, host: rec.address, port: rec.port, stateDir: this.apiDir(rec.address), persistDebounceMs: this.opts.persistDebounceMs ?? 500, ...(this.opts.clock ? { clock: this.opts.clock } : {}) });
-        this.running.set(rec.address, api);
+        if (!this.starting.has(rec.address)) this.startApi(rec);
+        continue; // its kubelets follow once it listens
       }
       const cpl = api.controlPlane!;
       const known = this.kubeletNames.get(api) ?? new Set<string>();

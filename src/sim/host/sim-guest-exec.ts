@@ -24,10 +24,11 @@ export class SimGuestExec implements GuestExec {
     const state = this.host.guestState(vm);
     const before = JSON.stringify(state);
     const clusters = this.host.clusters;
-    if (clusters) await clusters.sync(this.host.clusterVms()); // a restarted host brings its API servers back first
+    // A restarted host brings this VM's API servers back first; other clusters' starts go on meanwhile.
+    if (clusters) await clusters.sync(this.host.clusterVms(), clusters.concerns(vm.name));
     const extra = clusters ? simNodeCommands({ vm: { name: vm.name, ip: vm.ip!, running: true, cpu: vm.cpu, memoryMiB: vm.memoryMiB }, clusters }) : {};
     const result = new SimShell(state, extra).run(script, opts.env);
-    if (clusters) await clusters.settle(); // kubeadm returns once its API server listens
+    if (clusters) await clusters.settle(clusters.concerns(vm.name)); // kubeadm returns once its API server listens
     this.host.recordGuestCommand(vm);
     if (JSON.stringify(state) !== before) this.host.saveGuest(vm);
     if (result.stdout) opts.onOutput?.(result.stdout, 'stdout');
