@@ -7,7 +7,7 @@ import { sortConditions, setCondition, removeCondition, type ConditionInput } fr
 /** How one step ends. */
 export type StepOutcome =
   | { kind: 'continue'; requeueMs?: number } // go on; poll again within requeueMs at the latest
-  | { kind: 'wait'; ms: number; reason: string; message: string }; // cannot go on yet: stop the chain, come back later
+  | { kind: 'wait'; ms: number; reason: string; message: string; step?: string }; // cannot go on yet: stop the chain, come back later (step: which of concurrent steps)
 
 export const proceed = (requeueMs?: number): StepOutcome => ({ kind: 'continue', ...(requeueMs ? { requeueMs } : {}) });
 export const waitFor = (ms: number, reason: string, message: string): StepOutcome => ({ kind: 'wait', ms, reason, message });
@@ -40,6 +40,31 @@ export interface ChainOutcome {
   requeueMs?: number;
 }
 
+/**
+ * Steps that do not depend on each other, run at once (a worker's kubeadm join need not wait for the
+ * CNI install). The chain then stops as at the first of them, in order, that failed or waits, and
+ * names that step (an error gets its `step`, a wait its `step`), so status reads as for sequential steps.
+ */
+export function concurrently<S>(name: string, steps: readonly Step<S>[]): Step<S> {
+  return {
+    name,
+    async run(scope) {
+      const results = await Promise.allSettled(steps.map((st) => st.run(scope)));
+      let requeueMs: number | undefined;
+      for (const [i, r] of results.entries()) {
+        const step = steps[i]!.name;
+        if (r.status === 'rejected') {
+          if (r.reason instanceof Error && !(r.reason as { step?: string }).step) Object.defineProperty(r.reason, 'step', { value: step, configurable: true });
+          throw r.reason;
+        }
+        if (r.value.kind === 'wait') return { ...r.value, step: r.value.step ?? step };
+        requeueMs = minDefined(requeueMs, r.value.requeueMs);
+      }
+      return proceed(requeueMs);
+    },
+  };
+}
+
 /** Runs steps in order: stops at the first error or wait, keeps the lowest requeue (Flux's chain). */
 export async function runChain<S>(scope: S, steps: readonly Step<S>[], signal?: AbortSignal): Promise<ChainOutcome> {
   let requeueMs: number | undefined;
@@ -52,10 +77,11 @@ export async function runChain<S>(scope: S, steps: readonly Step<S>[], signal?: 
     } catch (error) {
       const terminal = error instanceof TerminalError;
       const reason = error instanceof TerminalError || error instanceof StepError ? error.reason : 'ReconcileError';
-      return { completed: false, error, requeueMs, stoppedAt: { step: step.name, reason, message: errorMessage(error), terminal } };
+      const at = (error as { step?: unknown } | undefined)?.step;
+      return { completed: false, error, requeueMs, stoppedAt: { step: typeof at === 'string' && at ? at : step.name, reason, message: errorMessage(error), terminal } };
     }
     if (out.kind === 'wait') {
-      return { completed: false, requeueMs: minDefined(requeueMs, out.ms), stoppedAt: { step: step.name, reason: out.reason, message: out.message } };
+      return { completed: false, requeueMs: minDefined(requeueMs, out.ms), stoppedAt: { step: out.step ?? step.name, reason: out.reason, message: out.message } };
     }
     requeueMs = minDefined(requeueMs, out.requeueMs);
   }

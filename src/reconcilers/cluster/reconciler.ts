@@ -10,13 +10,13 @@ import { join } from 'node:path';
 import type { HostObject, Kind } from '../../api/types.js';
 import { objectKey, parseObjectKey } from '../../api/types.js';
 import type { ReconcileResult } from '../../controllers/controller.js';
-import { errorMessage, runChain, StepError, TerminalError, waitFor, proceed, writeStatus, type ChainOutcome, type Step } from '../../controllers/framework.js';
+import { concurrently, errorMessage, runChain, StepError, TerminalError, waitFor, proceed, writeStatus, type ChainOutcome, type Step } from '../../controllers/framework.js';
 import type { KindRuntime } from '../../controllers/kind-module.js';
 import { referenceProblem } from '../../controllers/reference-check.js';
 import { PowerHolds } from '../../controllers/power-holds.js';
 import type { GuestTarget } from '../../ports/guest-exec.js';
 import type { HostPorts } from '../../ports/index.js';
-import type { KubePort, NodeSummary } from '../../ports/kube.js';
+import type { KubePort, NodeSummary, WatchHandle } from '../../ports/kube.js';
 import { checkAddressDrift, renderRepairScript } from './address-drift.js';
 import { ciliumValues } from './cilium-values.js';
 import { decideInit, INIT_DONE_SENTINEL, INIT_STARTED_SENTINEL, SENTINEL_DIR } from './init-state.js';
@@ -57,6 +57,7 @@ interface Scope {
   rec: ClusterRecord;
   facts: ClusterFacts;
   kube?: KubePort;
+  readiness: ReadinessWatches;
 }
 
 const CP_KUBEADM_CONFIG = '/etc/hostplane/kubeadm.yaml';
@@ -65,12 +66,17 @@ const CLUSTER_REFERRERS: readonly Kind[] = ['Addon', 'LoadTest'];
 
 export function createClusterReconciler(rt: KindRuntime, ports: HostPorts, options: ClusterOptions = {}) {
   const o = { certCheckIntervalMs: options.certCheckIntervalMs ?? 6 * 3_600_000, pollIntervalMs: options.pollIntervalMs ?? 30_000, waitMs: options.waitMs ?? 2_000, drainTimeoutMs: options.drainTimeoutMs ?? 60_000, home: options.home ?? process.env.HOME ?? homedir() };
+  const readiness = new ReadinessWatches((k) => rt.enqueue(k));
   return async function reconcileCluster(key: string, ctx?: { signal: AbortSignal }): Promise<ReconcileResult> {
     const { kind, name } = parseObjectKey(key);
     const object = rt.store.get(kind as Kind, name);
-    if (!object) return { kind: 'done' };
+    if (!object) {
+      readiness.stop(name);
+      return { kind: 'done' };
+    }
     const spec = withClusterDefaults(object.spec as unknown as ClusterSpec);
-    const s: Scope = { rt, ports, o, object, name, spec, rec: readClusterRecord(rt.stateDir.root, name), facts: { nodes: [], kubeconfigPath: kubeconfigPathOf(rt.stateDir.root, name) } };
+    const s: Scope = { rt, ports, o, object, name, spec, rec: readClusterRecord(rt.stateDir.root, name), facts: { nodes: [], kubeconfigPath: kubeconfigPathOf(rt.stateDir.root, name) }, readiness };
+    if (object.metadata.deletionTimestamp || spec.suspend) readiness.stop(name);
     if (object.metadata.deletionTimestamp) {
       const outcome = await runChain(s, deleteSteps, ctx?.signal);
       if (outcome.completed) {
@@ -92,6 +98,57 @@ export function createClusterReconciler(rt: KindRuntime, ports: HostPorts, optio
     if (!outcome.completed) return { kind: 'requeueAfter', ms: outcome.requeueMs ?? o.waitMs };
     return { kind: 'requeueAfter', ms: outcome.requeueMs ?? o.pollIntervalMs };
   };
+}
+
+/**
+ * While a cluster converges (joined nodes not Ready yet, Cilium agents starting), a watch on its Nodes
+ * and kube-system DaemonSets queues it again on each change, so Ready follows the kubelets and not
+ * the wait interval. One per cluster; stopped once Ready, on deletion or suspend, when the stream
+ * ends (the next pass opens a new one) and after 10 min at the latest.
+ */
+class ReadinessWatches {
+  private readonly open = new Map<string, () => void>();
+  constructor(private readonly enqueue: (key: string) => void) {}
+
+  ensure(name: string, kube: KubePort): void {
+    if (this.open.has(name)) return;
+    const handles: WatchHandle[] = [];
+    let stopped = false;
+    let debounce: NodeJS.Timeout | undefined;
+    const stop = () => {
+      if (stopped) return;
+      stopped = true;
+      clearTimeout(lifetime);
+      clearTimeout(debounce);
+      if (this.open.get(name) === stop) this.open.delete(name);
+      for (const h of handles) void h.stop().catch(() => undefined);
+    };
+    const lifetime = setTimeout(stop, 600_000);
+    lifetime.unref();
+    this.open.set(name, stop);
+    const poke = () => {
+      if (stopped || debounce) return;
+      debounce = setTimeout(() => {
+        debounce = undefined;
+        if (!stopped) this.enqueue(objectKey('Cluster', name));
+      }, 100);
+      debounce.unref();
+    };
+    for (const q of [{ apiVersion: 'v1', kind: 'Node' }, { apiVersion: 'apps/v1', kind: 'DaemonSet', namespace: 'kube-system' }]) {
+      kube.watch(q, poke).then(
+        (h) => {
+          if (stopped) return void h.stop().catch(() => undefined);
+          handles.push(h);
+          void h.done.catch(() => undefined).finally(stop);
+        },
+        stop,
+      );
+    }
+  }
+
+  stop(name: string): void {
+    this.open.get(name)?.();
+  }
 }
 
 // ---- helpers ------------------------------------------------------------------------------------
@@ -621,7 +678,12 @@ const health: Step<Scope> = {
     if (r.ok) s.facts.nodes = await kube(s).listNodes();
     const desired = allVms(s);
     const notReady = desired.filter((n) => !s.facts.nodes.find((x: NodeSummary) => x.name === n)?.ready);
-    if (!r.ok || notReady.length || (s.spec.cni.type === 'cilium' && !s.facts.cniReady)) return proceed(s.o.waitMs);
+    if (!r.ok || notReady.length || (s.spec.cni.type === 'cilium' && !s.facts.cniReady)) {
+      // converging (kubelets and Cilium agents coming up): their changes queue the next pass; waitMs stays the fallback
+      if (r.ok) s.readiness.ensure(s.name, kube(s));
+      return proceed(s.o.waitMs);
+    }
+    s.readiness.stop(s.name);
     return proceed();
   },
 };
@@ -782,7 +844,9 @@ export function driftMessage(vm: string, from: string, to: string): string {
   return `The control-plane VM ${vm} changed its address from ${from} (the one kubeadm init used, in the API server certificate and every kubeconfig) to ${to}. Give the VM its old address back (a DHCP reservation or a static IP), or delete and recreate the cluster`;
 }
 
-const steps: readonly Step<Scope>[] = [validate, versionCheck, power, infrastructure, addressDrift, prepareNodes, initControlPlane, fetchKubeconfig, cni, workers, upgrade, certificates, health];
+// The CNI install and the workers' joins both need only the initialised control plane (reference §3:
+// kubeadm join does not need the CNI, nodes stay NotReady until it runs), so they run at once.
+const steps: readonly Step<Scope>[] = [validate, versionCheck, power, infrastructure, addressDrift, prepareNodes, initControlPlane, fetchKubeconfig, concurrently('cni-workers', [cni, workers]), upgrade, certificates, health];
 
 // ---- deletion ---------------------------------------------------------------------------------
 
