@@ -41,7 +41,7 @@ export interface LabAppOptions {
   scale?: number;
   /** Provider latency factor of the simulated VMs (1 = realistic). */
   vmLatency?: number;
-  /** Changes to the copied lab before the manager starts (workarounds, extra specs). */
+  /** Changes to the copied lab before the manager starts (extra specs). */
   edit?: (root: string) => void;
 }
 

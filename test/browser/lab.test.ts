@@ -51,18 +51,6 @@ spec:
   powerState: Stopped
 `;
 
-/**
- * Until the Addon helper's fix for metrics-server's health lookup lands (names with ':'), the
- * scaling presets and dev-autoscaling would wait on dev-metrics-server forever although its
- * release is deployed and metrics.k8s.io is served; the copy drops that one dependency.
- */
-function dropMetricsServerDependency(root: string): void {
-  for (const rel of ['specs/addons/dev.yaml', 'specs/loadtests/scaling.yaml']) {
-    const p = join(root, rel);
-    writeFileSync(p, readFileSync(p, 'utf8').replace(/dependsOn: \[([^\]]*)\]/g, (_m, list: string) => `dependsOn: [${list.split(',').map((s) => s.trim()).filter((s) => s !== 'dev-metrics-server').join(', ')}]`));
-  }
-}
-
 async function until<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, ms: number, detail: () => string = () => ''): Promise<T> {
   const deadline = Date.now() + ms;
   for (let i = 0; ; i++) {
@@ -107,12 +95,13 @@ describe.skipIf(!haveChromium)('dashboard on a converged example lab (Chromium)'
       edit: (root) => {
         mkdirSync(join(root, 'specs/vms'), { recursive: true });
         writeFileSync(join(root, 'specs/vms/spare.yaml'), SPARE_VM);
-        dropMetricsServerDependency(root);
       },
     });
-    // What the pages need: dev Ready, its demo apps, policies and HPAs, the presets runnable, the collectors filled.
-    const needed: Array<[string, string]> = [['Cluster', 'dev'], ['Addon', 'dev-demo-apps'], ['Addon', 'dev-network-policies'], ['Addon', 'dev-autoscaling'], ['LoadTest', 'dev-light-load']];
-    // (A scaling LoadTest reports MetricsUnavailable while idle: the controller probes metrics.k8s.io only when a run is due.)
+    // What the pages need: dev Ready, its demo apps and policies, every preset runnable (a scaling one only
+    // once metrics.k8s.io answers and its HPAs are ScalingActive), the collectors filled.
+    const presets = app.manager.store.list('LoadTest').map((o): [string, string] => ['LoadTest', o.metadata.name]);
+    expect(presets.map(([, n]) => n)).toEqual(expect.arrayContaining(['dev-light-load', 'dev-scale-heavy']));
+    const needed: Array<[string, string]> = [['Cluster', 'dev'], ['Addon', 'dev-demo-apps'], ['Addon', 'dev-network-policies'], ...presets];
     const notReady = () => needed.filter(([k, n]) => !app.ready(k, n)).map(([k, n]) => `${k}/${n} (${JSON.stringify((app.manager.store.get(k, n)?.status?.conditions ?? []).find((c) => c.type === 'Ready')?.message ?? 'no status')})`).join('; ');
     await until(`Ready: ${needed.map((n) => n.join('/')).join(', ')} — not yet`, () => needed.every(([k, n]) => app.ready(k, n)), 180_000, notReady);
     await until('the inventory of dev with HPAs and node metrics', () => {

@@ -44,6 +44,10 @@ export interface LoadTestDeps {
 
 type Spec = LoadTestSpec;
 
+/** How often an idle scaling LoadTest looks at its cluster's metrics API and HPAs again (ms of the clusters' clock). */
+export const IDLE_RECHECK_NOT_READY_MS = 15_000; // the HPA controller's sync period
+export const IDLE_RECHECK_READY_MS = 60_000;
+
 export function createLoadTestReconciler(d: LoadTestDeps) {
   const pollMs = d.pollMs ?? 2000;
   const kubes = new Map<string, KubePort>();
@@ -288,7 +292,7 @@ export function createLoadTestReconciler(d: LoadTestDeps) {
     let runs = rs.runs();
     let running = runs.find((r) => r.outcome === 'Running');
     let requeue: number | undefined;
-    let ready: PreconditionResult;
+    let ready: PreconditionResult | { ready: false; reason: string; message: string } | undefined;
     let notice: string | undefined;
     let stalled: { reason: string; message: string } | undefined;
     if (running) {
@@ -299,19 +303,26 @@ export function createLoadTestReconciler(d: LoadTestDeps) {
         notice = `Following run ${running.id} failed for now (${(e as Error).message}); retrying`;
         d.log.warn?.('loadtest run step failed', { loadtest: name, error: (e as Error).message });
       }
-      ready = { ready: true, reason: 'Ready', message: 'A run is in progress' };
+      // the step may have finished the run: then this reconcile goes on as an idle one (preconditions
+      // observed, a request queued during the run started), so status never keeps a stale "in progress"
+      runs = rs.runs();
+      running = runs.find((r) => r.outcome === 'Running');
+    }
+    if (running) {
+      // while a run is in progress the status function says so; the preconditions are not re-checked
     } else if (problem) {
-      ready = { ready: false, reason: problem.reason as never, message: problem.message };
+      ready = { ready: false, reason: problem.reason, message: problem.message };
       stalled = { reason: problem.reason, message: problem.message };
     } else {
       const control = rs.control();
       const due = decideRun({ runPolicy: spec.runPolicy, generation: obj.metadata.generation ?? 1, runs, runRequest: control.runRequest, lastHandledRunRequest: control.lastHandledRunRequest, suspended: spec.suspend === true, ready: true });
       const cluster = clusterOf(spec);
       if (spec.suspend) {
-        ready = { ready: false, reason: 'Suspended' as never, message: 'The LoadTest is suspended (spec.suspend); no run starts' };
+        ready = { ready: false, reason: 'Suspended', message: 'The LoadTest is suspended (spec.suspend); no run starts' };
       } else {
+        // observed on every reconcile, a run due or not: Ready says whether a run could start now
         try {
-          ready = await preconditions(spec, due.start && cluster.kubeconfig ? kubeFor(cluster.kubeconfig) : undefined);
+          ready = await preconditions(spec, cluster.kubeconfig ? kubeFor(cluster.kubeconfig) : undefined);
         } catch (e) {
           ready = { ready: false, reason: 'DependencyNotReady', message: `Cluster ${spec.cluster} does not answer: ${(e as Error).message}` };
         }
@@ -327,11 +338,13 @@ export function createLoadTestReconciler(d: LoadTestDeps) {
       } else if (due.start) {
         requeue = 5000;
         notice = `A run is due: waiting for ${ready.message}`;
+      } else if (spec.type === 'scaling' && !spec.suspend && cluster.ready) {
+        // the metrics API and the HPAs live in the cluster and change without a hostplane event:
+        // look again soon while they do not hold, now and then while they do
+        requeue = ready.ready ? IDLE_RECHECK_READY_MS : IDLE_RECHECK_NOT_READY_MS;
       }
-      runs = rs.runs();
-      running = runs.find((r) => r.outcome === 'Running');
     }
-    d.store.updateStatus('LoadTest', name, loadTestStatus({ obj, now: now(), runs: rs.runs(), control: rs.control(), ready, ...(notice ? { notice } : {}), ...(stalled ? { stalled } : {}) }));
+    d.store.updateStatus('LoadTest', name, loadTestStatus({ obj, now: now(), runs: rs.runs(), control: rs.control(), ...(ready ? { ready } : {}), ...(notice ? { notice } : {}), ...(stalled ? { stalled } : {}) }));
     return requeue !== undefined ? requeueAfter(Math.max(1, Math.round(requeue * (d.requeueScale ?? 1)))) : done();
   };
 }

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { generateK6Script } from './k6-script.js';
 import { buildRunObjects } from './job-manifest.js';
+import { classifyExit } from './exit-code.js';
 import { withLoadTestDefaults, type LoadTestSpec } from './spec-types.js';
 import { stressNgArgs } from './stress-ng-args.js';
 import { k6Thresholds } from './thresholds.js';
@@ -34,5 +35,16 @@ describe('the example lab load tests', () => {
   it('dev-strict-sla carries its thresholds into k6', () => {
     const p = presets.find((x) => x.metadata.name === 'dev-strict-sla')!;
     expect(k6Thresholds(p.spec.thresholds)).toEqual({ http_req_duration: ['p(95)<500'], http_req_failed: ['rate<0.01'] });
+  });
+
+  it('the stress presets\' comment states the exit rules the controller applies to a memory test', () => {
+    const header = readFileSync(join(dir, 'stress.yaml'), 'utf8').split('\n').filter((l) => l.startsWith('#')).map((l) => l.replace(/^#\s*/, '')).join(' ');
+    // stress-ng surviving its limit (3, 5, 7) is a result; the kernel's OOM kill of the container is an error
+    for (const code of [3, 5, 7]) expect(classifyExit({ tool: 'stress-ng', testType: 'memory', exitCode: code })).toMatchObject({ outcome: 'Succeeded', reason: 'LimitReached' });
+    expect(header).toMatch(/3, 5 (or|and) 7[^.]*\.?[^.]*Succeeded, reason\s+LimitReached/);
+    const oom = classifyExit({ tool: 'stress-ng', testType: 'memory', exitCode: 137, terminationReason: 'OOMKilled' });
+    expect(oom.outcome).toBe('Error');
+    expect(header).toMatch(/OOMKilled, exit 137\)[^.]*the run\s+is an Error naming the killed pod/);
+    expect(header).not.toMatch(/OOM kill shows up as a result/);
   });
 });

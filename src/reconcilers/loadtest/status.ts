@@ -12,7 +12,8 @@ export interface StatusInput {
   /** Newest first. */
   runs: RunData[];
   control: Control;
-  ready: PreconditionResult | { ready: false; reason: string; message: string };
+  /** The preconditions observed in this reconcile; not checked (undefined) while a run is in progress. */
+  ready?: PreconditionResult | { ready: false; reason: string; message: string };
   notice?: string;
   stalled?: { reason: string; message: string };
 }
@@ -47,7 +48,11 @@ export function loadTestStatus(s: StatusInput): ObjectStatus {
   const last = s.runs[0];
   const running = s.runs.find((r) => r.outcome === 'Running');
   const finished = s.runs.find((r) => r.outcome !== 'Running');
-  c.set({ type: 'Ready', status: s.ready.ready ? 'True' : 'False', reason: s.ready.reason, message: s.notice && !s.ready.ready ? `${s.ready.message}` : s.ready.message });
+  // Ready follows the records: "in progress" only while a run is Running, the observed preconditions otherwise
+  const ready = running
+    ? { ready: true, reason: 'Ready', message: `Run ${running.id} is in progress (one run at a time)` }
+    : (s.ready ?? { ready: false, reason: 'DependencyNotReady', message: 'The preconditions have not been checked yet' });
+  c.set({ type: 'Ready', status: ready.ready ? 'True' : 'False', reason: ready.reason, message: ready.message });
   if (running) {
     c.set({ type: 'Running', status: 'True', reason: running.phase === 'Cooldown' ? 'Cooldown' : 'Running', message: running.phase === 'Cooldown' ? `Run ${running.id}: load done, sampling the cooldown (${Math.round((running.progress ?? 0) * 100)}%)` : `Run ${running.id}: ${Math.round((running.progress ?? 0) * 100)}% of ${Math.round(running.plannedMs / 1000)}s` });
   } else {
@@ -64,7 +69,7 @@ export function loadTestStatus(s: StatusInput): ObjectStatus {
   }
   c.setOrRemove(!!running, { type: 'Reconciling', reason: 'Progressing', message: running ? `Run ${running.id} in progress` : '' });
   c.setOrRemove(!!s.stalled, { type: 'Stalled', reason: s.stalled?.reason ?? '', message: s.stalled?.message ?? '' });
-  const phase = s.stalled ? 'Error' : running ? 'Running' : (s.obj.spec as { suspend?: boolean }).suspend ? 'Suspended' : !s.ready.ready ? 'Waiting' : !finished ? 'Idle' : finished.outcome === 'Succeeded' ? 'Succeeded' : finished.outcome === 'Failed' ? 'Failed' : finished.outcome === 'Cancelled' ? 'Idle' : 'Error';
+  const phase = s.stalled ? 'Error' : running ? 'Running' : (s.obj.spec as { suspend?: boolean }).suspend ? 'Suspended' : !ready.ready ? 'Waiting' : !finished ? 'Idle' : finished.outcome === 'Succeeded' ? 'Succeeded' : finished.outcome === 'Failed' ? 'Failed' : finished.outcome === 'Cancelled' ? 'Idle' : 'Error';
   const lastRun = last
     ? clean({
         ...runSummary(last),
