@@ -92,6 +92,8 @@ describe('tart adapter lifecycle against the simulator', () => {
     await p.create(req('web-2'));
     await p.start({ name: 'web-2', network: { mode: 'shared' }, logFile: logFile('web-2') });
     expect(fs.existsSync(path.join(sim.home, 'runs', 'web-2.json'))).toBe(true);
+    // The sim's run has its signal handlers once it says running (a slow start on a loaded host).
+    await waitFor(() => JSON.parse(sim.tart(['get', 'web-2', '--format', 'json']).stdout).State === 'running');
     const before = sim.calls().length;
     await p.stop('web-2', { timeoutSeconds: 10 });
     // it watches its own tart run process end, not tart: no `tart get` every 250 ms
