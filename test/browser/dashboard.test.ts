@@ -474,7 +474,7 @@ describe.skipIf(!haveChromium)('VM detail page against a running manager', { tim
 });
 
 // The dashboard as a user first sees it: the real `hostplane up` process on the example lab in specs/.
-describe.skipIf(!haveChromium)('dashboard served by hostplane up on the example lab', { timeout: 90_000 }, () => {
+describe.skipIf(!haveChromium)('dashboard served by hostplane up on the example lab', { timeout: 300_000 }, () => {
   it('shows the ten VMs of the example lab Ready on the sim host, and a Cluster\'s conditions', async () => {
     buildUiIfStale();
     const { startUp } = await import('../fixtures/cli.js');

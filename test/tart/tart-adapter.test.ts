@@ -274,7 +274,7 @@ describe('tart adapter start()', () => {
   });
 
   it('a tart run failing after start() returned (no worker waits for it) is reported by the next start with its own words', async () => {
-    const p = provider({ startGraceMs: 1, lateFailureMs: 10_000 }, { TART_SIM_SOFTNET: 'noprivs' });
+    const p = provider({ startGraceMs: 1, lateFailureMs: 120_000 }, { TART_SIM_SOFTNET: 'noprivs' });
     const name = `late-${process.pid}`;
     await p.create(req(name));
     await p.start({ name, network: { mode: 'softnet', allow: ['0.0.0.0/0'] }, logFile: logFile(name) });

@@ -14,14 +14,14 @@ import { request } from 'node:https';
 import { connect } from 'node:net';
 import { cpus, hostname, totalmem } from 'node:os';
 import { dirname } from 'node:path';
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, X509Certificate } from 'node:crypto';
 import { stringify, parse } from 'yaml';
 import { kubeadmStaticPods } from '../kube/control-plane/index.js';
 import { kubeconfigYaml } from '../kube/kubeconfig.js';
 import { createCa, createClientCsr, createClusterPki, issueClientCert, serverSansFor, signClientCsr, type ClusterPki, type KeyPair } from '../kube/server/pki.js';
 import { SimCluster } from '../kube/sim-cluster.js';
 import type { KubeObject } from '../kube/object-store.js';
-import { caCertHash, CONTAINERD_DEFAULT_CONFIG, initFacts, initSuccessText, JOINED_TEXT, joinCommandLine, joinFacts, kubeletConfigYaml, newBootstrapToken, PREFLIGHT, preflightFailure, readKubeadmConfig, RESET_TEXT, STACK_HINT } from '../kubeadm/model.js';
+import { caCertHash, certsCheckExpirationText, CONTAINERD_DEFAULT_CONFIG, initFacts, initSuccessText, JOINED_TEXT, joinCommandLine, joinFacts, kubeletConfigYaml, newBootstrapToken, PREFLIGHT, preflightFailure, readKubeadmConfig, RESET_TEXT, STACK_HINT } from '../kubeadm/model.js';
 
 const K = '/etc/kubernetes';
 const PKI = `${K}/pki`;
@@ -474,6 +474,16 @@ function intToIp(n: number): string {
 const firstServiceIp = (cidr: string) => intToIp(ipToInt(cidr.split('/')[0]!) + 1);
 const tenthServiceIp = (cidr: string) => intToIp(ipToInt(cidr.split('/')[0]!) + 10);
 
+/** `kubeadm certs check-expiration`, read from the certificates init wrote (renewal is not modelled here). */
+function kubeadmCerts(args: string[], out: (s: string) => void): number {
+  const sub = args.filter((a) => !a.startsWith('-'))[1];
+  if (sub !== 'check-expiration') throw new KitError(`guest kit: kubeadm certs ${sub ?? ''}: not interpreted (check-expiration)`);
+  const notAfter = (file: string) => new Date(new X509Certificate(readFileSync(file)).validTo);
+  if (!existsSync(`${PKI}/ca.crt`) || !existsSync(`${PKI}/apiserver.crt`)) throw new KitError(`open ${PKI}/ca.crt: no such file or directory`);
+  out(certsCheckExpirationText(notAfter(`${PKI}/apiserver.crt`), notAfter(`${PKI}/ca.crt`)));
+  return 0;
+}
+
 async function kubeadm(args: string[]): Promise<number> {
   const verb = args.filter((a) => !a.startsWith('-'))[0] ?? '';
   const out = (s: string) => process.stdout.write(s);
@@ -491,11 +501,13 @@ async function kubeadm(args: string[]): Promise<number> {
         return await kubeadmReset(out);
       case 'token':
         return await kubeadmToken(args, out);
+      case 'certs':
+        return kubeadmCerts(args, out);
       case 'version':
         out(args.includes('short') ? `v${packageVersion('kubeadm') ?? '1.31.9'}\n` : `kubeadm version: &version.Info{GitVersion:"v${packageVersion('kubeadm') ?? '1.31.9'}"}\n`);
         return 0;
       default:
-        throw new KitError(`guest kit: kubeadm ${verb}: not interpreted (init, join, reset, token create, version)`);
+        throw new KitError(`guest kit: kubeadm ${verb}: not interpreted (init, join, reset, token create, certs check-expiration, version)`);
     }
   } catch (e) {
     if (!(e instanceof KitError)) throw e;

@@ -3,7 +3,7 @@
 // the runtime (containerd, crictl) and kubeadm itself, which writes the files real kubeadm writes
 // (/etc/kubernetes/admin.conf, pki/, manifests/, kubelet.conf) and drives the sim host's cluster
 // registry (sim-clusters.ts). Tools from packages exist only once the package is installed.
-import { CONTAINERD_DEFAULT_CONFIG, initFacts, initSuccessText, JOINED_TEXT, joinFacts, kubeletConfigYaml, PREFLIGHT, preflightFailure, readKubeadmConfig, RESET_TEXT, STACK_HINT } from '../kubeadm/model.js';
+import { certsCheckExpirationText, CONTAINERD_DEFAULT_CONFIG, initFacts, initSuccessText, JOINED_TEXT, joinFacts, kubeletConfigYaml, PREFLIGHT, preflightFailure, readKubeadmConfig, RESET_TEXT, STACK_HINT } from '../kubeadm/model.js';
 import { SimClusterError, type SimClusters, type SimClusterVm } from './sim-clusters.js';
 import { simBuiltinCommand, type SimCommandFn, type SimGuestState, type SimIo } from './sim-shell.js';
 
@@ -367,18 +367,7 @@ function kubeadm(this: ThisParameterType<SimCommandFn>, ctx: SimNodeContext, arg
       }
       if (sub === 'check-expiration') {
         const { certs, ca } = ctx.clusters.certExpiry(rec.address);
-        const fmt = (x: Date) => `${x.toUTCString().slice(8, 11)} ${String(x.getUTCDate()).padStart(2, '0')}, ${x.getUTCFullYear()} ${String(x.getUTCHours()).padStart(2, '0')}:${String(x.getUTCMinutes()).padStart(2, '0')} UTC`;
-        const residual = (x: Date) => {
-          const d = Math.floor((x.getTime() - Date.now()) / 86_400_000);
-          return d < 0 ? '<invalid>' : d >= 365 ? `${Math.floor(d / 365)}y` : `${d}d`;
-        };
-        io.out += "[check-expiration] Reading configuration from the cluster...\n[check-expiration] FYI: You can look at this config file with 'kubectl -n kube-system get cm kubeadm-config -o yaml'\n\n";
-        io.out += 'CERTIFICATE                EXPIRES                  RESIDUAL TIME   CERTIFICATE AUTHORITY   EXTERNALLY MANAGED\n';
-        for (const [c, by] of [['admin.conf', 'ca'], ['apiserver', 'ca'], ['apiserver-etcd-client', 'etcd-ca'], ['apiserver-kubelet-client', 'ca'], ['controller-manager.conf', 'ca'], ['etcd-healthcheck-client', 'etcd-ca'], ['etcd-peer', 'etcd-ca'], ['etcd-server', 'etcd-ca'], ['front-proxy-client', 'front-proxy-ca'], ['scheduler.conf', 'ca'], ['super-admin.conf', 'ca']]) {
-          io.out += `${c!.padEnd(27)}${fmt(certs)}   ${residual(certs).padEnd(16)}${by!.padEnd(24)}no\n`;
-        }
-        io.out += '\nCERTIFICATE AUTHORITY   EXPIRES                  RESIDUAL TIME   EXTERNALLY MANAGED\n';
-        for (const c of ['ca', 'etcd-ca', 'front-proxy-ca']) io.out += `${c.padEnd(24)}${fmt(ca)}   ${residual(ca).padEnd(16)}no\n`;
+        io.out += certsCheckExpirationText(certs, ca);
         return 0;
       }
       return fail(`sim guest: kubeadm certs ${sub}: not interpreted (check-expiration, renew all)`);

@@ -117,3 +117,20 @@ export const CONTAINERD_DEFAULT_CONFIG = 'version = 2\n[plugins."io.containerd.g
 export function kubeletConfigYaml(o: { clusterDNS?: string; clusterDomain?: string } = {}): string {
   return ['apiVersion: kubelet.config.k8s.io/v1beta1', 'kind: KubeletConfiguration', 'cgroupDriver: systemd', ...(o.clusterDNS ? ['clusterDNS:', `- ${o.clusterDNS}`] : []), ...(o.clusterDomain ? [`clusterDomain: ${o.clusterDomain}`] : []), ''].join('\n');
 }
+
+/** `kubeadm certs check-expiration` as kubeadm prints it (leaf certificates expire at `certs`, the CAs at `ca`). */
+export function certsCheckExpirationText(certs: Date, ca: Date, now = Date.now()): string {
+  const fmt = (x: Date) => `${x.toUTCString().slice(8, 11)} ${String(x.getUTCDate()).padStart(2, '0')}, ${x.getUTCFullYear()} ${String(x.getUTCHours()).padStart(2, '0')}:${String(x.getUTCMinutes()).padStart(2, '0')} UTC`;
+  const residual = (x: Date) => {
+    const d = Math.floor((x.getTime() - now) / 86_400_000);
+    return d < 0 ? '<invalid>' : d >= 365 ? `${Math.floor(d / 365)}y` : `${d}d`;
+  };
+  let out = "[check-expiration] Reading configuration from the cluster...\n[check-expiration] FYI: You can look at this config file with 'kubectl -n kube-system get cm kubeadm-config -o yaml'\n\n";
+  out += 'CERTIFICATE                EXPIRES                  RESIDUAL TIME   CERTIFICATE AUTHORITY   EXTERNALLY MANAGED\n';
+  for (const [c, by] of [['admin.conf', 'ca'], ['apiserver', 'ca'], ['apiserver-etcd-client', 'etcd-ca'], ['apiserver-kubelet-client', 'ca'], ['controller-manager.conf', 'ca'], ['etcd-healthcheck-client', 'etcd-ca'], ['etcd-peer', 'etcd-ca'], ['etcd-server', 'etcd-ca'], ['front-proxy-client', 'front-proxy-ca'], ['scheduler.conf', 'ca'], ['super-admin.conf', 'ca']] as const) {
+    out += `${c.padEnd(27)}${fmt(certs)}   ${residual(certs).padEnd(16)}${by.padEnd(24)}no\n`;
+  }
+  out += '\nCERTIFICATE AUTHORITY   EXPIRES                  RESIDUAL TIME   EXTERNALLY MANAGED\n';
+  for (const c of ['ca', 'etcd-ca', 'front-proxy-ca']) out += `${c.padEnd(24)}${fmt(ca)}   ${residual(ca).padEnd(16)}no\n`;
+  return out;
+}
