@@ -53,12 +53,21 @@ afterAll(async () => {
 });
 
 describe('hostplane LoadTest verbs as a process', () => {
-  it('run --wait: progress on stderr, the result on stdout, exit 1 when the thresholds are crossed', async () => {
+  // dev-strict-sla's p95 lands on either side of its 500 ms threshold (465–764 ms measured, it depends on how
+  // the modelled load meets the pods), so the test checks that the verdict, the exit code and the CSV follow the
+  // measured p95 and name each threshold — the preset "passes or fails by its thresholds and says which".
+  it('run --wait: progress on stderr, the result on stdout, exit 1 when the thresholds are crossed (0 when passed)', async () => {
     const r = await hostplane([...common, 'run', 'loadtest/dev-strict-sla', '--wait', '--api', api.url]);
     expect(r.stderr).toMatch(/run \d{8}-\d{6}-\w+: \d+% \(/);
-    expect(r.stdout).toMatch(/^run \d{8}-\d{6}-\w+: Failed \(Thresholds crossed: p95 [\d.]+ms >= 500ms; passed: errorRate 0% < 1%\)/);
     expect(r.stdout).toMatch(/http: p95 [\d.]+ ms, p99 [\d.]+ ms, [\d.]+ req\/s, error rate 0\.00%/);
-    expect(r.code).toBe(1);
+    const p95 = Number(/http: p95 ([\d.]+) ms/.exec(r.stdout)![1]);
+    if (p95 >= 500) {
+      expect(r.stdout).toMatch(/^run \d{8}-\d{6}-\w+: Failed \(Thresholds crossed: p95 [\d.]+ms >= 500ms; passed: errorRate 0% < 1%\)/);
+      expect(r.code).toBe(1);
+    } else {
+      expect(r.stdout).toMatch(/^run \d{8}-\d{6}-\w+: Succeeded \(k6 exit 0: the run passed; All thresholds passed: p95 [\d.]+ms < 500ms, errorRate 0% < 1%\)/);
+      expect(r.code).toBe(0);
+    }
   }, 45_000);
 
   it('results -o csv prints the run\'s metrics row; runs lists it', async () => {
@@ -72,13 +81,12 @@ describe('hostplane LoadTest verbs as a process', () => {
     expect(rows).toHaveLength(2);
     const row = rows[1]!.split(',');
     expect(row[1]).toBe('dev-strict-sla');
-    expect(row[4]).toBe('Failed');
-    expect(row[5]).toBe('99');
-    expect(Number(row[METRIC_COLUMNS.indexOf('p95_ms')])).toBeGreaterThan(500);
+    const crossed = Number(row[METRIC_COLUMNS.indexOf('p95_ms')]) >= 500;
+    expect([row[4], row[5]]).toEqual(crossed ? ['Failed', '99'] : ['Succeeded', '0']);
     expect(runs.code).toBe(0);
     const lines = runs.stdout.trim().split('\n');
     expect(lines).toHaveLength(2);
-    expect(lines[1]).toMatch(/^\d{8}-\d{6}-\w+\s+Failed\s/);
+    expect(lines[1]).toMatch(crossed ? /^\d{8}-\d{6}-\w+\s+Failed\s/ : /^\d{8}-\d{6}-\w+\s+Succeeded\s/);
   }, 45_000);
 
   it('without a running up it says so and exits 1', async () => {

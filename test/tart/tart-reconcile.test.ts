@@ -112,11 +112,11 @@ describe('VM reconciler + tart adapter + tart simulator', () => {
   it('an image disk larger than spec.diskSize is kept and reported, the VM runs (disks only grow)', async () => {
     const { sim, manager } = await start({ 'd.yaml': vmDoc('d', 'Running', '10Gi') });
     const upToDate = () => getCondition(manager.store.get('VirtualMachine', 'd')?.status?.conditions, 'UpToDate');
-    await waitFor(() => upToDate()?.reason === 'DiskShrinkRefused' && tartState(sim, 'd') === 'running', 15_000, 'd running with its disk kept');
+    await waitFor(() => upToDate()?.reason === 'DiskShrinkRefused' && tartState(sim, 'd') === 'running', 60_000, 'd running with its disk kept');
     expect(upToDate()?.message).toBe('disk cannot shrink from 18 GiB to 10 GiB; the VM keeps 18 GiB');
     expect(JSON.parse(sim.tart(['get', 'd', '--format', 'json']).stdout).Disk).toBe(20);
     expect(sim.calls().filter((a) => a[0] === 'clone' || a[0] === 'delete').map((a) => a[0])).toEqual(['clone']);
-  });
+  }, 90_000);
 
   it('at rest, converged VMs cost the poll\'s one tart list and nothing else (issue 14: was get, ip, get, ip per VM per poll)', async () => {
     const { sim, manager } = await start({ 'e.yaml': vmDoc('e'), 'f.yaml': vmDoc('f') });
