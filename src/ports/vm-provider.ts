@@ -102,6 +102,12 @@ export interface VmProvider {
   endpoint(name: string, opts?: { waitSeconds?: number }): Promise<GuestEndpoint | undefined>;
   /** The VM's own IP as the guest and other VMs see it (may equal endpoint.host). */
   ip(name: string, opts?: { waitSeconds?: number }): Promise<string | undefined>;
+  /**
+   * The VM as a fresh list() would show it, known without asking the host, or undefined (then
+   * list). Optional: tart answers for a VM it started a moment ago whose run process still lives,
+   * so the follow-ups of a booting VM do not wait for a `tart list` on a loaded host.
+   */
+  known?(name: string): ObservedVm | undefined;
 }
 
 export type ProviderErrorCode =

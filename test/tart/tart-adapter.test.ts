@@ -71,7 +71,7 @@ describe('tart adapter lifecycle against the simulator', () => {
     const calls = sim.calls().map((a) => a.join(' '));
     expect(calls).toEqual([
       '--version',
-      'get web-1 --format json', // no list of ours yet says the name is free
+      'get web-1 --format json', // no list of ours yet says the name is free, and TART_HOME has no vms/ yet
       `clone ${IMAGE} web-1`,
       'set web-1 --random-mac --cpu 2 --memory 2048 --disk-size 33', // one set: MAC and size
       'get web-1 --format json', // the test's own check
@@ -92,6 +92,8 @@ describe('tart adapter lifecycle against the simulator', () => {
     await p.create(req('web-2'));
     await p.start({ name: 'web-2', network: { mode: 'shared' }, logFile: logFile('web-2') });
     expect(fs.existsSync(path.join(sim.home, 'runs', 'web-2.json'))).toBe(true);
+    // The sim's run has its signal handlers once it says running (a slow start on a loaded host).
+    await waitFor(() => JSON.parse(sim.tart(['get', 'web-2', '--format', 'json']).stdout).State === 'running');
     const before = sim.calls().length;
     await p.stop('web-2', { timeoutSeconds: 10 });
     // it watches its own tart run process end, not tart: no `tart get` every 250 ms
@@ -389,6 +391,32 @@ describe('tart adapter: state and addresses', () => {
       Date.now = realNow;
     }
     expect(sim.calls().slice(before).filter((a) => a[0] === 'get')).toEqual([]);
+  });
+
+  it('create asks tart whether the name exists only when TART_HOME/vms has an entry of that name, however old the last list (issue 14 item 17)', async () => {
+    expect(sim.tart(['clone', IMAGE, 'other']).status).toBe(0); // TART_HOME/vms exists
+    const p = provider({ createCheckMaxAgeMs: 0 }); // no list of ours answers for the name
+    await p.create(req('fresh'));
+    expect(sim.calls().slice(1).map((a) => a[0])).toEqual(['--version', 'clone', 'set']);
+    fs.mkdirSync(path.join(sim.env.TART_HOME, 'vms', 'half')); // something is there: tart decides
+    await p.create(req('half')).catch(() => undefined); // whatever tart makes of an empty directory
+    expect((await rejection(p.create(req('other')))).code).toBe('AlreadyExists');
+    expect(sim.calls().filter((a) => a[0] === 'get')).toEqual([['get', 'half', '--format', 'json'], ['get', 'other', '--format', 'json']]);
+  });
+
+  it('known(): a VM we started a moment ago whose tart run lives is what a list would say, without a tart call; once its run is gone, a list is needed', async () => {
+    const p = provider({ runPidDir: path.join(sim.home, 'runs') });
+    expect(sim.tart(['clone', IMAGE, 'foreign']).status).toBe(0);
+    await p.create(req('vm'));
+    expect(p.known('vm')).toBeUndefined(); // created, not started by us: the list says
+    await p.start({ name: 'vm', network: { mode: 'shared' }, logFile: logFile('vm') });
+    const before = sim.calls().length;
+    expect(p.known('vm')).toMatchObject({ name: 'vm', state: 'running', cpu: 2, memoryMiB: 2048, runId: expect.stringMatching(/^tart run \d+$/) });
+    expect(p.known('foreign')).toBeUndefined();
+    expect(sim.calls().length).toBe(before);
+    await waitFor(() => JSON.parse(sim.tart(['get', 'vm', '--format', 'json']).stdout).State === 'running'); // the sim's run is up
+    sim.crash('vm'); // its tart run dies; tart still says running
+    await waitFor(() => p.known('vm') === undefined, 5_000); // once the dead child is reaped
   });
 
   it('a create as the reconciler drives it costs clone, set, run and one address read: no size read, it boots with the sizes it set (issue 14 item 17)', async () => {

@@ -74,6 +74,12 @@ export interface TartProviderOptions {
 const SIZE_READS_AT_ONCE = 4;
 /** A power state learnt from a list or our own start/stop is trusted this long by ip(). */
 const STATE_TRUST_MS = 15_000;
+/**
+ * How long after our own start known() answers for a VM whose run process lives, without a list:
+ * the boot, when its reconciles follow each other closely. After it, the polls' lists (a `tart
+ * set` or rename by hand shows there).
+ */
+const BOOT_TRUST_MS = 60_000;
 
 /** Whether a process exists (EPERM: it exists but is not ours to signal). */
 function pidAlive(pid: number): boolean {
@@ -304,6 +310,20 @@ export class TartProvider implements VmProvider {
   }
 
   /**
+   * A VM we started less than BOOT_TRUST_MS ago whose `tart run` still lives: running, under that
+   * run, is what a fresh `tart list` would say (nothing stops it without ending that process, and
+   * tart refuses to delete a running VM). Costs no tart call.
+   */
+  known(name: string): ObservedVm | undefined {
+    if (!this.views.has(name)) return undefined;
+    const v = this.views.get(name);
+    if (v.state !== 'running' || v.startedByUsAt === undefined || Date.now() - v.startedByUsAt > BOOT_TRUST_MS) return undefined;
+    const pid = this.runPids.get(name);
+    if (pid === undefined || pid <= 0 || !pidAlive(pid) || this.lateFailures.has(name)) return undefined;
+    return this.present(this.lastTart ?? { startedAt: 0, vms: [] }).find((vm) => vm.name === name);
+  }
+
+  /**
    * This run of a running VM: the `tart run` we started for it (stable across hostplane restarts)
    * and whether it still lives; without one, this adapter's own run counter.
    */
@@ -337,9 +357,8 @@ export class TartProvider implements VmProvider {
    * undefined. A stat, not a tart call: it neither costs a process nor touches tart's access date.
    */
   private configMtime(name: string): number | undefined {
-    const home = this.env.TART_HOME ?? process.env.TART_HOME ?? path.join(os.homedir(), '.tart');
     try {
-      return fs.statSync(path.join(home, 'vms', name, 'config.json')).mtimeMs;
+      return fs.statSync(path.join(this.tartHome(), 'vms', name, 'config.json')).mtimeMs;
     } catch {
       return undefined;
     }
@@ -390,7 +409,7 @@ export class TartProvider implements VmProvider {
     if (req.name.includes('/')) throw new ProviderError('InvalidArgument', `VM name "${req.name}" must not contain '/' (tart reads it as a registry name)`);
     // `tart clone` silently overwrites an existing VM (tart.md §1, #822): never clobber one. Our
     // own list of a moment ago that did not show the name answers that without a `tart get`.
-    if (!this.knownAbsent(req.name) && (await this.get(req.name))) {
+    if (!this.knownAbsent(req.name) && !this.noVmDirectory(req.name) && (await this.get(req.name))) {
       throw new ProviderError('AlreadyExists', `a tart VM named "${req.name}" already exists; hostplane will not overwrite it (tart clone would replace it silently)`);
     }
     this.views.forget(req.name);
@@ -436,6 +455,25 @@ export class TartProvider implements VmProvider {
     const maxAge = this.opts.createCheckMaxAgeMs ?? 5000;
     const l = this.lastList;
     return !!l && maxAge > 0 && Date.now() - l.startedAt <= maxAge && !l.names.has(name) && !this.views.has(name);
+  }
+
+  /**
+   * tart keeps each local VM in TART_HOME/vms/NAME (tart.md §2) and clone moves a finished copy
+   * there: no such entry in an existing vms/ means no VM of that name, as surely as a `tart get`
+   * a moment before the clone, and without a process. Anything there is asked of tart.
+   */
+  private noVmDirectory(name: string): boolean {
+    const vms = path.join(this.tartHome(), 'vms');
+    try {
+      if (!fs.statSync(vms, { throwIfNoEntry: false })?.isDirectory()) return false;
+      return fs.lstatSync(path.join(vms, name), { throwIfNoEntry: false }) === undefined;
+    } catch {
+      return false; // cannot tell: ask tart
+    }
+  }
+
+  private tartHome(): string {
+    return this.env.TART_HOME ?? process.env.TART_HOME ?? path.join(os.homedir(), '.tart');
   }
 
   async configure(name: string, res: VmResources): Promise<void> {

@@ -9,6 +9,8 @@ export interface VmView {
   state?: VmPowerState;
   /** When `state` was learnt (epoch ms). */
   stateAt: number;
+  /** When our own start() began the current run (undefined: a run we did not start). */
+  startedByUsAt?: number;
   /** Bumps at every power-state change: an address read in an older run is not trusted. */
   run: number;
   /** The address read during run `run`, by the `tart run` process `pid` (undefined: not ours). */
@@ -60,6 +62,7 @@ export class VmViews {
       v.run++;
       v.address = undefined;
       v.deadRunSince = undefined;
+      v.startedByUsAt = undefined;
     }
     v.stateAt = at;
     return v;
@@ -76,6 +79,7 @@ export class VmViews {
     const mine = v.sizes?.setByUs;
     if (mine && v.sizes!.state !== 'running' && mine.configMtimeMs !== undefined && mine.configMtimeMs === configMtimeMs) v.sizes = { ...v.sizes!, state: 'running' };
     v.state = 'running';
+    v.startedByUsAt = at;
     v.run++;
     v.address = undefined;
     v.deadRunSince = undefined;

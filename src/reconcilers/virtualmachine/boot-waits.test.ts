@@ -75,4 +75,24 @@ describe('booting VM waits', () => {
     await probe();
     expect(delays.at(-1)).toBe(200);
   });
+
+  it('a booting guest is probed with a short timeout that grows after each timeout (3, 6, 12, 15 s); a reachable one keeps 15 s', async () => {
+    const timeouts: number[] = [];
+    const guest = {
+      async run(_t: unknown, _c: string, o: { timeoutMs?: number }) {
+        timeouts.push(o.timeoutMs ?? -1);
+        throw new GuestError('Timeout', 'did not finish');
+      },
+    } as unknown as GuestExec;
+    const deps = { guest, bootWaits: new BootWaits() };
+    const probe = async (reachable: boolean) => {
+      const s = scope(deps);
+      if (reachable) s.object.status = { conditions: [{ type: 'GuestReachable', status: 'True', reason: 'SSHReachable', message: '', lastTransitionTime: '' }] };
+      s.endpoint = { host: '127.0.0.9', port: 22 };
+      return (await ensureGuestReachable.run(s)).kind;
+    };
+    for (let i = 0; i < 5; i++) expect(await probe(false)).toBe('wait');
+    await probe(true);
+    expect(timeouts).toEqual([3_000, 6_000, 12_000, 15_000, 15_000, 15_000]);
+  });
 });

@@ -27,5 +27,7 @@ export function observedProvider(p: VmProvider, observe: (cmd: string, args: unk
     configure: wrap('configure', (n, r) => p.configure(n, r)),
     endpoint: wrap('endpoint', (n, o) => p.endpoint(n, o)),
     ip: wrap('ip', (n, o) => p.ip(n, o)),
+    // No command runs: nothing to time or log.
+    ...(p.known ? { known: (n: string) => p.known!(n) } : {}),
   };
 }

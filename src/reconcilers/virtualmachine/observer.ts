@@ -11,6 +11,11 @@ export class VmObserver {
 
   /** The VM as observed by a list that is fresh enough and newer than our last change to it. */
   async get(name: string): Promise<ObservedVm | undefined> {
+    // What the provider knows as well as a fresh list would (a VM it just started, still running
+    // under it) needs no list: on a loaded host one takes seconds, and a booting VM's follow-ups
+    // would each wait for one.
+    const known = this.provider.known?.(name);
+    if (known) return known;
     const vms = await this.listFresh(this.changedAt.get(name));
     return vms.get(name);
   }

@@ -7,6 +7,7 @@ import type { GuestTarget } from '../../ports/guest-exec.js';
 import { GuestError } from '../../ports/guest-exec.js';
 import { shq } from '../../ports/shell.js';
 import { ProviderError, type ObservedVm } from '../../ports/vm-provider.js';
+import { getCondition } from '../../api/conditions.js';
 import { redact } from '../../controllers/events.js';
 import { appendRotating, rotateIfLarger } from '../../controllers/log-file.js';
 import { StepError, TerminalError, errorMessage, proceed, waitFor, type Step } from '../../controllers/framework.js';
@@ -360,8 +361,12 @@ export const ensureGuestReachable: Step<VmScope> = {
   async run(s) {
     if (!s.endpoint) return proceed();
     const target = targetOrInvalidSecret(s);
+    // A guest not reachable yet is probed briefly and asked again by requeue, so a probe into a
+    // still-booting guest does not hold a worker for long; a reachable one's health check keeps 15 s.
+    const booting = getCondition(s.object.status?.conditions as Parameters<typeof getCondition>[0], 'GuestReachable')?.status !== 'True';
+    const bootWaits = booting ? s.deps.bootWaits : undefined;
     try {
-      const r = await s.deps.guest.run(target, 'true', { timeoutMs: 15_000 });
+      const r = await s.deps.guest.run(target, 'true', { timeoutMs: bootWaits?.probeTimeout(s.key) ?? 15_000 });
       if (r.code !== 0) throw new GuestError('Unreachable', `a trivial command exited ${r.code}`);
       s.guestReachable = { ok: true, reason: 'SSHReachable', message: `SSH answers at ${s.endpoint.host}:${s.endpoint.port}` };
       s.deps.bootWaits?.probed(s.key);
@@ -369,6 +374,7 @@ export const ensureGuestReachable: Step<VmScope> = {
     } catch (err) {
       const reason = err instanceof GuestError ? (err.code === 'Unreachable' || err.code === 'Timeout' ? 'SSHUnreachable' : err.code) : 'SSHUnreachable';
       s.guestReachable = { ok: false, reason, message: errorMessage(err) };
+      if (err instanceof GuestError && err.code === 'Timeout') bootWaits?.timedOut(s.key);
       // Host-key and auth problems need a person; an unreachable guest may still be booting.
       if (reason === 'HostKeyMismatch' || reason === 'AuthFailed') throw new StepError(reason, errorMessage(err), 'ssh');
       // Tight at first: a guest's sshd is often up well within a second of its address.
