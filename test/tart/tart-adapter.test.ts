@@ -438,6 +438,23 @@ describe('tart adapter: state and addresses', () => {
     expect(tartCalls).toEqual(['clone', 'set', 'run', 'ip']);
   });
 
+  it('an image disk larger than asked is kept and read once at create, so a VM known without a list still reports its real disk (issue 14 item 14)', async () => {
+    const p = provider({ runPidDir: path.join(sim.home, 'runs') });
+    await p.list();
+    const before = sim.calls().length;
+    await p.create(req('big', { diskGiB: 10 })); // the simulator's image has a 20 GB disk
+    await p.start({ name: 'big', network: { mode: 'shared' }, logFile: logFile('big') });
+    const calls = sim.calls().slice(before).map((a) => a.join(' '));
+    expect(calls.filter((c) => !c.startsWith('list') && !c.startsWith('run'))).toEqual([
+      `clone ${IMAGE} big`,
+      'set big --random-mac --cpu 2 --memory 2048 --disk-size 11', // refused: disks only grow
+      'set big --random-mac --cpu 2 --memory 2048',
+      'get big --format json', // the kept disk, once
+    ]);
+    expect(p.known('big')).toMatchObject({ state: 'running', diskGiB: 18 });
+    expect((await p.list()).find((vm) => vm.name === 'big')?.diskGiB).toBe(18);
+  });
+
   it('a host crash\'s stale running VM (tart says running, our tart run gone, no address) is reported once it lasts; stop then start recovers it (seed 003 BUG-009)', async () => {
     const p = provider({ runPidDir: path.join(sim.home, 'runs'), staleRunAfterMs: 300 });
     await p.create(req('vm'));

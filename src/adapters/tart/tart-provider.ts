@@ -415,18 +415,22 @@ export class TartProvider implements VmProvider {
     this.views.forget(req.name);
     this.markOwned(req.name);
     this.creating.add(req.name);
-    let disk: number | undefined;
+    let diskGiB: number | undefined;
     try {
-      disk = await this.cloneAndSize(req);
+      diskGiB = await this.cloneAndSize(req);
     } finally {
       this.creating.delete(req.name);
     }
     const made = this.views.setState(req.name, 'stopped', Date.now());
     made.sizes = { cpu: req.cpu, memoryMiB: req.memoryMiB, state: 'stopped', setByUs: { configMtimeMs: this.configMtime(req.name) } };
-    made.changed = { at: made.stateAt, ...(disk !== undefined ? { diskGiB: gbToGiB(disk) } : {}) };
+    made.changed = { at: made.stateAt, ...(diskGiB !== undefined ? { diskGiB } : {}) };
   }
 
-  /** Clone and size a VM; resolves with its disk in GB when we set it (undefined: the image's own, kept). */
+  /**
+   * Clone and size a VM; resolves with its disk in GiB as tart reports it: the size we set, or the
+   * image's own when it is larger (kept; read once here, so a VM known without a list still reports
+   * DiskShrinkRefused). undefined only when tart would not say.
+   */
   private async cloneAndSize(req: VmCreateRequest): Promise<number | undefined> {
     await this.run(['clone', req.image, req.name], 30 * 60_000);
     // One `set`: a fresh MAC for every clone avoids stale DHCP leases and duplicate IPs (tart.md §3,
@@ -436,11 +440,11 @@ export class TartProvider implements VmProvider {
     try {
       try {
         await this.run([...base, '--disk-size', String(gibToGb(req.diskGiB))]);
-        return gibToGb(req.diskGiB);
+        return gbToGiB(gibToGb(req.diskGiB));
       } catch (e) {
         if (!(e instanceof ProviderError && /should be larger than the current disk size/.test(e.message))) throw e;
         await this.run(base); // tart saved cpu/memory/MAC before it refused the disk; saying it again costs one call, only here
-        return undefined;
+        return (await this.get(req.name))?.diskGiB; // the image's disk, which the VM keeps: one read, only here
       }
     } catch (e) {
       // The half-made VM is ours (we just cloned it): remove it so a retry starts clean.
