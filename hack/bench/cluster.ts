@@ -12,10 +12,11 @@
 // run: a VM from spec load to Ready=True; a cluster's node preparation (Preparing → NodesPrepared),
 // kubeadm init (Initializing → ControlPlaneInitialized), CNI (Installing → CNIReady) and joins
 // (Joining → WorkersJoined).
-//   criticalPath = max over clusters of max(its VMs) + prepare + init + max(cni, join): the longest
-//     chain VM → cluster → CNI of the dependency graph, with the measured step durations;
+//   criticalPath = max over clusters of max(its VMs) + prepare + init + max(cni, join) + settle: the
+//     longest chain VM → cluster → CNI → healthy of the dependency graph, with the measured step
+//     durations (settle: until the cluster's API server shows every node and Cilium agent ready);
 //   sequential = every step summed one after another, as the seed's 12 phases run them (all VMs,
-//     then each cluster's preparation, init, CNI and joins in turn).
+//     then each cluster's preparation, init, CNI, joins and settling in turn).
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -94,8 +95,29 @@ export async function clusterConverge(scale = 1): Promise<object> {
   const t0 = performance.now();
   const epoch0 = Date.now();
   let timer: NodeJS.Timeout | undefined;
+  // When each sim cluster's API server first showed it healthy (every node Ready, the Cilium agents
+  // ready on every node), by control-plane VM: the end of the pod and node start-up that the sim
+  // kubelet models after CNI and joins, read from the in-process store (no request).
+  const healthyAt = new Map<string, number>();
+  const NODES = { group: '', version: 'v1', resource: 'nodes' };
+  const DAEMONSETS = { group: 'apps', version: 'v1', resource: 'daemonsets' };
+  const sampleApis = (t: number) => {
+    for (const rec of clusters.records()) {
+      if (healthyAt.has(rec.cpVm)) continue;
+      const cluster = manager.store.list('Cluster').find((c) => (c.spec as { controlPlane: { vm: string } }).controlPlane.vm === rec.cpVm);
+      const api = clusters.api(rec.address);
+      if (!cluster || !api) continue;
+      const want = 1 + ((cluster.spec as { workers?: unknown[] }).workers?.length ?? 0);
+      const nodes = api.store.list(NODES).items as { status?: { conditions?: { type: string; status: string }[] } }[];
+      const ds = api.store.get(DAEMONSETS, 'kube-system', 'cilium') as { status?: { desiredNumberScheduled?: number; numberReady?: number } } | undefined;
+      const nodesReady = nodes.length === want && nodes.every((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+      const agentsReady = !!ds && ds.status?.desiredNumberScheduled === want && ds.status?.numberReady === want;
+      if (nodesReady && agentsReady) healthyAt.set(rec.cpVm, t);
+    }
+  };
   const sample = () => {
     const t = performance.now() - t0;
+    sampleApis(t);
     for (const o of manager.store.list()) {
       if (o.kind !== 'VirtualMachine' && o.kind !== 'Cluster') continue;
       for (const c of (o.status?.conditions as { type: string; status: string }[] | undefined) ?? []) {
@@ -137,6 +159,8 @@ export async function clusterConverge(scale = 1): Promise<object> {
         init: firstEvent(key, 'Initialized') - firstEvent(key, 'Initializing'),
         cni: cniEnd - firstEvent(key, 'Installing'),
         join: spec.workers?.length ? joinEnd - firstEvent(key, 'Joining') : 0,
+        // After CNI and joins: the sim kubelets start the Cilium agents and nodes turn Ready.
+        settle: (healthyAt.get(spec.controlPlane.vm) ?? NaN) - Math.max(cniEnd, spec.workers?.length ? joinEnd : 0),
         readyAt: firstTrue.get(`${key} Ready`) ?? NaN,
       };
       // Absolute times (ms from the start): where the gaps between steps are.
@@ -150,19 +174,20 @@ export async function clusterConverge(scale = 1): Promise<object> {
         cniInstalled: cniEnd,
         joining: firstEvent(key, 'Joining'),
         joined: joinEnd,
+        healthyInApi: healthyAt.get(spec.controlPlane.vm) ?? NaN,
         ready: s.readyAt,
       };
       timelines[c.metadata.name] = Object.fromEntries(Object.entries(at).map(([k, v]) => [k, Math.round(v)]));
-      return { ...s, chain: s.vms + s.prepare + s.init + Math.max(s.cni, s.join) };
+      return { ...s, chain: s.vms + s.prepare + s.init + Math.max(s.cni, s.join) + Math.max(0, s.settle) };
     });
     const criticalPathMs = Math.max(...steps.map((s) => s.chain));
-    const sequentialMs = Object.values(vmMs).reduce((a, b) => a + b, 0) + steps.reduce((a, s) => a + s.prepare + s.init + s.cni + s.join, 0);
+    const sequentialMs = Object.values(vmMs).reduce((a, b) => a + b, 0) + steps.reduce((a, s) => a + s.prepare + s.init + s.cni + s.join + Math.max(0, s.settle), 0);
     return {
       topology: `specs/vms + specs/clusters: ${vms.length} VMs, ${steps.length} clusters (kubeadm + Cilium)`,
       latencyModel: {
         simScale: scale,
         vmMs: Object.fromEntries(Object.entries(DEFAULT_SIM_LATENCY).map(([k, v]) => [k, v * scale])),
-        clusterSteps: 'as the sim host runs them, measured here: kubeadm init = in-process sim API server on the control-plane address, join = sim kubelet registration, CNI = real helm (stand-in Cilium chart)',
+        clusterSteps: 'as the sim host runs them, measured here: kubeadm init = in-process sim API server on the control-plane address, join = sim kubelet registration, CNI = real helm (stand-in Cilium chart), settle = from the last of CNI and joins until the cluster API server shows every node Ready and the Cilium agents ready (the pod start-up of the sim kubelets)',
         reconcilerOptions: 'defaults (Cluster waitMs 2 s, VM and Cluster poll intervals 30 s)',
       },
       convergeMs: Math.round(convergeMs),
