@@ -368,7 +368,8 @@ describe('tart-sim CLI contract: run, stop and the running state', () => {
   it('a host crash (sim.crash) leaves a stale "running": list says running, ip finds nothing, run refuses; stop clears it (seed 003 BUG-009)', async () => {
     clone('vm');
     const run = await runUntilRunning('vm');
-    expect(sim.tart(['ip', 'vm']).stdout).toMatch(/^127\./);
+    // The lease appears a boot time after "running" (as with tart's DHCP), so wait for it once.
+    expect(sim.tart(['ip', 'vm', '--wait', '5']).stdout).toMatch(/^127\./);
     sim.crash('vm');
     const ended = await run.exit;
     expect(ended.signal).toBe('SIGKILL');
