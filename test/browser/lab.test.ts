@@ -72,6 +72,12 @@ describe.skipIf(!haveChromium)('dashboard on a converged example lab (Chromium)'
     await page.screenshot({ path, fullPage: true });
     shots.push(path);
   };
+  /** How many pixels of the recent-flows table are hidden behind its own horizontal scrollbar. */
+  const flowsClippedBy = () =>
+    page.locator('table.flows').first().evaluate((t) => {
+      const wrap = t.closest('.table-wrap') ?? t.parentElement!;
+      return wrap.scrollWidth - wrap.clientWidth;
+    });
   const api = async <T>(path: string, init?: RequestInit): Promise<{ status: number; body: T; headers: Headers; text: string }> => {
     const res = await fetch(`${app.url}${path}`, init);
     const text = await res.text();
@@ -207,6 +213,11 @@ describe.skipIf(!haveChromium)('dashboard on a converged example lab (Chromium)'
     const dropped = page.locator('table.flows tr[data-verdict="DROPPED"]').first();
     await dropped.waitFor();
     expect(await dropped.textContent()).toMatch(/Policy denied|denies/);
+    // Every column, the verdict last, is on screen: nothing clipped behind the table's own scrollbar.
+    expect(await flowsClippedBy()).toBeLessThanOrEqual(0);
+    const pill = await dropped.locator('.pill').boundingBox();
+    const panel = await page.locator('section[aria-labelledby="recent-h"]').boundingBox();
+    expect(pill && panel && pill.x + pill.width <= panel.x + panel.width).toBe(true);
     await shot('traffic');
   });
 
@@ -222,7 +233,15 @@ describe.skipIf(!haveChromium)('dashboard on a converged example lab (Chromium)'
     const badge = page.locator('tr[data-key="VirtualMachine/spare"] [data-stopped]');
     await badge.waitFor();
     expect(await badge.textContent()).toContain('Stopped');
-    expect(await page.locator('[data-kind-count="VirtualMachine"] + .card-sub').textContent()).toBe('2 ready · 1 stopped');
+    // What the card must say follows the store (the small lab has 2 running VMs, the full one 10).
+    const vmCardText = () => {
+      const vms = app.manager.store.list('VirtualMachine');
+      const stopped = vms.filter((o) => o.status?.phase === 'Stopped').length;
+      const ready = vms.filter((o) => o.status?.phase !== 'Stopped' && o.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length;
+      return `${ready} ready · ${stopped} stopped`;
+    };
+    await expect.poll(() => page.locator('[data-kind-count="VirtualMachine"] + .card-sub').textContent(), { timeout: 10_000 }).toBe(vmCardText());
+    expect(vmCardText()).toMatch(/^\d+ ready · 1 stopped$/);
     // The VM link carries no count (the stopped VM is not failing); every count names what it counts.
     expect(await page.locator('nav a[href="/resources/virtualmachines"] [data-count]').count()).toBe(0);
     for (const t of await page.locator('nav [data-count]').allTextContents()) expect(t.trim()).toMatch(/^\d+ (not ready|pending)$/);
@@ -232,6 +251,7 @@ describe.skipIf(!haveChromium)('dashboard on a converged example lab (Chromium)'
       await page.locator(ready).first().waitFor();
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
       expect(overflow, `${path} at 800 px scrolls sideways by ${overflow} px`).toBeLessThanOrEqual(0);
+      if (path === '/traffic') expect(await flowsClippedBy(), 'recent flows at 800 px hide columns').toBeLessThanOrEqual(0);
       await shot(`${name}-800px`);
     }
     await page.setViewportSize({ width: 1280, height: 900 });

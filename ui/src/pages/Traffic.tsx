@@ -138,9 +138,10 @@ export function Traffic(props: { params: Record<string, string> }): JSX.Element 
               <h2 id="topo-h">Topology of {v().cluster}</h2>
               <Topology edges={v().edges.slice(0, 60)} />
             </section>
-            <div class="grid2">
-              <section class="panel" aria-labelledby="top-h">
-                <h2 id="top-h">Top connections</h2>
+            {/* Full-width panels: side by side, long pod names pushed the verdict column out of view. */}
+            <section class="panel" aria-labelledby="top-h">
+              <h2 id="top-h">Top connections</h2>
+              <div class="table-wrap">
                 <table class="table small top-connections">
                   <thead><tr><th>Source</th><th>Destination</th><th>Port</th><th>Forwarded</th><th>Dropped</th></tr></thead>
                   <tbody>
@@ -157,12 +158,12 @@ export function Traffic(props: { params: Record<string, string> }): JSX.Element 
                     </For>
                   </tbody>
                 </table>
-              </section>
-              <section class="panel" aria-labelledby="recent-h">
-                <h2 id="recent-h">Recent flows</h2>
-                <FlowsTable flows={v().recent} limit={20} />
-              </section>
-            </div>
+              </div>
+            </section>
+            <section class="panel" aria-labelledby="recent-h">
+              <h2 id="recent-h">Recent flows</h2>
+              <FlowsTable flows={v().recent} limit={20} />
+            </section>
           </>
         )}
       </Show>
