@@ -6,6 +6,7 @@ import * as k8s from '@kubernetes/client-node';
 import type { HostObject } from '../../api/types.js';
 import { Ring } from './ring.js';
 import type { HpaSample, HpaView, Inventory, NodeView, PodView, ServiceUrl, ServiceView } from '../../api/dashboard.js';
+import { Periodic } from './periodic.js';
 
 export type { HpaSample, HpaView, Inventory, NodeView, PodView, ServiceUrl, ServiceView };
 
@@ -233,29 +234,24 @@ export function usableKubeconfig(c: HostObject): string | undefined {
 
 export class ClusterInventoryCollector {
   private watches = new Map<string, ClusterWatch>();
-  private timer: NodeJS.Timeout | undefined;
-  private ticking: Promise<void> | undefined;
-  constructor(private readonly opts: InventoryOptions) {}
+  private readonly clock: Periodic;
+  constructor(private readonly opts: InventoryOptions) {
+    this.clock = new Periodic(() => this.sync(), opts.intervalMs);
+  }
 
   start(): void {
-    if (this.timer) return;
-    void this.tick();
-    this.timer = setInterval(() => void this.tick(), this.opts.intervalMs ?? 5000);
-    this.timer.unref();
+    this.clock.start();
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.timer);
-    this.timer = undefined;
-    await this.ticking;
+    await this.clock.stop();
     await Promise.all([...this.watches.values()].map((w) => w.stop()));
     this.watches.clear();
   }
 
   /** Starts watches for newly usable clusters, stops gone ones, samples the rest. */
   tick(): Promise<void> {
-    this.ticking ??= this.sync().finally(() => (this.ticking = undefined));
-    return this.ticking;
+    return this.clock.tick();
   }
 
   private async sync(): Promise<void> {

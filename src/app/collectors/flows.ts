@@ -3,6 +3,7 @@
 // totals by verdict and protocol, service-level edges, top connections, recent flows.
 import type { Flow, FlowEdge, TrafficView } from '../../api/dashboard.js';
 import { Ring } from './ring.js';
+import { Periodic } from './periodic.js';
 
 export type { Flow, FlowEdge, TrafficView };
 
@@ -48,25 +49,21 @@ export function summarise(cluster: string, flows: Flow[], recent = 50): Omit<Tra
 
 export class FlowsCollector {
   private rings = new Map<string, { ring: Ring<Flow>; updatedAt: number | null; error: string | null }>();
-  private timer: NodeJS.Timeout | undefined;
-  private ticking: Promise<void> | undefined;
-  constructor(private readonly opts: { source: FlowSource; clusters(): string[]; intervalMs?: number }) {}
-
-  start(): void {
-    if (this.timer) return;
-    void this.tick();
-    this.timer = setInterval(() => void this.tick(), this.opts.intervalMs ?? 5000);
-    this.timer.unref();
+  private readonly clock: Periodic;
+  constructor(private readonly opts: { source: FlowSource; clusters(): string[]; intervalMs?: number }) {
+    this.clock = new Periodic(() => this.collect(), opts.intervalMs);
   }
 
-  stop(): void {
-    clearInterval(this.timer);
-    this.timer = undefined;
+  start(): void {
+    this.clock.start();
+  }
+
+  stop(): Promise<void> {
+    return this.clock.stop();
   }
 
   tick(): Promise<void> {
-    this.ticking ??= this.collect().finally(() => (this.ticking = undefined));
-    return this.ticking;
+    return this.clock.tick();
   }
 
   private async collect(): Promise<void> {

@@ -5,6 +5,7 @@ import type { HostObject } from '../../api/types.js';
 import type { GuestExec, GuestTarget } from '../../ports/guest-exec.js';
 import { Ring } from './ring.js';
 import type { GuestMetrics as VmMetrics, GuestSample } from '../../api/dashboard.js';
+import { Periodic } from './periodic.js';
 
 export type { GuestSample, VmMetrics };
 
@@ -114,26 +115,22 @@ export interface GuestMetricsOptions {
 
 export class GuestMetricsCollector {
   private series = new Map<string, VmSeries>();
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  constructor(private readonly opts: GuestMetricsOptions) {}
+  private readonly clock: Periodic;
+  constructor(private readonly opts: GuestMetricsOptions) {
+    this.clock = new Periodic(() => this.collect(), opts.intervalMs);
+  }
 
   start(): void {
-    if (this.timer) return;
-    void this.tick();
-    this.timer = setInterval(() => void this.tick(), this.opts.intervalMs ?? 5000);
-    this.timer.unref();
+    this.clock.start();
   }
 
-  stop(): void {
-    clearInterval(this.timer);
-    this.timer = undefined;
+  stop(): Promise<void> {
+    return this.clock.stop();
   }
 
-  /** Reads every target once (skipped if the previous tick still runs). */
+  /** Reads every target once (joins the previous tick if it still runs). */
   tick(): Promise<void> {
-    this.running ??= this.collect().finally(() => (this.running = undefined));
-    return this.running;
+    return this.clock.tick();
   }
 
   private async collect(): Promise<void> {

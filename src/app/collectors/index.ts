@@ -158,8 +158,9 @@ export function createDashboardCollectors(opts: DashboardCollectorsOptions): Das
       flows.start();
     },
     async stop() {
-      guest.stop();
-      flows.stop();
+      // Not awaited: a round stuck on a slow guest or relay must not hold up Ctrl-C; its results are dropped.
+      void guest.stop();
+      void flows.stop();
       grpcSource.close();
       await Promise.all([...relays.values()].map((r) => r.then((x) => x.stop(), () => undefined)));
       await inventory.stop();
