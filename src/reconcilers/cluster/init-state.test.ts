@@ -36,10 +36,11 @@ describe('control-plane init decision', () => {
     expect(d.warning).toMatch(/allowReinit is set.*resets the node/);
   });
 
-  it('without opt-in the message says how to proceed and stalls with ReinitRequired', () => {
+  it('without opt-in the message says how to proceed, stalls with ReinitRequired and is a warning event', () => {
     const d = decideInit({ ...none, startedSentinel: me }, { identity: me, latched: false, allowReinit: false });
     expect(d.stalled).toBe('ReinitRequired');
     expect(d.message).toMatch(/spec\.remediation\.allowReinit: true/);
+    expect(d.warning).toBe(d.message);
   });
 
   it('names the foreign owner', () => {

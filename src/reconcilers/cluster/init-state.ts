@@ -137,12 +137,8 @@ function reinit(ctx: InitContext, reason: 'PartialInit' | 'ControlPlaneLost', wh
     const message = `${what}; remediation.allowReinit is set, so hostplane ${needsReset ? 'resets the node and ' : ''}runs kubeadm init again (etcd data is lost)`;
     return { state: 'NeedsReinit', action: needsReset ? 'resetAndInit' : 'init', initialized: false, reason: 'Reinitializing', message, warning: message };
   }
-  return {
-    state: 'NeedsReinitButNotAllowed',
-    action: 'report',
-    initialized: false,
-    reason,
-    message: `${what}; kubeadm init is never run twice. Set spec.remediation.allowReinit: true to reset and re-initialise, or repair the node by hand`,
-    stalled: 'ReinitRequired',
-  };
+  const how = needsReset ? 'to reset and re-initialise, or repair the node by hand' : 'to run it again (no kubeadm file was written, so nothing needs resetting)';
+  const message = `${what}; kubeadm init is never run twice on its own. Set spec.remediation.allowReinit: true ${how}`;
+  // A stall that needs a person is also a Warning event, so `up` prints it and `events` shows it.
+  return { state: 'NeedsReinitButNotAllowed', action: 'report', initialized: false, reason, message, stalled: 'ReinitRequired', warning: message };
 }
