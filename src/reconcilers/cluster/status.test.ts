@@ -53,6 +53,20 @@ describe('computeClusterStatus', () => {
     for (const c of st.conditions!) expect(CLUSTER_CONDITION_REASONS[c.type as keyof typeof CLUSTER_CONDITION_REASONS] as readonly string[]).toContain(c.reason);
   });
 
+  it.each([
+    // what, record, facts, outcome, condition, status, reason
+    ['a cluster never initialised does not claim stable addresses', { prepared: {}, joined: {} }, { kubeconfigPath: 'k', nodes: [] }, stopped('validate', 'InvalidSpec', 'm', true), 'NodeAddressesStable', 'Unknown', 'NotInitialized'],
+    ['a cluster never initialised does not claim every kubelet runs its version', { prepared: {}, joined: {} }, { kubeconfigPath: 'k', nodes: [] }, stopped('init', 'PartialInit', 'm', true), 'VersionUpToDate', 'Unknown', 'NotInitialized'],
+    ['an initialised cluster whose nodes could not be read says so', rec, { ...up, apiReady: false, nodes: [] }, stopped('health', 'Unavailable'), 'VersionUpToDate', 'Unknown', 'NotObserved'],
+    ['an initialised cluster with nodes read is up to date', rec, up, { completed: true } as ChainOutcome, 'VersionUpToDate', 'True', 'UpToDate'],
+    ['an initialised cluster without drift has stable addresses', rec, up, { completed: true } as ChainOutcome, 'NodeAddressesStable', 'True', 'Stable'],
+    ['a stopped cluster keeps its stored kubeconfig available', rec, { kubeconfigPath: 'k', nodes: [] }, stopped('power', 'StoppedAsDesired'), 'KubeconfigAvailable', 'True', 'Available'],
+  ] as const)('%s', (_what, record, facts, outcome, type, status, reason) => {
+    const o = { ...obj, status: { kubeconfigPath: 'k' } } as HostObject;
+    const st = computeClusterStatus(o, spec, record, facts as ClusterFacts, outcome, new Date(0));
+    expect(st.conditions!.find((c) => c.type === type)).toMatchObject({ status, reason });
+  });
+
   it('shows an upgrade under way in VersionUpToDate and status.upgrade, the running version in status.kubernetesVersion', () => {
     const st = computeClusterStatus(obj, { ...spec, kubernetesVersion: '1.32' }, { ...rec, kubernetesVersion: '1.32.5' }, { ...up, upgrade: { from: '1.31.9', to: '1.32.5', next: 3, total: 14, current: 'cordon and drain cp' } }, stopped('upgrade', 'Upgrading'), new Date(0));
     expect(st.conditions!.find((c) => c.type === 'VersionUpToDate')).toMatchObject({ status: 'False', reason: 'Upgrading', message: expect.stringContaining('3 of 14 steps done, now: cordon and drain cp') });
