@@ -121,6 +121,8 @@ export interface ClusterCard {
   avgCpuPercent?: number | null;
   avgMemPercent?: number | null;
   metricsServed?: boolean;
+  /** Where the averages come from: metrics-server, the VMs' guest metrics (no metrics-server), or both. */
+  usageSource?: 'metrics-server' | 'guest' | 'mixed';
   hpas?: number;
 }
 

@@ -12,6 +12,7 @@ import { GrpcFlowSource } from './hubble-client.js';
 import { ClusterInventoryCollector, serviceUrls, usableKubeconfig } from './cluster-inventory.js';
 import { FlowsCollector, summarise, type FlowSource } from './flows.js';
 import { GuestMetricsCollector } from './guest-metrics.js';
+import { clusterCard } from './cluster-card.js';
 
 type Obj = Record<string, any>;
 
@@ -123,21 +124,7 @@ export function createDashboardCollectors(opts: DashboardCollectorsOptions): Das
       const clusters = store.list('Cluster').map((c) => {
         const inv = inventory.inventory(c.metadata.name);
         if (!inv) return { name: c.metadata.name, watched: false };
-        const withCpu = inv.nodes.filter((n) => n.cpuPercent !== null);
-        const avg = (xs: number[]) => (xs.length ? Math.round((10 * xs.reduce((a, b) => a + b, 0)) / xs.length) / 10 : null);
-        return {
-          name: c.metadata.name,
-          watched: true,
-          synced: inv.synced,
-          error: inv.error,
-          nodes: { ready: inv.nodes.filter((n) => n.ready).length, total: inv.nodes.length },
-          pods: { running: inv.pods.running, pending: inv.pods.pending, failed: inv.pods.failed, total: inv.pods.total },
-          byNamespace: inv.pods.byNamespace,
-          avgCpuPercent: avg(withCpu.map((n) => n.cpuPercent!)),
-          avgMemPercent: avg(withCpu.map((n) => n.memPercent ?? 0)),
-          metricsServed: inv.metricsServed,
-          hpas: inv.hpas.length,
-        };
+        return clusterCard(c.metadata.name, inv, (vm) => guest.get(vm, 1)?.samples.at(-1));
       });
       const vms = guest.names().map((n) => {
         const m = guest.get(n, 1)!;

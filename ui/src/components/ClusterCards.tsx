@@ -57,6 +57,11 @@ export function ClusterCards(): JSX.Element {
                 </div>
                 <Meter label="Avg node CPU" percent={x.c!.avgCpuPercent} />
                 <Meter label="Avg node memory" percent={x.c!.avgMemPercent} />
+                <Show when={x.c!.usageSource === 'guest' || x.c!.usageSource === 'mixed'}>
+                  <span class="muted small" data-usage-source={x.c!.usageSource}>
+                    {x.c!.usageSource === 'guest' ? "from the VMs' guest metrics (no metrics-server)" : "partly from the VMs' guest metrics"}
+                  </span>
+                </Show>
                 <table class="table small">
                   <tbody>
                     <For each={Object.entries(x.c!.byNamespace ?? {}).sort((a, b) => b[1].total - a[1].total).slice(0, 6)}>
