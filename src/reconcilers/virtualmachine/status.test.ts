@@ -68,3 +68,20 @@ describe('a suspended VM', () => {
     expect(status.conditions?.some((c) => c.type === 'Suspended')).toBe(false);
   });
 });
+
+describe('computeVmStatus: a parent holding the VM stopped', () => {
+  it.each([
+    ['held by a stopped Cluster: the messages name the holder', 'Cluster/dev', /Cluster\/dev holds it stopped/, /Cluster\/dev holds this VM stopped/],
+    ['stopped by its own spec: the messages name spec.powerState', undefined, /as spec\.powerState asks/, /spec\.powerState is Stopped/],
+  ] as const)('%s', (_what, holder, ready, running) => {
+    const s = scope({ name: 'a', state: 'stopped' });
+    s.spec = { ...s.spec, powerState: 'Stopped' };
+    if (holder) s.powerHeldBy = holder;
+    const status = computeVmStatus(s, completed);
+    const get = (t: string) => status.conditions!.find((c) => c.type === t)!;
+    expect([get('Ready').status, get('Ready').reason, status.phase]).toEqual(['True', 'Stopped', 'Stopped']);
+    expect(get('Ready').message).toMatch(ready);
+    expect(get('Running').message).toMatch(running);
+    expect(status.powerHeldBy).toBe(holder);
+  });
+});

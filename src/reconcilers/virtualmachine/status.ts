@@ -39,12 +39,13 @@ export function computeVmStatus(s: VmScope, outcome: ChainOutcome): ObjectStatus
   else if (stop && (stoppedIn('create') || stoppedIn('observe'))) c.set({ type: 'Created', status: 'False', reason: stop.reason, message: stop.message });
   else c.set({ type: 'Created', status: 'Unknown', reason: 'Pending', message: 'VM not created yet' });
 
-  // Running
+  // Running. A parent's power hold (a stopped Cluster) is named: the VM's own spec may say Running.
+  const stoppedBecause = s.powerHeldBy ? `${s.powerHeldBy} holds this VM stopped` : 'spec.powerState is Stopped';
   if (blind) {
     /* set above */
   } else if (!vm) c.set({ type: 'Running', status: 'False', reason: 'NotCreated', message: 'VM does not exist yet' });
   else if (vm.state === 'running') c.set({ type: 'Running', status: 'True', reason: 'Running', message: 'VM is running' });
-  else if (!wantRunning) c.set({ type: 'Running', status: 'False', reason: 'PoweredOff', message: 'spec.powerState is Stopped' });
+  else if (!wantRunning) c.set({ type: 'Running', status: 'False', reason: 'PoweredOff', message: stoppedBecause });
   else if (stop && stoppedIn('power')) c.set({ type: 'Running', status: 'False', reason: stop.reason, message: stop.message });
   else c.set({ type: 'Running', status: 'False', reason: 'Stopped', message: 'VM is stopped' });
 
@@ -91,7 +92,7 @@ export function computeVmStatus(s: VmScope, outcome: ChainOutcome): ObjectStatus
     c.set({ type: 'Ready', status: 'False', reason: 'Deleting', message: 'VM is being deleted' });
     phase = 'Deleting';
   } else if (outcome.completed && !wantRunning) {
-    c.set({ type: 'Ready', status: 'True', reason: 'Stopped', message: 'VM is stopped, as spec.powerState asks' });
+    c.set({ type: 'Ready', status: 'True', reason: 'Stopped', message: s.powerHeldBy ? `VM is stopped: ${s.powerHeldBy} holds it stopped (its own spec.powerState is kept as written)` : 'VM is stopped, as spec.powerState asks' });
     phase = 'Stopped';
   } else if (outcome.completed) {
     c.set({ type: 'Ready', status: 'True', reason: 'Ready', message: `VM is running at ${s.ip ?? 'unknown address'}${resize?.kind === 'restartPending' || resize?.kind === 'heldForCapacity' ? ' (restart pending)' : ''}` });
