@@ -209,7 +209,7 @@ export const ensurePower: Step<VmScope> = {
         // Looked at, not assumed: status never says Stopped while the provider says running (BUG-009).
         s.observed = await provider(s, 'observe', () => s.deps.observer.get(name(s)));
         if (s.observed?.state === 'running') throw new StepError('StopFailed', `stopped VM "${name(s)}" but the provider still calls it running`, 'stop');
-        event(s, 'Normal', 'Stopped', `Stopped VM "${name(s)}" (spec.powerState is Stopped)`);
+        event(s, 'Normal', 'Stopped', `Stopped VM "${name(s)}" (${s.powerHeldBy ? `${s.powerHeldBy} holds it stopped` : 'spec.powerState is Stopped'})`);
       }
       // Stopping on purpose ends a crash loop: the next Running starts at once.
       s.deps.records.update(name(s), { unexpectedStops: undefined, restartAfter: undefined });
