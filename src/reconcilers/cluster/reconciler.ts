@@ -24,7 +24,7 @@ import { renderKubeadmInitConfig, renderKubeadmJoinConfig } from './kubeadm-conf
 import { parseCertExpiration, parseJoinCommand } from './kubeadm-output.js';
 import { defaultContextName, mergeKubeconfig, removeKubeconfigContext, rewriteAdminKubeconfig } from './kubeconfig.js';
 import { renderNodePrepSteps, renderStepScript } from './node-prep-script.js';
-import { kubeconfigPathOf, readClusterRecord, removeClusterFiles, writeClusterRecord, writeFileAtomic, type ClusterRecord } from './records.js';
+import { kubeconfigPathOf, ownedVmsOf, readClusterRecord, removeClusterFiles, writeClusterRecord, writeFileAtomic, type ClusterRecord } from './records.js';
 import { resetNodeScript } from './deletion-plan.js';
 import type { ClusterSpec } from './spec-types.js';
 import { withClusterDefaults } from './spec-types.js';
@@ -220,9 +220,20 @@ const validate: Step<Scope> = {
   async run(s) {
     const ref = referenceProblem(s.object, (k) => s.rt.store.getByKey(k), s.rt.referenceRules);
     if (ref) throw new TerminalError(ref.reason, ref.message);
-    const others = s.rt.store.list('Cluster').filter((c) => c.metadata.name !== s.name && !c.metadata.deletionTimestamp).map((c) => ({ name: c.metadata.name, spec: withClusterDefaults(c.spec as unknown as ClusterSpec) }));
+    // Who owns what (first come): each cluster's record of the VMs it initialised or joined, then its age.
+    const claims = (name: string, spec: ClusterSpec, rec: ClusterRecord, created: string | undefined) => ({
+      ownedVms: ownedVmsOf(rec, spec.controlPlane.vm),
+      initialised: !!(rec.initStartedAt || rec.initDoneAt),
+      ...(created ? { creationTimestamp: created } : {}),
+      name,
+      spec,
+    });
+    const others = s.rt.store
+      .list('Cluster')
+      .filter((c) => c.metadata.name !== s.name && !c.metadata.deletionTimestamp)
+      .map((c) => claims(c.metadata.name, withClusterDefaults(c.spec as unknown as ClusterSpec), readClusterRecord(s.rt.stateDir.root, c.metadata.name), c.metadata.creationTimestamp));
     const vms = s.rt.store.list('VirtualMachine').map((v) => ({ name: v.metadata.name, ...(v.status?.ip ? { ip: String(v.status.ip) } : {}) }));
-    const problems = validateCluster({ name: s.name, spec: s.spec, otherClusters: others, vms, vmNetworks: vmNetworksFor(s.ports.provider.name) });
+    const problems = validateCluster({ ...claims(s.name, s.spec, s.rec, s.object.metadata.creationTimestamp), otherClusters: others, vms, vmNetworks: vmNetworksFor(s.ports.provider.name) });
     if (problems.length) throw new TerminalError('InvalidSpec', summarizeProblems(problems));
     return proceed();
   },
@@ -432,10 +443,11 @@ const initControlPlane: Step<Scope> = {
     if (d.warning) event(s, 'Warning', d.reason, d.warning);
     switch (d.action) {
       case 'none':
-        if (!s.rec.initDoneAt) {
-          // the guest's done sentinel outlived a host record that never saw init end
-          s.rec.initDoneAt = new Date(s.rt.clock.now()).toISOString();
+        if (!s.rec.initDoneAt || !s.rec.controlPlaneVm) {
+          // the guest's done sentinel outlived a host record that never saw init end (or a record from before controlPlaneVm)
+          s.rec.initDoneAt ??= new Date(s.rt.clock.now()).toISOString();
           s.rec.initAddress ??= cpIp(s);
+          s.rec.controlPlaneVm ??= cp;
           save(s);
         }
         return proceed();
@@ -447,6 +459,7 @@ const initControlPlane: Step<Scope> = {
         await run(s, cp, `mkdir -p ${SENTINEL_DIR}\necho '${identity(s)}' > ${INIT_DONE_SENTINEL}\n`, 'recording the init sentinel');
         s.rec.initDoneAt ??= new Date(s.rt.clock.now()).toISOString();
         s.rec.initAddress ??= cpIp(s);
+        s.rec.controlPlaneVm ??= cp;
         save(s);
         return proceed();
       case 'resetAndInit':
@@ -458,6 +471,7 @@ const initControlPlane: Step<Scope> = {
         // Sentinels before init: host side first, then the guest; a kill -9 anywhere after this never re-runs init.
         s.rec.initStartedAt = new Date(s.rt.clock.now()).toISOString();
         s.rec.initAddress = ip;
+        s.rec.controlPlaneVm = cp;
         s.rec.kubernetesVersion = parseKubeVersion(s.spec.kubernetesVersion)?.patch;
         delete s.rec.initDoneAt;
         save(s);
@@ -601,6 +615,9 @@ const workers: Step<Scope> = {
     const toJoin = desired.filter((w) => !s.rec.joined[w.vm] || !byName.has(s.rec.joined[w.vm]!));
     if (toJoin.length) {
       event(s, 'Normal', 'Joining', `Joining ${toJoin.map((w) => w.vm).join(', ')}`);
+      // Recorded before kubeadm join runs: a join cut short is still ours to retry, remove or reset.
+      for (const w of toJoin) s.rec.joined[w.vm] = w.vm;
+      save(s);
       const results = await Promise.allSettled(
         toJoin.map(async (w) => {
           const line = await run(s, s.spec.controlPlane.vm, 'kubeadm token create --print-join-command --ttl 15m', 'kubeadm token create');
