@@ -4,11 +4,11 @@
 // exists; InvalidReference and DependencyCycle come from the reference check every kind runs on load.
 export const CLUSTER_CONDITION_REASONS = {
   Ready: ['Available', 'StoppedAsDesired', 'DependencyNotReady', 'Provisioning', 'Initializing', 'Joining', 'Degraded', 'Suspended', 'Deleting', 'InvalidSpec', 'InvalidReference', 'DependencyCycle', 'Upgrading', 'UpgradeRefused', 'Stopping', 'Starting', 'ControllerNotImplemented'],
-  Available: ['Available', 'APIServerUnreachable', 'NodesNotReady', 'CNINotReady'],
+  Available: ['Available', 'APIServerUnreachable', 'NodesNotReady', 'CNINotReady', 'NotChecked'],
   InfrastructureReady: ['VMsReady', 'VMsNotReady', 'VMNotFound'],
   NodesPrepared: ['Prepared', 'Preparing', 'SwapEnabled', 'ModuleMissing', 'RuntimeNotReady', 'PackageInstallFailed'],
   ControlPlaneInitialized: ['Initialized', 'WaitingForInfrastructure', 'Initializing', 'InitFailed', 'PartialInit', 'ForeignControlPlane', 'Reinitializing', 'ControlPlaneLost'],
-  KubeconfigAvailable: ['Available', 'FetchFailed', 'WaitingForControlPlane'],
+  KubeconfigAvailable: ['Available', 'FetchFailed', 'WaitingForControlPlane', 'NotChecked'],
   CNIReady: ['Ready', 'Installing', 'InstallFailed', 'AgentsNotReady', 'Disabled'],
   WorkersJoined: ['Joined', 'Joining', 'JoinFailed', 'Draining', 'NoWorkers', 'WaitingForVMs'],
   NodeAddressesStable: ['Stable', 'NodeAddressChanged', 'RepairingAddress', 'AddressRepaired', 'RepairFailed', 'NotInitialized'],

@@ -1,7 +1,8 @@
 // Deleting a Cluster (issue 10 item 9; reference §1.7 and §2.6): it waits while Addons or
 // LoadTests still reference it (and says which), then drains nothing (the cluster goes away with
-// its workloads) but runs a bounded `kubeadm reset -f` on every node — workers first, then the
-// control plane — removes the CNI leftovers reset does not clean, and removes the kubeconfig and
+// its workloads) but runs a bounded `kubeadm reset -f` on every node it itself initialised or joined
+// (its record, never what its spec merely names, never a node another cluster's record names) —
+// workers first, then the control plane — removes the CNI leftovers reset does not clean, and removes the kubeconfig and
 // the merged context. The VMs stay: they are their own objects. deletionPolicy Retain only
 // forgets the cluster.
 
@@ -18,6 +19,7 @@ export interface DeletionFacts {
   deletionPolicy: 'Delete' | 'Retain';
   /** `Kind/name` of Addons and LoadTests whose spec.cluster names this cluster. */
   referrers: readonly string[];
+  /** The nodes this cluster initialised / joined (nodesToReset below), not the spec's VMs. */
   controlPlaneVm: string;
   workerVms: readonly string[];
   /** Nodes already reset during this deletion (recorded by the runtime). */
@@ -71,4 +73,37 @@ export function deletionMessage(steps: readonly DeletionStep[]): string {
     default:
       return 'Removing the kubeconfig';
   }
+}
+
+/** What a cluster may reset on deletion: only what its own record says it initialised or joined. */
+export interface OwnedNodeFacts {
+  /** The control-plane VM this cluster ran kubeadm init on (its record); undefined when it never did. */
+  initialisedVm?: string;
+  /** Worker VMs this cluster ran kubeadm join on (its record). */
+  joinedVms: readonly string[];
+  /** VM → the other Cluster whose record says it initialised or joined that VM. */
+  ownedByOthers: ReadonlyMap<string, string>;
+}
+
+export interface NodesToReset {
+  /** Workers first (sorted), then the control plane. */
+  reset: Array<{ node: string; role: 'worker' | 'control-plane' }>;
+  /** Nodes of ours by record that another cluster's record also names: never reset. */
+  leftAlone: Array<{ node: string; owner: string }>;
+}
+
+export function nodesToReset(f: OwnedNodeFacts): NodesToReset {
+  const out: NodesToReset = { reset: [], leftAlone: [] };
+  const candidates: Array<[string, 'worker' | 'control-plane']> = [...[...f.joinedVms].filter((w) => w !== f.initialisedVm).sort().map((w) => [w, 'worker'] as [string, 'worker']), ...(f.initialisedVm ? [[f.initialisedVm, 'control-plane'] as [string, 'control-plane']] : [])];
+  for (const [node, role] of candidates) {
+    const owner = f.ownedByOthers.get(node);
+    if (owner) out.leftAlone.push({ node, owner });
+    else out.reset.push({ node, role });
+  }
+  return out;
+}
+
+/** The deletion event of a cluster that resets nothing: it never initialised or joined a node. */
+export function nothingToResetMessage(specVms: readonly string[]): string {
+  return `Nothing to reset: this cluster never ran kubeadm init or join on a VM (${specVms.join(', ')} left as they are)`;
 }

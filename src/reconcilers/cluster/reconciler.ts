@@ -1,7 +1,8 @@
 // The Cluster reconciler: observe (spec, VMs, record, guest facts, API) → one chain of steps, each
 // doing one action or waiting → one status computation (status.ts). Steps follow reference §2.8:
 // validate → power → infrastructure → node preparation → init once → kubeconfig → CNI → workers
-// (join / drain+reset) → health. Deletion: wait for referrers, bounded reset on every node, remove
+// (join / drain+reset) → health. Deletion: wait for referrers, bounded reset on every node this
+// cluster initialised or joined (its record; a cluster that never did resets nothing), remove
 // the kubeconfig and the merged context; the VMs stay.
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -24,8 +25,8 @@ import { renderKubeadmInitConfig, renderKubeadmJoinConfig } from './kubeadm-conf
 import { parseCertExpiration, parseJoinCommand } from './kubeadm-output.js';
 import { defaultContextName, mergeKubeconfig, removeKubeconfigContext, rewriteAdminKubeconfig } from './kubeconfig.js';
 import { renderNodePrepSteps, renderStepScript } from './node-prep-script.js';
-import { kubeconfigPathOf, readClusterRecord, removeClusterFiles, writeClusterRecord, writeFileAtomic, type ClusterRecord } from './records.js';
-import { resetNodeScript } from './deletion-plan.js';
+import { initialisedVmOf, kubeconfigPathOf, ownedVmsOf, readClusterRecord, removeClusterFiles, writeClusterRecord, writeFileAtomic, type ClusterRecord } from './records.js';
+import { nodesToReset, nothingToResetMessage, resetNodeScript } from './deletion-plan.js';
 import type { ClusterSpec } from './spec-types.js';
 import { withClusterDefaults } from './spec-types.js';
 import { computeClusterStatus, type ClusterFacts } from './status.js';
@@ -159,6 +160,17 @@ const event = (s: Scope, type: 'Normal' | 'Warning', reason: string, message: st
 const save = (s: Scope) => writeClusterRecord(s.rt.stateDir.root, s.name, s.rec);
 const identity = (s: Scope) => `hostplane Cluster/${s.name}`;
 
+/** Every other Cluster's record: VM → the cluster that initialised or joined it (never ours to reset or take). */
+function vmsOwnedByOthers(s: Scope): Map<string, string> {
+  const owners = new Map<string, string>();
+  for (const c of s.rt.store.list('Cluster')) {
+    if (c.metadata.name === s.name) continue;
+    const spec = withClusterDefaults(c.spec as unknown as ClusterSpec);
+    for (const vm of ownedVmsOf(readClusterRecord(s.rt.stateDir.root, c.metadata.name), spec.controlPlane.vm)) owners.set(vm, c.metadata.name);
+  }
+  return owners;
+}
+
 function vmOf(s: Scope, vm: string): HostObject | undefined {
   return s.rt.store.get('VirtualMachine', vm);
 }
@@ -220,9 +232,20 @@ const validate: Step<Scope> = {
   async run(s) {
     const ref = referenceProblem(s.object, (k) => s.rt.store.getByKey(k), s.rt.referenceRules);
     if (ref) throw new TerminalError(ref.reason, ref.message);
-    const others = s.rt.store.list('Cluster').filter((c) => c.metadata.name !== s.name && !c.metadata.deletionTimestamp).map((c) => ({ name: c.metadata.name, spec: withClusterDefaults(c.spec as unknown as ClusterSpec) }));
+    // Who owns what (first come): each cluster's record of the VMs it initialised or joined, then its age.
+    const claims = (name: string, spec: ClusterSpec, rec: ClusterRecord, created: string | undefined) => ({
+      ownedVms: ownedVmsOf(rec, spec.controlPlane.vm),
+      initialised: !!(rec.initStartedAt || rec.initDoneAt),
+      ...(created ? { creationTimestamp: created } : {}),
+      name,
+      spec,
+    });
+    const others = s.rt.store
+      .list('Cluster')
+      .filter((c) => c.metadata.name !== s.name && !c.metadata.deletionTimestamp)
+      .map((c) => claims(c.metadata.name, withClusterDefaults(c.spec as unknown as ClusterSpec), readClusterRecord(s.rt.stateDir.root, c.metadata.name), c.metadata.creationTimestamp));
     const vms = s.rt.store.list('VirtualMachine').map((v) => ({ name: v.metadata.name, ...(v.status?.ip ? { ip: String(v.status.ip) } : {}) }));
-    const problems = validateCluster({ name: s.name, spec: s.spec, otherClusters: others, vms, vmNetworks: vmNetworksFor(s.ports.provider.name) });
+    const problems = validateCluster({ ...claims(s.name, s.spec, s.rec, s.object.metadata.creationTimestamp), otherClusters: others, vms, vmNetworks: vmNetworksFor(s.ports.provider.name) });
     if (problems.length) throw new TerminalError('InvalidSpec', summarizeProblems(problems));
     return proceed();
   },
@@ -406,12 +429,14 @@ const FACTS_SCRIPT = [
   '',
 ].join('\n');
 
+const factsOf = (out: string) => new Map(out.split('\n').filter(Boolean).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] as const));
+
 const initControlPlane: Step<Scope> = {
   name: 'init',
   async run(s) {
     const cp = s.spec.controlPlane.vm;
     const out = await run(s, cp, FACTS_SCRIPT, 'reading the control plane state');
-    const kv = new Map(out.split('\n').filter(Boolean).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] as const));
+    const kv = factsOf(out);
     const latched = (s.object.status?.initialization as { controlPlaneInitialized?: boolean } | undefined)?.controlPlaneInitialized === true || !!s.rec.initDoneAt;
     // Ours: a sentinel with our identity, the host-side record, or the latch. Only then may admin.conf be
     // fetched before init is known to be done — `up` may have died after kubeadm init succeeded but
@@ -432,10 +457,11 @@ const initControlPlane: Step<Scope> = {
     if (d.warning) event(s, 'Warning', d.reason, d.warning);
     switch (d.action) {
       case 'none':
-        if (!s.rec.initDoneAt) {
-          // the guest's done sentinel outlived a host record that never saw init end
-          s.rec.initDoneAt = new Date(s.rt.clock.now()).toISOString();
+        if (!s.rec.initDoneAt || !s.rec.controlPlaneVm) {
+          // the guest's done sentinel outlived a host record that never saw init end (or a record from before controlPlaneVm)
+          s.rec.initDoneAt ??= new Date(s.rt.clock.now()).toISOString();
           s.rec.initAddress ??= cpIp(s);
+          s.rec.controlPlaneVm ??= cp;
           save(s);
         }
         return proceed();
@@ -447,6 +473,7 @@ const initControlPlane: Step<Scope> = {
         await run(s, cp, `mkdir -p ${SENTINEL_DIR}\necho '${identity(s)}' > ${INIT_DONE_SENTINEL}\n`, 'recording the init sentinel');
         s.rec.initDoneAt ??= new Date(s.rt.clock.now()).toISOString();
         s.rec.initAddress ??= cpIp(s);
+        s.rec.controlPlaneVm ??= cp;
         save(s);
         return proceed();
       case 'resetAndInit':
@@ -458,6 +485,7 @@ const initControlPlane: Step<Scope> = {
         // Sentinels before init: host side first, then the guest; a kill -9 anywhere after this never re-runs init.
         s.rec.initStartedAt = new Date(s.rt.clock.now()).toISOString();
         s.rec.initAddress = ip;
+        s.rec.controlPlaneVm = cp;
         s.rec.kubernetesVersion = parseKubeVersion(s.spec.kubernetesVersion)?.patch;
         delete s.rec.initDoneAt;
         save(s);
@@ -590,7 +618,9 @@ const workers: Step<Scope> = {
         if (!drained) return waitFor(s.o.waitMs, 'Draining', `draining node ${node}: pods still running (a PodDisruptionBudget may be holding them)`);
         await kube(s).delete({ apiVersion: 'v1', kind: 'Node', name: node });
       }
-      if (vmReady(s, vm)) await run(s, vm, resetNodeScript(), 'kubeadm reset', 150_000);
+      const owner = vmsOwnedByOthers(s).get(vm);
+      if (owner) event(s, 'Warning', 'NodeLeftAlone', `Worker ${vm} not reset: the record of Cluster ${owner} names it as its node`);
+      else if (vmReady(s, vm)) await run(s, vm, resetNodeScript(), 'kubeadm reset', 150_000);
       delete s.rec.joined[vm];
       delete s.rec.prepared[vm];
       save(s);
@@ -601,6 +631,9 @@ const workers: Step<Scope> = {
     const toJoin = desired.filter((w) => !s.rec.joined[w.vm] || !byName.has(s.rec.joined[w.vm]!));
     if (toJoin.length) {
       event(s, 'Normal', 'Joining', `Joining ${toJoin.map((w) => w.vm).join(', ')}`);
+      // Recorded before kubeadm join runs: a join cut short is still ours to retry, remove or reset.
+      for (const w of toJoin) s.rec.joined[w.vm] = w.vm;
+      save(s);
       const results = await Promise.allSettled(
         toJoin.map(async (w) => {
           const line = await run(s, s.spec.controlPlane.vm, 'kubeadm token create --print-join-command --ttl 15m', 'kubeadm token create');
@@ -863,11 +896,24 @@ const deleteSteps: readonly Step<Scope>[] = [
     name: 'reset-nodes',
     async run(s) {
       if (s.spec.deletionPolicy === 'Retain') return proceed();
-      const nodes = [...workerVms(s), ...Object.keys(s.rec.joined).filter((v) => !workerVms(s).includes(v)), s.spec.controlPlane.vm];
-      for (const vm of nodes) {
+      // Only the nodes this cluster itself initialised or joined (its record), never what its spec merely names.
+      const cp = initialisedVmOf(s.rec, s.spec.controlPlane.vm);
+      const plan = nodesToReset({ ...(cp ? { initialisedVm: cp } : {}), joinedVms: Object.keys(s.rec.joined), ownedByOthers: vmsOwnedByOthers(s) });
+      if (!plan.reset.length && !plan.leftAlone.length) event(s, 'Normal', 'NothingToReset', nothingToResetMessage(allVms(s)));
+      for (const l of plan.leftAlone) event(s, 'Warning', 'NodeLeftAlone', `${l.node} not reset: the record of Cluster ${l.owner} names it as its node`);
+      for (const { node: vm, role } of plan.reset) {
         if (!vmReady(s, vm)) continue; // gone or stopped: nothing to reset there
+        if (role === 'control-plane') {
+          // the guest's init sentinels must name us (or be absent): another cluster's control plane stays
+          const kv = factsOf(await run(s, vm, FACTS_SCRIPT, 'reading the control plane state'));
+          const foreign = [kv.get('started'), kv.get('done')].find((v) => v !== undefined && v.trim() !== identity(s));
+          if (foreign) {
+            event(s, 'Warning', 'NodeLeftAlone', `${vm} not reset: its init sentinel names ${foreign.trim()}, not ${identity(s)}`);
+            continue;
+          }
+        }
         await run(s, vm, `${resetNodeScript()}\nrm -f ${INIT_STARTED_SENTINEL} ${INIT_DONE_SENTINEL}\n`, 'kubeadm reset', 150_000);
-        event(s, 'Normal', 'NodeReset', `kubeadm reset on ${vm}`);
+        event(s, 'Normal', 'NodeReset', `kubeadm reset on ${vm} (${role === 'control-plane' ? 'this cluster ran kubeadm init there' : 'this cluster joined it'})`);
       }
       return proceed();
     },

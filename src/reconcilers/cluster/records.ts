@@ -14,7 +14,9 @@ export interface ClusterRecord {
   initAddress?: string;
   /** VM name → hash of the node-preparation steps that completed on it (with its incarnation). */
   prepared: Record<string, string>;
-  /** Worker VM name → node name, for workers that joined. */
+  /** The VM this cluster ran kubeadm init on (written with initStartedAt; older records lack it: then spec.controlPlane.vm). */
+  controlPlaneVm?: string;
+  /** Worker VM name → node name, for workers this cluster ran kubeadm join on (recorded before the join runs). */
   joined: Record<string, string>;
   /** Hash of the Cilium chart and values last installed. */
   cniHash?: string;
@@ -64,4 +66,16 @@ export function writeFileAtomic(file: string, text: string, mode: number): void 
   const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2, 8)}.tmp`;
   writeFileSync(tmp, text, { mode });
   renameSync(tmp, file);
+}
+
+/** The control-plane VM this cluster initialised, if it ever started kubeadm init. */
+export function initialisedVmOf(rec: ClusterRecord, specControlPlaneVm: string): string | undefined {
+  if (!rec.initStartedAt && !rec.initDoneAt) return undefined;
+  return rec.controlPlaneVm ?? specControlPlaneVm;
+}
+
+/** The VMs this cluster itself initialised or joined, as its record says: the only nodes it may reset. */
+export function ownedVmsOf(rec: ClusterRecord, specControlPlaneVm: string): string[] {
+  const cp = initialisedVmOf(rec, specControlPlaneVm);
+  return [...(cp ? [cp] : []), ...Object.keys(rec.joined).filter((vm) => vm !== cp)];
 }

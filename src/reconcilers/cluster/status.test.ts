@@ -30,6 +30,16 @@ describe('computeClusterStatus', () => {
     expect([r.status, r.reason, st.phase, st.readyNodes]).toEqual([ready, reason, phase, nodes]);
   });
 
+  it('a spec refusal checked nothing: Available and KubeconfigAvailable say Unknown NotChecked, never "does not answer /readyz"', () => {
+    const st = computeClusterStatus(obj, spec, { prepared: {}, joined: {} }, { kubeconfigPath: 'k', nodes: [] }, stopped('validate', 'InvalidSpec', 'spec.workers[0].vm: …', true), new Date(0));
+    const get = (t: string) => st.conditions!.find((c) => c.type === t)!;
+    expect([get('Available').status, get('Available').reason]).toEqual(['Unknown', 'NotChecked']);
+    expect(get('Available').message).toMatch(/^Not checked: .*the spec was refused: InvalidSpec/);
+    expect(get('Available').message).not.toMatch(/readyz/);
+    expect([get('KubeconfigAvailable').status, get('KubeconfigAvailable').reason]).toEqual(['Unknown', 'NotChecked']);
+    expect(get('KubeconfigAvailable').message).toMatch(/^Not checked: the spec was refused/);
+  });
+
   it.each([
     ['InvalidReference', 'spec.workers[0].vm names VirtualMachine "w9", which does not exist; create it or fix the reference'],
     ['DependencyCycle', 'dependsOn forms a cycle: a → b → a; remove one of these dependsOn entries'],

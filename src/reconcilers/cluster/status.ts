@@ -39,11 +39,15 @@ const ORDER = ['Ready', 'Available', 'InfrastructureReady', 'NodesPrepared', 'Co
 
 export function computeClusterStatus(obj: HostObject, spec: ClusterSpec, rec: ClusterRecord, f: ClusterFacts, outcome: ChainOutcome, now: Date, deleting = false): ObjectStatus {
   const c = new ConditionSet(obj.status?.conditions, obj.metadata.generation ?? 1, now);
-  const stop = outcome.stoppedAt;
   const workers = (spec.workers ?? []).map((w) => w.vm);
   const desired = [spec.controlPlane.vm, ...workers];
   const nodeReady = new Map(f.nodes.map((n) => [n.name, n.ready]));
-  const av = assessAvailability({ apiReady: !!f.apiReady, desiredNodes: desired, nodeReady, cni: spec.cni.type, cniReady: !!f.cniReady });
+  const stop = outcome.stoppedAt;
+  // A refusal (terminal stop before the kubeconfig step) checked nothing on the cluster: conditions say so.
+  const refused = !!stop?.terminal && !f.kubeconfigAvailable && f.apiReady === undefined;
+  const stoppedWhy = !stop ? undefined : stop.step === 'validate' || stop.reason === 'UpgradeRefused' ? `the spec was refused: ${stop.reason}, see Ready` : `reconciliation stopped at step ${stop.step}: ${stop.reason}`;
+  const notCheckedBecause = f.apiReady === undefined ? stoppedWhy : undefined;
+  const av = assessAvailability({ apiReady: f.apiReady, ...(notCheckedBecause ? { notCheckedBecause } : {}), desiredNodes: desired, nodeReady, cni: spec.cni.type, cniReady: !!f.cniReady });
   const initialized = !!rec.initDoneAt || f.init?.initialized === true || (obj.status?.initialization as { controlPlaneInitialized?: boolean } | undefined)?.controlPlaneInitialized === true;
   const at = (step: string) => stop?.step === step;
 
@@ -53,6 +57,7 @@ export function computeClusterStatus(obj: HostObject, spec: ClusterSpec, rec: Cl
   // A stopped cluster keeps its stored kubeconfig (the step that re-checks it does not run while stopped).
   const stoppedWithKubeconfig = !f.kubeconfigAvailable && (stop?.reason === 'StoppedAsDesired' || stop?.step === 'power') && !!obj.status?.kubeconfigPath && !!rec.initDoneAt;
   if (stoppedWithKubeconfig) c.set({ type: 'KubeconfigAvailable', status: 'True', reason: 'Available', message: `Stored at ${f.kubeconfigPath}; the cluster is stopped, so its API server answers once it runs again` });
+  else if (refused && !at('kubeconfig')) c.set({ type: 'KubeconfigAvailable', status: 'Unknown', reason: 'NotChecked', message: `Not checked: ${stoppedWhy}; the kubeconfig was not fetched or checked this pass` });
   else c.set({ type: 'KubeconfigAvailable', status: f.kubeconfigAvailable ? 'True' : 'False', reason: f.kubeconfigAvailable ? 'Available' : at('kubeconfig') ? 'FetchFailed' : 'WaitingForControlPlane', message: f.kubeconfigAvailable ? `Stored at ${f.kubeconfigPath}` : at('kubeconfig') ? stop!.message : 'Waiting for the control plane' });
   if (spec.cni.type !== 'cilium') c.set({ type: 'CNIReady', status: 'True', reason: 'Disabled', message: 'spec.cni.type is none' });
   else c.set({ type: 'CNIReady', status: f.cniReady ? 'True' : 'False', reason: f.cniReady ? 'Ready' : at('cni') ? inVocabulary('CNIReady', stop!.reason, 'InstallFailed') : f.kubeconfigAvailable ? 'AgentsNotReady' : 'Installing', message: f.cniReady ? `Cilium ${spec.cni.cilium.version} agents ready on every node` : at('cni') ? stop!.message : 'Cilium agents not ready yet' });
@@ -87,7 +92,7 @@ export function computeClusterStatus(obj: HostObject, spec: ClusterSpec, rec: Cl
   else if (!certs?.notAfter) c.set({ type: 'CertificatesValid', status: 'Unknown', reason: 'Unknown', message: 'Certificate expiry not checked yet' });
   else c.set({ type: 'CertificatesValid', status: 'True', reason: 'Valid', message: `The first certificate to expire is ${certs.earliest} on ${certs.notAfter}; renewed ${spec.certificates.renewBefore} before${certs.renewedAt ? `; last renewed ${certs.renewedAt}` : ''}` });
   const available = av.available && !drift;
-  c.set({ type: 'Available', status: available ? 'True' : 'False', reason: av.reason, message: av.message });
+  c.set({ type: 'Available', status: available ? 'True' : av.status === 'Unknown' ? 'Unknown' : 'False', reason: av.reason, message: av.message });
 
   let ready: { status: 'True' | 'False'; reason: string; message: string };
   let phase: string;

@@ -12,15 +12,51 @@ export interface SpecProblem {
   otherObject?: string;
 }
 
-export interface ClusterValidationInput {
+/**
+ * What decides who keeps a contested VM or network range (first come, as Kubernetes keeps the first
+ * claim): the VMs a cluster itself initialised (control plane) or joined (workers), as its record in
+ * the state dir says; whether it ever initialised a control plane; then the older object
+ * (metadata.creationTimestamp), then the name.
+ */
+export interface ClaimFacts {
+  /** VMs this cluster initialised or joined (its record), whatever its spec says now. */
+  ownedVms?: readonly string[];
+  /** kubeadm init started or finished for this cluster. */
+  initialised?: boolean;
+  creationTimestamp?: string;
+}
+
+export interface ClusterValidationInput extends ClaimFacts {
   name: string;
   spec: ClusterSpec;
-  /** Every other Cluster in the specs. */
-  otherClusters: ReadonlyArray<{ name: string; spec: ClusterSpec }>;
+  /** Every other Cluster in the specs (not being deleted), with what it owns. */
+  otherClusters: ReadonlyArray<{ name: string; spec: ClusterSpec } & ClaimFacts>;
   /** VirtualMachines that exist in the specs, with their IP when known. */
   vms: ReadonlyArray<{ name: string; ip?: string }>;
   /** Networks the VMs live on (e.g. tart's 192.168.64.0/24, QEMU's 10.0.2.0/24). */
   vmNetworks: ReadonlyArray<{ cidr: string; source: string }>;
+}
+
+/** a came first: created earlier (an object without a timestamp counts as the newest), then by name. */
+function olderThan(a: { name: string } & ClaimFacts, b: { name: string } & ClaimFacts): boolean {
+  const ta = a.creationTimestamp ? Date.parse(a.creationTimestamp) : Number.POSITIVE_INFINITY;
+  const tb = b.creationTimestamp ? Date.parse(b.creationTimestamp) : Number.POSITIVE_INFINITY;
+  if (ta !== tb) return ta < tb;
+  return a.name < b.name;
+}
+
+/** Whether `self` keeps `vm` against `other` (which claims it too): who initialised/joined it, else the older. */
+function keepsVm(self: { name: string } & ClaimFacts, other: { name: string } & ClaimFacts, vm: string): boolean {
+  const mine = self.ownedVms?.includes(vm) === true;
+  const theirs = other.ownedVms?.includes(vm) === true;
+  if (mine !== theirs) return mine;
+  return olderThan(self, other);
+}
+
+/** Whether `self` keeps its network ranges against an overlapping `other`: the initialised one, else the older. */
+function keepsNetworks(self: { name: string } & ClaimFacts, other: { name: string } & ClaimFacts): boolean {
+  if (!!self.initialised !== !!other.initialised) return !!self.initialised;
+  return olderThan(self, other);
 }
 
 export function validateCluster(inp: ClusterValidationInput): SpecProblem[] {
@@ -46,7 +82,13 @@ export function validateCluster(inp: ClusterValidationInput): SpecProblem[] {
     else seen.set(m.vm, m.field);
     for (const o of inp.otherClusters) {
       const role = o.spec.controlPlane.vm === m.vm ? 'the control plane' : (o.spec.workers ?? []).some((w) => w.vm === m.vm) ? 'a worker' : undefined;
-      if (role) add(m.field, `VirtualMachine ${m.vm} is already ${role} of Cluster ${o.name}; a VM belongs to one cluster`, `Cluster/${o.name}`);
+      const owned = o.ownedVms?.includes(m.vm) === true;
+      if (!role && !owned) continue;
+      // First come: the cluster that initialised/joined the VM keeps it, else the older object; only the other is refused.
+      if (keepsVm(inp, o, m.vm)) continue;
+      const why = owned ? `; Cluster ${o.name} ${o.spec.controlPlane.vm === m.vm ? 'initialised' : 'joined'} it first and keeps it` : `; Cluster ${o.name} claimed it first (older object) and keeps it`;
+      if (role) add(m.field, `VirtualMachine ${m.vm} is already ${role} of Cluster ${o.name}${why}; a VM belongs to one cluster`, `Cluster/${o.name}`);
+      else add(m.field, `VirtualMachine ${m.vm} is still a node of Cluster ${o.name} (it is being removed there: drained and reset); a VM belongs to one cluster, wait until Cluster ${o.name} has let it go`, `Cluster/${o.name}`);
     }
   }
 
@@ -65,9 +107,11 @@ export function validateCluster(inp: ClusterValidationInput): SpecProblem[] {
   for (const [field, c] of own) {
     if (!c) continue;
     for (const o of inp.otherClusters) {
+      // First come: the initialised, else the older cluster keeps its ranges; only the newcomer is refused.
+      if (keepsNetworks(inp, o)) continue;
       for (const [ofield, otext] of [['podCIDR', o.spec.network.podCIDR], ['serviceCIDR', o.spec.network.serviceCIDR]] as const) {
         const oc = parseCidr(otext);
-        if (oc && cidrsOverlap(c, oc)) add(field, `${c.text} overlaps ${ofield} ${oc.text} of Cluster ${o.name}`, `Cluster/${o.name}`);
+        if (oc && cidrsOverlap(c, oc)) add(field, `${c.text} overlaps ${ofield} ${oc.text} of Cluster ${o.name}, which ${o.initialised && !inp.initialised ? 'is initialised' : 'is older'} and keeps it`, `Cluster/${o.name}`);
       }
     }
     for (const n of inp.vmNetworks) {
@@ -83,10 +127,13 @@ export function validateCluster(inp: ClusterValidationInput): SpecProblem[] {
   return problems;
 }
 
-/** One line for Ready=False: the first problem, plus how many more. */
-export function summarizeProblems(problems: readonly SpecProblem[]): string {
+/** Problems listed in Ready=False before the rest is only counted. */
+export const LISTED_PROBLEMS = 8;
+
+/** Ready=False's message: every problem up to LISTED_PROBLEMS, `; `-separated, then how many more. */
+export function summarizeProblems(problems: readonly SpecProblem[], limit = LISTED_PROBLEMS): string {
   if (problems.length === 0) return '';
-  const p = problems[0]!;
-  const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : '';
-  return `${p.field}: ${p.message}${more}`;
+  const shown = problems.slice(0, limit).map((p) => `${p.field}: ${p.message}`);
+  const more = problems.length > limit ? ` (and ${problems.length - limit} more)` : '';
+  return `${shown.join('; ')}${more}`;
 }
