@@ -573,7 +573,18 @@ export function buildProgram(io: Io, setCode: (code: number) => void, kinds: rea
     });
 
   // Verbs a kind brings (src/reconcilers/<kind>/module.ts).
-  for (const m of kinds) for (const c of m.commands?.({ dirs, out: io.out, err: io.err, setCode }) ?? []) add(c);
+  const lookup = async (kind: Kind, name: string): Promise<HostObject | undefined> => {
+    try {
+      return mustGet(await openView(dirs().specs, dirs().state), kind, name);
+    } catch (e) {
+      if (!(e instanceof NotFoundError)) throw e;
+      io.err(`error: ${e.message}`);
+      setCode(EXIT.notFound);
+      return undefined;
+    }
+  };
+  const kindCli = { dirs, out: io.out, err: io.err, setCode, lookup };
+  for (const m of kinds) for (const c of m.commands?.(kindCli) ?? []) add(c);
   // Live figures from the running `up` (the dashboard's collectors): urls, top.
   for (const c of topCommands({ dirs, out: io.out, err: io.err, setCode })) add(c);
 
