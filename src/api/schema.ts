@@ -110,6 +110,9 @@ const PATTERN_HINTS: Record<string, string> = {
   '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$':
     'must be a DNS-1123 subdomain: lower-case letters, digits, "-" and ".", starting and ending with a letter or digit',
   '^[0-9]+(\\.[0-9]+)?%$': 'must be a percentage such as 1% or 0.5%',
+  // LoadTest thresholds: a latency limit of 0 can never pass, a rate above 100 % can never fail.
+  '^([0-9]+(\\.[0-9]+)?(ms|s|m|h))*(0*[1-9][0-9]*(\\.[0-9]+)?|[0-9]+\\.[0-9]*[1-9][0-9]*)(ms|s|m|h)([0-9]+(\\.[0-9]+)?(ms|s|m|h))*$': 'must be a duration of more than 0, such as 500ms or 1s',
+  '^(100(\\.0+)?|[0-9]{1,2}(\\.[0-9]+)?)%$': 'must be a percentage from 0% to 100%, such as 1% or 0.5%',
   '^v?1\\.[0-9]+(\\.[0-9]+)?$': 'must be a Kubernetes version such as "1.31" or "1.31.4" (quote it in YAML)',
   '^0?[0-7]{3,4}$': 'must be an octal mode such as "0644" (quote it in YAML)',
   '^/': 'must be an absolute path',

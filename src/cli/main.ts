@@ -573,7 +573,18 @@ export function buildProgram(io: Io, setCode: (code: number) => void, kinds: rea
     });
 
   // Verbs a kind brings (src/reconcilers/<kind>/module.ts).
-  for (const m of kinds) for (const c of m.commands?.({ dirs, out: io.out, err: io.err, setCode }) ?? []) add(c);
+  const lookup = async (kind: Kind, name: string): Promise<HostObject | undefined> => {
+    try {
+      return mustGet(await openView(dirs().specs, dirs().state), kind, name);
+    } catch (e) {
+      if (!(e instanceof NotFoundError)) throw e;
+      io.err(`error: ${e.message}`);
+      setCode(EXIT.notFound);
+      return undefined;
+    }
+  };
+  const kindCli = { dirs, out: io.out, err: io.err, setCode, lookup };
+  for (const m of kinds) for (const c of m.commands?.(kindCli) ?? []) add(c);
   // Live figures from the running `up` (the dashboard's collectors): urls, top.
   for (const c of topCommands({ dirs, out: io.out, err: io.err, setCode })) add(c);
 
@@ -719,11 +730,16 @@ function describeText(view: LabView, info: KindInfo, obj: HostObject, paint: Pai
 
 async function events(view: LabView, words: string[], out: (s: string) => void): Promise<number> {
   let filter: string | undefined;
+  let one: { kind: Kind; name: string } | undefined;
   if (words[0]) {
     const { info, name } = target(view, words);
     filter = name ? `${info.kind}/${name}` : info.kind + '/';
+    if (name) one = { kind: info.kind, name };
   }
   const evs = view.events().filter((e) => !filter || e.object === filter || (filter.endsWith('/') && e.object.startsWith(filter)));
+  // One object that the specs and the state dir do not know: NotFound (exit 4) with get's message;
+  // one that is gone but left events (a deletion just finished) still shows them.
+  if (one && !evs.length) mustGet(view, one.kind, one.name);
   const specErrors = filter ? [] : view.store.specErrors();
   if (!evs.length && !specErrors.length) {
     out('No events.');

@@ -74,8 +74,13 @@ export interface KindCliContext {
   dirs(): { specs: string; state: string };
   out(s: string): void;
   err(s: string): void;
-  /** Sets the command's exit code (e.g. from a run's verdict). */
+  /** Sets the command's exit code (e.g. from a run's verdict); process.exitCode would be overwritten. */
   setCode?(code: number): void;
+  /**
+   * The object as the specs and the state dir know it (as `get` sees it). When it is unknown: prints
+   * `get`'s NotFound error, sets exit code 4 and returns undefined.
+   */
+  lookup?(kind: Kind, name: string): Promise<HostObject | undefined>;
 }
 
 /**

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isSuspended, requestReconcile, setSuspended, takeReconcileRequests } from './object-requests.js';
+import { isSuspended, markReconcileRequested, reconcileRequestedAt, requestReconcile, setSuspended, takeReconcileRequests } from './object-requests.js';
 import { StateDir } from './state-dir.js';
 
 describe('object requests in the state dir', () => {
@@ -26,5 +26,17 @@ describe('object requests in the state dir', () => {
     expect([isSuspended(dir, 'Addon/a'), isSuspended(dir, 'Addon/b')]).toEqual([true, false]);
     setSuspended(dir, 'Addon/a', false);
     expect(isSuspended(dir, 'Addon/a')).toBe(false);
+  });
+
+  it('remembers when a user last asked for a reconcile, after the request itself is used up', () => {
+    root = mkdtempSync(join(tmpdir(), 'hp-req-'));
+    const dir = new StateDir(root);
+    expect(reconcileRequestedAt(dir, 'Addon/dev-grafana')).toBeUndefined();
+    requestReconcile(dir, 'Addon/dev-grafana', new Date('2026-12-06T20:00:00Z'));
+    takeReconcileRequests(dir);
+    expect(reconcileRequestedAt(dir, 'Addon/dev-grafana')).toBe('2026-12-06T20:00:00.000Z');
+    markReconcileRequested(dir, 'Addon/dev-grafana', new Date('2026-12-06T20:01:00Z'));
+    expect(reconcileRequestedAt(dir, 'Addon/dev-grafana')).toBe('2026-12-06T20:01:00.000Z');
+    expect(reconcileRequestedAt(dir, 'Addon/other')).toBeUndefined();
   });
 });

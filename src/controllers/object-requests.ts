@@ -5,12 +5,30 @@ import type { StateDir } from './state-dir.js';
 
 export const RECONCILE_REQUESTS = 'requests/reconcile';
 export const SUSPENDED = 'requests/suspended';
+/** When each object was last asked to reconcile by a user; kept, so a reconciler can tell a new request (Flux's requestedAt). */
+export const REQUESTED_AT = 'requests/requested-at';
 
 const file = (dir: string, key: string) => `${dir}/${key.replace('/', '.')}`;
 const keyOf = (name: string) => name.replace('.', '/');
 
 export function requestReconcile(state: StateDir, key: string, now = new Date()): void {
+  markReconcileRequested(state, key, now);
   state.writeJson(file(RECONCILE_REQUESTS, key), { key, at: now.toISOString() });
+}
+
+/**
+ * Records that a user asked for a reconcile of `key` now (`hostplane reconcile`, the API). A
+ * reconciler compares it with the request it last handled (status.lastHandledReconcileAt), as Flux
+ * does with reconcile.fluxcd.io/requestedAt: the Addon resets its retry budget on a new one.
+ */
+export function markReconcileRequested(state: StateDir, key: string, now = new Date()): void {
+  state.writeJson(file(REQUESTED_AT, key), { key, at: now.toISOString() });
+}
+
+/** The time of the last user request to reconcile `key`, undefined if there never was one. */
+export function reconcileRequestedAt(state: StateDir, key: string): string | undefined {
+  const at = state.readJson<{ at?: unknown }>(file(REQUESTED_AT, key))?.at;
+  return typeof at === 'string' ? at : undefined;
 }
 
 /** The keys asked for since the last call; each request is used up. */

@@ -523,6 +523,36 @@ describe('SpecSource: files that are too large or not regular files (issue 14 it
     expect(l.spec('a')?.cpu).toBe(2);
   });
 
+  it.each([
+    ['created while watching', false],
+    ['present at start', true],
+  ])('a FIFO %s is a spec error naming the file, which goes away with the file', async (_when, atStart) => {
+    const { execFileSync } = await import('node:child_process');
+    const l = lab({ files: { 'a.yaml': vmYaml('a') } });
+    if (atStart) execFileSync('mkfifo', [join(l.dir, 'pipe.yaml')]);
+    await l.src.start();
+    if (!atStart) execFileSync('mkfifo', [join(l.dir, 'pipe.yaml')]);
+    await waitFor(() => l.store.specErrors().some((e) => e.file === 'pipe.yaml'), 3000, 'a spec error for the FIFO');
+    expect(l.store.specErrors().find((e) => e.file === 'pipe.yaml')?.message).toMatch(/pipe\.yaml is a FIFO \(named pipe\), not a regular file/);
+    expect(l.store.specErrors().find((e) => e.file === 'pipe.yaml')?.message).not.toMatch(/keeping the objects/);
+    unlinkSync(join(l.dir, 'pipe.yaml'));
+    await waitFor(() => !l.store.specErrors().some((e) => e.file === 'pipe.yaml'), 3000, 'the error gone with the FIFO');
+    await kept(l, ['a']);
+  });
+
+  it('a brand-new file that is empty or too large says it defines nothing yet, not that it keeps objects', async () => {
+    const l = lab({ files: { 'a.yaml': vmYaml('a') } });
+    await l.src.start();
+    l.write('new-empty.yaml', '');
+    l.write('new-big.yaml', `# ${'x'.repeat(1024 * 1024 + 16)}\n`);
+    await waitFor(() => ['new-empty.yaml', 'new-big.yaml'].every((f) => l.store.specErrors().some((e) => e.file === f)), 3000, 'errors for both new files');
+    for (const f of ['new-empty.yaml', 'new-big.yaml']) {
+      const message = l.store.specErrors().find((e) => e.file === f)?.message;
+      expect(message, f).toMatch(/defines nothing yet/);
+      expect(message, f).not.toMatch(/keeping the objects it defined/);
+    }
+  });
+
   it('a FIFO created in the specs dir while watching is skipped and does not hang the source', async () => {
     const l = lab({ files: { 'a.yaml': vmYaml('a') } });
     await l.src.start();

@@ -106,7 +106,6 @@ export class SpecSource {
   private readonly seenClaimed = new Set<string>();
   private readonly pending = new Map<string, number>(); // key → due time (ms)
   private readonly reported = new Map<string, Set<string>>(); // file → error identities already told as events
-  private readonly skippedSpecial = new Set<string>(); // FIFOs, sockets, devices named like spec files
   private readonly debounces = new Map<string, NodeJS.Timeout>();
   private readonly settles = new Map<string, NodeJS.Timeout>();
   private seq = 0;
@@ -389,7 +388,8 @@ export class SpecSource {
         if (isIgnoredName(e.name)) continue;
         const abs = join(dir, e.name);
         if (e.isDirectory()) visit(abs);
-        else if ((e.isFile() || e.isSymbolicLink()) && YAML_FILE.test(e.name)) out.push(this.rel(abs));
+        // Not only regular files: a FIFO or device named like a spec file is refused by name (readFile).
+        else if (YAML_FILE.test(e.name)) out.push(this.rel(abs));
       }
     };
     visit(absDir);
@@ -434,31 +434,43 @@ export class SpecSource {
       text = readSpecText(join(this.specsDir, rel), { label: rel, ...(this.maxFileBytes !== undefined ? { maxBytes: this.maxFileBytes } : {}) });
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'EISDIR' || code === 'ENOTDIR' || err instanceof NotRegularFileError) {
-        if (err instanceof NotRegularFileError && !this.skippedSpecial.has(rel)) {
-          this.skippedSpecial.add(rel); // told once per path
-          this.logger?.warn?.(`skipping ${err.message}`);
-        }
+      if (code === 'ENOENT' || code === 'EISDIR' || code === 'ENOTDIR') {
         if (!this.files.has(rel)) return false;
         this.dropFile(rel, dirty);
         return true;
       }
+      const prev = this.files.get(rel);
+      // A FIFO, socket or device named like a spec file: refused by name (README), unread, as a spec
+      // error until it goes. One that never was a regular file defines nothing.
+      if (err instanceof NotRegularFileError) {
+        if (prev && prev.text === undefined && prev.parsed.errors[0]?.message.startsWith(err.message)) return false;
+        const message = `${err.message}; it is not read${prev?.claims.size ? '; keeping the objects it defined' : ''}; remove it or replace it with a regular file`;
+        this.setFile(rel, { file: rel, syntaxOk: false, documents: [], errors: [{ file: rel, line: 1, col: 1, field: '', message }] }, dirty, undefined, !prev);
+        return true;
+      }
       // Exists but cannot be read (permissions, I/O, too large): like a file that does not parse.
-      const message = err instanceof SpecFileTooLargeError ? `${err.message}; keeping the objects it defined` : `cannot read file: ${(err as Error).message}`;
+      const message = err instanceof SpecFileTooLargeError ? `${err.message}${prev?.claims.size ? '; keeping the objects it defined' : '; it defines nothing yet'}` : `cannot read file: ${(err as Error).message}`;
       const parsed: ParsedSpecFile = { file: rel, syntaxOk: false, documents: [], errors: [{ file: rel, line: 1, col: 1, field: '', message }] };
       this.setFile(rel, parsed, dirty, undefined);
       return true;
     }
     if (this.files.get(rel)?.text === text) return false;
     // An empty file is what a truncated write or a half-finished checkout leaves: not a deletion.
+    const prev = this.files.get(rel);
     const parsed: ParsedSpecFile = text.trim() === ''
-      ? { file: rel, syntaxOk: false, documents: [], errors: [{ file: rel, line: 1, col: 1, field: '', message: `the file is empty (${text.length} bytes): keeping the objects it defined; delete the file to delete them` }] }
+      ? {
+          file: rel,
+          syntaxOk: false,
+          documents: [],
+          errors: [{ file: rel, line: 1, col: 1, field: '', message: prev?.claims.size ? `the file is empty (${text.length} bytes): keeping the objects it defined; delete the file to delete them` : `the file is empty (${text.length} bytes): it defines nothing yet` }],
+        }
       : parseSpecFile(rel, text, this.registry);
     this.setFile(rel, parsed, dirty, text);
     return true;
   }
 
-  private setFile(rel: string, parsed: ParsedSpecFile, dirty: Set<string>, text: string | undefined): void {
+  /** `definesNothing`: the file is known to define no object (a FIFO never read), so it hides none. */
+  private setFile(rel: string, parsed: ParsedSpecFile, dirty: Set<string>, text: string | undefined, definesNothing = false): void {
     const prev = this.files.get(rel);
     const claims = new Map<string, number>();
     const docs = new Map<string, SpecDocument>();
@@ -469,7 +481,7 @@ export class SpecSource {
     }
     const held = !parsed.syntaxOk || parsed.documents.some((d) => !d.key);
     if (held && prev) for (const [k, s] of prev.claims) if (!claims.has(k)) claims.set(k, s);
-    const unknownClaims = held && (!prev || prev.unknownClaims);
+    const unknownClaims = !definesNothing && held && (!prev || prev.unknownClaims);
     for (const k of prev?.claims.keys() ?? []) dirty.add(k);
     for (const k of claims.keys()) dirty.add(k);
     this.setClaims(rel, prev?.claims, claims);

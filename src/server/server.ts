@@ -16,7 +16,7 @@ import { objectKey } from '../api/types.js';
 import type { ObjectStore } from '../controllers/store.js';
 import { StateDir, writeFileAtomic } from '../controllers/state-dir.js';
 import { recordDeletionIntent } from '../controllers/deletion-guard.js';
-import { setSuspended } from '../controllers/object-requests.js';
+import { markReconcileRequested, setSuspended } from '../controllers/object-requests.js';
 import { SpecEditError, SpecPathError, applyObjects, deleteObject, type ApplyObjectInput } from '../spec-edit/spec-files.js';
 import { Redactor, findRedactedPlaceholders } from './redact.js';
 import { openWatch, type WatchHandle, type WatchHostEvent } from './watch.js';
@@ -470,6 +470,8 @@ export function createApi(ctx: ApiContext, opts: ApiOptions): Hono {
   app.post(`${API_PREFIX}/:plural/:name/reconcile`, (c) => {
     const { r, obj } = mustGet(c.req.param('plural'), c.req.param('name'));
     const key = objectKey(r.kind, obj.metadata.name);
+    // A user's request: reconcilers that keep a retry budget (the Addon) reset it for this one.
+    markReconcileRequested(ctx.stateDir, key);
     if (!ctx.reconcileNow(key)) throw new ApiError(404, 'NotFound', `${key} is not known to the controller`);
     return json(c, status(202, `${key} queued for reconcile`), 202);
   });

@@ -9,7 +9,7 @@ import { objectKey, parseObjectKey } from '../../api/types.js';
 import type { ReconcileResult } from '../../controllers/controller.js';
 import type { KindRuntime } from '../../controllers/kind-module.js';
 import { referenceProblem } from '../../controllers/reference-check.js';
-import { isSuspended, setSuspended } from '../../controllers/object-requests.js';
+import { isSuspended, reconcileRequestedAt, setSuspended } from '../../controllers/object-requests.js';
 import type { ChartSourcePort, ResolvedChart } from '../../ports/chart-source.js';
 import { ChartSourceError } from '../../ports/chart-source.js';
 import { HelmError, type ReleaseTarget, type WriteOptions } from '../../ports/helm.js';
@@ -23,7 +23,7 @@ import { clusterKubeconfig, dependenciesNotReady, isBlocked, resolveValues, type
 import { reconcileManifests, deleteManifests } from './manifests.js';
 import { buildHistory } from './release-history.js';
 import { releaseLabels, setRevisionStatus } from './release-secret.js';
-import { decideRelease, durationMs, OWNER_LABEL, recordAttempt, type DesiredRelease, type HelmHistoryEntry, type ReleaseFacts, type ReleaseRecord } from './release-state.js';
+import { decideRelease, durationMs, OWNER_LABEL, recordAttempt, targetOf, type DesiredRelease, type HelmHistoryEntry, type ReleaseFacts, type ReleaseRecord } from './release-state.js';
 import { releaseNameOf, withAddonDefaults, type AddonSpec } from './spec-types.js';
 import { computeAddonStatus, type AddonOutcome } from './status.js';
 
@@ -104,15 +104,20 @@ export function createAddonReconciler(rt: KindRuntime, ports: AddonPorts, option
     const helm = await ports.kubernetes.helm();
     const target: ReleaseTarget = { kubeconfig: cluster.kubeconfig, namespace: spec.namespace, release: releaseNameOf(name, spec) };
     const st = (obj.status ?? {}) as Record<string, unknown>;
+    // A new `hostplane reconcile addon/NAME` (or the API's reconcile) resets the retry budget, as
+    // Flux's resetRequestedAt does: a release out of retries is tried again with the same inputs.
+    const requestedAt = reconcileRequestedAt(rt.stateDir, key);
+    const reset = requestedAt !== undefined && requestedAt !== st.lastHandledReconcileAt;
     const record: ReleaseRecord = {
       lastAttemptedReleaseAction: st.lastAttemptedReleaseAction as 'install' | 'upgrade' | undefined,
       lastAttemptedRevision: st.lastAttemptedRevision as string | undefined,
       lastAttemptedConfigDigest: st.lastAttemptedConfigDigest as string | undefined,
-      installFailures: st.installFailures as number | undefined,
-      upgradeFailures: st.upgradeFailures as number | undefined,
+      lastAttemptedTarget: st.lastAttemptedTarget as string | undefined,
+      installFailures: reset ? 0 : (st.installFailures as number | undefined),
+      upgradeFailures: reset ? 0 : (st.upgradeFailures as number | undefined),
       sinceLastFailureMs: typeof st.lastFailureAt === 'string' ? rt.clock.now() - Date.parse(st.lastFailureAt) : undefined,
     };
-    const desired: DesiredRelease = { identity: name, chartName: chart.name, chartVersion: chart.version, configDigest: values.digest, spec };
+    const desired: DesiredRelease = { identity: name, chartName: chart.name, chartVersion: chart.version, configDigest: values.digest, target: targetOf(spec.cluster, target.namespace, target.release), spec };
 
     // Observe.
     const history = (await helm.history(target)).map((h) => ({ ...h, app_version: h.appVersion })) as HelmHistoryEntry[];
@@ -143,6 +148,7 @@ export function createAddonReconciler(rt: KindRuntime, ports: AddonPorts, option
       helmVersion: String(helm.major),
       ...(latest ? { releaseRevision: latest.revision, releaseStatus: latest.status } : {}),
       history: buildHistory(history, digestsOf(st), spec.maxHistory + 1),
+      ...(reset ? { lastHandledReconcileAt: requestedAt, installFailures: 0, upgradeFailures: 0 } : {}),
     };
     const chartRef = `${chart.name}@${chart.version}`;
     const writeOpts = (action: 'install' | 'upgrade', takeOwnership?: boolean): WriteOptions => ({
@@ -344,6 +350,7 @@ function recordFields(rec: ReleaseRecord): Record<string, unknown> {
     lastAttemptedReleaseAction: rec.lastAttemptedReleaseAction,
     lastAttemptedRevision: rec.lastAttemptedRevision,
     lastAttemptedConfigDigest: rec.lastAttemptedConfigDigest,
+    lastAttemptedTarget: rec.lastAttemptedTarget,
     installFailures: rec.installFailures ?? 0,
     upgradeFailures: rec.upgradeFailures ?? 0,
   };

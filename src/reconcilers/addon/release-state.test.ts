@@ -11,6 +11,7 @@ const desired = (spec: Partial<AddonSpec> = {}, over: Partial<DesiredRelease> = 
   chartName: 'kube-prometheus-stack',
   chartVersion: '66.3.1',
   configDigest: D1,
+  target: 'platform/monitoring/platform-kube-prometheus-stack',
   spec: withAddonDefaults({ cluster: 'platform', helm: { chart: 'kube-prometheus-stack' }, ...(spec as object) } as never),
   ...over,
 });
@@ -19,6 +20,7 @@ const attempted = (action: 'install' | 'upgrade', failures: number, over: Partia
   lastAttemptedReleaseAction: action,
   lastAttemptedRevision: '66.3.1',
   lastAttemptedConfigDigest: D1,
+  lastAttemptedTarget: 'platform/monitoring/platform-kube-prometheus-stack',
   [action === 'install' ? 'installFailures' : 'upgradeFailures']: failures,
   ...over,
 });
@@ -91,6 +93,33 @@ describe('release state and next action', () => {
     expect(r).toMatchObject({ upgradeFailures: 2, lastAttemptedReleaseAction: 'upgrade', lastAttemptedConfigDigest: D1 });
     expect(recordAttempt(r, 'upgrade', { ...d, configDigest: D2 }, false).upgradeFailures).toBe(1);
     expect(recordAttempt(r, 'upgrade', d, true).upgradeFailures).toBe(0);
+  });
+});
+
+describe('the target cluster, namespace and release name are inputs: a change is a new attempt with fresh retries', () => {
+  it.each([
+    ['cluster', 'prod/monitoring/platform-kube-prometheus-stack'],
+    ['namespace', 'platform/observability/platform-kube-prometheus-stack'],
+    ['release name', 'platform/monitoring/kps'],
+  ])('a new %s after an install ran out of retries: install on the new target', (_what, target) => {
+    const d = decideRelease({ history: [] }, desired(installRetries(1), { target }), attempted('install', 2));
+    expect(d.action.type).toBe('install');
+  });
+
+  it.each([
+    ['cluster', 'prod/monitoring/platform-kube-prometheus-stack'],
+    ['namespace', 'platform/observability/platform-kube-prometheus-stack'],
+    ['release name', 'platform/monitoring/kps'],
+  ])('a new %s resets the failure counters when the attempt is recorded', (_what, target) => {
+    const rec = recordAttempt(attempted('install', 2), 'install', desired({}, { target }), false);
+    expect(rec).toMatchObject({ installFailures: 1, lastAttemptedTarget: target });
+  });
+
+  it('the same target after exhausted retries still stalls, and the message names the command that retries', () => {
+    const d = decideRelease({ history: [] }, desired(installRetries(1)), attempted('install', 2));
+    expect(d.action.type).toBe('stall');
+    expect(d.message).toContain(`hostplane reconcile addon/${ID}`);
+    expect(d.message).not.toMatch(/forced reconcile/);
   });
 });
 

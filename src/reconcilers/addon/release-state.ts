@@ -43,7 +43,24 @@ export interface DesiredRelease {
   chartName: string;
   chartVersion: string;
   configDigest: string;
+  /** Where the release goes, "<cluster>/<namespace>/<release name>" (targetOf): an input like the chart and values. */
+  target: string;
   spec: AddonSpec;
+}
+
+/** The target of a release as DesiredRelease.target and ReleaseRecord.lastAttemptedTarget carry it. */
+export function targetOf(cluster: string, namespace: string, releaseName: string): string {
+  return `${cluster}/${namespace}/${releaseName}`;
+}
+
+/**
+ * Whether the record's attempts were made with the desired inputs: chart version, values digest and
+ * target (cluster, namespace, release name). Any change is a new attempt with fresh retries (Flux
+ * resets its counters when the revision or digest change). A record written before targets were
+ * recorded counts as the same target.
+ */
+export function sameInputs(rec: ReleaseRecord, d: DesiredRelease): boolean {
+  return rec.lastAttemptedRevision === d.chartVersion && rec.lastAttemptedConfigDigest === d.configDigest && (rec.lastAttemptedTarget ?? d.target) === d.target;
 }
 
 /** What status remembers between reconciles (Flux's status fields). */
@@ -51,6 +68,8 @@ export interface ReleaseRecord {
   lastAttemptedReleaseAction?: 'install' | 'upgrade';
   lastAttemptedRevision?: string;
   lastAttemptedConfigDigest?: string;
+  /** targetOf() of the last attempt. */
+  lastAttemptedTarget?: string;
   installFailures?: number;
   upgradeFailures?: number;
   /** ms since the last failed action, for RetryOnFailure's retryInterval. */
@@ -131,18 +150,18 @@ export function determineReleaseState(f: ReleaseFacts, d: DesiredRelease): Relea
 export function decideRelease(f: ReleaseFacts, d: DesiredRelease, rec: ReleaseRecord): ReleaseDecision {
   const state = determineReleaseState(f, d);
   const { spec } = d;
-  const revision = `${d.chartVersion}`;
-  // Counters count only for the inputs they failed with (Flux resets them when revision or digest change).
-  const sameInputs = rec.lastAttemptedRevision === revision && rec.lastAttemptedConfigDigest === d.configDigest;
-  const installFailures = sameInputs ? (rec.installFailures ?? 0) : 0;
-  const upgradeFailures = sameInputs ? (rec.upgradeFailures ?? 0) : 0;
+  // Counters count only for the inputs they failed with (chart version, values, target).
+  const same = sameInputs(rec, d);
+  const installFailures = same ? (rec.installFailures ?? 0) : 0;
+  const upgradeFailures = same ? (rec.upgradeFailures ?? 0) : 0;
+  const retry = `change the spec or run \`hostplane reconcile addon/${d.identity}\` to retry with fresh retries`;
   const exhausted = (failures: number, retries: number) => retries >= 0 && failures > retries;
   const chartRef = `${d.chartName}@${d.chartVersion}`;
 
   switch (state.kind) {
     case 'Absent':
       if (!rec.forceRequested && spec.install.strategy.name === 'RemediateOnFailure' && exhausted(installFailures, spec.install.remediation.retries)) {
-        return stall(state, 'RetriesExceeded', `Install of ${chartRef} failed ${installFailures} time(s), more than install.remediation.retries (${spec.install.remediation.retries}); change the spec or request a forced reconcile`);
+        return stall(state, 'RetriesExceeded', `Install of ${chartRef} failed ${installFailures} time(s), more than install.remediation.retries (${spec.install.remediation.retries}); ${retry}`);
       }
       return { state, action: { type: 'install' }, message: `Installing ${chartRef}` };
 
@@ -172,14 +191,14 @@ export function decideRelease(f: ReleaseFacts, d: DesiredRelease, rec: ReleaseRe
         if (left > 0 && !rec.forceRequested) return { state, action: { type: 'wait', ms: left, why: 'RetryOnFailure retryInterval' }, message: `${what}; retrying in place after ${strategy.retryInterval}` };
         return { state, action: { type: 'upgrade' }, message: `${what}; retrying (RetryOnFailure)` };
       }
-      if (!sameInputs || rec.forceRequested) return { state, action: { type: 'upgrade' }, message: `${what}; the inputs changed, upgrading to ${chartRef}` };
+      if (!same || rec.forceRequested) return { state, action: { type: 'upgrade' }, message: `${what}; the inputs changed, upgrading to ${chartRef}` };
       const failures = active === 'install' ? installFailures : upgradeFailures;
       // No failure of ours on these inputs (an unlocked pending-* left by a killed helm): upgrade, as Flux does.
       if (failures <= 0 && state.cause === 'release') return { state, action: { type: 'upgrade' }, message: `${what}; no failed attempt of these inputs is recorded, upgrading to ${chartRef}` };
       const retries = active === 'install' ? spec.install.remediation.retries : spec.upgrade.remediation.retries;
       const remediateLast = active === 'install' ? spec.install.remediation.remediateLastFailure : (spec.upgrade.remediation.remediateLastFailure ?? retries > 0);
       if (exhausted(failures, retries) && !remediateLast) {
-        return stall(state, 'RetriesExceeded', `${what}; ${active} failed ${failures} time(s), more than ${active}.remediation.retries (${retries}); the failed revision is left in place`);
+        return stall(state, 'RetriesExceeded', `${what}; ${active} failed ${failures} time(s), more than ${active}.remediation.retries (${retries}); the failed revision is left in place; ${retry}`);
       }
       if (active === 'install' || spec.upgrade.remediation.strategy === 'uninstall') {
         return { state, action: { type: 'uninstall', remediation: true }, message: `${what}; remediating by uninstalling (${active} failure ${failures} of ${retries < 0 ? '∞' : retries + 1})` };
@@ -190,8 +209,8 @@ export function decideRelease(f: ReleaseFacts, d: DesiredRelease, rec: ReleaseRe
     }
 
     case 'OutOfSync': {
-      if (!rec.forceRequested && sameInputs && spec.upgrade.strategy.name === 'RemediateOnFailure' && exhausted(upgradeFailures, spec.upgrade.remediation.retries)) {
-        return stall(state, 'RetriesExceeded', `Upgrade to ${chartRef} failed ${upgradeFailures} time(s), more than upgrade.remediation.retries (${spec.upgrade.remediation.retries}); the previous revision stays. Change the spec or request a forced reconcile`);
+      if (!rec.forceRequested && same && spec.upgrade.strategy.name === 'RemediateOnFailure' && exhausted(upgradeFailures, spec.upgrade.remediation.retries)) {
+        return stall(state, 'RetriesExceeded', `Upgrade to ${chartRef} failed ${upgradeFailures} time(s), more than upgrade.remediation.retries (${spec.upgrade.remediation.retries}); the previous revision stays; ${retry}`);
       }
       const why = { chart: 'the chart changed', version: `the chart version changed to ${d.chartVersion}`, digest: 'the values changed' }[state.cause];
       return { state, action: { type: 'upgrade' }, message: `Upgrading: ${why}` };
@@ -223,9 +242,8 @@ function previousSuccessful(history: readonly HelmHistoryEntry[], failed: number
 
 /** Failure counters after an action finished (Flux: reset on change of inputs, bumped per failure). */
 export function recordAttempt(rec: ReleaseRecord, action: 'install' | 'upgrade', d: DesiredRelease, succeeded: boolean): ReleaseRecord {
-  const sameInputs = rec.lastAttemptedRevision === d.chartVersion && rec.lastAttemptedConfigDigest === d.configDigest;
-  const base = sameInputs ? rec : { ...rec, installFailures: 0, upgradeFailures: 0 };
-  const next: ReleaseRecord = { ...base, lastAttemptedReleaseAction: action, lastAttemptedRevision: d.chartVersion, lastAttemptedConfigDigest: d.configDigest, forceRequested: false };
+  const base = sameInputs(rec, d) ? rec : { ...rec, installFailures: 0, upgradeFailures: 0 };
+  const next: ReleaseRecord = { ...base, lastAttemptedReleaseAction: action, lastAttemptedRevision: d.chartVersion, lastAttemptedConfigDigest: d.configDigest, lastAttemptedTarget: d.target, forceRequested: false };
   if (succeeded) return { ...next, installFailures: 0, upgradeFailures: 0 };
   return action === 'install' ? { ...next, installFailures: (base.installFailures ?? 0) + 1 } : { ...next, upgradeFailures: (base.upgradeFailures ?? 0) + 1 };
 }

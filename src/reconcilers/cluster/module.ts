@@ -24,17 +24,22 @@ export const clusterModule: KindModule<HostPorts> = {
       .description("Print the path of a cluster's kubeconfig (--raw: its content)")
       .argument('<name>', 'Cluster name')
       .option('--raw', 'print the kubeconfig itself')
-      .action((name: string, opts: { raw?: boolean }) => {
+      .action(async (name: string, opts: { raw?: boolean }) => {
+        const code = (c: number) => (ctx.setCode ? ctx.setCode(c) : (process.exitCode = c));
+        // An unknown name is NotFound (exit 4, get's message), as for every other verb.
+        if (ctx.lookup && !(await ctx.lookup('Cluster', name))) return;
         const file = kubeconfigPathOf(ctx.dirs().state, name);
         let text: string;
         try {
           text = readFileSync(file, 'utf8');
         } catch {
-          ctx.err(`Cluster ${name} has no kubeconfig yet (${file}); see \`hostplane get cluster ${name}\`\n`);
-          process.exitCode = 1;
+          ctx.err(`error: Cluster ${name} has no kubeconfig yet (${file}); see \`hostplane get cluster ${name}\``);
+          code(1);
           return;
         }
-        ctx.out(opts.raw ? text : `${file}\n`);
+        // out() ends the line itself.
+        ctx.out(opts.raw ? text.replace(/\n$/, '') : file);
+        code(0);
       }),
   ],
 };

@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { loadSchemaRegistry } from '../../api/schema.js';
+import { parseSpecFile } from '../../controllers/spec-parse.js';
 import { parseDuration } from './duration.js';
 import { LOADTEST_SPEC_FIELDS, withLoadTestDefaults } from './spec-types.js';
 
@@ -39,5 +41,43 @@ describe('durations', () => {
     ['', undefined],
   ])('%s → %s', (t, ms) => {
     expect(parseDuration(t)).toBe(ms);
+  });
+});
+
+describe('thresholds at load', () => {
+  const registry = loadSchemaRegistry();
+  const doc = (field: string, value: string) =>
+    `apiVersion: hostplane.dev/v1alpha1\nkind: LoadTest\nmetadata:\n  name: web\nspec:\n  cluster: dev\n  type: http\n  target:\n    url: http://web/\n  thresholds:\n    ${field}: "${value}"\n`;
+  const errorsOf = (field: string, value: string) => parseSpecFile('loadtests/web.yaml', doc(field, value), registry).errors;
+
+  it.each([
+    ['errorRate', '1000%'],
+    ['errorRate', '150%'],
+    ['errorRate', '100.5%'],
+    ['errorRate', '-1%'],
+    ['p95', '0ms'],
+    ['p99', '0s'],
+    ['p95', '0.0s'],
+    ['p99', '0m0s'],
+  ])('refuses %s: %s with file, line and field', (field, value) => {
+    const errs = errorsOf(field, value);
+    expect(errs).toHaveLength(1);
+    expect(errs[0]).toMatchObject({ file: 'loadtests/web.yaml', line: 11, field: `spec.thresholds.${field}` });
+    expect(errs[0]!.message).toMatch(field === 'errorRate' ? /percentage from 0% to 100%/ : /more than 0/);
+  });
+
+  it.each([
+    ['errorRate', '0%'],
+    ['errorRate', '1%'],
+    ['errorRate', '0.5%'],
+    ['errorRate', '99.9%'],
+    ['errorRate', '100%'],
+    ['p95', '500ms'],
+    ['p95', '0.5ms'],
+    ['p99', '1s'],
+    ['p99', '1m30s'],
+    ['p95', '0m10s'],
+  ])('accepts %s: %s', (field, value) => {
+    expect(errorsOf(field, value)).toEqual([]);
   });
 });

@@ -25,6 +25,14 @@ describe('thresholds', () => {
     expect(evaluateThresholds(t, m).map((r) => [r.name, r.passed, r.message])).toEqual(want);
   });
 
+  it.each([
+    [{ errorRate: '150%' }, /errorRate: "150%" must be a percentage from 0% to 100%/],
+    [{ p95: '0ms' }, /p95: "0ms" must be a duration of more than 0/],
+    [{ p99: '0s' }, /p99: "0s" must be a duration of more than 0/],
+  ])('a threshold the CRD refuses at load is refused here too: %j', (t, message) => {
+    expect(() => k6Thresholds(t)).toThrow(message);
+  });
+
   it('the message names each crossed threshold with its value, then the passed ones', () => {
     const r = evaluateThresholds({ p95: '500ms', errorRate: '1%' }, { p95Ms: 612, errorRate: 0.001 });
     expect(thresholdsMessage(r)).toBe('Thresholds crossed: p95 612ms >= 500ms; passed: errorRate 0.1% < 1%');

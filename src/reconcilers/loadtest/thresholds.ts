@@ -46,12 +46,15 @@ export function k6Thresholds(t: ThresholdsSpec | undefined): Record<string, stri
 function requireMs(field: string, text: string): number {
   const ms = parseDuration(text);
   if (ms === undefined) throw new Error(`${field}: "${text}" is not a duration such as 500ms`);
+  // The CRD refuses these at load; a limit of 0 could never pass.
+  if (!(ms > 0)) throw new Error(`${field}: "${text}" must be a duration of more than 0, such as 500ms`);
   return ms;
 }
 
 function requirePercent(text: string): number {
   const p = parsePercent(text);
   if (p === undefined) throw new Error(`spec.thresholds.errorRate: "${text}" is not a percentage such as 1%`);
+  if (p > 1) throw new Error(`spec.thresholds.errorRate: "${text}" must be a percentage from 0% to 100%`);
   return p;
 }
 
