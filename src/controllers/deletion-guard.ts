@@ -2,9 +2,12 @@
 // because of a half-finished checkout, a wrong directory or a truncated file).
 //
 // Rules: a change that would delete every object (even the only one), or more than half of them
-// when that is more than one, pauses deletion until `hostplane confirm-deletions`. Deletions a
+// when that is more than one, or every object of one kind (more than one), or an object another
+// object that stays still names, pauses deletion until `hostplane confirm-deletions`. Deletions a
 // person asked for by name (`hostplane delete`, `DELETE /api/v1/...`) are announced beforehand as
 // intents in the state dir and do not count.
+import { referencesOf, type ReferenceRule } from '../api/references.js';
+import { objectKey, type HostObject } from '../api/types.js';
 import type { StateDir } from './state-dir.js';
 
 export interface MassDeletionPolicy {
@@ -24,6 +27,42 @@ export function massDeletionReason(count: number, total: number, policy: MassDel
   }
   if (count >= policy.minObjects && count > policy.fraction * total) {
     return `${count} of ${total} objects would be deleted at once (more than ${Math.round(policy.fraction * 100)}%); this looks like a half-finished checkout or a wrong directory`;
+  }
+  return undefined;
+}
+
+/** What the guard looks at: the objects about to go, the ones that stay, and each kind's reference rules. */
+export interface DeletionBatch {
+  pending: readonly Pick<HostObject, 'kind' | 'metadata'>[];
+  staying: readonly Pick<HostObject, 'kind' | 'metadata' | 'spec'>[];
+  referenceRules?: (kind: string) => readonly ReferenceRule[];
+}
+
+/**
+ * Why a batch of deletions must wait, or undefined. Beyond the count over all objects: every object
+ * of one kind going at once (when more than one), and an object that another, staying, object still
+ * names (a VM its Cluster uses) — a moved file or a half checkout, not a decision.
+ */
+export function deletionBatchReason(batch: DeletionBatch, policy: MassDeletionPolicy = DEFAULT_MASS_DELETION): string | undefined {
+  const total = batch.pending.length + batch.staying.length;
+  const overall = massDeletionReason(batch.pending.length, total, policy);
+  if (overall) return overall;
+  const byKind = new Map<string, number>();
+  for (const o of batch.pending) byKind.set(o.kind, (byKind.get(o.kind) ?? 0) + 1);
+  for (const [kind, count] of [...byKind].sort()) {
+    if (count >= 2 && !batch.staying.some((o) => o.kind === kind)) {
+      return `all ${count} ${kind} objects would be deleted at once; this looks like a moved or emptied file or a half-finished checkout`;
+    }
+  }
+  if (batch.referenceRules) {
+    const going = new Set(batch.pending.map((o) => objectKey(o.kind, o.metadata.name)));
+    for (const o of batch.staying) {
+      for (const ref of referencesOf(o, batch.referenceRules(o.kind))) {
+        if (going.has(ref.key)) {
+          return `${ref.key} would be deleted while ${objectKey(o.kind, o.metadata.name)} still uses it (${ref.field}); remove that reference first, or bring the spec back`;
+        }
+      }
+    }
   }
   return undefined;
 }

@@ -500,6 +500,20 @@ describe('SpecSource: deletion safety for small labs and half-written files (iss
     await kept(l, ['a', 'b', 'c']);
   });
 
+  it('pauses when a moved file would delete VMs a Cluster that stays still uses, or every VM of the lab', async () => {
+    const cluster = `apiVersion: hostplane.dev/v1alpha1\nkind: Cluster\nmetadata:\n  name: dev\nspec:\n  controlPlane:\n    vm: a\n`;
+    const rules = (kind: string) => (kind === 'Cluster' ? [{ path: 'spec.controlPlane.vm', kind: 'VirtualMachine' as const }] : []);
+    const others: Record<string, string> = {};
+    for (const n of ['e', 'f', 'g']) others[`${n}.yaml`] = vmYaml(n);
+    const l = lab({ files: { 'vms.yaml': `${vmYaml('a')}---\n${vmYaml('b')}`, 'cluster.yaml': cluster, ...others }, referenceRules: rules });
+    await l.src.start();
+    l.rm('vms.yaml');
+    await waitFor(() => l.src.status().deletionPaused, 3000, 'deletion paused');
+    expect(l.src.status().deletionPaused?.reason).toMatch(/VirtualMachine\/a would be deleted while Cluster\/dev still uses it \(spec\.controlPlane\.vm\)/);
+    await kept(l, ['a', 'b']);
+    expect(l.src.confirmDeletions()).toBe(2);
+  });
+
   it('a deletion announced by `hostplane delete` goes ahead even when it removes the only object', async () => {
     const intended = new Set<string>();
     const l = lab({ files: { 'a.yaml': vmYaml('a') }, deletionIntents: { intended: (k) => intended.has(k), done: (k) => intended.delete(k) } });

@@ -9,12 +9,13 @@
 import { readdirSync, statSync, type Stats } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
-import type { SpecError } from '../api/types.js';
+import type { HostObject, SpecError } from '../api/types.js';
 export { isIgnoredName, isSpecPath } from './spec-parse.js';
 import { parseObjectKey } from '../api/types.js';
 import type { ObjectStore } from './store.js';
 import { setLongTimeout } from './clock.js';
-import { DEFAULT_MASS_DELETION, massDeletionReason, type DeletionIntents } from './deletion-guard.js';
+import { DEFAULT_MASS_DELETION, deletionBatchReason, type DeletionIntents } from './deletion-guard.js';
+import type { ReferenceRule } from '../api/references.js';
 import { NotRegularFileError, SpecFileTooLargeError, readSpecText } from './spec-read.js';
 import { GitRevisions, type GitRunner } from './git-revision.js';
 import { YAML_FILE, formatSpecError, isIgnoredName, isSpecPath, parseSpecFile, type LineCol, type ParsedSpecFile, type SpecDocument, type SpecValidator } from './spec-parse.js';
@@ -40,6 +41,8 @@ export interface SpecSourceOptions {
   massDeleteMinObjects?: number;
   /** Deletions a person asked for by name (`hostplane delete`): the mass-deletion guard lets them through. */
   deletionIntents?: DeletionIntents;
+  /** Each kind's reference fields: deleting an object that a staying object still names pauses too. */
+  referenceRules?: (kind: string) => readonly ReferenceRule[];
   /** Largest spec file read (default MAX_SPEC_FILE_BYTES, 1 MiB). */
   maxFileBytes?: number;
   /** A key stopped waiting for deletion because its spec came back (the manager reconciles it again). */
@@ -98,6 +101,7 @@ export class SpecSource {
   private readonly rootCheckMs: number;
   private readonly confirmHint: string;
   private readonly intents?: DeletionIntents;
+  private readonly referenceRules?: (kind: string) => readonly ReferenceRule[];
   private readonly maxFileBytes?: number;
   private readonly onPendingCleared?: (key: string) => void;
 
@@ -129,6 +133,7 @@ export class SpecSource {
     this.massDeleteFraction = opts.massDeleteFraction ?? DEFAULT_MASS_DELETION.fraction;
     this.massDeleteMinObjects = opts.massDeleteMinObjects ?? DEFAULT_MASS_DELETION.minObjects;
     this.intents = opts.deletionIntents;
+    this.referenceRules = opts.referenceRules;
     this.maxFileBytes = opts.maxFileBytes;
     this.onPendingCleared = opts.onPendingCleared;
     this.debounceMs = opts.debounceMs ?? 50;
@@ -591,9 +596,14 @@ export class SpecSource {
     let count = 0;
     for (const key of this.pending.keys()) if (!this.isIntended(key)) count++;
     if (count === 0) return undefined;
-    let total = 0;
-    for (const o of this.store.list()) if (!o.metadata.deletionTimestamp && !this.isIntended(`${o.kind}/${o.metadata.name}`)) total++;
-    return massDeletionReason(count, total, { fraction: this.massDeleteFraction, minObjects: this.massDeleteMinObjects });
+    const pending: HostObject[] = [];
+    const staying: HostObject[] = [];
+    for (const o of this.store.list()) {
+      const key = `${o.kind}/${o.metadata.name}`;
+      if (o.metadata.deletionTimestamp || this.isIntended(key)) continue;
+      (this.pending.has(key) ? pending : staying).push(o);
+    }
+    return deletionBatchReason({ pending, staying, ...(this.referenceRules ? { referenceRules: this.referenceRules } : {}) }, { fraction: this.massDeleteFraction, minObjects: this.massDeleteMinObjects });
   }
 
   /** Marks due deletions, unless the guard pauses them. Re-arms the timer for the next due one. */
