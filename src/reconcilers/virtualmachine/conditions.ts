@@ -18,7 +18,7 @@ export const VM_CONDITION_REASONS = {
   Addressed: ['IPAssigned', 'IPChanged', 'WaitingForIP', 'NotRunning', ...VM_STEP_REASONS],
   GuestReachable: ['SSHReachable', 'SSHUnreachable', 'AuthFailed', 'HostKeyMismatch', 'SudoFailed', 'NotChecked'],
   Provisioned: ['Provisioned', 'NothingToProvision', 'ProvisioningFailed', 'Pending'],
-  UpToDate: ['UpToDate', 'RestartPending', 'InsufficientHostCPU', 'InsufficientHostMemory', 'DiskShrinkRefused'],
+  UpToDate: ['UpToDate', 'RestartPending', 'InsufficientHostCPU', 'InsufficientHostMemory', 'DiskShrinkRefused', 'NameConflict', 'RecordUnreadable'],
   Reconciling: ['Progressing', ...VM_STEP_REASONS],
   Stalled: ['InvalidSpec', 'InvalidSecret', 'NameConflict', 'RecordUnreadable'],
   Suspended: ['Suspended'],

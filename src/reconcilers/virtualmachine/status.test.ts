@@ -85,3 +85,17 @@ describe('computeVmStatus: a parent holding the VM stopped', () => {
     expect(status.powerHeldBy).toBe(holder);
   });
 });
+
+describe('computeVmStatus: a VM of this name that is not ours', () => {
+  it.each(['NameConflict', 'RecordUnreadable'])('%s: nothing describes the foreign VM as this object\'s (Created False, UpToDate not compared, no observed or incarnation)', (reason) => {
+    const foreign: ObservedVm = { name: 'a', state: 'running', cpu: 1, memoryMiB: 1024, diskGiB: 10, incarnation: 'someone-elses' };
+    const status = computeVmStatus(scope(foreign), { completed: false, stoppedAt: { step: 'observe', reason, message: 'a VM named "a" exists that hostplane did not create', terminal: true } });
+    const get = (t: string) => status.conditions!.find((c) => c.type === t)!;
+    expect([get('Created').status, get('Created').reason]).toEqual(['False', reason]);
+    expect([get('UpToDate').status, get('UpToDate').reason]).toEqual(['Unknown', reason]);
+    expect([get('Running').status, get('Addressed').status]).toEqual(['Unknown', 'Unknown']);
+    expect([get('Ready').status, get('Stalled').reason]).toEqual(['False', reason]);
+    expect(status).not.toHaveProperty('observed');
+    expect(status).not.toHaveProperty('incarnation');
+  });
+});

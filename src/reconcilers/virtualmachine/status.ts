@@ -26,13 +26,18 @@ export function computeVmStatus(s: VmScope, outcome: ChainOutcome): ObjectStatus
   const c = new ConditionSet(prev.conditions, gen, s.deps.now());
   const stop = outcome.stoppedAt;
   const stoppedIn = (step: string) => stop?.step === step;
-  const vm = s.observed;
+  // A VM of this name that is not provably ours (NameConflict, RecordUnreadable) is not this object's VM:
+  // no condition, observed field or incarnation may describe it as ours.
+  const notOurs = !!stop?.terminal && (stop.reason === 'NameConflict' || stop.reason === 'RecordUnreadable');
+  const vm = notOurs ? undefined : s.observed;
   const wantRunning = s.spec.powerState === 'Running';
   // The provider could not be asked: say so, and keep what we last knew instead of reporting "absent".
   const blind = stoppedIn('observe') && !vm && !stop?.terminal;
 
   // Created
-  if (blind) {
+  if (notOurs) {
+    for (const type of ['Created', 'Running', 'Addressed'] as const) c.set({ type, status: type === 'Created' ? 'False' : 'Unknown', reason: stop!.reason, message: stop!.message });
+  } else if (blind) {
     c.set({ type: 'Created', status: 'Unknown', reason: stop!.reason, message: stop!.message });
     c.set({ type: 'Running', status: 'Unknown', reason: stop!.reason, message: stop!.message });
   } else if (vm) c.set({ type: 'Created', status: 'True', reason: 'Created', message: `VM "${vm.name}" exists on ${s.deps.provider.name}` });
@@ -41,7 +46,7 @@ export function computeVmStatus(s: VmScope, outcome: ChainOutcome): ObjectStatus
 
   // Running. A parent's power hold (a stopped Cluster) is named: the VM's own spec may say Running.
   const stoppedBecause = s.powerHeldBy ? `${s.powerHeldBy} holds this VM stopped` : 'spec.powerState is Stopped';
-  if (blind) {
+  if (blind || notOurs) {
     /* set above */
   } else if (!vm) c.set({ type: 'Running', status: 'False', reason: 'NotCreated', message: 'VM does not exist yet' });
   else if (vm.state === 'running') c.set({ type: 'Running', status: 'True', reason: 'Running', message: 'VM is running' });
@@ -50,7 +55,7 @@ export function computeVmStatus(s: VmScope, outcome: ChainOutcome): ObjectStatus
   else c.set({ type: 'Running', status: 'False', reason: 'Stopped', message: 'VM is stopped' });
 
   // Addressed
-  if (blind) {
+  if (blind || notOurs) {
     /* unchanged: the last observation stands */
   } else if (s.ip) {
     c.set(
@@ -74,8 +79,9 @@ export function computeVmStatus(s: VmScope, outcome: ChainOutcome): ObjectStatus
   else c.set({ type: 'Provisioned', status: 'Unknown', reason: 'Pending', message: 'provisioning runs once SSH answers' });
 
   // UpToDate
-  const resize = s.classified?.resize;
-  if (resize?.kind === 'restartPending') c.set({ type: 'UpToDate', status: 'False', reason: 'RestartPending', message: `resources changed (${resize.changes.join(', ')}); restartPolicy Never keeps the VM running until it is restarted` });
+  const resize = notOurs ? undefined : s.classified?.resize;
+  if (notOurs) c.set({ type: 'UpToDate', status: 'Unknown', reason: stop!.reason, message: 'not compared: the VM of this name is not known to be this object\'s' });
+  else if (resize?.kind === 'restartPending') c.set({ type: 'UpToDate', status: 'False', reason: 'RestartPending', message: `resources changed (${resize.changes.join(', ')}); restartPolicy Never keeps the VM running until it is restarted` });
   else if (resize?.kind === 'heldForCapacity') c.set({ type: 'UpToDate', status: 'False', reason: resize.reason, message: `resources changed (${resize.changes.join(', ')}) but the host cannot take them: ${resize.message}; the VM keeps running at its current size` });
   else if (s.classified?.diskShrinkRefused) c.set({ type: 'UpToDate', status: 'False', reason: 'DiskShrinkRefused', message: s.classified.diskShrinkRefused });
   else c.set({ type: 'UpToDate', status: 'True', reason: 'UpToDate', message: 'VM resources match the spec' });
