@@ -20,8 +20,10 @@ describe('deletionBatchReason', () => {
     ['a VM whose Cluster goes in the same change', [...vms('dev-master'), dev], [...vms('x', 'y'), ...lts(5)], undefined],
     ['more than half of all objects', vms('a', 'b', 'c'), vms('d', 'e'), /3 of 5 objects/],
     ['nothing pending', [], vms('a'), undefined],
+    ['an Addon another staying Addon depends on (Addon deletion waits for its dependants by itself)', [obj('Addon', 'first')], [obj('Addon', 'second', { dependsOn: ['first'] }), ...lts(5)], undefined],
   ] as const)('%s', (_what, pending, staying, want) => {
-    const reason = deletionBatchReason({ pending, staying, referenceRules: rules });
+    const addonRules = (kind: string): readonly ReferenceRule[] => (kind === 'Addon' ? [{ path: 'spec.dependsOn[]', kind: 'Addon' }] : rules(kind));
+    const reason = deletionBatchReason({ pending, staying, referenceRules: addonRules, waitsForReferrers: (kind) => kind === 'Addon' || kind === 'Cluster' });
     if (want === undefined) expect(reason).toBeUndefined();
     else expect(reason).toMatch(want);
   });

@@ -36,6 +36,8 @@ export interface DeletionBatch {
   pending: readonly Pick<HostObject, 'kind' | 'metadata'>[];
   staying: readonly Pick<HostObject, 'kind' | 'metadata' | 'spec'>[];
   referenceRules?: (kind: string) => readonly ReferenceRule[];
+  /** Kinds that hold their own deletion until no object references them: not paused for references. */
+  waitsForReferrers?: (kind: string) => boolean;
 }
 
 /**
@@ -58,7 +60,7 @@ export function deletionBatchReason(batch: DeletionBatch, policy: MassDeletionPo
     const going = new Set(batch.pending.map((o) => objectKey(o.kind, o.metadata.name)));
     for (const o of batch.staying) {
       for (const ref of referencesOf(o, batch.referenceRules(o.kind))) {
-        if (going.has(ref.key)) {
+        if (going.has(ref.key) && !batch.waitsForReferrers?.(parseKind(ref.key))) {
           return `${ref.key} would be deleted while ${objectKey(o.kind, o.metadata.name)} still uses it (${ref.field}); remove that reference first, or bring the spec back`;
         }
       }
@@ -66,6 +68,8 @@ export function deletionBatchReason(batch: DeletionBatch, policy: MassDeletionPo
   }
   return undefined;
 }
+
+const parseKind = (key: string) => key.slice(0, key.indexOf('/'));
 
 /** Deletions a person asked for by name: not held back by the mass-deletion guard. */
 export interface DeletionIntents {

@@ -97,6 +97,12 @@ export interface KindModule<Ports = unknown> {
   crdFile: string;
   /** Which objects this kind's objects depend on (the dependency index and the dashboard graph). */
   references: readonly ReferenceRule[];
+  /**
+   * Its reconciler holds an object's deletion while other objects still reference it (a Cluster waits
+   * for its Addons). The mass-deletion guard leaves references to such kinds alone; a kind without it
+   * (a VM) would go at once, so a spec change deleting one that a staying object names pauses.
+   */
+  deletionWaitsForReferrers?: boolean;
   conditions: ConditionVocabulary;
   /** Parallel reconciles of this kind; `requested` is `up --workers` (a kind may ignore it). */
   workers(requested: number | undefined): number;

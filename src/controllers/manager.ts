@@ -110,6 +110,7 @@ export class Manager<Ports = unknown> {
     this.source = new SpecSource({ specsDir: opts.specsDir, store: this.store, registry: this.registry, events: this.events, graceMs: opts.graceMs ?? 3_000,
       deletionIntents: new StateDirDeletionIntents(dir),
       referenceRules: (kind) => this.modules.get(kind as Kind)?.references ?? [],
+      deletionWaitsForReferrers: (kind) => this.modules.get(kind as Kind)?.deletionWaitsForReferrers === true,
       gitRevisions: opts.gitRevisions ?? true,
       // Its spec came back: reconcile what heldWhilePendingDeletion left alone.
       onPendingCleared: (key) => this.controllers.get(parseObjectKey(key).kind as Kind)?.enqueue(key),

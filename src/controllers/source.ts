@@ -43,6 +43,8 @@ export interface SpecSourceOptions {
   deletionIntents?: DeletionIntents;
   /** Each kind's reference fields: deleting an object that a staying object still names pauses too. */
   referenceRules?: (kind: string) => readonly ReferenceRule[];
+  /** Kinds whose deletion waits for referrers by itself (see KindModule.deletionWaitsForReferrers). */
+  deletionWaitsForReferrers?: (kind: string) => boolean;
   /** Largest spec file read (default MAX_SPEC_FILE_BYTES, 1 MiB). */
   maxFileBytes?: number;
   /** A key stopped waiting for deletion because its spec came back (the manager reconciles it again). */
@@ -102,6 +104,7 @@ export class SpecSource {
   private readonly confirmHint: string;
   private readonly intents?: DeletionIntents;
   private readonly referenceRules?: (kind: string) => readonly ReferenceRule[];
+  private readonly deletionWaitsForReferrers?: (kind: string) => boolean;
   private readonly maxFileBytes?: number;
   private readonly onPendingCleared?: (key: string) => void;
 
@@ -134,6 +137,7 @@ export class SpecSource {
     this.massDeleteMinObjects = opts.massDeleteMinObjects ?? DEFAULT_MASS_DELETION.minObjects;
     this.intents = opts.deletionIntents;
     this.referenceRules = opts.referenceRules;
+    this.deletionWaitsForReferrers = opts.deletionWaitsForReferrers;
     this.maxFileBytes = opts.maxFileBytes;
     this.onPendingCleared = opts.onPendingCleared;
     this.debounceMs = opts.debounceMs ?? 50;
@@ -603,7 +607,7 @@ export class SpecSource {
       if (o.metadata.deletionTimestamp || this.isIntended(key)) continue;
       (this.pending.has(key) ? pending : staying).push(o);
     }
-    return deletionBatchReason({ pending, staying, ...(this.referenceRules ? { referenceRules: this.referenceRules } : {}) }, { fraction: this.massDeleteFraction, minObjects: this.massDeleteMinObjects });
+    return deletionBatchReason({ pending, staying, ...(this.referenceRules ? { referenceRules: this.referenceRules } : {}), ...(this.deletionWaitsForReferrers ? { waitsForReferrers: this.deletionWaitsForReferrers } : {}) }, { fraction: this.massDeleteFraction, minObjects: this.massDeleteMinObjects });
   }
 
   /** Marks due deletions, unless the guard pauses them. Re-arms the timer for the next due one. */

@@ -8,6 +8,7 @@ export const addonModule: KindModule<AddonPorts> = {
   kind: 'Addon',
   shortNames: ['ad'],
   crdFile: 'addon.yaml',
+  deletionWaitsForReferrers: true,
   references: [
     { path: 'spec.cluster', kind: 'Cluster' },
     { path: 'spec.dependsOn[]', kind: 'Addon' },

@@ -11,6 +11,7 @@ export const clusterModule: KindModule<HostPorts> = {
   kind: 'Cluster',
   shortNames: ['cl'],
   crdFile: 'cluster.yaml',
+  deletionWaitsForReferrers: true,
   references: [
     { path: 'spec.controlPlane.vm', kind: 'VirtualMachine' },
     { path: 'spec.workers[].vm', kind: 'VirtualMachine' },
