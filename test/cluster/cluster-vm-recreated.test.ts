@@ -86,4 +86,26 @@ describe('Cluster whose node VMs were recreated', () => {
     expect(sim.clusters.initRuns('dev-master')).toBe(2);
     expect(clusterCondition(m, 'dev', 'ControlPlaneInitialized')?.status).toBe('True');
   }, 120_000);
+
+  it('a recreated worker VM (control plane intact) is forgotten and joins again with a fresh token; kubeadm init does not run again', async () => {
+    lab = makeLab({ 'master.yaml': vmDoc('dev-master', { provision: { hostname: 'dev-master' } }), 'worker.yaml': vmDoc('dev-worker1', { provision: { hostname: 'dev-worker1' } }), 'cluster.yaml': cluster() });
+    sim = await startClusterSim(lab);
+    await waitClusterReady(sim.manager, ['dev']);
+    const m = sim.manager;
+    const oldInc = String(m.store.get('VirtualMachine', 'dev-worker1')!.status!.incarnation);
+    recordDeletionIntent(lab.stateDir, 'VirtualMachine/dev-worker1');
+    lab.remove('worker.yaml');
+    await waitFor(() => !m.store.get('VirtualMachine', 'dev-worker1') && !sim!.provider.vm('dev-worker1'), 30_000, 'worker VM deleted', 50);
+    lab.write('worker.yaml', vmDoc('dev-worker1', { provision: { hostname: 'dev-worker1' } }));
+    await waitFor(() => m.events.list({ object: 'Cluster/dev' }).some((e) => e.reason === 'NodeRecreated'), 30_000, 'NodeRecreated', 50);
+    const newInc = String(m.store.get('VirtualMachine', 'dev-worker1')!.status!.incarnation);
+    expect(m.events.list({ object: 'Cluster/dev' }).find((e) => e.reason === 'NodeRecreated')!.message).toContain(`dev-worker1 was recreated (incarnation ${oldInc} → ${newInc})`);
+    await waitFor(() => clusterCondition(m, 'dev', 'Ready')?.status === 'True' && m.store.get('Cluster', 'dev')!.status!.readyNodes === '2/2', 60_000, 'Ready again with 2 nodes', 50).catch((e) => {
+      throw new Error(`${e.message}: ${JSON.stringify(clusterCondition(m, 'dev', 'Ready'))} ${JSON.stringify(m.events.list({ object: 'Cluster/dev' }).slice(-8).map((x) => [x.reason, x.message]))}`);
+    });
+    const kube = new ClientNodeKube({ kubeconfig: String(m.store.get('Cluster', 'dev')!.status!.kubeconfigPath) });
+    expect((await kube.listNodes()).map((n) => [n.name, n.ready]).sort()).toEqual([['dev-master', true], ['dev-worker1', true]]);
+    expect(clusterCondition(m, 'dev', 'ControlPlaneInitialized')?.status).toBe('True');
+    expect(sim.clusters.initRuns()).toBe(1);
+  }, 120_000);
 });
