@@ -319,11 +319,12 @@ const recreated: Step<Scope> = {
         if (inc[lost.vm] !== lost.to && (s.rec.initStartedAt || s.rec.initDoneAt)) {
           // The record still describes the old cluster: forget it (the new cluster's init writes its own).
           event(s, 'Warning', 'Reinitializing', d.warning!);
+          // the stored kubeconfig first (the old cluster's CA): a kill -9 after this repeats the whole forgetting
+          rmSync(s.facts.kubeconfigPath, { force: true });
           for (const k of ['initStartedAt', 'initDoneAt', 'initAddress', 'controlPlaneVm', 'driftReported', 'cniHash', 'certificates', 'upgrade', 'upgradeRefusedReported', 'kubernetesVersion'] as const) delete s.rec[k];
           s.rec.joined = {};
           s.rec.incarnations = {};
           save(s);
-          rmSync(s.facts.kubeconfigPath, { force: true });
           s.kube = undefined;
           s.readiness.stop(s.name);
         }
