@@ -4,6 +4,8 @@
 // /var/lib/hostplane so they survive reboots, and probes the node's files, processes and API.
 // This function turns those facts into one state and one action. Only remediation.allowReinit
 // lets a half-done init be reset and run again, and that is announced with a Warning event.
+// "The same node" is the same VM incarnation: a control-plane VM deleted and created again is a new
+// machine (node-identity.ts), reported as ControlPlaneLost and initialised only with allowReinit.
 
 export const SENTINEL_DIR = '/var/lib/hostplane';
 export const INIT_STARTED_SENTINEL = `${SENTINEL_DIR}/kubeadm-init.started`;

@@ -5,7 +5,7 @@
 // cluster initialised or joined (its record; a cluster that never did resets nothing), remove
 // the kubeconfig and the merged context; the VMs stay.
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { HostObject, Kind } from '../../api/types.js';
@@ -24,6 +24,7 @@ import { decideInit, INIT_DONE_SENTINEL, INIT_STARTED_SENTINEL, SENTINEL_DIR } f
 import { renderKubeadmInitConfig, renderKubeadmJoinConfig } from './kubeadm-config.js';
 import { parseCertExpiration, parseJoinCommand } from './kubeadm-output.js';
 import { defaultContextName, mergeKubeconfig, removeKubeconfigContext, rewriteAdminKubeconfig } from './kubeconfig.js';
+import { classifyNodeChange, recreatedControlPlaneDecision, recreatedWorkerMessage } from './node-identity.js';
 import { renderNodePrepSteps, renderStepScript } from './node-prep-script.js';
 import { initialisedVmOf, kubeconfigPathOf, ownedVmsOf, readClusterRecord, removeClusterFiles, writeClusterRecord, writeFileAtomic, type ClusterRecord } from './records.js';
 import { nodesToReset, nothingToResetMessage, resetNodeScript } from './deletion-plan.js';
@@ -179,6 +180,18 @@ function vmIp(s: Scope, vm: string): string | undefined {
   return vmOf(s, vm)?.status?.ip as string | undefined;
 }
 
+/** The VM's status.incarnation (new each time the VM is created), when it says. */
+function vmIncarnation(s: Scope, vm: string): string | undefined {
+  const inc = vmOf(s, vm)?.status?.incarnation;
+  return inc === undefined || inc === null || inc === 'unknown' ? undefined : String(inc);
+}
+
+/** Records the incarnation of the machine this cluster initialises or joins now (node-identity.ts). */
+function recordIncarnation(s: Scope, vm: string): void {
+  const inc = vmIncarnation(s, vm);
+  if (inc) s.rec.incarnations = { ...(s.rec.incarnations ?? {}), [vm]: inc };
+}
+
 function vmReady(s: Scope, vm: string): boolean {
   const o = vmOf(s, vm);
   return !!o && o.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True' && !!o.status?.ip;
@@ -262,6 +275,81 @@ const infrastructure: Step<Scope> = {
 };
 
 /**
+ * A node VM whose incarnation differs from the one recorded at init or join is a new machine
+ * (deleted and created again: empty disk, maybe a new address), never an address change. A worker
+ * is forgotten (join record, preparation, its old Node object) and joins again. The control plane:
+ * the cluster is lost — ControlPlaneInitialized=False/ControlPlaneLost and a Warning saying what to
+ * do, the chain stops — until spec.remediation.allowReinit, which clears what the record knew of the
+ * old cluster (init, address, joins, CNI, certificates, the stored kubeconfig) so the next steps
+ * prepare the new VM, run kubeadm init on it (a fresh machine: no reset) and join every worker again.
+ */
+const recreated: Step<Scope> = {
+  name: 'recreated',
+  async run(s) {
+    const inc = s.rec.incarnations ?? {};
+    const cp = s.rec.controlPlaneVm ?? s.spec.controlPlane.vm;
+    const initialised = !!(s.rec.initStartedAt || s.rec.initDoneAt);
+    if (initialised && !s.rec.controlPlaneLost && classifyNodeChange({ role: 'control-plane', recordedIncarnation: inc[cp], currentIncarnation: vmIncarnation(s, cp) }) === 'controlPlaneLost') {
+      s.rec.controlPlaneLost = { vm: cp, from: inc[cp]!, to: vmIncarnation(s, cp)! };
+      save(s);
+    }
+    const lost = s.rec.controlPlaneLost;
+    if (lost) {
+      const now = vmIncarnation(s, lost.vm);
+      if (now === lost.from) {
+        // the old machine is back (restored): its cluster with it
+        delete s.rec.controlPlaneLost;
+        save(s);
+      } else {
+        if (now && now !== lost.to) {
+          lost.to = now;
+          save(s);
+        }
+        const allowReinit = s.spec.remediation?.allowReinit === true;
+        const d = recreatedControlPlaneDecision(lost.vm, lost.from, lost.to, allowReinit);
+        s.facts.init = d;
+        if (!allowReinit) {
+          if (lost.reported !== lost.to) {
+            event(s, 'Warning', 'ControlPlaneLost', d.warning!);
+            lost.reported = lost.to;
+            save(s);
+          }
+          throw new TerminalError('ReinitRequired', d.message);
+        }
+        if (inc[lost.vm] !== lost.to && (s.rec.initStartedAt || s.rec.initDoneAt)) {
+          // The record still describes the old cluster: forget it (the new cluster's init writes its own).
+          event(s, 'Warning', 'Reinitializing', d.warning!);
+          // the stored kubeconfig first (the old cluster's CA): a kill -9 after this repeats the whole forgetting
+          rmSync(s.facts.kubeconfigPath, { force: true });
+          for (const k of ['initStartedAt', 'initDoneAt', 'initAddress', 'controlPlaneVm', 'driftReported', 'cniHash', 'certificates', 'upgrade', 'upgradeRefusedReported', 'kubernetesVersion'] as const) delete s.rec[k];
+          s.rec.joined = {};
+          s.rec.incarnations = {};
+          save(s);
+          s.kube = undefined;
+          s.readiness.stop(s.name);
+        }
+        return proceed();
+      }
+    }
+    for (const w of workerVms(s)) {
+      const node = s.rec.joined[w];
+      if (!node || classifyNodeChange({ role: 'worker', recordedIncarnation: inc[w], currentIncarnation: vmIncarnation(s, w) }) !== 'rejoin') continue;
+      event(s, 'Warning', 'NodeRecreated', recreatedWorkerMessage(w, inc[w]!, vmIncarnation(s, w)!));
+      delete s.rec.joined[w];
+      delete s.rec.prepared[w];
+      delete inc[w];
+      s.rec.incarnations = inc;
+      save(s);
+      // Its old Node object would stand in the way of the join under the same name (kubeadm refuses a Ready one).
+      if (existsSync(s.facts.kubeconfigPath) && (await kube(s).readyz({ timeoutMs: 2000 })).ok) {
+        await kube(s).delete({ apiVersion: 'v1', kind: 'Node', name: node }).catch(() => undefined);
+      }
+    }
+    return proceed();
+  },
+};
+
+/**
  * The control plane must keep the address kubeadm init used (it is in the API server certificate,
  * every kubeconfig and the kubelets' configs). A change is reported (NodeAddressesStable=False and
  * one Warning per change, saying what to do) and repaired where address-drift.ts finds it safe: the
@@ -274,7 +362,8 @@ const addressDrift: Step<Scope> = {
   name: 'address-drift',
   async run(s) {
     const cur = cpIp(s);
-    if (!s.rec.initAddress || cur === s.rec.initAddress || s.spec.controlPlaneEndpoint.host) return proceed();
+    // A recreated control-plane VM is a lost control plane (the recreated step), never an address change.
+    if (!s.rec.initAddress || cur === s.rec.initAddress || s.spec.controlPlaneEndpoint.host || s.rec.controlPlaneLost) return proceed();
     const from = s.rec.initAddress;
     s.facts.addressDrift = { from, to: cur };
     const cp = s.spec.controlPlane.vm;
@@ -437,7 +526,8 @@ const initControlPlane: Step<Scope> = {
     const cp = s.spec.controlPlane.vm;
     const out = await run(s, cp, FACTS_SCRIPT, 'reading the control plane state');
     const kv = factsOf(out);
-    const latched = (s.object.status?.initialization as { controlPlaneInitialized?: boolean } | undefined)?.controlPlaneInitialized === true || !!s.rec.initDoneAt;
+    // A recreated control-plane VM (allowReinit set) is a new machine: the old cluster's latch does not apply to it.
+    const latched = !s.rec.controlPlaneLost && ((s.object.status?.initialization as { controlPlaneInitialized?: boolean } | undefined)?.controlPlaneInitialized === true || !!s.rec.initDoneAt);
     // Ours: a sentinel with our identity, the host-side record, or the latch. Only then may admin.conf be
     // fetched before init is known to be done — `up` may have died after kubeadm init succeeded but
     // before the kubeconfig was stored (reference §2.4: admin.conf and manifests present, /readyz with admin.conf).
@@ -457,11 +547,12 @@ const initControlPlane: Step<Scope> = {
     if (d.warning) event(s, 'Warning', d.reason, d.warning);
     switch (d.action) {
       case 'none':
-        if (!s.rec.initDoneAt || !s.rec.controlPlaneVm) {
-          // the guest's done sentinel outlived a host record that never saw init end (or a record from before controlPlaneVm)
+        if (!s.rec.initDoneAt || !s.rec.controlPlaneVm || !s.rec.incarnations?.[cp]) {
+          // the guest's done sentinel outlived a host record that never saw init end (or a record from before controlPlaneVm or incarnations)
           s.rec.initDoneAt ??= new Date(s.rt.clock.now()).toISOString();
           s.rec.initAddress ??= cpIp(s);
           s.rec.controlPlaneVm ??= cp;
+          if (!s.rec.incarnations?.[cp]) recordIncarnation(s, cp);
           save(s);
         }
         return proceed();
@@ -474,6 +565,7 @@ const initControlPlane: Step<Scope> = {
         s.rec.initDoneAt ??= new Date(s.rt.clock.now()).toISOString();
         s.rec.initAddress ??= cpIp(s);
         s.rec.controlPlaneVm ??= cp;
+        if (!s.rec.incarnations?.[cp]) recordIncarnation(s, cp);
         save(s);
         return proceed();
       case 'resetAndInit':
@@ -486,6 +578,7 @@ const initControlPlane: Step<Scope> = {
         s.rec.initStartedAt = new Date(s.rt.clock.now()).toISOString();
         s.rec.initAddress = ip;
         s.rec.controlPlaneVm = cp;
+        recordIncarnation(s, cp);
         s.rec.kubernetesVersion = parseKubeVersion(s.spec.kubernetesVersion)?.patch;
         delete s.rec.initDoneAt;
         save(s);
@@ -500,6 +593,7 @@ const initControlPlane: Step<Scope> = {
         }
         await run(s, cp, `echo '${identity(s)}' > ${INIT_DONE_SENTINEL}\n`, 'recording the init sentinel');
         s.rec.initDoneAt = new Date(s.rt.clock.now()).toISOString();
+        delete s.rec.controlPlaneLost; // a new cluster on the recreated VM
         save(s);
         s.facts.init = { ...d, initialized: true, reason: 'Initialized', message: 'kubeadm init succeeded' };
         event(s, 'Normal', 'Initialized', `kubeadm init succeeded on ${cp}`);
@@ -632,7 +726,10 @@ const workers: Step<Scope> = {
     if (toJoin.length) {
       event(s, 'Normal', 'Joining', `Joining ${toJoin.map((w) => w.vm).join(', ')}`);
       // Recorded before kubeadm join runs: a join cut short is still ours to retry, remove or reset.
-      for (const w of toJoin) s.rec.joined[w.vm] = w.vm;
+      for (const w of toJoin) {
+        s.rec.joined[w.vm] = w.vm;
+        recordIncarnation(s, w.vm);
+      }
       save(s);
       const results = await Promise.allSettled(
         toJoin.map(async (w) => {
@@ -655,6 +752,11 @@ const workers: Step<Scope> = {
     for (const w of desired) {
       const n = s.facts.nodes.find((x) => x.name === w.vm);
       if (!n) continue;
+      if (n.ready && s.rec.joined[w.vm] && !s.rec.incarnations?.[w.vm] && vmIncarnation(s, w.vm)) {
+        // a record from before incarnations were kept: this machine is the one that joined
+        recordIncarnation(s, w.vm);
+        save(s);
+      }
       if (s.rec.poweredOff && n.unschedulable) await kube(s).mergePatch({ apiVersion: 'v1', kind: 'Node', name: w.vm }, { spec: { unschedulable: false } });
       const wantLabels = w.labels ?? {};
       const missingLabel = Object.entries(wantLabels).some(([k, v]) => n.labels[k] !== v);
@@ -879,7 +981,7 @@ export function driftMessage(vm: string, from: string, to: string): string {
 
 // The CNI install and the workers' joins both need only the initialised control plane (reference §3:
 // kubeadm join does not need the CNI, nodes stay NotReady until it runs), so they run at once.
-const steps: readonly Step<Scope>[] = [validate, versionCheck, power, infrastructure, addressDrift, prepareNodes, initControlPlane, fetchKubeconfig, concurrently('cni-workers', [cni, workers]), upgrade, certificates, health];
+const steps: readonly Step<Scope>[] = [validate, versionCheck, power, infrastructure, recreated, addressDrift, prepareNodes, initControlPlane, fetchKubeconfig, concurrently('cni-workers', [cni, workers]), upgrade, certificates, health];
 
 // ---- deletion ---------------------------------------------------------------------------------
 

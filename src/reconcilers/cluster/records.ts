@@ -18,6 +18,13 @@ export interface ClusterRecord {
   controlPlaneVm?: string;
   /** Worker VM name → node name, for workers this cluster ran kubeadm join on (recorded before the join runs). */
   joined: Record<string, string>;
+  /**
+   * Node VM → its VirtualMachine status.incarnation when this cluster ran kubeadm init (control plane)
+   * or kubeadm join (worker) on it. Another incarnation is a new machine (node-identity.ts).
+   */
+  incarnations?: Record<string, string>;
+  /** The control-plane VM was recreated after init (incarnation from → to): the cluster is lost until re-initialised. */
+  controlPlaneLost?: { vm: string; from: string; to: string; /** The incarnation last warned about (one Warning per recreation). */ reported?: string };
   /** Hash of the Cilium chart and values last installed. */
   cniHash?: string;
   /** Workers were cordoned for a power-off: uncordon them once the cluster runs again. */

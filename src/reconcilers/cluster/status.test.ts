@@ -6,6 +6,7 @@ import type { ChainOutcome } from '../../controllers/framework.js';
 import type { NodeSummary } from '../../ports/kube.js';
 import { CLUSTER_CONDITION_REASONS } from './conditions.js';
 import { withClusterDefaults } from './spec-types.js';
+import { recreatedControlPlaneDecision } from './node-identity.js';
 import { computeClusterStatus, type ClusterFacts } from './status.js';
 
 const spec = withClusterDefaults({ kubernetesVersion: '1.31', controlPlane: { vm: 'cp' }, workers: [{ vm: 'w1' }] });
@@ -28,6 +29,19 @@ describe('computeClusterStatus', () => {
     const st = computeClusterStatus(obj, spec, rec, facts as ClusterFacts, outcome, new Date(0));
     const r = st.conditions!.find((c) => c.type === 'Ready')!;
     expect([r.status, r.reason, st.phase, st.readyNodes]).toEqual([ready, reason, phase, nodes]);
+  });
+
+  it('a recreated control-plane VM: ControlPlaneInitialized=False/ControlPlaneLost despite the record and the latch, Ready=False Degraded (Stalled), not Initialized', () => {
+    const latchedObj = { ...obj, status: { initialization: { controlPlaneInitialized: true } } } as HostObject;
+    const d = recreatedControlPlaneDecision('cp', 'inc-1', 'inc-2', false);
+    const st = computeClusterStatus(latchedObj, spec, { ...rec, controlPlaneLost: { vm: 'cp', from: 'inc-1', to: 'inc-2' } }, { kubeconfigPath: 'k', infraReady: true, init: d, nodes: [] }, stopped('recreated', 'ReinitRequired', d.message, true), new Date(0));
+    const get = (t: string) => st.conditions!.find((c) => c.type === t)!;
+    expect([get('ControlPlaneInitialized').status, get('ControlPlaneInitialized').reason]).toEqual(['False', 'ControlPlaneLost']);
+    expect(get('ControlPlaneInitialized').message).toContain('cp was recreated (incarnation inc-1 → inc-2)');
+    expect([get('Ready').status, get('Ready').reason, st.phase]).toEqual(['False', 'Degraded', 'Failed']);
+    expect(get('Stalled').reason).toBe('ReinitRequired');
+    expect(get('NodeAddressesStable').reason).toBe('NotInitialized');
+    expect(st.initialization).toMatchObject({ controlPlaneInitialized: false });
   });
 
   it('a spec refusal checked nothing: Available and KubeconfigAvailable say Unknown NotChecked, never "does not answer /readyz"', () => {

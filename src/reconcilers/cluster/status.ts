@@ -48,7 +48,9 @@ export function computeClusterStatus(obj: HostObject, spec: ClusterSpec, rec: Cl
   const stoppedWhy = !stop ? undefined : stop.step === 'validate' || stop.reason === 'UpgradeRefused' ? `the spec was refused: ${stop.reason}, see Ready` : `reconciliation stopped at step ${stop.step}: ${stop.reason}`;
   const notCheckedBecause = f.apiReady === undefined ? stoppedWhy : undefined;
   const av = assessAvailability({ apiReady: f.apiReady, ...(notCheckedBecause ? { notCheckedBecause } : {}), desiredNodes: desired, nodeReady, cni: spec.cni.type, cniReady: !!f.cniReady });
-  const initialized = !!rec.initDoneAt || f.init?.initialized === true || (obj.status?.initialization as { controlPlaneInitialized?: boolean } | undefined)?.controlPlaneInitialized === true;
+  // A lost control plane (its VM recreated, or emptied) is not initialised, whatever the record and the latch say.
+  const lost = !!rec.controlPlaneLost || f.init?.reason === 'ControlPlaneLost';
+  const initialized = f.init?.initialized === true || (!lost && (!!rec.initDoneAt || (obj.status?.initialization as { controlPlaneInitialized?: boolean } | undefined)?.controlPlaneInitialized === true));
   const at = (step: string) => stop?.step === step;
 
   c.set({ type: 'InfrastructureReady', status: f.infraReady ? 'True' : 'False', reason: f.infraReady ? 'VMsReady' : stop?.reason === 'InvalidReference' ? 'VMNotFound' : 'VMsNotReady', message: f.infraReady ? 'Every node VM is Ready' : at('infrastructure') ? stop!.message : 'Not checked yet' });
