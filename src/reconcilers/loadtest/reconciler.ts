@@ -4,6 +4,7 @@
 // `hostplane run`). One status function (loadTestStatus) writes what the records say.
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
+import { clusterStoppedMessage } from '../../api/cluster-power.js';
 import { getCondition, isReadyAtCurrentGeneration } from '../../api/conditions.js';
 import { objectKey, parseObjectKey, type HostObject } from '../../api/types.js';
 import type { Clock } from '../../controllers/clock.js';
@@ -58,10 +59,12 @@ export function createLoadTestReconciler(d: LoadTestDeps) {
   };
   const now = () => new Date(d.clock.now());
 
-  function clusterOf(spec: Spec): { ready: boolean; kubeconfig?: string; obj?: HostObject } {
+  function clusterOf(spec: Spec): { ready: boolean; stopped?: string; kubeconfig?: string; obj?: HostObject } {
     const c = d.store.get('Cluster', spec.cluster);
     const kubeconfig = c?.status?.kubeconfigPath as string | undefined;
-    return { ready: !!c && isReadyAtCurrentGeneration(c) && !!kubeconfig, ...(kubeconfig ? { kubeconfig } : {}), ...(c ? { obj: c } : {}) };
+    // a stopped Cluster is Ready (StoppedAsDesired) but its API server does not answer: not usable
+    const stopped = clusterStoppedMessage(c, spec.cluster);
+    return { ready: !!c && !stopped && isReadyAtCurrentGeneration(c) && !!kubeconfig, ...(stopped ? { stopped } : {}), ...(kubeconfig ? { kubeconfig } : {}), ...(c ? { obj: c } : {}) };
   }
 
   function addonsNotReady(spec: Spec): string[] {
@@ -73,7 +76,7 @@ export function createLoadTestReconciler(d: LoadTestDeps) {
 
   async function preconditions(spec: Spec, kube: KubePort | undefined): Promise<PreconditionResult> {
     const cluster = clusterOf(spec);
-    const base = { type: spec.type, clusterReady: cluster.ready, clusterName: spec.cluster, addonsNotReady: addonsNotReady(spec) };
+    const base = { type: spec.type, clusterReady: cluster.ready, clusterName: spec.cluster, ...(cluster.stopped ? { clusterStopped: cluster.stopped } : {}), addonsNotReady: addonsNotReady(spec) };
     if (!cluster.ready || base.addonsNotReady.length > 0 || spec.type !== 'scaling' || !kube) return checkPreconditions(base);
     let metricsApiAvailable = false;
     try {
@@ -127,7 +130,7 @@ export function createLoadTestReconciler(d: LoadTestDeps) {
     run.completionTime = now().toISOString();
     run.progress = 1;
     // a run stopped early (abort, timeout, a pod that cannot start) loses its Jobs whatever spec.cleanup says
-    const stopped = reason === 'Cancelled' || reason === 'Timeout' || message.includes('could not start');
+    const stopped = reason === 'Cancelled' || reason === 'Timeout' || message.startsWith('Could not start');
     if (kube && (stopped || spec.cleanup === 'Always' || (spec.cleanup === 'OnSuccess' && outcome === 'Succeeded'))) await deleteRunObjects(kube, run);
     rs.save(run);
     event(name, outcome === 'Succeeded' ? 'Normal' : 'Warning', `Run${outcome}`, `Run ${run.id}: ${message}`);
@@ -144,7 +147,7 @@ export function createLoadTestReconciler(d: LoadTestDeps) {
     const elapsed = t.getTime() - Date.parse(run.startTime!);
     if (control.abortRequest) {
       rs.saveControl({ ...control, abortRequest: undefined });
-      await finishRun(name, rs, run, spec, kube, 'Cancelled', 'Cancelled', `Run ${run.id} aborted by request (${control.abortRequest}); its Jobs were deleted`);
+      await finishRun(name, rs, run, spec, kube, 'Cancelled', 'Cancelled', `Aborted by request (${control.abortRequest}); its Jobs were deleted`);
       return undefined;
     }
     if (!kube) {
@@ -155,7 +158,7 @@ export function createLoadTestReconciler(d: LoadTestDeps) {
     if (runTimedOut(run, t, timeoutMs)) {
       const pods = await runPods(kube, run).catch(() => []);
       const logs = await lastLogs(kube, run, pods);
-      await finishRun(name, rs, run, spec, kube, 'Error', 'Timeout', `Run ${run.id} exceeded spec.timeout ${spec.timeout}; its Jobs were deleted`, logs);
+      await finishRun(name, rs, run, spec, kube, 'Error', 'Timeout', `Exceeded spec.timeout ${spec.timeout}; its Jobs were deleted`, logs);
       return undefined;
     }
     const interval = parseDuration(spec.sampleInterval) ?? 5000;
@@ -174,7 +177,7 @@ export function createLoadTestReconciler(d: LoadTestDeps) {
     if (run.phase === 'Load') {
       const finished = await jobsFinished(kube, run);
       if (finished === undefined) {
-        await finishRun(name, rs, run, spec, kube, 'Error', 'RunError', `The Job of run ${run.id} is gone from namespace ${run.namespace} (deleted by hand, or the cluster was reset while hostplane was not running)`);
+        await finishRun(name, rs, run, spec, kube, 'Error', 'RunError', `Its Job is gone from namespace ${run.namespace} (deleted by hand, or the cluster was reset while hostplane was not running)`);
         return undefined;
       }
       const grace = d.unschedulableGraceMs ?? 60_000;
@@ -183,7 +186,7 @@ export function createLoadTestReconciler(d: LoadTestDeps) {
         const pods = await runPods(kube, run);
         const blocked = podBlocked(pods);
         if (blocked) {
-          await finishRun(name, rs, run, spec, kube, 'Error', 'RunError', `Run ${run.id} could not start: ${blocked}`, await lastLogs(kube, run, pods));
+          await finishRun(name, rs, run, spec, kube, 'Error', 'RunError', `Could not start: ${blocked}`, await lastLogs(kube, run, pods));
           return undefined;
         }
       }
@@ -192,7 +195,7 @@ export function createLoadTestReconciler(d: LoadTestDeps) {
         return next;
       }
       if (await jobDeadlineExceeded(kube, run)) {
-        await finishRun(name, rs, run, spec, kube, 'Error', 'Timeout', `Run ${run.id} exceeded spec.timeout ${spec.timeout} (the Job's activeDeadlineSeconds); its Jobs were deleted`, await lastLogs(kube, run, await runPods(kube, run).catch(() => [])));
+        await finishRun(name, rs, run, spec, kube, 'Error', 'Timeout', `Exceeded spec.timeout ${spec.timeout} (the Job's activeDeadlineSeconds); its Jobs were deleted`, await lastLogs(kube, run, await runPods(kube, run).catch(() => [])));
         return undefined;
       }
       const c = await collect(kube, run, spec);
@@ -253,11 +256,11 @@ export function createLoadTestReconciler(d: LoadTestDeps) {
     } catch (e) {
       run.outcome = 'Error';
       run.reason = 'RunError';
-      run.message = `Run ${id} could not be created: ${(e as Error).message}`;
+      run.message = `Could not be created: ${(e as Error).message}`;
       run.phase = 'Done';
       run.completionTime = t.toISOString();
       rs.save(run);
-      event(name, 'Warning', 'RunError', run.message);
+      event(name, 'Warning', 'RunError', `Run ${id}: ${run.message}`);
       return run;
     }
     rs.save(run);
