@@ -19,7 +19,7 @@ import { parseDuration } from './duration.js';
 import { checkPreconditions, type DeploymentFacts, type PreconditionResult } from './preconditions.js';
 import { collect, cooldownMs, jobDeadlineExceeded, createRunObjects, deleteRunObjects, finalizeRun, jobsFinished, plannedLoadMs, podBlocked, runPods, tail, takeSample } from './run-executor.js';
 import { decideRun, newRunId, pruneRuns, runTimedOut } from './run-history.js';
-import { RunStore, type RunData } from './run-store.js';
+import { pendingRunRequest, RunStore, type RunData } from './run-store.js';
 import { withLoadTestDefaults, type LoadTestSpec } from './spec-types.js';
 import { loadTestStatus } from './status.js';
 
@@ -239,16 +239,19 @@ export function createLoadTestReconciler(d: LoadTestDeps) {
   async function startRun(name: string, obj: HostObject, rs: RunStore, spec: Spec, trigger: 'GenerationChange' | 'Manual', handledRequest?: string): Promise<RunData> {
     const cluster = clusterOf(spec);
     const kube = kubeFor(cluster.kubeconfig!);
+    // synchronous from reading control.json to saving the run: a request or abort made through the
+    // API meanwhile sees either no run and the request pending, or the run recorded as Running
     const control = rs.control();
     const runCount = control.runCount + 1;
     const t = now();
     const id = newRunId(t, runCount);
-    rs.saveControl({ ...control, runCount, ...(handledRequest ? { lastHandledRunRequest: handledRequest, runRequest: undefined } : {}) });
+    rs.saveControl({ ...control, runCount, ...(handledRequest ? { lastHandledRunRequest: handledRequest } : {}) });
     const run: RunData = {
       id, loadTest: name, generation: obj.metadata.generation ?? 1, trigger, startTime: t.toISOString(), outcome: 'Running',
       ...(handledRequest ? { request: handledRequest } : {}),
       type: spec.type, namespace: spec.namespace, jobs: [], phase: 'Load', plannedMs: plannedLoadMs(spec) + cooldownMs(spec), progress: 0, samples: [],
     };
+    rs.save(run);
     try {
       const created = await createRunObjects(kube, name, id, spec, readUserScript(spec));
       run.jobs = created.jobs;
@@ -317,8 +320,6 @@ export function createLoadTestReconciler(d: LoadTestDeps) {
       ready = { ready: false, reason: problem.reason, message: problem.message };
       stalled = { reason: problem.reason, message: problem.message };
     } else {
-      const control = rs.control();
-      const due = decideRun({ runPolicy: spec.runPolicy, generation: obj.metadata.generation ?? 1, runs, runRequest: control.runRequest, lastHandledRunRequest: control.lastHandledRunRequest, suspended: spec.suspend === true, ready: true });
       const cluster = clusterOf(spec);
       if (spec.suspend) {
         ready = { ready: false, reason: 'Suspended', message: 'The LoadTest is suspended (spec.suspend); no run starts' };
@@ -330,7 +331,11 @@ export function createLoadTestReconciler(d: LoadTestDeps) {
           ready = { ready: false, reason: 'DependencyNotReady', message: `Cluster ${spec.cluster} does not answer: ${(e as Error).message}` };
         }
       }
+      // control.json is read after the awaits above, so a request or abort made meanwhile is seen,
+      // and decided on and handled (startRun) without another await in between
+      const control = rs.control();
       if (control.abortRequest) rs.saveControl({ ...control, abortRequest: undefined });
+      const due = decideRun({ runPolicy: spec.runPolicy, generation: obj.metadata.generation ?? 1, runs: rs.runs(), runRequest: pendingRunRequest(control), lastHandledRunRequest: control.lastHandledRunRequest, suspended: spec.suspend === true, ready: true });
       if (due.start && ready.ready) {
         try {
           await startRun(name, obj, rs, spec, due.trigger, due.handledRequest);
