@@ -96,7 +96,7 @@ describe('hostplane up of the example lab (sim host, ×20)', () => {
     console.log(`after kill -9 and a new up: ${now!.line}`);
     expect(['Succeeded', 'Failed', 'Error']).toContain(now!.outcome);
     // Error says why (the Job gone, or — the simulated timeline ran on while up was down — spec.timeout)
-    if (now!.outcome === 'Error') expect(now!.line).toMatch(/^\S+\s+Error\s+\S+\s+\S+\s+(The Job of run .* is gone|Run \S+ exceeded spec\.timeout|\S.*)/);
+    if (now!.outcome === 'Error') expect(now!.line).toMatch(/^\S+\s+Error\s+\S+\s+\S+\s+(Its Job is gone|Exceeded spec\.timeout|\S.*)/);
   }, 600_000);
 
   it.runIf(SWEEP)('all 13 presets from the CLI: HTTP p95/p99/RPS/error rate, strict SLA by its thresholds, scale-heavy 3 → up → back, stress bogo ops/s', async () => {

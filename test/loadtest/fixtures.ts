@@ -51,11 +51,13 @@ function readyModule(base: KindModule<HostPorts>, extraStatus: (name: string) =>
         return done();
       }
       const gen = obj.metadata.generation ?? 1;
+      // spec.powerState: Stopped as the Cluster kind shows it: Ready=True StoppedAsDesired, phase Stopped
+      const stopped = (obj.spec as { powerState?: string }).powerState === 'Stopped';
       rt.store.updateStatus(base.kind, name, {
         observedGeneration: gen,
-        phase: 'Ready',
+        phase: stopped ? 'Stopped' : 'Ready',
         ...extraStatus(name),
-        conditions: [{ type: 'Ready', status: 'True', reason: 'Ready', message: 'test fixture', lastTransitionTime: new Date(rt.clock.now()).toISOString(), observedGeneration: gen }],
+        conditions: [{ type: 'Ready', status: 'True', reason: stopped ? 'StoppedAsDesired' : 'Ready', message: stopped ? 'Every node VM is stopped, as spec.powerState asks' : 'test fixture', lastTransitionTime: new Date(rt.clock.now()).toISOString(), observedGeneration: gen }],
       });
       return done();
     },
@@ -72,7 +74,7 @@ export interface LoadTestLab {
   stop(): Promise<void>;
 }
 
-const CLUSTER_YAML = `apiVersion: hostplane.dev/v1alpha1
+export const CLUSTER_YAML = `apiVersion: hostplane.dev/v1alpha1
 kind: Cluster
 metadata:
   name: dev

@@ -168,7 +168,7 @@ describe('LoadTest on the sim host with the real Cluster and Addon controllers (
     expect(rec.logTail.join('\n')).toMatch(/SyntaxError: file:\/\/\/scripts\/user-script.js/);
     const nn = await l.waitStatus('no-node', finished);
     expect(nn.lastRun.outcome).toBe('Error');
-    expect(nn.lastRun.message).toMatch(/could not start: pod lt-no-node-.* cannot be scheduled: 0\/3 nodes are available/);
+    expect(nn.lastRun.message).toMatch(/^Could not start: pod lt-no-node-.* cannot be scheduled: 0\/3 nodes are available/);
     const nw = await l.waitStatus('nowhere', finished);
     expect(nw.lastRun.outcome).toBe('Failed');
     expect(nw.lastRun.http.errorRate).toBe(1);
@@ -212,7 +212,7 @@ describe('LoadTest on the sim host with the real Cluster and Addon controllers (
     const first = await l.waitStatus('short-timeout', finished);
     expect(first.lastRun.outcome).toBe('Error');
     expect(cond(first, 'Succeeded')).toMatchObject({ status: 'False', reason: 'Timeout' });
-    expect(first.lastRun.message).toMatch(/exceeded spec.timeout 10s/);
+    expect(first.lastRun.message).toMatch(/^Exceeded spec.timeout 10s/);
     await requestRun(l, 'short-timeout');
     const second = await l.waitStatus('short-timeout', (s) => s.runCount === 2 && finished(s));
     expect(second.runs.map((r: { id: string }) => r.id)).toEqual([second.lastRun.id]);

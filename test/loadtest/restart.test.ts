@@ -47,7 +47,7 @@ describe('LoadTest runs across a restart of up', () => {
       expect(s.lastRun.http.requests).toBeGreaterThan(0);
       const o = await second.waitStatus('orphan', finished);
       expect(o.lastRun.outcome).toBe('Error');
-      expect(o.lastRun.message).toMatch(/Job of run .* is gone from namespace loadtest/);
+      expect(o.lastRun.message).toMatch(/^Its Job is gone from namespace loadtest/);
       expect(o.conditions.find((c: { type: string }) => c.type === 'Succeeded')).toMatchObject({ status: 'False', reason: 'RunError' });
     } finally {
       await second.stop();

@@ -1,10 +1,11 @@
 // What an Addon reconcile reads before it touches a cluster: the Cluster it goes into (usable when
-// Ready at its generation with status.kubeconfigPath), its dependsOn Addons, its values (files
+// Ready at its generation with status.kubeconfigPath, and not stopped), its dependsOn Addons, its values (files
 // relative to the lab root, hostplane secrets, inline) and its manifest sources. Each problem is a
 // reason and a message naming the file, line, secret or object — never a value.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { HostObject } from '../../api/types.js';
+import { clusterStoppedMessage } from '../../api/cluster-power.js';
 import { getCondition } from '../../api/conditions.js';
 import type { ChartSourcePort } from '../../ports/chart-source.js';
 import type { Secrets } from '../../ports/secrets.js';
@@ -28,6 +29,9 @@ export function isReadyNow(obj: HostObject | undefined): boolean {
 /** The kubeconfig of a usable Cluster, or why the Addon must wait. */
 export function clusterKubeconfig(cluster: HostObject | undefined, name: string): { kubeconfig: string } | Blocked {
   if (!cluster) return { reason: 'DependencyNotReady', message: `Cluster "${name}" does not exist` };
+  // a stopped Cluster is Ready (StoppedAsDesired) but helm and kubectl cannot reach it: wait
+  const stopped = clusterStoppedMessage(cluster, name);
+  if (stopped) return { reason: 'DependencyNotReady', message: stopped };
   const path = (cluster.status as { kubeconfigPath?: string } | undefined)?.kubeconfigPath;
   if (!isReadyNow(cluster) || !path) {
     const c = getCondition(cluster.status?.conditions, 'Ready');

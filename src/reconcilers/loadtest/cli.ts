@@ -120,25 +120,38 @@ export function loadtestCommands(ctx: KindCliContext): Command[] {
           ctx.out(`follow it: hostplane runs loadtest/${name}; results: hostplane results loadtest/${name}`);
           return 0;
         }
+        // follow the run that answers this request (the same one for callers whose requests joined)
         const deadline = Date.now() + Number(o.timeout) * 1000;
         let lastLine = '';
+        let waitingFor: string | undefined;
         while (Date.now() < deadline) {
           const g = await call('GET', name);
           const st = (g.body as Json)?.status ?? {};
+          if (request !== undefined && st.cancelledRunRequest === request) {
+            ctx.err(`run request ${request} was cancelled before its run started (hostplane abort ${arg}); no run`);
+            return RUN_EXIT.Cancelled;
+          }
           const lr = st.lastRun;
-          if ((st.runCount ?? 0) > before && lr) {
-            const line = `run ${lr.id}: ${lr.outcome === 'Running' ? `${Math.round((lr.progress?.fraction ?? 0) * 100)}% (${lr.progress?.elapsedSeconds ?? 0}s of ${lr.progress?.plannedSeconds ?? '?'}s)` : lr.outcome}`;
+          const listed = request !== undefined ? ((st.runs ?? []) as Json[]).find((x) => x.request === request) : undefined;
+          const mine = listed ? (lr?.id === listed.id ? lr : listed) : request === undefined && (st.runCount ?? 0) > before ? lr : undefined;
+          if (mine) {
+            const line = `run ${mine.id}: ${mine.outcome === 'Running' ? `${Math.round((mine.progress?.fraction ?? 0) * 100)}% (${mine.progress?.elapsedSeconds ?? 0}s of ${mine.progress?.plannedSeconds ?? '?'}s)` : mine.outcome}`;
             if (line !== lastLine) ctx.err((lastLine = line));
-            if (lr.outcome !== 'Running') {
-              ctx.out(fmtRun(lr));
-              return RUN_EXIT[lr.outcome as 'Succeeded'] ?? 1;
+            if (mine.outcome !== 'Running') {
+              ctx.out(fmtRun(mine));
+              return RUN_EXIT[mine.outcome as 'Succeeded'] ?? 1;
             }
           } else {
             const ready = (st.conditions ?? []).find((c: Json) => c.type === 'Ready');
+            waitingFor = ready?.status === 'False' ? ready.message : undefined;
             const line = `waiting: ${ready?.message ?? 'the run has not started yet'}`;
             if (line !== lastLine) ctx.err((lastLine = line));
           }
           await new Promise((res) => setTimeout(res, 300));
+        }
+        if (!lastLine.startsWith('run ')) {
+          ctx.err(`error: the run has not started within ${o.timeout}s${waitingFor ? `: ${waitingFor}` : ''} (the request stays pending and starts when it can; cancel it with hostplane abort ${arg})`);
+          return RUN_EXIT.timeout;
         }
         ctx.err(`error: the run did not finish within ${o.timeout}s (it goes on; follow it with hostplane runs ${arg})`);
         return RUN_EXIT.timeout;

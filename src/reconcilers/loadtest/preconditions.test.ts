@@ -9,6 +9,7 @@ describe('run preconditions', () => {
   it.each([
     ['everything holds', {}, true, 'Ready', /metrics API and HPAs are ready/],
     ['cluster not Ready', { clusterReady: false }, false, 'DependencyNotReady', /Cluster dev is not Ready/],
+    ['cluster stopped (Ready=True StoppedAsDesired): not usable, says how to start it', { clusterStopped: 'Cluster dev is stopped (spec.powerState: Stopped); start it with `hostplane start cluster/dev`' }, false, 'DependencyNotReady', /^Cluster dev is stopped \(spec.powerState: Stopped\); start it with `hostplane start cluster\/dev`$/],
     ['an Addon not Ready', { addonsNotReady: ['dev-metrics-server'] }, false, 'DependencyNotReady', /dev-metrics-server/],
     ['no metrics API', { metricsApiAvailable: false }, false, 'MetricsUnavailable', /metrics-server/],
     ['a missing target', { deployments: [{ ...nginx, exists: false }] }, false, 'InvalidSpec', /demo\/nginx-web .* does not exist/],

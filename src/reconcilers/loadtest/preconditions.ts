@@ -23,6 +23,8 @@ export interface PreconditionFacts {
   type: 'http' | 'scaling' | 'cpu' | 'memory';
   clusterReady: boolean;
   clusterName: string;
+  /** Why the cluster cannot be used although it may be Ready (it is stopped, as its spec asks). */
+  clusterStopped?: string;
   /** dependsOn Addons that are not Ready at their generation. */
   addonsNotReady: readonly string[];
   /** scaling: GET /apis/metrics.k8s.io/v1beta1/nodes answered. */
@@ -35,6 +37,7 @@ export type PreconditionResult =
   | { ready: false; reason: 'DependencyNotReady' | 'MetricsUnavailable' | 'HPANotActive' | 'InvalidSpec'; message: string };
 
 export function checkPreconditions(f: PreconditionFacts): PreconditionResult {
+  if (f.clusterStopped) return { ready: false, reason: 'DependencyNotReady', message: f.clusterStopped };
   if (!f.clusterReady) return { ready: false, reason: 'DependencyNotReady', message: `Cluster ${f.clusterName} is not Ready` };
   if (f.addonsNotReady.length > 0) return { ready: false, reason: 'DependencyNotReady', message: `Waiting for Addon ${f.addonsNotReady.join(', ')} to be Ready` };
   if (f.type !== 'scaling') return { ready: true, reason: 'Ready', message: 'Cluster and dependencies are Ready' };

@@ -4,6 +4,7 @@
 // `hostplane run`). One status function (loadTestStatus) writes what the records say.
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
+import { clusterStoppedMessage } from '../../api/cluster-power.js';
 import { getCondition, isReadyAtCurrentGeneration } from '../../api/conditions.js';
 import { objectKey, parseObjectKey, type HostObject } from '../../api/types.js';
 import type { Clock } from '../../controllers/clock.js';
@@ -18,7 +19,7 @@ import { parseDuration } from './duration.js';
 import { checkPreconditions, type DeploymentFacts, type PreconditionResult } from './preconditions.js';
 import { collect, cooldownMs, jobDeadlineExceeded, createRunObjects, deleteRunObjects, finalizeRun, jobsFinished, plannedLoadMs, podBlocked, runPods, tail, takeSample } from './run-executor.js';
 import { decideRun, newRunId, pruneRuns, runTimedOut } from './run-history.js';
-import { RunStore, type RunData } from './run-store.js';
+import { pendingRunRequest, RunStore, type RunData } from './run-store.js';
 import { withLoadTestDefaults, type LoadTestSpec } from './spec-types.js';
 import { loadTestStatus } from './status.js';
 
@@ -58,10 +59,12 @@ export function createLoadTestReconciler(d: LoadTestDeps) {
   };
   const now = () => new Date(d.clock.now());
 
-  function clusterOf(spec: Spec): { ready: boolean; kubeconfig?: string; obj?: HostObject } {
+  function clusterOf(spec: Spec): { ready: boolean; stopped?: string; kubeconfig?: string; obj?: HostObject } {
     const c = d.store.get('Cluster', spec.cluster);
     const kubeconfig = c?.status?.kubeconfigPath as string | undefined;
-    return { ready: !!c && isReadyAtCurrentGeneration(c) && !!kubeconfig, ...(kubeconfig ? { kubeconfig } : {}), ...(c ? { obj: c } : {}) };
+    // a stopped Cluster is Ready (StoppedAsDesired) but its API server does not answer: not usable
+    const stopped = clusterStoppedMessage(c, spec.cluster);
+    return { ready: !!c && !stopped && isReadyAtCurrentGeneration(c) && !!kubeconfig, ...(stopped ? { stopped } : {}), ...(kubeconfig ? { kubeconfig } : {}), ...(c ? { obj: c } : {}) };
   }
 
   function addonsNotReady(spec: Spec): string[] {
@@ -73,7 +76,7 @@ export function createLoadTestReconciler(d: LoadTestDeps) {
 
   async function preconditions(spec: Spec, kube: KubePort | undefined): Promise<PreconditionResult> {
     const cluster = clusterOf(spec);
-    const base = { type: spec.type, clusterReady: cluster.ready, clusterName: spec.cluster, addonsNotReady: addonsNotReady(spec) };
+    const base = { type: spec.type, clusterReady: cluster.ready, clusterName: spec.cluster, ...(cluster.stopped ? { clusterStopped: cluster.stopped } : {}), addonsNotReady: addonsNotReady(spec) };
     if (!cluster.ready || base.addonsNotReady.length > 0 || spec.type !== 'scaling' || !kube) return checkPreconditions(base);
     let metricsApiAvailable = false;
     try {
@@ -127,7 +130,7 @@ export function createLoadTestReconciler(d: LoadTestDeps) {
     run.completionTime = now().toISOString();
     run.progress = 1;
     // a run stopped early (abort, timeout, a pod that cannot start) loses its Jobs whatever spec.cleanup says
-    const stopped = reason === 'Cancelled' || reason === 'Timeout' || message.includes('could not start');
+    const stopped = reason === 'Cancelled' || reason === 'Timeout' || message.startsWith('Could not start');
     if (kube && (stopped || spec.cleanup === 'Always' || (spec.cleanup === 'OnSuccess' && outcome === 'Succeeded'))) await deleteRunObjects(kube, run);
     rs.save(run);
     event(name, outcome === 'Succeeded' ? 'Normal' : 'Warning', `Run${outcome}`, `Run ${run.id}: ${message}`);
@@ -144,7 +147,7 @@ export function createLoadTestReconciler(d: LoadTestDeps) {
     const elapsed = t.getTime() - Date.parse(run.startTime!);
     if (control.abortRequest) {
       rs.saveControl({ ...control, abortRequest: undefined });
-      await finishRun(name, rs, run, spec, kube, 'Cancelled', 'Cancelled', `Run ${run.id} aborted by request (${control.abortRequest}); its Jobs were deleted`);
+      await finishRun(name, rs, run, spec, kube, 'Cancelled', 'Cancelled', `Aborted by request (${control.abortRequest}); its Jobs were deleted`);
       return undefined;
     }
     if (!kube) {
@@ -155,7 +158,7 @@ export function createLoadTestReconciler(d: LoadTestDeps) {
     if (runTimedOut(run, t, timeoutMs)) {
       const pods = await runPods(kube, run).catch(() => []);
       const logs = await lastLogs(kube, run, pods);
-      await finishRun(name, rs, run, spec, kube, 'Error', 'Timeout', `Run ${run.id} exceeded spec.timeout ${spec.timeout}; its Jobs were deleted`, logs);
+      await finishRun(name, rs, run, spec, kube, 'Error', 'Timeout', `Exceeded spec.timeout ${spec.timeout}; its Jobs were deleted`, logs);
       return undefined;
     }
     const interval = parseDuration(spec.sampleInterval) ?? 5000;
@@ -174,7 +177,7 @@ export function createLoadTestReconciler(d: LoadTestDeps) {
     if (run.phase === 'Load') {
       const finished = await jobsFinished(kube, run);
       if (finished === undefined) {
-        await finishRun(name, rs, run, spec, kube, 'Error', 'RunError', `The Job of run ${run.id} is gone from namespace ${run.namespace} (deleted by hand, or the cluster was reset while hostplane was not running)`);
+        await finishRun(name, rs, run, spec, kube, 'Error', 'RunError', `Its Job is gone from namespace ${run.namespace} (deleted by hand, or the cluster was reset while hostplane was not running)`);
         return undefined;
       }
       const grace = d.unschedulableGraceMs ?? 60_000;
@@ -183,7 +186,7 @@ export function createLoadTestReconciler(d: LoadTestDeps) {
         const pods = await runPods(kube, run);
         const blocked = podBlocked(pods);
         if (blocked) {
-          await finishRun(name, rs, run, spec, kube, 'Error', 'RunError', `Run ${run.id} could not start: ${blocked}`, await lastLogs(kube, run, pods));
+          await finishRun(name, rs, run, spec, kube, 'Error', 'RunError', `Could not start: ${blocked}`, await lastLogs(kube, run, pods));
           return undefined;
         }
       }
@@ -192,7 +195,7 @@ export function createLoadTestReconciler(d: LoadTestDeps) {
         return next;
       }
       if (await jobDeadlineExceeded(kube, run)) {
-        await finishRun(name, rs, run, spec, kube, 'Error', 'Timeout', `Run ${run.id} exceeded spec.timeout ${spec.timeout} (the Job's activeDeadlineSeconds); its Jobs were deleted`, await lastLogs(kube, run, await runPods(kube, run).catch(() => [])));
+        await finishRun(name, rs, run, spec, kube, 'Error', 'Timeout', `Exceeded spec.timeout ${spec.timeout} (the Job's activeDeadlineSeconds); its Jobs were deleted`, await lastLogs(kube, run, await runPods(kube, run).catch(() => [])));
         return undefined;
       }
       const c = await collect(kube, run, spec);
@@ -236,16 +239,19 @@ export function createLoadTestReconciler(d: LoadTestDeps) {
   async function startRun(name: string, obj: HostObject, rs: RunStore, spec: Spec, trigger: 'GenerationChange' | 'Manual', handledRequest?: string): Promise<RunData> {
     const cluster = clusterOf(spec);
     const kube = kubeFor(cluster.kubeconfig!);
+    // synchronous from reading control.json to saving the run: a request or abort made through the
+    // API meanwhile sees either no run and the request pending, or the run recorded as Running
     const control = rs.control();
     const runCount = control.runCount + 1;
     const t = now();
     const id = newRunId(t, runCount);
-    rs.saveControl({ ...control, runCount, ...(handledRequest ? { lastHandledRunRequest: handledRequest, runRequest: undefined } : {}) });
+    rs.saveControl({ ...control, runCount, ...(handledRequest ? { lastHandledRunRequest: handledRequest } : {}) });
     const run: RunData = {
       id, loadTest: name, generation: obj.metadata.generation ?? 1, trigger, startTime: t.toISOString(), outcome: 'Running',
       ...(handledRequest ? { request: handledRequest } : {}),
       type: spec.type, namespace: spec.namespace, jobs: [], phase: 'Load', plannedMs: plannedLoadMs(spec) + cooldownMs(spec), progress: 0, samples: [],
     };
+    rs.save(run);
     try {
       const created = await createRunObjects(kube, name, id, spec, readUserScript(spec));
       run.jobs = created.jobs;
@@ -253,11 +259,11 @@ export function createLoadTestReconciler(d: LoadTestDeps) {
     } catch (e) {
       run.outcome = 'Error';
       run.reason = 'RunError';
-      run.message = `Run ${id} could not be created: ${(e as Error).message}`;
+      run.message = `Could not be created: ${(e as Error).message}`;
       run.phase = 'Done';
       run.completionTime = t.toISOString();
       rs.save(run);
-      event(name, 'Warning', 'RunError', run.message);
+      event(name, 'Warning', 'RunError', `Run ${id}: ${run.message}`);
       return run;
     }
     rs.save(run);
@@ -314,8 +320,6 @@ export function createLoadTestReconciler(d: LoadTestDeps) {
       ready = { ready: false, reason: problem.reason, message: problem.message };
       stalled = { reason: problem.reason, message: problem.message };
     } else {
-      const control = rs.control();
-      const due = decideRun({ runPolicy: spec.runPolicy, generation: obj.metadata.generation ?? 1, runs, runRequest: control.runRequest, lastHandledRunRequest: control.lastHandledRunRequest, suspended: spec.suspend === true, ready: true });
       const cluster = clusterOf(spec);
       if (spec.suspend) {
         ready = { ready: false, reason: 'Suspended', message: 'The LoadTest is suspended (spec.suspend); no run starts' };
@@ -327,7 +331,11 @@ export function createLoadTestReconciler(d: LoadTestDeps) {
           ready = { ready: false, reason: 'DependencyNotReady', message: `Cluster ${spec.cluster} does not answer: ${(e as Error).message}` };
         }
       }
+      // control.json is read after the awaits above, so a request or abort made meanwhile is seen,
+      // and decided on and handled (startRun) without another await in between
+      const control = rs.control();
       if (control.abortRequest) rs.saveControl({ ...control, abortRequest: undefined });
+      const due = decideRun({ runPolicy: spec.runPolicy, generation: obj.metadata.generation ?? 1, runs: rs.runs(), runRequest: pendingRunRequest(control), lastHandledRunRequest: control.lastHandledRunRequest, suspended: spec.suspend === true, ready: true });
       if (due.start && ready.ready) {
         try {
           await startRun(name, obj, rs, spec, due.trigger, due.handledRequest);

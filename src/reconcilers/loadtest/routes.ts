@@ -6,7 +6,7 @@ import { objectKey, type HostObject } from '../../api/types.js';
 import type { KindRoute, KindRouteContext } from '../../controllers/kind-module.js';
 import { StateDir } from '../../controllers/state-dir.js';
 import { metricsCsv, samplesCsv, type RunMetricsRow } from './csv.js';
-import { RunStore, type RunData } from './run-store.js';
+import { pendingRunRequest, RunStore, type RunData } from './run-store.js';
 import { runSummary } from './status.js';
 
 const store = (obj: HostObject, ctx: KindRouteContext) => new RunStore(new StateDir(ctx.stateRoot), obj.metadata.name);
@@ -29,25 +29,41 @@ export const LOADTEST_ROUTES: readonly KindRoute[] = [
     method: 'POST',
     path: 'run',
     handle(obj, ctx) {
+      // one pending request at a time: a request made while another waits to start joins it (both
+      // callers get its id and follow the same run); nothing overwrites a request that has no run yet
       const rs = store(obj, ctx);
       const running = rs.runs().find((r) => r.outcome === 'Running');
-      const request = `${new Date().toISOString()}-${randomBytes(3).toString('hex')}`;
       const control = rs.control();
+      const pending = pendingRunRequest(control);
+      const lt = `LoadTest/${obj.metadata.name}`;
+      if (pending) {
+        ctx.reconcileNow(objectKey('LoadTest', obj.metadata.name));
+        const msg = `${lt}: a run is already requested and has not started yet${running ? ` (it starts after run ${running.id})` : ''}; this request joins it`;
+        return { status: 202, body: { ...status(202, 'RunAlreadyRequested', msg).body, runRequest: pending, joined: true, runCountBefore: control.runCount } };
+      }
+      const request = `${new Date().toISOString()}-${randomBytes(3).toString('hex')}`;
       rs.saveControl({ ...control, runRequest: request });
       ctx.reconcileNow(objectKey('LoadTest', obj.metadata.name));
-      return { status: 202, body: { ...status(202, 'RunRequested', running ? `LoadTest/${obj.metadata.name}: run ${running.id} is in progress; the requested run starts after it` : `LoadTest/${obj.metadata.name}: run requested`).body, runRequest: request, runCountBefore: control.runCount } };
+      return { status: 202, body: { ...status(202, 'RunRequested', running ? `${lt}: run ${running.id} is in progress; the requested run starts after it` : `${lt}: run requested`).body, runRequest: request, runCountBefore: control.runCount } };
     },
   },
   {
     method: 'POST',
     path: 'abort',
     handle(obj, ctx) {
+      // abort stops what this LoadTest has going: the run in progress and a request still waiting to
+      // start (it never starts; callers following it are told it was cancelled)
       const rs = store(obj, ctx);
+      const lt = `LoadTest/${obj.metadata.name}`;
       const running = rs.runs().find((r) => r.outcome === 'Running');
-      if (!running) return status(409, 'NotRunning', `LoadTest/${obj.metadata.name} has no run in progress`);
-      rs.saveControl({ ...rs.control(), abortRequest: new Date().toISOString() });
+      const control = rs.control();
+      const pending = pendingRunRequest(control);
+      if (!running && !pending) return status(409, 'NotRunning', `${lt} has no run in progress and no run request pending`);
+      rs.saveControl({ ...control, ...(running ? { abortRequest: new Date().toISOString() } : {}), ...(pending ? { cancelledRunRequest: pending } : {}) });
       ctx.reconcileNow(objectKey('LoadTest', obj.metadata.name));
-      return { status: 202, body: { ...status(202, 'AbortRequested', `LoadTest/${obj.metadata.name}: aborting run ${running.id}`).body, run: running.id } };
+      const cancelled = pending ? `the pending run request ${pending} is cancelled; its run will not start` : '';
+      const message = running ? `${lt}: aborting run ${running.id}${pending ? `; ${cancelled}` : ''}` : `${lt}: ${cancelled}`;
+      return { status: 202, body: { ...status(202, running ? 'AbortRequested' : 'RequestCancelled', message).body, ...(running ? { run: running.id } : {}), ...(pending ? { cancelledRunRequest: pending } : {}) } };
     },
   },
   {

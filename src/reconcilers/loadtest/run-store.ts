@@ -37,9 +37,17 @@ export interface RunData extends RunRecord {
 
 export interface Control {
   runCount: number;
+  /** The pending `hostplane run` request: one at a time; a request made while it is pending joins it. */
   runRequest?: string;
   lastHandledRunRequest?: string;
+  /** A pending request `hostplane abort` cancelled before its run started (it never starts). */
+  cancelledRunRequest?: string;
   abortRequest?: string;
+}
+
+/** The request that waits for its run (made, neither started nor cancelled yet), if any. */
+export function pendingRunRequest(c: Control): string | undefined {
+  return c.runRequest && c.runRequest !== c.lastHandledRunRequest && c.runRequest !== c.cancelledRunRequest ? c.runRequest : undefined;
 }
 
 export class RunStore {

@@ -4,7 +4,7 @@
 import { ConditionSet } from '../../controllers/framework.js';
 import type { HostObject, ObjectStatus } from '../../api/types.js';
 import type { PreconditionResult } from './preconditions.js';
-import type { Control, RunData } from './run-store.js';
+import { pendingRunRequest, type Control, type RunData } from './run-store.js';
 
 export interface StatusInput {
   obj: HostObject;
@@ -26,6 +26,8 @@ export function runSummary(r: RunData) {
     id: r.id,
     ...(r.generation !== undefined ? { generation: r.generation } : {}),
     ...(r.trigger ? { trigger: r.trigger } : {}),
+    // the `hostplane run` request this run answers: callers follow their run by it
+    ...(r.request ? { request: r.request } : {}),
     ...(r.startTime ? { startTime: r.startTime } : {}),
     ...(r.completionTime ? { completionTime: r.completionTime } : {}),
     ...(r.outcome ? { outcome: r.outcome } : {}),
@@ -88,6 +90,8 @@ export function loadTestStatus(s: StatusInput): ObjectStatus {
     ...(lastRun ? { lastRun } : {}),
     runs: s.runs.map(runSummary),
     ...(s.control.lastHandledRunRequest ? { lastHandledRunRequest: s.control.lastHandledRunRequest } : {}),
+    ...(pendingRunRequest(s.control) ? { pendingRunRequest: pendingRunRequest(s.control) } : {}),
+    ...(s.control.cancelledRunRequest ? { cancelledRunRequest: s.control.cancelledRunRequest } : {}),
     conditions: c.toArray(ORDER),
   }) as ObjectStatus;
 }
