@@ -23,7 +23,7 @@ import { followLogs, printLogs, type LogFile } from './follow.js';
 import type { UpOptions } from '../app/up.js';
 import { EXIT } from '../app/exit-codes.js';
 import { readStateHealth } from '../controllers/state-write-retry.js';
-import { applyFile, deleteFromSpecs } from './apply.js';
+import { applyFile, deleteFromSpecs, filesInDirectory, isDirectoryInput } from './apply.js';
 import { completionScript, complete, SHELLS, type Shell } from './completion.js';
 import { kindList, mustGet, NotFoundError, resolveKindWord, resolveTargets, selectObjects, UsageError } from './targets.js';
 import { OUTPUT_FORMS, OutputError, parseOutput } from './output.js';
@@ -285,22 +285,49 @@ export function buildProgram(io: Io, setCode: (code: number) => void, kinds: rea
   add(
     new Command('apply')
       .summary('write the documents into the specs (an existing object in place, comments kept)')
-      .usage('-f FILE|-')
-      .option('-f, --filename <file>', 'a YAML file, or - for standard input')
+      .usage('-f FILE|DIR|- [-R]')
+      .option('-f, --filename <file>', 'a YAML or JSON file, a directory (its .yaml, .yml and .json files, in sorted order), or - for standard input')
+      .option('-R, --recursive', 'with -f DIR: the files of its subdirectories too')
       .option('--to <file>', 'put new objects in this spec file (relative to the specs dir; default: beside the objects of their kind)')
-      .addHelpText('after', examples(['hostplane apply -f new-vm.yaml', 'cat vm.yaml | hostplane apply -f -', 'hostplane apply -f new-vm.yaml --to vms/lab.yaml']))
+      .addHelpText('after', examples(['hostplane apply -f new-vm.yaml', 'hostplane apply -f lab/', 'hostplane apply -f lab/ -R', 'cat vm.yaml | hostplane apply -f -', 'hostplane apply -f new-vm.yaml --to vms/lab.yaml']))
       .action(
-        run(async (f: { filename?: string; to?: string }) => {
-          if (!f.filename) throw new UsageError('apply needs -f FILE (or -f - for standard input)');
+        run(async (f: { filename?: string; to?: string; recursive?: boolean }) => {
+          if (!f.filename) throw new UsageError('apply needs -f FILE (or -f DIR, or -f - for standard input)');
           const { specs, state } = dirs();
-          const res = await applyFile(await openView(specs, state), specs, f.filename, f.to ? { to: f.to } : {});
-          if (res.errors.length) {
-            for (const e of res.errors) io.err(`error: ${e}`);
-            io.err('nothing was written');
-            return EXIT.error;
+          const opts = f.to ? { to: f.to } : {};
+          if (!isDirectoryInput(f.filename)) {
+            const res = await applyFile(await openView(specs, state), specs, f.filename, opts);
+            if (res.errors.length) {
+              for (const e of res.errors) io.err(`error: ${e}`);
+              io.err('nothing was written');
+              return EXIT.error;
+            }
+            for (const l of res.lines) io.out(l);
+            return EXIT.ok;
           }
-          for (const l of res.lines) io.out(l);
-          return EXIT.ok;
+          // A directory, as kubectl: each file on its own (a bad one does not hold back the others), exit 1 if any failed.
+          const { files, errors } = filesInDirectory(f.filename, !!f.recursive);
+          for (const e of errors) io.err(`error: ${e}`);
+          if (!files.length && !errors.length) throw new Error(`no objects passed to apply: ${f.filename} has no .yaml, .yml or .json files${f.recursive ? '' : ' (-R: its subdirectories too)'}`);
+          let failed = errors.length > 0;
+          for (const file of files) {
+            try {
+              // Reopened per file: an object the previous file created is then updated in place, not defined twice.
+              const res = await applyFile(await openView(specs, state), specs, file, opts);
+              if (res.errors.length) {
+                for (const e of res.errors) io.err(`error: ${e}`);
+                io.err(`nothing was written from ${file}`);
+                failed = true;
+                continue;
+              }
+              for (const l of res.lines) io.out(l);
+            } catch (e) {
+              io.err(`error: ${(e as Error).message}`);
+              io.err(`nothing was written from ${file}`);
+              failed = true;
+            }
+          }
+          return failed ? EXIT.error : EXIT.ok;
         }),
       ),
   );
