@@ -146,6 +146,31 @@ describe('hostplane apply -f DIR', () => {
   });
 });
 
+describe('hostplane get with names that do not all exist', () => {
+  const SPECS = new URL('../../specs', import.meta.url).pathname;
+  it.each([
+    [['vms', 'dev-master', 'nope'], /^NAME .*\ndev-master /, ['nope']],
+    [['vm/nope', 'vm/dev-master', 'cluster/gone'], /^NAME .*\nvirtualmachine\/dev-master /, ['nope', 'gone']],
+    [['vms', 'dev-master', 'nope', '-o', 'name'], /^virtualmachine\/dev-master\n$/, ['nope']],
+    [['vms', 'dev-master', 'nope', '-o', 'json'], /"name": "dev-master"/, ['nope']],
+    [['vm', 'nope', '-o', 'yaml'], /^$/, ['nope']],
+    [['vm', 'nope'], /^$/, ['nope']],
+  ])('get %j prints the objects found and a NotFound line per missing one, exit 4', async (words, stdout, missing) => {
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const state = mkdtempSync(join(tmpdir(), 'hostplane-get-missing-'));
+    let out = '';
+    let err = '';
+    const code = await main(['get', ...words, '--specs', SPECS, '--state', state, '--no-color'], (s) => (out += `${s}\n`), (s) => (err += `${s}\n`));
+    expect(code).toBe(4);
+    expect(out).toMatch(stdout);
+    expect(out).not.toMatch(/No .* found/);
+    const notFound = err.split('\n').filter((l) => l.startsWith('error:'));
+    expect(notFound).toEqual(missing.map((n) => expect.stringMatching(new RegExp(`^error: \\w+ "${n}" not found in the specs or the state directory$`))));
+  });
+});
+
 describe('verbs a kind brings', () => {
   it('are commands beside the built-in ones, with their own flags and help', async () => {
     const { Command } = await import('commander');

@@ -693,13 +693,17 @@ interface GetCommandFlags {
 
 async function get(view: LabView, words: string[], flags: GetFlags, io: Io, paint: Painter): Promise<number> {
   const { groups, multiKind } = resolveTargets(view, words);
-  const { found } = renderGet(view, groups, multiKind, flags, io.out, paint);
+  const { found, missing } = renderGet(view, groups, multiKind, flags, io.out, paint);
   const out = io.out;
   const machine = !['table', 'wide'].includes(flags.output.form);
+  // As kubectl: the objects found are printed, then a line per named object that does not exist (exit 4).
+  for (const e of missing) io.err(`error: ${e.message}`);
+  const code = missing.length ? EXIT.notFound : EXIT.ok;
   if (!machine) {
     const n = staleNote(view);
     if (n) io.err(n);
   }
+  if (!found && missing.length) return code;
   if (!found) {
     if (machine) return EXIT.ok;
     const what = groups.length === 1 ? groups[0]!.info.plural : 'resources';
@@ -707,7 +711,7 @@ async function get(view: LabView, words: string[], flags: GetFlags, io: Io, pain
     out(`No ${what} found${selected} in ${view.store.specErrors().length ? 'the specs (there are spec errors: hostplane events)' : 'the specs'}.`);
     return EXIT.ok;
   }
-  if (machine) return EXIT.ok;
+  if (machine) return code;
   const sourceEvents = view.events().filter((e) => e.object === 'File/.');
   const lastSource = sourceEvents[sourceEvents.length - 1];
   if (view.upPid && lastSource?.reason === 'DeletionPaused') out(paint.yellow(`\nWARNING: ${lastSource.message}`));
@@ -718,7 +722,7 @@ async function get(view: LabView, words: string[], flags: GetFlags, io: Io, pain
   const kinds = new Set(groups.map((g) => g.info.kind));
   const errs = view.store.specErrors().filter((e) => !e.object || kinds.has(e.object.split('/')[0] as Kind));
   if (errs.length) out(paint.red(`\n${errs.length} spec error(s):\n`) + errs.map((e) => `  ${formatSpecError(e)}`).join('\n'));
-  return EXIT.ok;
+  return code;
 }
 
 function describeText(view: LabView, info: KindInfo, obj: HostObject, paint: Painter): string {
