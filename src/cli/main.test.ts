@@ -54,6 +54,37 @@ describe('hostplane stop/start', () => {
   });
 });
 
+describe('hostplane stop/start twice', () => {
+  it('says "unchanged (already …)" and leaves the file alone when the spec already has that powerState', async () => {
+    const { cpSync, mkdtempSync, readFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'hostplane-stop-twice-'));
+    cpSync(join(import.meta.dirname, '../../specs'), join(dir, 'specs'), { recursive: true });
+    const { openView } = await import('./view.js');
+    const view = await openView(join(dir, 'specs'), join(dir, '.hostplane'));
+    const file = join(dir, 'specs', view.store.sourceOf('VirtualMachine', 'dev-worker1')!.file);
+    const original = readFileSync(file, 'utf8');
+    const steps: [string, RegExp, 'same' | 'changed' | 'original'][] = [
+      ['start', /^virtualmachine\/dev-worker1 unchanged \(already Running\)\n$/, 'original'],
+      ['stop', /^virtualmachine\/dev-worker1 powerState set to Stopped in /, 'changed'],
+      ['stop', /^virtualmachine\/dev-worker1 unchanged \(already Stopped\)\n$/, 'same'],
+      ['start', /^virtualmachine\/dev-worker1 powerState set to Running in /, 'original'],
+      ['start', /^virtualmachine\/dev-worker1 unchanged \(already Running\)\n$/, 'original'],
+    ];
+    for (const [verb, said, file_] of steps) {
+      const before = readFileSync(file, 'utf8');
+      let out = '';
+      const code = await main([verb, 'vm/dev-worker1', '--specs', join(dir, 'specs'), '--state', join(dir, '.hostplane')], (s) => (out += `${s}\n`), () => {});
+      expect([verb, code, out]).toEqual([verb, 0, expect.stringMatching(said)]);
+      const after = readFileSync(file, 'utf8');
+      if (file_ === 'same') expect(after).toBe(before);
+      else if (file_ === 'original') expect(after).toBe(original);
+      else expect(after).not.toBe(before);
+    }
+  });
+});
+
 describe('hostplane apply', () => {
   const doc = (cpu: number) => `apiVersion: hostplane.dev/v1alpha1\nkind: VirtualMachine\nmetadata:\n  name: n1\nspec:\n  image: ghcr.io/cirruslabs/ubuntu:latest\n  cpu: ${cpu}\n`;
   it.each([

@@ -793,14 +793,24 @@ async function setPower(view: LabView, specsDir: string, verb: 'stop' | 'start',
   const src = view.store.sourceOf(info.kind, obj.metadata.name);
   if (!src) throw new NotFoundError(`${info.kind} "${obj.metadata.name}" has no document in the specs directory to edit`);
   const value = verb === 'stop' ? 'Stopped' : 'Running';
+  // As kubectl's "unchanged": nothing to write when the spec already says so (absent means Running).
+  const unchanged = `${info.singular}/${obj.metadata.name} unchanged (already ${value})`;
+  if (((obj.spec as { powerState?: unknown }).powerState ?? 'Running') === value) {
+    out(unchanged);
+    return EXIT.ok;
+  }
   const { setSpecField } = await import('../spec-edit/spec-files.js');
   const { absentBeforeStop, forgetAbsent, rememberAbsent } = await import('./power-edit.js');
   // `stop` then `start` puts the file back byte for byte: a powerState that was absent (the default,
   // Running) is removed again by `start` instead of being written out.
   if (verb === 'stop') rememberAbsent(view.stateDir, specsDir, src.file, info.kind, obj.metadata.name);
   const restore = verb === 'start' && absentBeforeStop(view.stateDir, info.kind, obj.metadata.name);
-  setSpecField(specsDir, { file: src.file }, info.kind, obj.metadata.name, ['spec', 'powerState'], restore ? undefined : value);
+  const res = setSpecField(specsDir, { file: src.file }, info.kind, obj.metadata.name, ['spec', 'powerState'], restore ? undefined : value);
   if (verb === 'start') forgetAbsent(view.stateDir, info.kind, obj.metadata.name);
+  if (res.action === 'unchanged') {
+    out(unchanged);
+    return EXIT.ok;
+  }
   out(`${info.singular}/${obj.metadata.name} powerState set to ${value} in ${src.file}`);
   return EXIT.ok;
 }
