@@ -3,7 +3,7 @@
 import type { HostObject, Kind } from '../api/types.js';
 import type { KindInfo } from '../api/schema.js';
 import { KIND_MODULES } from '../reconcilers/index.js';
-import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector, SelectorError } from './selectors.js';
+import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector, SelectorError } from '../api/selectors.js';
 import type { LabView } from './view.js';
 
 /** A mistake in how the command was called: exit 2. */
