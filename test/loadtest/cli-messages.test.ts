@@ -12,6 +12,7 @@ import { EventRecorder } from '../../src/controllers/events.js';
 import { StateDir } from '../../src/controllers/state-dir.js';
 import { MemoryPersistence, ObjectStore } from '../../src/controllers/store.js';
 import { loadtestModule } from '../../src/reconcilers/loadtest/module.js';
+import { RunStore } from '../../src/reconcilers/loadtest/run-store.js';
 import { serveApi, type ServedApi } from '../../src/server/server.js';
 
 let tmp: string;
@@ -25,6 +26,10 @@ beforeAll(async () => {
   mkdirSync(state);
   const store = new ObjectStore(new MemoryPersistence());
   store.applySpec({ apiVersion: API_VERSION, kind: 'LoadTest', metadata: { name: 'smoke' }, spec: {} }, { file: 'lt.yaml', line: 1, col: 1 });
+  new RunStore(new StateDir(state), 'smoke').save({
+    id: '20261206-120000-1', loadTest: 'smoke', startTime: '2026-12-06T12:00:00Z', completionTime: '2026-12-06T12:01:00Z', outcome: 'Succeeded',
+    type: 'cpu', namespace: 'default', jobs: [], phase: 'Done', plannedMs: 60_000, samples: [],
+  });
   api = await serveApi(
     {
       store, registry: loadSchemaRegistry(), events: new EventRecorder(), metrics: { render: () => '' }, specsDir: join(tmp, 'specs'), stateDir: new StateDir(state),
@@ -74,5 +79,35 @@ describe('LoadTest verbs on what does not exist', () => {
     const res = await fetch(`${api.url}/api/v1/loadtests/smoke/results?run=r1`);
     expect(res.status).toBe(404);
     expect(((await res.json()) as { message: string }).message).toMatch(/list them with GET \.\.\.\/runs$/);
+  });
+});
+
+describe('GET /api/v1/loadtests/NAME/results', () => {
+  it.each([
+    ['format=xml', 400, /format "xml" is not supported; use format=json \(the default\) or format=csv/],
+    ['format=CSV', 400, /format "CSV" is not supported/],
+    ['format=', 400, /format "" is not supported/],
+  ])('?%s is %i naming the supported formats', async (query, code, message) => {
+    const res = await fetch(`${api.url}/api/v1/loadtests/smoke/results?${query}`);
+    expect(res.status).toBe(code);
+    expect(((await res.json()) as { message: string }).message).toMatch(message);
+  });
+
+  it.each([
+    ['format=csv&run=20261206-120000-1', 'attachment; filename="smoke-20261206-120000-1.csv"'],
+    ['format=csv', 'attachment; filename="smoke-runs.csv"'],
+  ])('?%s is CSV sent as a download (%s)', async (query, disposition) => {
+    const res = await fetch(`${api.url}/api/v1/loadtests/smoke/results?${query}`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/csv/);
+    expect(res.headers.get('content-disposition')).toBe(disposition);
+    expect(await res.text()).toMatch(/20261206-120000-1,smoke,/);
+  });
+
+  it.each(['', 'format=json'])('?%s is the JSON list', async (query) => {
+    const res = await fetch(`${api.url}/api/v1/loadtests/smoke/results?${query}`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-disposition')).toBeNull();
+    expect(((await res.json()) as { items: { id: string }[] }).items.map((r) => r.id)).toEqual(['20261206-120000-1']);
   });
 });
