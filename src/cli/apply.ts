@@ -1,7 +1,7 @@
 // `hostplane apply -f FILE` and `hostplane delete`: kubectl's verbs, carried out as edits of the
 // spec files (the specs directory stays the source of truth; `up` picks the edit up like any other).
-import { existsSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync, rmdirSync, statSync } from 'node:fs';
+import { dirname, extname, join, relative, isAbsolute } from 'node:path';
 
 /** Folders of the specs dir that `apply` created (relative paths), in the state dir. */
 const CREATED_FOLDERS = join('spec-edits', 'created-folders.json');
@@ -94,6 +94,68 @@ export function homeFolderFile(view: LabView, kind: Kind, name: string): string 
   const best = [...count].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0];
   if (!best) return undefined;
   return best[0] === '.' ? `${name}.yaml` : `${best[0]}/${name}.yaml`;
+}
+
+/** The file extensions `apply -f DIR` reads, as kubectl. */
+export const APPLY_EXTENSIONS = ['.json', '.yaml', '.yml'];
+
+/** Whether -f names a directory (followed if it is a symlink); `-` and missing paths are not. */
+export function isDirectoryInput(file: string): boolean {
+  if (file === '-') return false;
+  try {
+    return statSync(file).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * `apply -f DIR`: the .json/.yaml/.yml entries of DIR in sorted order (with `recursive`, those of its
+ * subdirectories too, each directory's entries sorted), as kubectl walks them. A symlink whose target
+ * is outside DIR is not followed: it is an error for that entry, the others are still listed. Other
+ * entries with a spec extension (FIFOs, devices) are listed and refused by name when read.
+ */
+export function filesInDirectory(dir: string, recursive: boolean): { files: string[]; errors: string[] } {
+  const files: string[] = [];
+  const errors: string[] = [];
+  const root = realpathSync(dir);
+  const inside = (p: string) => {
+    const rel = relative(root, p);
+    return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+  };
+  const seen = new Set<string>();
+  const walk = (d: string) => {
+    const real = realpathSync(d);
+    if (seen.has(real)) return; // a link back into the tree: each directory once
+    seen.add(real);
+    for (const name of readdirSync(d).sort()) {
+      const path = join(d, name);
+      let st = lstatSync(path);
+      if (st.isSymbolicLink()) {
+        let target: string;
+        try {
+          target = realpathSync(path);
+        } catch {
+          if (APPLY_EXTENSIONS.includes(extname(name).toLowerCase())) errors.push(`${path}: a symbolic link to a path that does not exist; not applied`);
+          continue;
+        }
+        if (!inside(target)) {
+          if (APPLY_EXTENSIONS.includes(extname(name).toLowerCase()) || (recursive && statSync(target).isDirectory())) {
+            errors.push(`${path}: a symbolic link leading outside ${dir} (to ${target}); not applied`);
+          }
+          continue;
+        }
+        st = statSync(path);
+      }
+      if (st.isDirectory()) {
+        if (recursive) walk(path);
+        continue;
+      }
+      if (APPLY_EXTENSIONS.includes(extname(name).toLowerCase())) files.push(path);
+    }
+  };
+  walk(dir);
+  return { files, errors };
 }
 
 /** A file named by -f, or standard input for `-`; a missing path is said as kubectl says it. */

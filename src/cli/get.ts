@@ -6,7 +6,7 @@ import { table, type Painter } from './format.js';
 import { objectRow, printedColumns } from './watch.js';
 import { customColumns, labelColumnHeader, labelsCell, renderTemplate, sortBy, type OutputSpec } from './output.js';
 import type { TargetGroup } from './targets.js';
-import { selectObjects, type Selection } from './targets.js';
+import { selectObjects, type NotFoundError, type Selection } from './targets.js';
 import type { LabView } from './view.js';
 
 export interface GetFlags extends Selection {
@@ -25,9 +25,18 @@ function asList(items: HostObject[]): Record<string, unknown> {
   return { apiVersion: 'v1', kind: 'List', metadata: { resourceVersion: '' }, items };
 }
 
-/** Prints what `get` shows; returns whether anything was found (for the "No … found" line). */
-export function renderGet(view: LabView, groups: TargetGroup[], multiKind: boolean, flags: GetFlags, out: (s: string) => void, paint: Painter): { found: number } {
-  const selected = selectObjects(view, groups, flags).map((g) => ({ ...g, items: flags.sortBy ? sortBy(g.items, flags.sortBy) : g.items }));
+/**
+ * Prints what `get` shows; returns whether anything was found (for the "No … found" line) and the
+ * named objects that do not exist (as kubectl, the others are printed all the same).
+ */
+export function renderGet(view: LabView, groups: TargetGroup[], multiKind: boolean, flags: GetFlags, out: (s: string) => void, paint: Painter): { found: number; missing: NotFoundError[] } {
+  const missing: NotFoundError[] = [];
+  const shown = renderSelected(selectObjects(view, groups, flags, missing), groups, multiKind, flags, out, paint);
+  return { ...shown, missing };
+}
+
+function renderSelected(picked: { info: KindInfo; items: HostObject[] }[], groups: TargetGroup[], multiKind: boolean, flags: GetFlags, out: (s: string) => void, paint: Painter): { found: number } {
+  const selected = picked.map((g) => ({ ...g, items: flags.sortBy ? sortBy(g.items, flags.sortBy) : g.items }));
   const all = selected.flatMap((g) => g.items);
   const single = !multiKind && groups.length === 1 && groups[0]!.names?.length === 1 && !flags.selector && !flags.fieldSelector;
   const o = flags.output;
@@ -35,6 +44,7 @@ export function renderGet(view: LabView, groups: TargetGroup[], multiKind: boole
     case 'json':
     case 'yaml': {
       const doc = single ? all[0] : asList(all);
+      if (doc === undefined) return { found: 0 }; // the one object named does not exist
       out(o.form === 'json' ? JSON.stringify(doc, null, 2) : stringify(doc).trimEnd());
       return { found: all.length };
     }
@@ -42,6 +52,7 @@ export function renderGet(view: LabView, groups: TargetGroup[], multiKind: boole
       for (const g of selected) for (const x of g.items) out(objectName(g.info, x));
       return { found: all.length };
     case 'jsonpath': {
+      if (single && !all.length) return { found: 0 };
       const text = renderTemplate(o.template, single ? all[0] : asList(all));
       if (text) out(text);
       return { found: all.length };

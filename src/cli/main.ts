@@ -23,7 +23,7 @@ import { followLogs, printLogs, type LogFile } from './follow.js';
 import type { UpOptions } from '../app/up.js';
 import { EXIT } from '../app/exit-codes.js';
 import { readStateHealth } from '../controllers/state-write-retry.js';
-import { applyFile, deleteFromSpecs } from './apply.js';
+import { applyFile, deleteFromSpecs, filesInDirectory, isDirectoryInput } from './apply.js';
 import { completionScript, complete, SHELLS, type Shell } from './completion.js';
 import { kindList, mustGet, NotFoundError, resolveKindWord, resolveTargets, selectObjects, UsageError } from './targets.js';
 import { OUTPUT_FORMS, OutputError, parseOutput } from './output.js';
@@ -285,22 +285,49 @@ export function buildProgram(io: Io, setCode: (code: number) => void, kinds: rea
   add(
     new Command('apply')
       .summary('write the documents into the specs (an existing object in place, comments kept)')
-      .usage('-f FILE|-')
-      .option('-f, --filename <file>', 'a YAML file, or - for standard input')
+      .usage('-f FILE|DIR|- [-R]')
+      .option('-f, --filename <file>', 'a YAML or JSON file, a directory (its .yaml, .yml and .json files, in sorted order), or - for standard input')
+      .option('-R, --recursive', 'with -f DIR: the files of its subdirectories too')
       .option('--to <file>', 'put new objects in this spec file (relative to the specs dir; default: beside the objects of their kind)')
-      .addHelpText('after', examples(['hostplane apply -f new-vm.yaml', 'cat vm.yaml | hostplane apply -f -', 'hostplane apply -f new-vm.yaml --to vms/lab.yaml']))
+      .addHelpText('after', examples(['hostplane apply -f new-vm.yaml', 'hostplane apply -f lab/', 'hostplane apply -f lab/ -R', 'cat vm.yaml | hostplane apply -f -', 'hostplane apply -f new-vm.yaml --to vms/lab.yaml']))
       .action(
-        run(async (f: { filename?: string; to?: string }) => {
-          if (!f.filename) throw new UsageError('apply needs -f FILE (or -f - for standard input)');
+        run(async (f: { filename?: string; to?: string; recursive?: boolean }) => {
+          if (!f.filename) throw new UsageError('apply needs -f FILE (or -f DIR, or -f - for standard input)');
           const { specs, state } = dirs();
-          const res = await applyFile(await openView(specs, state), specs, f.filename, f.to ? { to: f.to } : {});
-          if (res.errors.length) {
-            for (const e of res.errors) io.err(`error: ${e}`);
-            io.err('nothing was written');
-            return EXIT.error;
+          const opts = f.to ? { to: f.to } : {};
+          if (!isDirectoryInput(f.filename)) {
+            const res = await applyFile(await openView(specs, state), specs, f.filename, opts);
+            if (res.errors.length) {
+              for (const e of res.errors) io.err(`error: ${e}`);
+              io.err('nothing was written');
+              return EXIT.error;
+            }
+            for (const l of res.lines) io.out(l);
+            return EXIT.ok;
           }
-          for (const l of res.lines) io.out(l);
-          return EXIT.ok;
+          // A directory, as kubectl: each file on its own (a bad one does not hold back the others), exit 1 if any failed.
+          const { files, errors } = filesInDirectory(f.filename, !!f.recursive);
+          for (const e of errors) io.err(`error: ${e}`);
+          if (!files.length && !errors.length) throw new Error(`no objects passed to apply: ${f.filename} has no .yaml, .yml or .json files${f.recursive ? '' : ' (-R: its subdirectories too)'}`);
+          let failed = errors.length > 0;
+          for (const file of files) {
+            try {
+              // Reopened per file: an object the previous file created is then updated in place, not defined twice.
+              const res = await applyFile(await openView(specs, state), specs, file, opts);
+              if (res.errors.length) {
+                for (const e of res.errors) io.err(`error: ${e}`);
+                io.err(`nothing was written from ${file}`);
+                failed = true;
+                continue;
+              }
+              for (const l of res.lines) io.out(l);
+            } catch (e) {
+              io.err(`error: ${(e as Error).message}`);
+              io.err(`nothing was written from ${file}`);
+              failed = true;
+            }
+          }
+          return failed ? EXIT.error : EXIT.ok;
         }),
       ),
   );
@@ -666,13 +693,17 @@ interface GetCommandFlags {
 
 async function get(view: LabView, words: string[], flags: GetFlags, io: Io, paint: Painter): Promise<number> {
   const { groups, multiKind } = resolveTargets(view, words);
-  const { found } = renderGet(view, groups, multiKind, flags, io.out, paint);
+  const { found, missing } = renderGet(view, groups, multiKind, flags, io.out, paint);
   const out = io.out;
   const machine = !['table', 'wide'].includes(flags.output.form);
+  // As kubectl: the objects found are printed, then a line per named object that does not exist (exit 4).
+  for (const e of missing) io.err(`error: ${e.message}`);
+  const code = missing.length ? EXIT.notFound : EXIT.ok;
   if (!machine) {
     const n = staleNote(view);
     if (n) io.err(n);
   }
+  if (!found && missing.length) return code;
   if (!found) {
     if (machine) return EXIT.ok;
     const what = groups.length === 1 ? groups[0]!.info.plural : 'resources';
@@ -680,7 +711,7 @@ async function get(view: LabView, words: string[], flags: GetFlags, io: Io, pain
     out(`No ${what} found${selected} in ${view.store.specErrors().length ? 'the specs (there are spec errors: hostplane events)' : 'the specs'}.`);
     return EXIT.ok;
   }
-  if (machine) return EXIT.ok;
+  if (machine) return code;
   const sourceEvents = view.events().filter((e) => e.object === 'File/.');
   const lastSource = sourceEvents[sourceEvents.length - 1];
   if (view.upPid && lastSource?.reason === 'DeletionPaused') out(paint.yellow(`\nWARNING: ${lastSource.message}`));
@@ -691,7 +722,7 @@ async function get(view: LabView, words: string[], flags: GetFlags, io: Io, pain
   const kinds = new Set(groups.map((g) => g.info.kind));
   const errs = view.store.specErrors().filter((e) => !e.object || kinds.has(e.object.split('/')[0] as Kind));
   if (errs.length) out(paint.red(`\n${errs.length} spec error(s):\n`) + errs.map((e) => `  ${formatSpecError(e)}`).join('\n'));
-  return EXIT.ok;
+  return code;
 }
 
 function describeText(view: LabView, info: KindInfo, obj: HostObject, paint: Painter): string {
@@ -762,14 +793,24 @@ async function setPower(view: LabView, specsDir: string, verb: 'stop' | 'start',
   const src = view.store.sourceOf(info.kind, obj.metadata.name);
   if (!src) throw new NotFoundError(`${info.kind} "${obj.metadata.name}" has no document in the specs directory to edit`);
   const value = verb === 'stop' ? 'Stopped' : 'Running';
+  // As kubectl's "unchanged": nothing to write when the spec already says so (absent means Running).
+  const unchanged = `${info.singular}/${obj.metadata.name} unchanged (already ${value})`;
+  if (((obj.spec as { powerState?: unknown }).powerState ?? 'Running') === value) {
+    out(unchanged);
+    return EXIT.ok;
+  }
   const { setSpecField } = await import('../spec-edit/spec-files.js');
   const { absentBeforeStop, forgetAbsent, rememberAbsent } = await import('./power-edit.js');
   // `stop` then `start` puts the file back byte for byte: a powerState that was absent (the default,
   // Running) is removed again by `start` instead of being written out.
   if (verb === 'stop') rememberAbsent(view.stateDir, specsDir, src.file, info.kind, obj.metadata.name);
   const restore = verb === 'start' && absentBeforeStop(view.stateDir, info.kind, obj.metadata.name);
-  setSpecField(specsDir, { file: src.file }, info.kind, obj.metadata.name, ['spec', 'powerState'], restore ? undefined : value);
+  const res = setSpecField(specsDir, { file: src.file }, info.kind, obj.metadata.name, ['spec', 'powerState'], restore ? undefined : value);
   if (verb === 'start') forgetAbsent(view.stateDir, info.kind, obj.metadata.name);
+  if (res.action === 'unchanged') {
+    out(unchanged);
+    return EXIT.ok;
+  }
   out(`${info.singular}/${obj.metadata.name} powerState set to ${value} in ${src.file}`);
   return EXIT.ok;
 }

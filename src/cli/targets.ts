@@ -3,7 +3,7 @@
 import type { HostObject, Kind } from '../api/types.js';
 import type { KindInfo } from '../api/schema.js';
 import { KIND_MODULES } from '../reconcilers/index.js';
-import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector, SelectorError } from './selectors.js';
+import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector, SelectorError } from '../api/selectors.js';
 import type { LabView } from './view.js';
 
 /** A mistake in how the command was called: exit 2. */
@@ -71,8 +71,11 @@ export interface Selection {
   fieldSelector?: string;
 }
 
-/** The objects the groups name, filtered by the selectors; a named object that does not exist is NotFound. */
-export function selectObjects(view: LabView, groups: readonly TargetGroup[], sel: Selection): { info: KindInfo; items: HostObject[] }[] {
+/**
+ * The objects the groups name, filtered by the selectors; a named object that does not exist is
+ * NotFound, or, when `missing` is given, is added to it (with its NotFound) and the others are still returned.
+ */
+export function selectObjects(view: LabView, groups: readonly TargetGroup[], sel: Selection, missing?: NotFoundError[]): { info: KindInfo; items: HostObject[] }[] {
   let labels;
   let fields;
   try {
@@ -83,7 +86,18 @@ export function selectObjects(view: LabView, groups: readonly TargetGroup[], sel
     throw e;
   }
   return groups.map(({ info, names }) => {
-    const items = names ? names.map((n) => mustGet(view, info.kind, n)) : view.store.list(info.kind);
+    const items = names
+      ? names.flatMap((n) => {
+          if (!missing) return [mustGet(view, info.kind, n)];
+          try {
+            return [mustGet(view, info.kind, n)];
+          } catch (e) {
+            if (!(e instanceof NotFoundError)) throw e;
+            missing.push(e);
+            return [];
+          }
+        })
+      : view.store.list(info.kind);
     return { info, items: items.filter((o) => matchesLabels(o.metadata.labels, labels) && matchesFields(o, fields)) };
   });
 }

@@ -59,6 +59,8 @@ export interface KindRouteResponse {
   status: number;
   body: unknown;
   contentType?: string;
+  /** With `contentType`: sent as a download of this name (`content-disposition: attachment`). */
+  filename?: string;
 }
 
 export interface KindRouteContext {

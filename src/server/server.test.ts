@@ -792,3 +792,38 @@ describe('kind modules in the API', () => {
     expect((await api.request('/api/v1/virtualmachines/nope/snapshot', { method: 'POST', headers: { 'x-hostplane-request': '1' } })).status).toBe(404);
   });
 });
+
+describe('list ?labelSelector=', () => {
+  let f: Fixture;
+  let app: ReturnType<typeof createApi>;
+  beforeEach(() => {
+    f = fixture();
+    const labelled = (name: string, labels: Record<string, string>) => ({ ...vm(name), metadata: { name, labels } });
+    f.store.applySpec(labelled('a', { env: 'dev', role: 'master' }), { file: 'a.yaml', line: 1, col: 1 });
+    f.store.applySpec(labelled('b', { env: 'prod', role: 'worker' }), { file: 'b.yaml', line: 1, col: 1 });
+    f.store.applySpec(labelled('c', { env: 'staging' }), { file: 'c.yaml', line: 1, col: 1 });
+    app = createApi(f.ctx, { requireToken: false, uiDir: join(f.root, 'ui') });
+  });
+
+  it.each([
+    ['', ['a', 'b', 'c']],
+    ['env=dev', ['a']],
+    ['env==prod', ['b']],
+    ['env!=dev', ['b', 'c']],
+    ['env in (dev,prod)', ['a', 'b']],
+    ['env notin (dev,prod)', ['c']],
+    ['role', ['a', 'b']],
+    ['!role', ['c']],
+    ['env in (dev,prod),role!=master', ['b']],
+  ])('labelSelector %j selects %j', async (selector, names) => {
+    const res = await app.request(`/api/v1/virtualmachines?labelSelector=${encodeURIComponent(selector)}`);
+    expect(res.status).toBe(200);
+    expect((await body(res)).items.map((o: any) => o.metadata.name)).toEqual(names);
+  });
+
+  it.each(['((', 'env in (dev', 'env in dev', '=dev', 'a b'])('a malformed labelSelector %j is 400 saying what is wrong', async (selector) => {
+    const res = await app.request(`/api/v1/virtualmachines?labelSelector=${encodeURIComponent(selector)}`);
+    expect(res.status).toBe(400);
+    expect((await body(res)).error).toMatchObject({ code: 'BadRequest', message: expect.stringMatching(/^labelSelector: .*selector/) });
+  });
+});

@@ -20,6 +20,7 @@ import { markReconcileRequested, setSuspended } from '../controllers/object-requ
 import { SpecEditError, SpecPathError, applyObjects, deleteObject, type ApplyObjectInput } from '../spec-edit/spec-files.js';
 import { Redactor, findRedactedPlaceholders } from './redact.js';
 import { openWatch, type WatchHandle, type WatchHostEvent } from './watch.js';
+import { matchesLabels, parseLabelSelector, SelectorError, type LabelRequirement } from '../api/selectors.js';
 import { defaultUiDir, staticResponse } from './static.js';
 import type { KindModule } from '../controllers/kind-module.js';
 import { NO_DOMAIN_DATA, mountDomainRoutes, type DomainData } from './domain/routes.js';
@@ -440,7 +441,16 @@ export function createApi(ctx: ApiContext, opts: ApiOptions): Hono {
 
   app.get(`${API_PREFIX}/:plural`, (c) => {
     const r = route(c.req.param('plural'));
-    return json(c, { apiVersion: 'v1', kind: 'List', metadata: { resourceVersion: String(ctx.store.resourceVersion) }, items: ctx.store.list(r.kind) });
+    // ?labelSelector= as kubectl's -l (the CLI's parser): k=v, k!=v, k in (a,b), k notin (a), k, !k
+    let reqs: LabelRequirement[] = [];
+    try {
+      reqs = parseLabelSelector(c.req.query('labelSelector') ?? '');
+    } catch (e) {
+      if (!(e instanceof SelectorError)) throw e;
+      throw new ApiError(400, 'BadRequest', `labelSelector: ${e.message}`);
+    }
+    const items = ctx.store.list(r.kind).filter((o) => matchesLabels(o.metadata.labels, reqs));
+    return json(c, { apiVersion: 'v1', kind: 'List', metadata: { resourceVersion: String(ctx.store.resourceVersion) }, items });
   });
 
   app.get(`${API_PREFIX}/:plural/:name`, (c) => json(c, mustGet(c.req.param('plural'), c.req.param('name')).obj));
@@ -496,7 +506,11 @@ export function createApi(ctx: ApiContext, opts: ApiOptions): Hono {
         const { r, obj } = mustGet(c.req.param('plural')!, c.req.param('name')!);
         if (r.kind !== m.kind) throw new ApiError(404, 'NotFound', `no route ${c.req.method} ${c.req.path}`);
         const res = await kr.handle(obj, { stateRoot: ctx.stateDir.root, reconcileNow: ctx.reconcileNow, query: c.req.query() });
-        if (res.contentType) return c.body(String(res.body), res.status as 200, { 'content-type': res.contentType });
+        if (res.contentType) {
+          const headers: Record<string, string> = { 'content-type': res.contentType };
+          if (res.filename) headers['content-disposition'] = `attachment; filename="${res.filename.replace(/["\\\r\n]/g, '_')}"`;
+          return c.body(String(res.body), res.status as 200, headers);
+        }
         return json(c, res.body, res.status as 200);
       };
       if (kr.method === 'GET') app.get(path, handler);

@@ -70,3 +70,24 @@ describe('hostplane delete of the last object in a folder', () => {
     expect(own.stdout).not.toMatch(/and so was/);
   });
 });
+
+describe('hostplane apply -f DIR as a process', () => {
+  it('applies every spec file of the directory (-R: and below), a line per object, exit 1 naming a bad file', { timeout: 120_000 }, async () => {
+    const { mkdirSync } = await import('node:fs');
+    const specs = join(tmp, 'specs-dir');
+    mkdirSync(specs);
+    const input = join(tmp, 'newdir');
+    mkdirSync(join(input, 'more'), { recursive: true });
+    writeFileSync(join(input, 'b.yaml'), vm('dir-b'));
+    writeFileSync(join(input, 'a.yml'), vm('dir-a'));
+    writeFileSync(join(input, 'more', 'c.json'), JSON.stringify({ apiVersion: 'hostplane.dev/v1alpha1', kind: 'VirtualMachine', metadata: { name: 'dir-c' }, spec: { image: 'x:1', cpu: 1, memory: '1Gi' } }));
+    const c = (...a: string[]) => runCli(['--specs', specs, '--state', join(tmp, 'state-dir'), ...a]);
+    const flat = await c('apply', '-f', `${input}/`);
+    expect(flat).toEqual({ code: 0, stdout: 'virtualmachine/dir-a created (virtualmachines/dir-a.yaml)\nvirtualmachine/dir-b created (virtualmachines/dir-b.yaml)\n', stderr: '' });
+    writeFileSync(join(input, 'more', 'bad.yaml'), 'kind: [\n');
+    const deep = await c('apply', '-f', input, '-R');
+    expect(deep.code).toBe(1);
+    expect(deep.stdout).toBe('virtualmachine/dir-a unchanged (virtualmachines/dir-a.yaml)\nvirtualmachine/dir-b unchanged (virtualmachines/dir-b.yaml)\nvirtualmachine/dir-c created (virtualmachines/dir-c.yaml)\n');
+    expect(deep.stderr).toMatch(/^error: .*more\/bad\.yaml.*\n(.*\n)*nothing was written from .*more\/bad\.yaml\n$/);
+  });
+});

@@ -9,11 +9,22 @@ import type { KindCliContext } from '../../controllers/kind-module.js';
 import { StateDir } from '../../controllers/state-dir.js';
 import { pidAlive, resolveApiUrl } from '../../controllers/up-address.js';
 
-export const RUN_EXIT = { Succeeded: 0, Failed: 1, Error: 6, Cancelled: 7, notRunning: 1, timeout: 5, notFound: 4 } as const;
+export const RUN_EXIT = { Succeeded: 0, Failed: 1, Error: 6, Cancelled: 7, notRunning: 1, timeout: 5, notFound: 4, usage: 2 } as const;
 
-function target(arg: string): string {
-  const m = /^(loadtest|loadtests|lt)\/([a-z0-9][-a-z0-9.]*)$/.exec(arg);
-  if (!m) throw new Error(`expected loadtest/NAME, got "${arg}"`);
+/** How the verb was called is wrong (README: usage errors exit 2); said before `up` is asked anything. */
+class UsageError extends Error {}
+
+const LOADTEST_WORDS = ['loadtest', 'loadtests', 'lt'];
+
+/** `loadtest/NAME` (or lt/NAME): the name; anything else is a usage error naming what is expected. */
+function target(verb: string, arg: string): string {
+  const m = /^([^/]*)\/(.*)$/.exec(arg);
+  if (!m) {
+    if (LOADTEST_WORDS.includes(arg.toLowerCase())) throw new UsageError(`${verb} needs a name: hostplane ${verb} loadtest/NAME (list them: hostplane get loadtests)`);
+    throw new UsageError(`${verb} expects loadtest/NAME, got "${arg}"`);
+  }
+  if (!LOADTEST_WORDS.includes(m[1]!.toLowerCase())) throw new UsageError(`${verb} applies to loadtests only (got "${arg}"): hostplane ${verb} loadtest/NAME`);
+  if (!/^[a-z0-9][-a-z0-9.]*$/.test(m[2]!)) throw new UsageError(`${verb}: "${m[2]}" is not a LoadTest name (lowercase letters, digits, '-' and '.')`);
   return m[2]!;
 }
 
@@ -50,8 +61,16 @@ function client(ctx: KindCliContext, opts: ApiOpts) {
 }
 
 /** Runs a verb against `up`, or says plainly that `up` is not running. */
-async function withUp(ctx: KindCliContext, fn: () => Promise<number>): Promise<void> {
+async function withUp(ctx: KindCliContext, fn: () => Promise<number>, check?: () => void): Promise<void> {
   const { state } = ctx.dirs();
+  try {
+    check?.();
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    ctx.err(`error: ${e.message}`);
+    ctx.setCode?.(RUN_EXIT.usage);
+    return;
+  }
   if (!upRunning(state)) {
     ctx.err(`error: hostplane up is not running on ${state}; start it (hostplane up) and try again: runs are started and followed by the running controller`);
     ctx.setCode?.(RUN_EXIT.notRunning);
@@ -68,8 +87,18 @@ async function withUp(ctx: KindCliContext, fn: () => Promise<number>): Promise<v
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
 
-const fail = (ctx: KindCliContext, r: { status: number; body: Json }) => {
-  ctx.err(`error: ${r.body?.message ?? r.body?.error?.message ?? `HTTP ${r.status}`}`);
+/**
+ * The API's message, with its pointers to API routes ("list them with GET /api/v1/loadtests",
+ * "GET .../runs") turned into the CLI commands that list the same things.
+ */
+export function cliMessage(message: string, name: string): string {
+  return message
+    .replace(/list them with GET \S*\/runs\b/, `list them with hostplane runs lt/${name}`)
+    .replace(/list them with GET \S*\/loadtests\b/, 'list them with hostplane get loadtests');
+}
+
+const fail = (ctx: KindCliContext, r: { status: number; body: Json }, name: string) => {
+  ctx.err(`error: ${cliMessage(String(r.body?.message ?? r.body?.error?.message ?? `HTTP ${r.status}`), name)}`);
   return r.status === 404 ? RUN_EXIT.notFound : 1;
 };
 
@@ -92,12 +121,12 @@ export function loadtestCommands(ctx: KindCliContext): Command[] {
     .argument('<loadtest/NAME>')
     .option('--wait', 'follow the run: progress on stderr, the result on stdout, exit code from the verdict')
     .option('--timeout <seconds>', 'with --wait: give up after this long', '3600')
-    .action(async (arg: string, o: ApiOpts & { wait?: boolean; timeout: string }) =>
-      withUp(ctx, async () => {
-        const name = target(arg);
+    .action(async (arg: string, o: ApiOpts & { wait?: boolean; timeout: string }) => {
+      let name = '';
+      await withUp(ctx, async () => {
         const call = client(ctx, o);
         const r = await call('POST', `${name}/run`);
-        if (r.status >= 300) return fail(ctx, r as Json);
+        if (r.status >= 300) return fail(ctx, r as Json, name);
         const before = (r.body as Json).runCountBefore as number;
         const request = (r.body as Json).runRequest as string | undefined;
         if (!o.wait) {
@@ -155,45 +184,50 @@ export function loadtestCommands(ctx: KindCliContext): Command[] {
         }
         ctx.err(`error: the run did not finish within ${o.timeout}s (it goes on; follow it with hostplane runs ${arg})`);
         return RUN_EXIT.timeout;
-      }),
-    );
+      }, () => (name = target('run', arg)));
+    });
   const runs = api(new Command('runs'))
     .summary('list the runs of a LoadTest')
     .argument('<loadtest/NAME>')
-    .action(async (arg: string, o: ApiOpts) =>
-      withUp(ctx, async () => {
-        const r = await client(ctx, o)('GET', `${target(arg)}/runs`);
-        if (r.status >= 300) return fail(ctx, r as Json);
+    .action(async (arg: string, o: ApiOpts) => {
+      let name = '';
+      await withUp(ctx, async () => {
+        const r = await client(ctx, o)('GET', `${name}/runs`);
+        if (r.status >= 300) return fail(ctx, r as Json, name);
         const items = (r.body as Json).items as Json[];
         ctx.out(['RUN                 OUTCOME    START                     END                       MESSAGE', ...items.map((x) => `${String(x.id).padEnd(20)}${String(x.outcome).padEnd(11)}${String(x.startTime ?? '').padEnd(26)}${String(x.completionTime ?? '').padEnd(26)}${x.message ?? ''}`)].join('\n'));
         return 0;
-      }),
-    );
+      }, () => (name = target('runs', arg)));
+    });
   const results = api(new Command('results'))
     .summary('print the results of a LoadTest\'s runs (JSON or CSV)')
     .argument('<loadtest/NAME>')
     .option('--run <id>', 'one run (CSV: its metrics row, then its samples)')
     .option('-o, --output <format>', 'json or csv', 'json')
-    .action(async (arg: string, o: ApiOpts & { run?: string; output: string }) =>
-      withUp(ctx, async () => {
-        if (o.output !== 'json' && o.output !== 'csv') throw new Error(`-o ${o.output}: use json or csv`);
+    .action(async (arg: string, o: ApiOpts & { run?: string; output: string }) => {
+      let name = '';
+      await withUp(ctx, async () => {
         const q = new URLSearchParams({ ...(o.run ? { run: o.run } : {}), ...(o.output === 'csv' ? { format: 'csv' } : {}) });
-        const r = await client(ctx, o)('GET', `${target(arg)}/results?${q}`);
-        if (r.status >= 300) return fail(ctx, r as Json);
+        const r = await client(ctx, o)('GET', `${name}/results?${q}`);
+        if (r.status >= 300) return fail(ctx, r as Json, name);
         ctx.out(o.output === 'csv' ? r.text.replace(/\r\n$/, '') : JSON.stringify(r.body, null, 2));
         return 0;
-      }),
-    );
+      }, () => {
+        name = target('results', arg);
+        if (o.output !== 'json' && o.output !== 'csv') throw new UsageError(`-o ${o.output}: use json or csv`);
+      });
+    });
   const abort = api(new Command('abort'))
     .summary('abort the running run of a LoadTest (its Jobs are deleted)')
     .argument('<loadtest/NAME>')
-    .action(async (arg: string, o: ApiOpts) =>
-      withUp(ctx, async () => {
-        const r = await client(ctx, o)('POST', `${target(arg)}/abort`);
-        if (r.status >= 300) return fail(ctx, r as Json);
+    .action(async (arg: string, o: ApiOpts) => {
+      let name = '';
+      await withUp(ctx, async () => {
+        const r = await client(ctx, o)('POST', `${name}/abort`);
+        if (r.status >= 300) return fail(ctx, r as Json, name);
         ctx.out((r.body as Json).message);
         return 0;
-      }),
-    );
+      }, () => (name = target('abort', arg)));
+    });
   return [run, runs, results, abort];
 }

@@ -79,12 +79,13 @@ export const LOADTEST_ROUTES: readonly KindRoute[] = [
     handle(obj, ctx) {
       const rs = store(obj, ctx);
       const q = ctx.query ?? {};
+      if (q.format !== undefined && q.format !== 'json' && q.format !== 'csv') return status(400, 'BadRequest', `format "${q.format}" is not supported; use format=json (the default) or format=csv`);
       const runs = q.run ? [rs.run(q.run)].filter((r): r is RunData => !!r) : rs.runs();
       if (q.run && runs.length === 0) return status(404, 'NotFound', `LoadTest/${obj.metadata.name} has no run ${q.run}; list them with GET .../runs`);
       if (q.format === 'csv') {
         // one run: its metrics row, a blank line, then its samples; all runs: one metrics row each
         const text = q.run ? `${metricsCsv(runs.map(metricsRow))}\r\n${samplesCsv(runs[0]!.id, runs[0]!.samples)}` : metricsCsv(runs.map(metricsRow));
-        return { status: 200, body: text, contentType: 'text/csv; charset=utf-8' };
+        return { status: 200, body: text, contentType: 'text/csv; charset=utf-8', filename: `${obj.metadata.name}-${q.run ?? 'runs'}.csv` };
       }
       return { status: 200, body: { apiVersion: 'v1', kind: 'List', items: runs } };
     },

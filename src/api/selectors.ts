@@ -2,7 +2,7 @@
 //   equality:  app=web, app==web, app!=web
 //   set-based: env in (dev,prod), env notin (prod), team, !team
 // Requirements are separated by commas outside parentheses and all must hold.
-import type { HostObject } from '../api/types.js';
+import type { HostObject } from './types.js';
 
 export type LabelRequirement =
   | { key: string; op: 'in' | 'notin'; values: string[] }
