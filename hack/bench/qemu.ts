@@ -14,6 +14,7 @@ import { isAlive, readPid, sleep } from '../../src/adapters/qemu/proc.js';
 import { createSshGuestExec } from '../../src/adapters/ssh/index.js';
 import { getCondition } from '../../src/api/conditions.js';
 import { bareBootToSsh, makeSshKey, median } from '../qemu/measure-boot.js';
+import { recordDeletionIntent } from '../../src/controllers/deletion-guard.js';
 
 const rounds = Number(process.argv[3]) || 3;
 const TIMEOUT_MS = 180_000;
@@ -68,6 +69,8 @@ async function main(root: string): Promise<object> {
       await until(`${name} Ready=True`, () => cond(name, 'Ready') === 'True');
       readyMs.push(Math.round(performance.now() - t0));
       // Remove it (graceful power-down, delete) before the bare boot: one guest at a time on the CPU.
+      // Announced first, as `hostplane delete` does: removing the only spec by hand pauses deletion (the guard).
+      recordDeletionIntent(stateDir, `VirtualMachine/${name}`);
       rmSync(join(specs, `${name}.yaml`));
       await until(`${name} deleted`, () => !existsSync(join(provider.rootDir, name)) && !manager.store.get('VirtualMachine', name), 90_000);
 
