@@ -2,14 +2,12 @@
 // CLI as a process against a manager in this test process (it holds the state dir's lock as `up`
 // does), on the sim host ×40. One request pends at a time: a request made while it pends joins it
 // (same id, same run); none is overwritten or lost. `abort` cancels a pending request too.
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadtestModule } from '../../src/reconcilers/loadtest/module.js';
 import { serveApi, type ServedApi } from '../../src/server/server.js';
+import { runCli } from '../fixtures/cli.js';
 import { CLUSTER_YAML, startLoadTestLab, type LoadTestLab } from './fixtures.js';
 
-const ROOT = join(import.meta.dirname, '../..');
 const LT = `apiVersion: hostplane.dev/v1alpha1
 kind: LoadTest
 metadata:
@@ -22,24 +20,6 @@ spec:
   stressNg: {workers: 1, duration: 40s}
 `;
 const STOPPED = 'Cluster dev is stopped (spec.powerState: Stopped); start it with `hostplane start cluster/dev`';
-
-function hostplane(args: string[], timeoutMs = 40_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [join(ROOT, 'bin/hostplane.mjs'), ...args], { env: { ...process.env, HOSTPLANE_FROM_SOURCE: '1', NO_COLOR: '1' } });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    const t = setTimeout(() => {
-      p.kill('SIGKILL');
-      reject(new Error(`hostplane ${args.join(' ')} did not end within ${timeoutMs} ms; stderr: ${stderr}`));
-    }, timeoutMs);
-    p.on('close', (code) => {
-      clearTimeout(t);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 let l: LoadTestLab;
 let api: ServedApi;
@@ -71,7 +51,7 @@ beforeAll(async () => {
     },
     { listen: '127.0.0.1:0' },
   );
-  cli = (...a) => hostplane(['--specs', l.lab.specsDir, '--state', l.lab.stateDir.root, ...a, '--api', api.url]);
+  cli = (...a) => runCli(['--specs', l.lab.specsDir, '--state', l.lab.stateDir.root, ...a, '--api', api.url], {}, 40_000);
 }, 60_000);
 afterAll(async () => {
   await api?.close();
