@@ -281,6 +281,8 @@ describe('tart adapter start()', () => {
     await waitFor(() => fs.readFileSync(logFile(name), 'utf8').includes('root privileges are required'));
     // the failed tart run process has exited (not only written its last words)
     await waitFor(() => spawnSync('pgrep', ['-f', `run ${name} --no-graphics`]).status === 1);
+    // …and the adapter has taken in its exit (pgrep blocks the event loop, so the exit event may still be queued)
+    await waitFor(() => (p as unknown as { lateFailures: Map<string, unknown> }).lateFailures.has(name));
     const runs = () => sim.calls().filter((a) => a[0] === 'run').length;
     const before = runs();
     const e = await rejection(p.start({ name, network: { mode: 'softnet', allow: ['0.0.0.0/0'] }, logFile: logFile(name) }));
